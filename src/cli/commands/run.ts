@@ -1,0 +1,74 @@
+import type { EventListener } from '../../engine/events.js';
+import type { Executor } from '../../engine/executors/executor.js';
+import { runPipeline } from '../../engine/run/run-pipeline.js';
+import { formatSummary } from '../summary.js';
+import { cacheDirOf, defaultJobs, detectGpus } from '../options.js';
+import { JsonReporter } from '../reporters/json.js';
+import { PlainReporter } from '../reporters/plain.js';
+import type { Reporter } from '../reporters/reporter.js';
+import { load, runEnvironment } from './common.js';
+import { planCommand, type PlanOptions } from './plan.js';
+
+export interface RunOptions extends PlanOptions {
+  jobs?: number;
+  gpus?: number;
+  keepGoing?: boolean;
+  dryRun?: boolean;
+  progress?: boolean;
+}
+
+async function chooseReporter(o: RunOptions): Promise<Reporter> {
+  if (o.json) return new JsonReporter(o.verbose ?? false);
+  if (process.stdout.isTTY && o.progress !== false) {
+    // Loaded only when drawing live bars.
+    const { TtyReporter } = await import('../reporters/tty.js');
+    return new TtyReporter(o.verbose ?? false);
+  }
+  return new PlainReporter(o.verbose ?? false);
+}
+
+export async function runCommand(pipelinePath: string, o: RunOptions): Promise<number> {
+  if (o.dryRun) return planCommand(pipelinePath, o);
+  const { pipeline, fileDigest } = await load(pipelinePath, o);
+  const jobs = o.jobs ?? defaultJobs();
+  const needsGpu = [...pipeline.nodes.values()].some((n) => n.resources.gpu > 0);
+  const gpus = o.gpus ?? (needsGpu ? detectGpus() : 0);
+  const reporter = await chooseReporter(o);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\ncancelling: stopping running nodes (Ctrl-C again to quit at once)\n');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const listeners: EventListener[] = [(e) => reporter.onEvent(e)];
+  try {
+    const result = await runPipeline(pipeline, {
+      cacheDir: cacheDirOf(o.cache),
+      jobs,
+      gpus,
+      force: o.force ?? [],
+      keepGoing: o.keepGoing ?? false,
+      verify: o.verify ?? false,
+      env: runEnvironment(),
+      fileDigest,
+      signal: controller.signal,
+      // The pool module (and piscina) load only when a node actually has to run.
+      createExecutor: async (n): Promise<Executor> => new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(n),
+      listeners,
+    });
+    reporter.stop();
+    if (!o.json) process.stdout.write(formatSummary(result));
+    return result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
+  } finally {
+    reporter.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { WsolError } from '../../engine/diagnostics.js';
+import { listRuns, type RunRecord } from '../../engine/run-store.js';
+import { formatDuration, table } from '../format.js';
+import { cacheDirOf } from '../options.js';
+import { printJson } from './common.js';
+
+export interface StatusOptions {
+  cache?: string;
+  json?: boolean;
+  run?: string;
+  limit?: number;
+}
+
+function countsText(r: RunRecord): string {
+  const c = r.counts;
+  if (!c) return `${Object.keys(r.nodes).length} nodes recorded`;
+  return `${c.ran} ran, ${c.cached} cached, ${c.failed} failed, ${c.skipped} skipped`;
+}
+
+/** Recent runs, or one run node by node (the latest of a pipeline, or --run ID). */
+export async function statusCommand(pipelinePath: string | undefined, o: StatusOptions): Promise<number> {
+  const runs = await listRuns(cacheDirOf(o.cache));
+  let selected: RunRecord | undefined;
+  if (o.run) {
+    selected = runs.find((r) => r.id === o.run || r.id.startsWith(o.run!));
+    if (!selected) throw new WsolError({ message: `no run '${o.run}' in cache ${cacheDirOf(o.cache)}`, hint: 'wsol-run status lists the recent runs' });
+  } else if (pipelinePath) {
+    const file = resolve(pipelinePath);
+    selected = runs.find((r) => r.pipeline === file);
+    if (!selected) throw new WsolError({ file: pipelinePath, message: `no runs of this pipeline in cache ${cacheDirOf(o.cache)}`, hint: `run it: wsol-run ${pipelinePath}` });
+  }
+  if (!selected) {
+    const recent = runs.slice(0, o.limit ?? 10);
+    if (o.json) {
+      for (const r of recent) printJson({ id: r.id, name: r.name, pipeline: r.pipeline, status: r.status, startedAt: r.startedAt, durationMs: r.durationMs ?? null, counts: r.counts ?? null });
+      return 0;
+    }
+    if (recent.length === 0) {
+      process.stdout.write('no runs recorded yet\n');
+      return 0;
+    }
+    process.stdout.write(
+      table(['run', 'pipeline', 'started', 'took', 'status', 'nodes'], recent.map((r) => [r.id, r.name, r.startedAt.replace('T', ' ').slice(0, 19), r.durationMs !== undefined ? formatDuration(r.durationMs) : '-', r.status, countsText(r)])) + '\n',
+    );
+    return 0;
+  }
+  if (o.json) {
+    printJson(selected);
+    return 0;
+  }
+  const rows = Object.entries(selected.nodes).map(([id, n]) => [
+    id,
+    n.status,
+    n.durationMs !== undefined ? formatDuration(n.durationMs) : '',
+    n.status === 'failed' ? (n.error?.message ?? '') : (n.reason ?? ''),
+  ]);
+  process.stdout.write(
+    `run ${selected.id} of ${selected.name}: ${selected.status}, ${countsText(selected)}${selected.durationMs !== undefined ? ` in ${formatDuration(selected.durationMs)}` : ''}\n` +
+      `started ${selected.startedAt} by pid ${selected.pid} on ${selected.host}\n\n` +
+      table(['node', 'status', 'took', 'reason / error'], rows) +
+      '\n',
+  );
+  return 0;
+}

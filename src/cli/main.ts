@@ -1,0 +1,124 @@
+/**
+ * The wsol-run command line. Each verb is a thin module in commands/; errors
+ * arrive here as WsolError values and are printed with their location (a
+ * stack trace only with --verbose).
+ */
+import { Command, Option, type CommanderError } from 'commander';
+import { WsolError, formatDiagnostic } from '../engine/diagnostics.js';
+import { WSOL_RUN_VERSION } from '../version.js';
+import { collect, parseNonNegativeInt, parsePositiveInt } from './options.js';
+
+const EXIT_USAGE = 2;
+const EXIT_INTERNAL = 70;
+
+let verbose = process.argv.includes('--verbose');
+let json = process.argv.includes('--json');
+
+function report(e: unknown): number {
+  if (e instanceof WsolError) {
+    if (json) process.stdout.write(JSON.stringify({ event: 'error', diagnostics: e.diagnostics }) + '\n');
+    for (const d of e.diagnostics) process.stderr.write(`error: ${formatDiagnostic(d)}\n`);
+    if (verbose) process.stderr.write(`${e.stack ?? ''}\n`);
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (json) process.stdout.write(JSON.stringify({ event: 'error', diagnostics: [{ message: err.message }] }) + '\n');
+  process.stderr.write(`error: ${err.message}\n`);
+  process.stderr.write(verbose ? `${err.stack ?? ''}\n` : '  (this is a bug or an environment problem; run again with --verbose for the stack trace)\n');
+  return EXIT_INTERNAL;
+}
+
+/** Runs a verb and turns its result or error into the process exit code. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number>) {
+  return async (...args: A): Promise<void> => {
+    let code: number;
+    try {
+      code = await fn(...args);
+    } catch (e) {
+      code = report(e);
+    }
+    process.exitCode = code;
+  };
+}
+
+function withPipelineOptions(cmd: Command): Command {
+  return cmd
+    .option('--set <path=value>', 'override a value: node.param=value, node.matrix.param=[..], params.name=value (repeatable)', collect, [])
+    .option('--cache <dir>', 'cache directory (default: ./cache or $WSOL_RUN_CACHE)')
+    .option('--json', 'machine-readable output: one JSON object per line')
+    .option('--verbose', 'show stack traces and cached nodes');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('wsol-run')
+    .description('Declarative pipelines for weakly supervised object localization experiments')
+    .version(WSOL_RUN_VERSION)
+    .showHelpAfterError('(run wsol-run --help for usage)')
+    .exitOverride((err: CommanderError) => {
+      process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+    });
+
+  withPipelineOptions(program.command('run <pipeline>', { isDefault: true }).description('run a pipeline (the default verb): only what changed is recomputed'))
+    .addOption(new Option('-j, --jobs <n>', 'nodes running at once (default: number of cores)').argParser(parsePositiveInt('--jobs')))
+    .addOption(new Option('--gpus <n>', 'GPUs available to nodes (default: detected with nvidia-smi)').argParser(parseNonNegativeInt('--gpus')))
+    .option('--force <node>', 'run this node even if cached (repeatable; a matrix node id forces all its instances)', collect, [])
+    .option('-k, --keep-going', 'after a failure, finish the branches that do not depend on it')
+    .option('-n, --dry-run', 'show the plan (what would run and why) and run nothing')
+    .option('--verify', 're-hash every reused cache entry instead of the fast size/mtime check')
+    .option('--no-progress', 'no live progress bars, even on a terminal')
+    .action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, o)));
+
+  withPipelineOptions(program.command('plan <pipeline>').description('list each node as cached or to-run, with the reason'))
+    .option('--force <node>', 'plan as if this node were forced (repeatable)', collect, [])
+    .option('--verify', 're-hash cache entries while planning')
+    .action(action(async (pipeline: string, o) => (await import('./commands/plan.js')).planCommand(pipeline, o)));
+
+  program
+    .command('status [pipeline]')
+    .description('recent runs; with a pipeline (or --run ID), its latest run node by node')
+    .option('--run <id>', 'one run by id (a prefix is enough)')
+    .addOption(new Option('--limit <n>', 'how many recent runs to list').argParser(parsePositiveInt('--limit')).default(10))
+    .option('--cache <dir>', 'cache directory')
+    .option('--json', 'JSON output')
+    .action(action(async (pipeline: string | undefined, o) => (await import('./commands/status.js')).statusCommand(pipeline, o)));
+
+  withPipelineOptions(program.command('graph <pipeline>').description('print the DAG (after matrix expansion)'))
+    .addOption(new Option('--format <format>', 'output format').choices(['dot', 'mermaid']).default('dot'))
+    .action(action(async (pipeline: string, o) => (await import('./commands/graph.js')).graphCommand(pipeline, o)));
+
+  program
+    .command('show <pipeline> <node>')
+    .description("a node's latest result: artifact path, files, metrics, timing")
+    .option('--path', 'print only the artifact directory')
+    .option('--cache <dir>', 'cache directory')
+    .option('--json', 'JSON output')
+    .action(action(async (pipeline: string, node: string, o) => (await import('./commands/show.js')).showCommand(pipeline, node, o)));
+
+  program
+    .command('gc [pipelines...]')
+    .description('remove cached results that no lock file or recent run references, and print what was freed')
+    .addOption(new Option('--keep-days <n>', 'keep results of runs from the last n days').argParser(parseNonNegativeInt('--keep-days')).default(7))
+    .addOption(new Option('--grace <seconds>', 'never remove results younger than this (protects concurrent runs)').argParser(parseNonNegativeInt('--grace')).default(60))
+    .option('-n, --dry-run', 'only report what would be removed')
+    .option('--cache <dir>', 'cache directory')
+    .option('--json', 'JSON output')
+    .action(action(async (pipelines: string[], o) => (await import('./commands/gc.js')).gcCommand(pipelines, o)));
+
+  program
+    .command('types [type]')
+    .description('list node types, or one type with its inputs, output and params')
+    .option('--json', 'JSON output')
+    .action(action(async (type: string | undefined, o) => (await import('./commands/types.js')).typesCommand(type, o)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  verbose = argv.includes('--verbose');
+  json = argv.includes('--json');
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    process.exitCode = report(e);
+  }
+}

@@ -1,0 +1,28 @@
+import type { Metrics } from '../nodes/contract.js';
+import type { RunPipelineResult } from '../engine/run/run-pipeline.js';
+import { formatDuration, formatMetric, table } from './format.js';
+
+/** Rows of a node -> metrics table: one column per metric name seen. */
+export function metricsTable(rows: [string, Metrics][]): string | undefined {
+  if (rows.length === 0) return undefined;
+  const names = [...new Set(rows.flatMap(([, m]) => Object.keys(m)))];
+  return table(['node', ...names], rows.map(([id, m]) => [id, ...names.map((n) => (m[n] === undefined ? '' : formatMetric(m[n]!)))]));
+}
+
+/** What ran, what was cached, what failed (with its error), what was skipped, and headline metrics. */
+export function formatSummary(r: RunPipelineResult): string {
+  const c = r.counts;
+  const parts = [`${c.ran} ran`, `${c.cached} cached`];
+  if (c.failed) parts.push(`${c.failed} failed`);
+  if (c.skipped) parts.push(`${c.skipped} skipped`);
+  if (c.cancelled) parts.push(`${c.cancelled} cancelled`);
+  const lines = [`\n${r.status === 'succeeded' ? 'done' : r.status}: ${parts.join(', ')} in ${formatDuration(r.durationMs)} (run ${r.runId})`];
+  for (const [id, o] of r.outcomes) {
+    if (o.status === 'failed') lines.push(`  failed   ${id}: ${o.error?.message ?? ''}`);
+  }
+  const skipped = [...r.outcomes].filter(([, o]) => o.status === 'skipped').map(([id]) => id);
+  if (skipped.length) lines.push(`  skipped  ${skipped.length > 8 ? `${skipped.slice(0, 8).join(', ')} and ${skipped.length - 8} more` : skipped.join(', ')}`);
+  const metrics = metricsTable([...r.outcomes].filter(([, o]) => o.metrics && Object.keys(o.metrics).length).map(([id, o]) => [id, o.metrics!]));
+  if (metrics) lines.push('', metrics);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,43 @@
+/**
+ * Piscina worker entry: runs one node per call. Loaded only in worker
+ * threads, so whatever a node imports dynamically (tfjs…) stays out of the CLI.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
+import { NodeError, type NodeContext, type NodeResult } from '../../nodes/contract.js';
+import { nodeTypes } from '../../nodes/registry.js';
+import { METRICS_FILE, type NodeTask, type TaskOutcome, type WorkerMessage } from './executor.js';
+
+export default async function runTask({ task, port }: { task: NodeTask; port: MessagePort }): Promise<TaskOutcome> {
+  const controller = new AbortController();
+  port.on('message', (m: unknown) => {
+    if (m === 'cancel') controller.abort();
+  });
+  const post = (m: WorkerMessage): void => port.postMessage(m);
+  try {
+    const nodeType = nodeTypes.get(task.type);
+    if (!nodeType) throw new Error(`node type ${task.type} is not registered in the worker`);
+    const ctx: NodeContext<unknown> = {
+      nodeId: task.nodeId,
+      params: task.params,
+      inputs: task.inputs,
+      outDir: task.outDir,
+      signal: controller.signal,
+      env: task.env,
+      progress: (update) => post({ kind: 'progress', update }),
+      log: (message) => post({ kind: 'log', message }),
+    };
+    // Params were validated against the type's schema by the loader.
+    const result = (await nodeType.run(ctx as NodeContext<never>)) as NodeResult | undefined;
+    if (result?.metrics) await writeFile(join(task.outDir, METRICS_FILE), JSON.stringify(result.metrics, null, 2));
+    return result?.metrics ? { ok: true, metrics: result.metrics } : { ok: true };
+  } catch (e) {
+    if (controller.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
+    if (e instanceof NodeError) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };
+    const err = e instanceof Error ? e : new Error(String(e));
+    return { ok: false, error: { message: `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`, stack: err.stack ?? '' } };
+  } finally {
+    port.close();
+  }
+}

@@ -1,0 +1,305 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { acceptedKinds, type InputSpec, type JsonObject, type JsonValue } from '../../nodes/contract.js';
+import type { RegisteredNodeType } from '../../nodes/registry.js';
+import { WsolError, didYouMean, type Diagnostic } from '../diagnostics.js';
+import { findCycle, graphOf, topologicalOrder } from '../graph.js';
+import type { NodeDeclaration, PipelineFile, ResolvedNode, ResolvedPipeline } from '../pipeline.js';
+import { parseJsonSource, type JsonSource } from './json-source.js';
+import { interpolate } from './interpolate.js';
+import { applyOverrides, parseOverride } from './overrides.js';
+import { instanceId, parseReference, type Reference } from './references.js';
+import { getPipelineSchema, validateAgainst } from './schema-validation.js';
+
+export interface LoadOptions {
+  /** `--set path=value` strings, applied in order. */
+  overrides?: readonly string[];
+  types: ReadonlyMap<string, RegisteredNodeType>;
+}
+
+export interface LoadedPipeline {
+  pipeline: ResolvedPipeline;
+  /** sha256 of the file's bytes, recorded in the lock file. */
+  fileDigest: string;
+}
+
+/** Reads, validates, expands and wires a pipeline file. Throws WsolError with located diagnostics. */
+export async function loadPipeline(path: string, options: LoadOptions): Promise<LoadedPipeline> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new WsolError({
+      file: path,
+      message: code === 'ENOENT' ? 'pipeline file not found' : `cannot read the pipeline file (${code ?? String(e)})`,
+      hint: code === 'ENOENT' ? 'check the path; shipped pipelines are in pipelines/' : undefined,
+    });
+  }
+  const source = parseJsonSource(text, path, 'pipeline');
+  const pipeline = resolvePipeline(source, options);
+  return { pipeline: { ...pipeline, file }, fileDigest: createHash('sha256').update(text).digest('hex') };
+}
+
+function fail(source: JsonSource, problems: Omit<Diagnostic, 'file'>[]): never {
+  throw new WsolError(
+    problems.map((p) => (p.pointer !== undefined ? { ...source.at(p.pointer, p.message), ...p, file: source.file } : { ...p, file: source.file })),
+  );
+}
+
+function checkFileSchema(source: JsonSource, data: unknown, afterOverrides: boolean): void {
+  const violations = validateAgainst(getPipelineSchema(), data);
+  if (violations.length) {
+    fail(
+      source,
+      violations.map((v) => ({
+        pointer: v.pointer,
+        message: v.message + (afterOverrides ? ' (after applying --set)' : ''),
+        hint: v.hint,
+      })),
+    );
+  }
+}
+
+/** The pure part of loading: from parsed JSON to a resolved pipeline. */
+export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<ResolvedPipeline, 'file'> {
+  const { types } = options;
+  checkFileSchema(source, source.value, false);
+  const raw = structuredClone(source.value) as unknown as PipelineFile;
+  const overrides = (options.overrides ?? []).map(parseOverride);
+  if (overrides.length) {
+    applyOverrides(raw, overrides, types);
+    checkFileSchema(source, raw, true);
+  }
+  const params = raw.params ?? {};
+  const problems: Omit<Diagnostic, 'file'>[] = [];
+
+  // 1. Node types exist.
+  for (const [id, decl] of Object.entries(raw.nodes)) {
+    if (!types.has(decl.type)) {
+      problems.push({
+        pointer: `/nodes/${id}/type`,
+        node: id,
+        message: `unknown node type '${decl.type}'.${didYouMean(decl.type, types.keys())}`,
+        hint: `known types: ${[...types.keys()].sort().join(', ')}`,
+      });
+    }
+  }
+  if (problems.length) fail(source, problems);
+
+  // 2. References point at declared nodes and inputs are declared by the type.
+  const refs = new Map<string, Map<string, Reference[]>>();
+  for (const [id, decl] of Object.entries(raw.nodes)) {
+    const nodeType = types.get(decl.type)!;
+    const byInput = new Map<string, Reference[]>();
+    for (const [inputName, value] of Object.entries(decl.inputs ?? {})) {
+      const pointer = `/nodes/${id}/inputs/${inputName}`;
+      if (!specFor(nodeType, inputName)) {
+        const declared = Object.keys(nodeType.inputs);
+        problems.push({
+          pointer,
+          node: id,
+          message: `node type ${decl.type} has no input '${inputName}'.${didYouMean(inputName, declared)}`,
+          hint: declared.length ? `inputs of ${decl.type}: ${declared.join(', ')}` : `${decl.type} takes no inputs`,
+        });
+        continue;
+      }
+      const list = (Array.isArray(value) ? value : [value]).map(parseReference);
+      list.forEach((r, i) => {
+        if (!(r.base in raw.nodes)) {
+          problems.push({
+            pointer: Array.isArray(value) ? `${pointer}/${i}` : pointer,
+            node: id,
+            message: `input '${inputName}' refers to '${r.base}', which is not a node of this pipeline.${didYouMean(r.base, Object.keys(raw.nodes))}`,
+            hint: `nodes: ${Object.keys(raw.nodes).join(', ')}`,
+          });
+        } else if (r.base === id) {
+          problems.push({ pointer, node: id, message: `node '${id}' takes its own output as input '${inputName}'` });
+        }
+      });
+      byInput.set(inputName, list);
+    }
+    for (const [inputName, spec] of Object.entries(nodeType.inputs)) {
+      if (inputName !== '*' && !spec.optional && !byInput.has(inputName)) {
+        problems.push({
+          pointer: `/nodes/${id}${decl.inputs ? '/inputs' : ''}`,
+          node: id,
+          message: `missing required input '${inputName}' (kind ${acceptedKinds(spec).join(' or ')})`,
+          hint: `wire it: "inputs": { "${inputName}": "<node id>" }`,
+        });
+      }
+    }
+    refs.set(id, byInput);
+  }
+  if (problems.length) fail(source, problems);
+
+  // 3. No cycles among the declared nodes.
+  const baseDeps: [string, string][] = [];
+  for (const [id, byInput] of refs) for (const list of byInput.values()) for (const r of list) baseDeps.push([r.base, id]);
+  const baseGraph = graphOf(Object.keys(raw.nodes), baseDeps);
+  const cycle = findCycle(baseGraph);
+  if (cycle) {
+    fail(source, [{ pointer: `/nodes/${cycle[0]}/inputs`, node: cycle[0], message: `the pipeline has a cycle: ${cycle.join(' -> ')}`, hint: 'a node cannot depend, directly or indirectly, on its own output' }]);
+  }
+
+  // 4. Expand matrices in topological order so inherited coordinates are known.
+  const nodes = new Map<string, ResolvedNode>();
+  const instances = new Map<string, string[]>();
+  for (const base of topologicalOrder(baseGraph)) {
+    const decl = raw.nodes[base]!;
+    for (const node of expandNode(base, decl, refs.get(base)!, params, nodes, instances, types.get(decl.type)!, problems)) {
+      nodes.set(node.id, node);
+      instances.set(base, [...(instances.get(base) ?? []), node.id]);
+    }
+  }
+  if (problems.length) fail(source, problems);
+  return { name: raw.name, params, overrides: options.overrides ? [...options.overrides] : [], nodes, instances };
+}
+
+function specFor(nodeType: RegisteredNodeType, inputName: string): InputSpec | undefined {
+  return nodeType.inputs[inputName] ?? nodeType.inputs['*'];
+}
+
+interface Combination {
+  coords: JsonObject;
+  /** Bare-referenced base id -> the chosen instance id. */
+  picks: Map<string, string>;
+}
+
+function consistent(a: JsonObject, b: JsonObject): boolean {
+  for (const [k, v] of Object.entries(b)) if (k in a && JSON.stringify(a[k]) !== JSON.stringify(v)) return false;
+  return true;
+}
+
+function expandNode(
+  base: string,
+  decl: NodeDeclaration,
+  inputRefs: Map<string, Reference[]>,
+  params: JsonObject,
+  done: Map<string, ResolvedNode>,
+  instances: Map<string, string[]>,
+  nodeType: RegisteredNodeType,
+  problems: Omit<Diagnostic, 'file'>[],
+): ResolvedNode[] {
+  const start = problems.length;
+  const withValues = interpolate(decl.with ?? {}, params, ['nodes', base, 'with'], problems) as JsonObject;
+
+  // Inherit coordinates from bare references to expanded upstream nodes.
+  let combos: Combination[] = [{ coords: {}, picks: new Map() }];
+  const inherited = new Set<string>();
+  for (const list of inputRefs.values()) {
+    for (const r of list) {
+      if (r.form !== 'bare' || inherited.has(r.base)) continue;
+      const upstream = instances.get(r.base)!;
+      if (upstream.length === 1 && Object.keys(done.get(upstream[0]!)!.coords).length === 0) continue;
+      inherited.add(r.base);
+      const next: Combination[] = [];
+      for (const c of combos) {
+        for (const instance of upstream) {
+          const coords = done.get(instance)!.coords;
+          if (consistent(c.coords, coords)) next.push({ coords: { ...c.coords, ...coords }, picks: new Map([...c.picks, [r.base, instance]]) });
+        }
+      }
+      combos = next;
+    }
+  }
+  if (combos.length === 0) {
+    problems.push({ pointer: `/nodes/${base}/inputs`, node: base, message: 'the matrix values of the expanded inputs never agree, so this node has no combination to run' });
+    return [];
+  }
+
+  // Own matrix axes: a cartesian product, in declaration order.
+  const axes: [string, JsonValue[]][] = [];
+  for (const [axis, rawValues] of Object.entries(decl.matrix ?? {})) {
+    const pointer = `/nodes/${base}/matrix/${axis}`;
+    const values = interpolate(rawValues, params, ['nodes', base, 'matrix', axis], problems);
+    if (!Array.isArray(values) || values.length === 0) {
+      problems.push({ pointer, node: base, message: `matrix axis '${axis}' must be a non-empty list (or a \${params.x} holding one)` });
+      continue;
+    }
+    if (combos.some((c) => axis in c.coords)) {
+      problems.push({ pointer, node: base, message: `matrix axis '${axis}' is already inherited from an expanded input`, hint: 'rename the axis or reference a single upstream instance' });
+      continue;
+    }
+    if (axis in withValues) {
+      problems.push({ pointer, node: base, message: `'${axis}' is both a matrix axis and a fixed value in "with"`, hint: `remove "${axis}" from "with"` });
+      continue;
+    }
+    axes.push([axis, values]);
+  }
+  for (const [axis, values] of axes) {
+    combos = combos.flatMap((c) => values.map((v) => ({ coords: { ...c.coords, [axis]: v }, picks: c.picks })));
+  }
+  if (problems.length > start) return [];
+
+  const ownAxes = new Set(axes.map(([a]) => a));
+  const out: ResolvedNode[] = [];
+  for (const combo of combos) {
+    const id = instanceId(base, combo.coords);
+    const candidate: JsonObject = structuredClone(withValues);
+    for (const axis of ownAxes) candidate[axis] = combo.coords[axis]!;
+    for (const v of validateAgainst(nodeType.params, candidate)) {
+      const top = v.pointer.split('/')[1] ?? '';
+      const fromMatrix = ownAxes.has(top);
+      problems.push({
+        pointer: fromMatrix ? `/nodes/${base}/matrix/${top}` : `/nodes/${base}/with${v.pointer}`,
+        node: id,
+        message: `${decl.type}: ${v.pointer ? `param '${v.pointer.slice(1)}'` : 'params'}: ${v.message}`,
+        hint: v.hint,
+      });
+    }
+    const inputs: Record<string, string[]> = {};
+    for (const [inputName, list] of inputRefs) {
+      const spec = specFor(nodeType, inputName)!;
+      const producers: string[] = [];
+      list.forEach((r) => {
+        const upstream = instances.get(r.base)!;
+        if (r.form === 'bare') producers.push(combo.picks.get(r.base) ?? upstream[0]!);
+        else if (r.form === 'all') producers.push(...upstream);
+        else if (upstream.includes(r.id)) producers.push(r.id);
+        else {
+          problems.push({
+            pointer: `/nodes/${base}/inputs/${inputName}`,
+            node: id,
+            message: `input '${inputName}' refers to '${r.text}', which is not an instance of '${r.base}'`,
+            hint: `instances: ${upstream.join(', ')}`,
+          });
+        }
+      });
+      if (producers.length > 1 && !spec.many) {
+        problems.push({
+          pointer: `/nodes/${base}/inputs/${inputName}`,
+          node: id,
+          message: `input '${inputName}' takes one artifact but is given ${producers.length} (${producers.join(', ')})`,
+          hint: 'reference a single instance, e.g. node[axis=value]',
+        });
+      }
+      for (const producer of producers) {
+        const produced = done.get(producer)?.nodeType.output;
+        if (produced && !acceptedKinds(spec).includes(produced)) {
+          problems.push({
+            pointer: `/nodes/${base}/inputs/${inputName}`,
+            node: id,
+            message: `input '${inputName}' expects ${acceptedKinds(spec).join(' or ')}, but '${producer}' (${done.get(producer)!.nodeType.type}) produces ${produced}`,
+            hint: `wire a node whose output kind is ${acceptedKinds(spec).join(' or ')}`,
+          });
+        }
+      }
+      inputs[inputName] = producers;
+    }
+    if (problems.length > start) continue;
+    out.push({
+      id,
+      base,
+      coords: combo.coords,
+      nodeType,
+      params: candidate,
+      inputs,
+      resources: { cpu: decl.resources?.cpu ?? nodeType.resources?.cpu ?? 1, gpu: decl.resources?.gpu ?? nodeType.resources?.gpu ?? 0 },
+    });
+  }
+  return out;
+}
+

@@ -1,0 +1,111 @@
+import type { JsonObject, JsonValue } from '../../nodes/contract.js';
+import type { RegisteredNodeType } from '../../nodes/registry.js';
+import { WsolError, didYouMean } from '../diagnostics.js';
+import type { PipelineFile } from '../pipeline.js';
+
+/** One parsed `--set path=value`. */
+export interface Override {
+  raw: string;
+  path: string[];
+  value: JsonValue;
+  rawValue: string;
+}
+
+export function parseOverride(raw: string): Override {
+  const eq = raw.indexOf('=');
+  const path = eq > 0 ? raw.slice(0, eq).split('.') : [];
+  if (eq <= 0 || path.length < 2 || path.some((s) => s === '')) {
+    throw new WsolError({
+      message: `--set ${raw}: expected node.key=value or params.name=value`,
+      hint: 'e.g. --set localizer.alpha=0.4, --set params.seed=1, --set localizer.matrix.alpha=[0.2,0.4]',
+    });
+  }
+  const rawValue = raw.slice(eq + 1);
+  let value: JsonValue;
+  try {
+    value = JSON.parse(rawValue) as JsonValue;
+  } catch {
+    value = rawValue; // not JSON: a plain string (paths, names)
+  }
+  return { raw, path, value, rawValue };
+}
+
+function setPath(target: JsonObject, path: string[], value: JsonValue): void {
+  let cur = target;
+  for (const seg of path.slice(0, -1)) {
+    const next = cur[seg];
+    if (next === undefined || next === null || typeof next !== 'object' || Array.isArray(next)) cur[seg] = {};
+    cur = cur[seg] as JsonObject;
+  }
+  cur[path[path.length - 1]!] = value;
+}
+
+function schemaProperties(nodeType: RegisteredNodeType): Record<string, { type?: unknown }> {
+  return (nodeType.params.properties ?? {}) as Record<string, { type?: unknown }>;
+}
+
+/**
+ * Applies --set overrides to a parsed pipeline, in order. Paths are checked
+ * against the pipeline (node ids) and the node type's schema (param names),
+ * so a typo is an error instead of a silently ignored key.
+ */
+export function applyOverrides(
+  pipeline: PipelineFile,
+  overrides: readonly Override[],
+  types: ReadonlyMap<string, RegisteredNodeType>,
+): void {
+  for (const o of overrides) {
+    const [head, ...rest] = o.path as [string, ...string[]];
+    if (head === 'params') {
+      pipeline.params ??= {};
+      setPath(pipeline.params, rest, o.value);
+      continue;
+    }
+    const decl = pipeline.nodes[head];
+    if (!decl) {
+      throw new WsolError({
+        message: `--set ${o.raw}: no node '${head}' in pipeline '${pipeline.name}'.${didYouMean(head, Object.keys(pipeline.nodes))}`,
+        hint: `nodes: ${Object.keys(pipeline.nodes).join(', ')}; pipeline variables are set with --set params.NAME=VALUE`,
+      });
+    }
+    const [key, ...sub] = rest as [string, ...string[]];
+    if (key === 'matrix') {
+      if (sub.length !== 1) throw new WsolError({ message: `--set ${o.raw}: expected ${head}.matrix.PARAM=[values]` });
+      decl.matrix ??= {};
+      decl.matrix[sub[0]!] = Array.isArray(o.value) ? o.value : [o.value];
+      continue;
+    }
+    if (key === 'resources') {
+      decl.resources ??= {};
+      setPath(decl.resources as JsonObject, sub, o.value);
+      continue;
+    }
+    const nodeType = types.get(decl.type);
+    if (nodeType) {
+      const props = schemaProperties(nodeType);
+      const closed = nodeType.params.additionalProperties === false;
+      if (closed && !(key in props)) {
+        throw new WsolError({
+          node: head,
+          message: `--set ${o.raw}: node type ${decl.type} has no parameter '${key}'.${didYouMean(key, Object.keys(props))}`,
+          hint: `parameters of ${decl.type}: ${Object.keys(props).join(', ') || '(none)'}`,
+        });
+      }
+      if (decl.matrix && key in decl.matrix && sub.length === 0) {
+        throw new WsolError({
+          node: head,
+          message: `--set ${o.raw}: '${key}' is a matrix axis of '${head}'`,
+          hint: `set the axis instead: --set ${head}.matrix.${key}=[${o.rawValue}]`,
+        });
+      }
+      // A string parameter keeps the raw text: --set data.root=123 means the string "123".
+      if (sub.length === 0 && props[key]?.type === 'string') {
+        decl.with ??= {};
+        decl.with[key] = o.rawValue;
+        continue;
+      }
+    }
+    decl.with ??= {};
+    setPath(decl.with, [key, ...sub], o.value);
+  }
+}

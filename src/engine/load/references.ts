@@ -1,0 +1,27 @@
+import type { JsonValue } from '../../nodes/contract.js';
+
+/** An input reference as written: `node`, `node[*]` or `node[axis=value,...]`. */
+export type Reference =
+  | { form: 'bare'; base: string; text: string }
+  | { form: 'all'; base: string; text: string }
+  | { form: 'instance'; base: string; text: string; id: string };
+
+export function parseReference(text: string): Reference {
+  const open = text.indexOf('[');
+  if (open < 0) return { form: 'bare', base: text, text };
+  const base = text.slice(0, open);
+  if (text.slice(open) === '[*]') return { form: 'all', base, text };
+  return { form: 'instance', base, text, id: text.replace(/\s+/g, '') };
+}
+
+/** Plain words stay bare (`alpha=0.2`, `pool=max`); anything else is JSON-quoted. */
+function formatCoordinate(v: JsonValue): string {
+  return typeof v === 'string' && /^[A-Za-z0-9_.+\/-]+$/.test(v) ? v : JSON.stringify(v);
+}
+
+/** `base[a=1,b=x]`, or `base` when there are no coordinates. */
+export function instanceId(base: string, coords: Record<string, JsonValue>): string {
+  const entries = Object.entries(coords);
+  if (entries.length === 0) return base;
+  return `${base}[${entries.map(([k, v]) => `${k}=${formatCoordinate(v)}`).join(',')}]`;
+}

@@ -1,0 +1,69 @@
+/**
+ * `<pipeline>.lock.json`: what produced the current results — resolved
+ * params, keys, digests, versions, headline metrics. Written after every run;
+ * commit it next to the pipeline so a colleague can check they got the same
+ * digests. `plan` compares against it to explain why a node must re-run.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { JsonObject, Metrics } from '../nodes/contract.js';
+import { WsolError } from './diagnostics.js';
+import { writeFileAtomic, isErrno } from './cache/files.js';
+import { parseJsonSource } from './load/json-source.js';
+
+export const LOCK_VERSION = 1;
+
+export interface LockedInput {
+  node: string;
+  digest: string;
+}
+
+export interface LockedNode {
+  type: string;
+  version: number;
+  params: JsonObject;
+  inputs: Record<string, LockedInput[]>;
+  env: Record<string, string>;
+  key: string;
+  digest: string;
+  metrics?: Metrics;
+}
+
+export interface LockFile {
+  lockVersion: number;
+  pipeline: { name: string; file: string; sha256: string };
+  wsolRun: string;
+  node: string;
+  runId: string;
+  createdAt: string;
+  overrides: string[];
+  params: JsonObject;
+  env: Record<string, string>;
+  nodes: Record<string, LockedNode>;
+}
+
+/** `pipelines/x.json` -> `pipelines/x.lock.json`. */
+export function lockPathFor(pipelineFile: string): string {
+  return join(dirname(pipelineFile), `${basename(pipelineFile).replace(/\.json$/i, '')}.lock.json`);
+}
+
+/** The lock file next to a pipeline, or undefined if there is none yet. An unreadable one is an error. */
+export async function readLock(pipelineFile: string): Promise<LockFile | undefined> {
+  const path = lockPathFor(pipelineFile);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw e;
+  }
+  const lock = parseJsonSource(text, path, 'lock file').value as unknown as LockFile;
+  if (typeof lock !== 'object' || lock === null || lock.lockVersion !== LOCK_VERSION || typeof lock.nodes !== 'object') {
+    throw new WsolError({ file: path, message: `not a wsol-run lock file (version ${LOCK_VERSION})`, hint: 'delete it; the next run writes a new one' });
+  }
+  return lock;
+}
+
+export async function writeLock(pipelineFile: string, lock: LockFile): Promise<void> {
+  await writeFileAtomic(lockPathFor(pipelineFile), JSON.stringify(lock, null, 2) + '\n');
+}

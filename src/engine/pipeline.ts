@@ -1,0 +1,53 @@
+/**
+ * The pipeline as the user wrote it (PipelineFile) and as the engine runs it
+ * (ResolvedPipeline: matrix expanded, params validated with defaults, inputs
+ * wired to concrete producer ids).
+ */
+import type { JsonObject, JsonValue, Resources } from '../nodes/contract.js';
+import type { RegisteredNodeType } from '../nodes/registry.js';
+
+export interface NodeDeclaration {
+  type: string;
+  description?: string;
+  with?: JsonObject;
+  inputs?: Record<string, string | string[]>;
+  matrix?: Record<string, JsonValue[] | string>;
+  resources?: Resources;
+}
+
+export interface PipelineFile {
+  $schema?: string;
+  name: string;
+  description?: string;
+  params?: JsonObject;
+  nodes: Record<string, NodeDeclaration>;
+}
+
+export interface ResolvedNode {
+  /** Unique id, e.g. `localizer[alpha=0.2,topK=10]`. */
+  id: string;
+  /** The id declared in the file (`localizer`). */
+  base: string;
+  /** Matrix coordinates, own and inherited from expanded upstream nodes. */
+  coords: JsonObject;
+  nodeType: RegisteredNodeType;
+  /** Validated params, defaults filled in. */
+  params: JsonObject;
+  /** Declared input name -> producer node ids, in order. */
+  inputs: Record<string, string[]>;
+  resources: Required<Resources>;
+}
+
+export interface ResolvedPipeline {
+  /** Absolute path of the pipeline file. */
+  file: string;
+  name: string;
+  /** Pipeline params after --set. */
+  params: JsonObject;
+  /** --set arguments as given. */
+  overrides: string[];
+  /** Nodes in a topological order (declaration order where free). */
+  nodes: Map<string, ResolvedNode>;
+  /** Base id -> its instance ids (one for a node without matrix). */
+  instances: Map<string, string[]>;
+}

@@ -1,0 +1,188 @@
+/**
+ * The run store: one lowdb JSON document per run under <cache>/runs/, so
+ * several processes sharing a cache never write the same file. A marker in
+ * runs/active/ exists while a run is in progress; a marker whose process is
+ * gone means that run crashed (its cache writes are then re-verified).
+ */
+import { hostname } from 'node:os';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { Metrics } from '../nodes/contract.js';
+import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from './events.js';
+import { isErrno, processAlive } from './cache/files.js';
+
+export type NodeStatus = 'pending' | 'running' | 'done' | 'cached' | 'failed' | 'skipped' | 'cancelled';
+
+export interface NodeRecord {
+  type: string;
+  status: NodeStatus;
+  key?: string;
+  digest?: string;
+  /** Why it ran, or why it was skipped. */
+  reason?: string;
+  error?: NodeErrorInfo;
+  startedAt?: string;
+  durationMs?: number;
+  metrics?: Metrics;
+}
+
+export interface RunRecord {
+  id: string;
+  pipeline: string;
+  name: string;
+  pid: number;
+  host: string;
+  startedAt: string;
+  endedAt?: string;
+  durationMs?: number;
+  status: 'running' | 'interrupted' | RunStatus;
+  options: { jobs: number; overrides: string[]; force: string[]; keepGoing: boolean };
+  env: Record<string, string>;
+  counts?: RunCounts;
+  nodes: Record<string, NodeRecord>;
+}
+
+export function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${t}-${randomBytes(3).toString('hex')}`;
+}
+
+function runsDir(cacheRoot: string): string {
+  return join(cacheRoot, 'runs');
+}
+
+/** Records one run from its event stream. */
+export class RunRecorder {
+  private readonly db: Low<RunRecord>;
+  private readonly activeMarker: string;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(db: Low<RunRecord>, activeMarker: string) {
+    this.db = db;
+    this.activeMarker = activeMarker;
+  }
+
+  static async start(cacheRoot: string, record: Omit<RunRecord, 'pid' | 'host' | 'status'>): Promise<RunRecorder> {
+    const dir = runsDir(cacheRoot);
+    await mkdir(join(dir, 'active'), { recursive: true });
+    const full: RunRecord = { ...record, pid: process.pid, host: hostname(), status: 'running' };
+    const db = new Low<RunRecord>(new JSONFile(join(dir, `${record.id}.json`)), full);
+    const marker = join(dir, 'active', `${record.id}`);
+    await writeFile(marker, JSON.stringify({ pid: process.pid, host: hostname() }));
+    await db.write();
+    return new RunRecorder(db, marker);
+  }
+
+  get record(): RunRecord {
+    return this.db.data;
+  }
+
+  /** Event consumer: keeps the record current and schedules a write. */
+  readonly onEvent = (e: RunEvent): void => {
+    const nodes = this.db.data.nodes;
+    const node = 'node' in e ? nodes[e.node] : undefined;
+    switch (e.event) {
+      case 'node-start':
+        nodes[e.node] = { type: e.type, status: 'running', key: e.key, reason: e.reason, startedAt: new Date().toISOString() };
+        break;
+      case 'node-cached':
+        nodes[e.node] = { type: e.type, status: 'cached', key: e.key, digest: e.digest, reason: 'cache hit' };
+        break;
+      case 'node-done':
+        nodes[e.node] = { ...node, type: e.type, status: 'done', key: e.key, digest: e.digest, durationMs: e.durationMs, ...(e.metrics ? { metrics: e.metrics } : {}) };
+        break;
+      case 'node-failed':
+        nodes[e.node] = { ...node, type: e.type, status: e.error.message === 'cancelled' ? 'cancelled' : 'failed', error: e.error, ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}) };
+        break;
+      case 'node-skipped':
+        nodes[e.node] = { type: e.type, status: 'skipped', reason: e.reason };
+        break;
+      case 'run-done':
+        Object.assign(this.db.data, { status: e.status, endedAt: new Date().toISOString(), durationMs: e.durationMs, counts: e.counts });
+        break;
+      default:
+        return;
+    }
+    this.scheduleWrite();
+  };
+
+  private scheduleWrite(): void {
+    // Coalesce bursts (hundreds of cached nodes) into one write every 250 ms.
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.writing = this.writing.then(() => this.db.write()).catch(() => undefined);
+    }, 250);
+  }
+
+  /** Writes the final record and removes the active marker. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.writing;
+    await this.db.write();
+    await rm(this.activeMarker, { force: true });
+  }
+}
+
+/** Every run in the store, newest first. Unreadable files are skipped. */
+export async function listRuns(cacheRoot: string): Promise<RunRecord[]> {
+  let names: string[];
+  try {
+    names = await readdir(runsDir(cacheRoot));
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return [];
+    throw e;
+  }
+  const runs: RunRecord[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const db = new Low<RunRecord | null>(new JSONFile(join(runsDir(cacheRoot), name)), null);
+    try {
+      await db.read();
+      if (db.data) runs.push(db.data);
+    } catch {
+      // a half-written record of a crashed process: ignore it
+    }
+  }
+  return runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+}
+
+/**
+ * Finds runs that crashed (marker present, process gone), marks them
+ * interrupted and returns them: their cache writes deserve a full check.
+ */
+export async function recoverInterruptedRuns(cacheRoot: string): Promise<RunRecord[]> {
+  const activeDir = join(runsDir(cacheRoot), 'active');
+  let markers: string[];
+  try {
+    markers = await readdir(activeDir);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return [];
+    throw e;
+  }
+  const crashed: RunRecord[] = [];
+  for (const id of markers) {
+    const db = new Low<RunRecord | null>(new JSONFile(join(runsDir(cacheRoot), `${id}.json`)), null);
+    try {
+      await db.read();
+    } catch {
+      db.data = null;
+    }
+    const rec = db.data;
+    if (rec && rec.host === hostname() && processAlive(rec.pid)) continue;
+    if (!rec) {
+      await rm(join(activeDir, id), { force: true });
+      continue;
+    }
+    if (rec.host !== hostname()) continue; // another machine's run on a shared cache: not ours to judge
+    rec.status = 'interrupted';
+    for (const n of Object.values(rec.nodes)) if (n.status === 'running') n.status = 'cancelled';
+    await db.write();
+    await rm(join(activeDir, id), { force: true });
+    crashed.push(rec);
+  }
+  return crashed;
+}

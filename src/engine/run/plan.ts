@@ -1,0 +1,65 @@
+/**
+ * `wsol-run plan`: what a run would do, and why, without running anything or
+ * touching the cache. A node whose inputs will be recomputed is "to-run";
+ * early cutoff may still find it cached at run time, and the plan says so.
+ */
+import { LocalCacheStore, type Verification } from '../cache/store.js';
+import { actionKey } from '../keys.js';
+import { readLock } from '../lockfile.js';
+import type { ResolvedPipeline } from '../pipeline.js';
+import { resolveForced } from './force.js';
+import { keyMaterial } from './node-keys.js';
+import { explainMiss } from './reasons.js';
+
+export interface PlanEntry {
+  node: string;
+  type: string;
+  status: 'cached' | 'to-run';
+  reason: string;
+  key?: string;
+  digest?: string;
+}
+
+export async function planPipeline(
+  p: ResolvedPipeline,
+  o: { cacheDir: string; force: readonly string[]; env: Record<string, string>; verify: boolean },
+): Promise<PlanEntry[]> {
+  const forced = resolveForced(p, o.force);
+  const cache = new LocalCacheStore(o.cacheDir, { readOnly: true });
+  const previous = await readLock(p.file);
+  const verification: Verification = o.verify ? 'full' : 'fast';
+  const digests = new Map<string, string>();
+  const toRun = new Set<string>();
+  const entries: PlanEntry[] = [];
+  for (const node of p.nodes.values()) {
+    const type = node.nodeType.type;
+    const material = keyMaterial(node, digests, o.env);
+    if (!material) {
+      const upstream = Object.values(node.inputs).flat().filter((x) => toRun.has(x));
+      toRun.add(node.id);
+      entries.push({
+        node: node.id,
+        type,
+        status: 'to-run',
+        reason: `upstream ${upstream.map((u) => `'${u}'`).join(', ')} will run (stays cached if its output is unchanged)`,
+      });
+      continue;
+    }
+    const key = actionKey(material);
+    if (forced.has(node.id)) {
+      toRun.add(node.id);
+      entries.push({ node: node.id, type, status: 'to-run', reason: 'forced (--force)', key });
+      continue;
+    }
+    const lookup = await cache.lookup(key, verification);
+    if (lookup.status === 'hit') {
+      digests.set(node.id, lookup.artifact.digest);
+      entries.push({ node: node.id, type, status: 'cached', reason: 'cache hit', key, digest: lookup.artifact.digest });
+      continue;
+    }
+    toRun.add(node.id);
+    const reason = lookup.status === 'invalid' ? `cache entry invalid: ${lookup.reason}` : explainMiss(material, previous?.nodes[node.id], node.inputs);
+    entries.push({ node: node.id, type, status: 'to-run', reason, key });
+  }
+  return entries;
+}

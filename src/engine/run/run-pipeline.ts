@@ -1,0 +1,128 @@
+/**
+ * One `wsol-run run`: open the cache, recover from crashed runs, schedule,
+ * record the run, write the lock file. The CLI adds reporters and Ctrl-C.
+ */
+import { hostname } from 'node:os';
+import { basename } from 'node:path';
+import { LocalCacheStore, type Verification } from '../cache/store.js';
+import type { EventListener, RunEvent } from '../events.js';
+import type { Executor } from '../executors/executor.js';
+import { LOCK_VERSION, readLock, writeLock, type LockFile, type LockedNode } from '../lockfile.js';
+import type { ResolvedPipeline } from '../pipeline.js';
+import { newRunId, recoverInterruptedRuns, RunRecorder } from '../run-store.js';
+import { resolveForced } from './force.js';
+import { schedule, type SchedulerResult } from './scheduler.js';
+import { WSOL_RUN_VERSION } from '../../version.js';
+
+export interface RunPipelineOptions {
+  cacheDir: string;
+  jobs: number;
+  gpus: number;
+  force: readonly string[];
+  keepGoing: boolean;
+  verify: boolean;
+  env: Record<string, string>;
+  fileDigest: string;
+  signal: AbortSignal;
+  createExecutor(jobs: number): Promise<Executor>;
+  listeners: EventListener[];
+}
+
+export interface RunPipelineResult extends SchedulerResult {
+  runId: string;
+  durationMs: number;
+}
+
+export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): Promise<RunPipelineResult> {
+  const started = Date.now();
+  const forced = resolveForced(p, o.force);
+  const cache = new LocalCacheStore(o.cacheDir);
+  await cache.open();
+  const listeners = [...o.listeners];
+  const emit = (e: RunEvent): void => {
+    for (const l of listeners) l(e);
+  };
+
+  let verification: Verification = o.verify ? 'full' : 'fast';
+  const crashed = await recoverInterruptedRuns(o.cacheDir);
+  if (crashed.length) {
+    verification = 'full';
+    emit({ event: 'warning', message: `run ${crashed.map((r) => r.id).join(', ')} was interrupted; verifying every reused cache entry in full` });
+  }
+  const previous = await readLock(p.file);
+  const runId = newRunId();
+  const recorder = await RunRecorder.start(o.cacheDir, {
+    id: runId,
+    pipeline: p.file,
+    name: p.name,
+    startedAt: new Date(started).toISOString(),
+    options: { jobs: o.jobs, overrides: p.overrides, force: [...o.force], keepGoing: o.keepGoing },
+    env: { ...o.env, node: process.version, wsolRun: WSOL_RUN_VERSION, host: hostname() },
+    nodes: {},
+  });
+  listeners.push(recorder.onEvent);
+  emit({ event: 'run-start', runId, pipeline: p.file, name: p.name, nodes: p.nodes.size, jobs: o.jobs, cache: o.cacheDir, time: new Date(started).toISOString() });
+
+  let result: SchedulerResult;
+  try {
+    result = await schedule(p, {
+      cache,
+      executor: () => o.createExecutor(o.jobs),
+      jobs: o.jobs,
+      gpus: o.gpus,
+      force: forced,
+      keepGoing: o.keepGoing,
+      verification,
+      env: o.env,
+      previous,
+      signal: o.signal,
+      emit,
+    });
+  } catch (e) {
+    // Results already committed stay recorded; the run is marked failed.
+    recorder.record.status = 'failed';
+    await recorder.close().catch(() => undefined);
+    throw e;
+  }
+  await writeLock(p.file, buildLock(p, result, previous, runId, o));
+  const durationMs = Date.now() - started;
+  emit({ event: 'run-done', runId, status: result.status, durationMs, counts: result.counts });
+  await recorder.close();
+  return { ...result, runId, durationMs };
+}
+
+function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile | undefined, runId: string, o: RunPipelineOptions): LockFile {
+  const nodes: Record<string, LockedNode> = {};
+  for (const [id, out] of r.outcomes) {
+    if (out.material && out.key && out.digest) {
+      const node = p.nodes.get(id)!;
+      const inputs: LockedNode['inputs'] = {};
+      for (const [name, producers] of Object.entries(node.inputs)) inputs[name] = producers.map((pr) => ({ node: pr, digest: r.outcomes.get(pr)!.digest! }));
+      nodes[id] = {
+        type: out.material.type,
+        version: out.material.version,
+        params: out.material.params,
+        inputs,
+        env: out.material.env,
+        key: out.key,
+        digest: out.digest,
+        ...(out.metrics ? { metrics: out.metrics } : {}),
+      };
+    } else if (previous?.nodes[id] && p.nodes.has(id)) {
+      // Failed or skipped this time: keep the last good record, so `plan` can still explain.
+      nodes[id] = previous.nodes[id]!;
+    }
+  }
+  return {
+    lockVersion: LOCK_VERSION,
+    pipeline: { name: p.name, file: basename(p.file), sha256: o.fileDigest },
+    wsolRun: WSOL_RUN_VERSION,
+    node: process.version,
+    runId,
+    createdAt: new Date().toISOString(),
+    overrides: p.overrides,
+    params: p.params,
+    env: o.env,
+    nodes,
+  };
+}

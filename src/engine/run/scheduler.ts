@@ -1,0 +1,267 @@
+/**
+ * Runs a resolved pipeline: checks each node against the cache as soon as
+ * its inputs' digests are known, runs misses on the executor within resource
+ * limits, commits results, and propagates failures to descendants only.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InputArtifact, Metrics } from '../../nodes/contract.js';
+import type { LocalCacheStore, Verification } from '../cache/store.js';
+import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from '../events.js';
+import { METRICS_FILE, type Executor } from '../executors/executor.js';
+import { descendantsOf, pipelineGraph } from '../graph.js';
+import { actionKey, type KeyMaterial } from '../keys.js';
+import type { LockFile } from '../lockfile.js';
+import type { ResolvedNode, ResolvedPipeline } from '../pipeline.js';
+import { explainMiss } from './reasons.js';
+import { keyMaterial } from './node-keys.js';
+
+export interface SchedulerOptions {
+  cache: LocalCacheStore;
+  /** Created on first use, so a fully cached run starts no worker. */
+  executor: () => Promise<Executor>;
+  jobs: number;
+  gpus: number;
+  force: ReadonlySet<string>;
+  keepGoing: boolean;
+  verification: Verification;
+  env: Record<string, string>;
+  previous: LockFile | undefined;
+  signal: AbortSignal;
+  emit(e: RunEvent): void;
+}
+
+export type OutcomeStatus = 'done' | 'cached' | 'failed' | 'skipped' | 'cancelled';
+
+export interface NodeOutcome {
+  status: OutcomeStatus;
+  material?: KeyMaterial;
+  key?: string;
+  digest?: string;
+  metrics?: Metrics;
+  error?: NodeErrorInfo;
+  durationMs?: number;
+}
+
+export interface SchedulerResult {
+  status: RunStatus;
+  counts: RunCounts;
+  outcomes: Map<string, NodeOutcome>;
+}
+
+interface Runnable {
+  node: ResolvedNode;
+  material: KeyMaterial;
+  key: string;
+  reason: string;
+}
+
+async function readMetrics(dir: string, hasFile: boolean): Promise<Metrics | undefined> {
+  if (!hasFile) return undefined;
+  try {
+    return JSON.parse(await readFile(join(dir, METRICS_FILE), 'utf8')) as Metrics;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorInfo(e: unknown): NodeErrorInfo {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { message: err.message, stack: err.stack ?? '' };
+}
+
+export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promise<SchedulerResult> {
+  const graph = pipelineGraph(p);
+  const outcomes = new Map<string, NodeOutcome>();
+  const digests = new Map<string, string>();
+  const waitingOn = new Map<string, number>();
+  for (const id of p.nodes.keys()) waitingOn.set(id, graph.inDegree(id));
+
+  const gpuCapacity = Math.max(1, o.gpus);
+  if (o.gpus === 0 && [...p.nodes.values()].some((n) => n.resources.gpu > 0)) {
+    o.emit({ event: 'warning', message: 'no GPU detected: nodes that ask for a GPU run one at a time' });
+  }
+  let cpuFree = o.jobs;
+  let gpuFree = gpuCapacity;
+  let stopping = false;
+  let firstFailure: string | undefined;
+  const runnable: Runnable[] = [];
+  const running = new Map<string, AbortController>();
+  const inflight = new Set<Promise<void>>();
+  let executor: Promise<Executor> | undefined;
+
+  const track = (promise: Promise<void>): void => {
+    inflight.add(promise);
+    void promise.finally(() => inflight.delete(promise));
+  };
+
+  const settle = (id: string, outcome: NodeOutcome): void => {
+    outcomes.set(id, outcome);
+    if (outcome.digest) digests.set(id, outcome.digest);
+  };
+
+  const release = (id: string): void => {
+    for (const next of graph.outNeighbors(id)) {
+      const left = waitingOn.get(next)! - 1;
+      waitingOn.set(next, left);
+      if (left === 0) becomeReady(next);
+    }
+  };
+
+  const skip = (id: string, reason: string): void => {
+    if (outcomes.has(id)) return;
+    const node = p.nodes.get(id)!;
+    settle(id, { status: 'skipped' });
+    o.emit({ event: 'node-skipped', node: id, type: node.nodeType.type, reason });
+  };
+
+  const fail = (node: ResolvedNode, error: NodeErrorInfo, durationMs?: number): void => {
+    settle(node.id, { status: 'failed', error, ...(durationMs !== undefined ? { durationMs } : {}) });
+    o.emit({ event: 'node-failed', node: node.id, type: node.nodeType.type, error, ...(durationMs !== undefined ? { durationMs } : {}) });
+    for (const d of descendantsOf(graph, [node.id])) skip(d, `upstream '${node.id}' failed`);
+    firstFailure ??= node.id;
+    if (!o.keepGoing) stopping = true;
+  };
+
+  const becomeReady = (id: string): void => {
+    if (stopping || outcomes.has(id)) return;
+    track(checkCache(p.nodes.get(id)!));
+  };
+
+  const checkCache = async (node: ResolvedNode): Promise<void> => {
+    try {
+      const material = keyMaterial(node, digests, o.env)!;
+      const key = actionKey(material);
+      if (o.force.has(node.id)) {
+        runnable.push({ node, material, key, reason: 'forced (--force)' });
+        return;
+      }
+      const lookup = await o.cache.lookup(key, o.verification);
+      if (lookup.status === 'hit') {
+        const { artifact } = lookup;
+        const metrics = await readMetrics(artifact.dir, artifact.manifest.files.some((f) => f.path === METRICS_FILE));
+        settle(node.id, { status: 'cached', material, key, digest: artifact.digest, ...(metrics ? { metrics } : {}) });
+        o.emit({ event: 'node-cached', node: node.id, type: node.nodeType.type, key, digest: artifact.digest });
+        release(node.id);
+        return;
+      }
+      let reason: string;
+      if (lookup.status === 'invalid') {
+        o.emit({ event: 'cache-invalid', node: node.id, reason: lookup.reason });
+        reason = `cache entry invalid: ${lookup.reason}`;
+      } else {
+        reason = explainMiss(material, o.previous?.nodes[node.id], node.inputs);
+      }
+      runnable.push({ node, material, key, reason });
+    } catch (e) {
+      fail(node, errorInfo(e));
+    }
+  };
+
+  const inputsOf = (node: ResolvedNode): Record<string, InputArtifact[]> => {
+    const out: Record<string, InputArtifact[]> = {};
+    for (const [name, producers] of Object.entries(node.inputs)) {
+      out[name] = producers.map((producer) => ({
+        node: producer,
+        kind: p.nodes.get(producer)!.nodeType.output,
+        digest: digests.get(producer)!,
+        dir: o.cache.artifactDir(digests.get(producer)!),
+      }));
+    }
+    return out;
+  };
+
+  const execute = async (r: Runnable, cpu: number, gpu: number): Promise<void> => {
+    const { node, material, key } = r;
+    const controller = new AbortController();
+    running.set(node.id, controller);
+    const started = Date.now();
+    let workDir: string | undefined;
+    try {
+      o.emit({ event: 'node-start', node: node.id, type: node.nodeType.type, key, reason: r.reason });
+      workDir = await o.cache.createWorkDir();
+      executor ??= o.executor();
+      const outcome = await (await executor).run(
+        { nodeId: node.id, type: node.nodeType.type, params: node.params, inputs: inputsOf(node), outDir: workDir, env: material.env },
+        {
+          signal: controller.signal,
+          onProgress: (progress) => o.emit({ event: 'node-progress', node: node.id, progress }),
+          onLog: (message) => o.emit({ event: 'node-log', node: node.id, message }),
+        },
+      );
+      const durationMs = Date.now() - started;
+      if (!outcome.ok) {
+        if (outcome.cancelled || controller.signal.aborted) {
+          settle(node.id, { status: 'cancelled' });
+          o.emit({ event: 'node-cancelled', node: node.id, type: node.nodeType.type });
+        } else {
+          fail(node, outcome.error, durationMs);
+        }
+        return;
+      }
+      const artifact = await o.cache.commit(workDir, key, { type: node.nodeType.type, version: node.nodeType.version });
+      workDir = undefined;
+      const sameOutput = o.previous?.nodes[node.id]?.digest === artifact.digest;
+      settle(node.id, { status: 'done', material, key, digest: artifact.digest, durationMs, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
+      o.emit({ event: 'node-done', node: node.id, type: node.nodeType.type, key, digest: artifact.digest, durationMs, sameOutput, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
+      release(node.id);
+    } catch (e) {
+      fail(node, errorInfo(e), Date.now() - started);
+    } finally {
+      if (workDir) await o.cache.discardWorkDir(workDir).catch(() => undefined);
+      running.delete(node.id);
+      cpuFree += cpu;
+      gpuFree += gpu;
+    }
+  };
+
+  const dispatch = (): void => {
+    for (let i = 0; i < runnable.length && !stopping; ) {
+      const r = runnable[i]!;
+      const cpu = Math.min(r.node.resources.cpu, o.jobs);
+      const gpu = Math.min(r.node.resources.gpu, gpuCapacity);
+      if (cpu <= cpuFree && gpu <= gpuFree) {
+        cpuFree -= cpu;
+        gpuFree -= gpu;
+        runnable.splice(i, 1);
+        track(execute(r, cpu, gpu));
+      } else {
+        i++;
+      }
+    }
+  };
+
+  const onAbort = (): void => {
+    stopping = true;
+    for (const c of running.values()) c.abort();
+  };
+  o.signal.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    for (const [id, n] of waitingOn) if (n === 0) becomeReady(id);
+    for (;;) {
+      dispatch();
+      if (inflight.size === 0) break;
+      await Promise.race(inflight);
+    }
+  } finally {
+    o.signal.removeEventListener('abort', onAbort);
+    if (executor) await (await executor).close();
+  }
+
+  const cancelled = o.signal.aborted;
+  for (const id of p.nodes.keys()) {
+    if (outcomes.has(id)) continue;
+    skip(id, cancelled ? 'cancelled before it started' : `not started: the run stopped after '${firstFailure}' failed (use --keep-going to finish independent branches)`);
+  }
+  const counts: RunCounts = { ran: 0, cached: 0, failed: 0, skipped: 0, cancelled: 0 };
+  for (const out of outcomes.values()) {
+    if (out.status === 'done') counts.ran++;
+    else if (out.status === 'cached') counts.cached++;
+    else if (out.status === 'failed') counts.failed++;
+    else if (out.status === 'skipped') counts.skipped++;
+    else counts.cancelled++;
+  }
+  const status: RunStatus = cancelled ? 'cancelled' : counts.failed > 0 ? 'failed' : 'succeeded';
+  return { status, counts, outcomes };
+}

@@ -1,0 +1,17 @@
+import type { NodeType } from './contract.js';
+import { concatNode } from './util/concat.js';
+import { sleepNode } from './util/sleep.js';
+
+/**
+ * Every node type, by name. Params are validated against each type's schema
+ * before run() is called, so the registry erases the params type.
+ * To add a node type: write one module under src/nodes/ and add it here.
+ */
+export type RegisteredNodeType = NodeType<never>;
+
+const ALL: RegisteredNodeType[] = [
+  concatNode,
+  sleepNode,
+];
+
+export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));

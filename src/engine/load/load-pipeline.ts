@@ -10,7 +10,8 @@ import { parseJsonSource, type JsonSource } from './json-source.js';
 import { interpolate } from './interpolate.js';
 import { applyOverrides, parseOverride } from './overrides.js';
 import { instanceId, parseReference, type Reference } from './references.js';
-import { getPipelineSchema, validateAgainst } from './schema-validation.js';
+import { getPipelineSchema, prepareValidators, validateAgainst } from './schema-validation.js';
+import { PIPELINE_SCHEMA_ID, nodeSchemaId } from './schema-ids.js';
 
 export interface LoadOptions {
   /** `--set path=value` strings, applied in order. */
@@ -39,8 +40,14 @@ export async function loadPipeline(path: string, options: LoadOptions): Promise<
     });
   }
   const source = parseJsonSource(text, path, 'pipeline');
+  await prepareSchemas(options.types);
   const pipeline = resolvePipeline(source, options);
   return { pipeline: { ...pipeline, file }, fileDigest: createHash('sha256').update(text).digest('hex') };
+}
+
+/** Validators for the pipeline schema and every node type's params (needed before resolvePipeline). */
+export function prepareSchemas(types: ReadonlyMap<string, RegisteredNodeType>): Promise<void> {
+  return prepareValidators([[PIPELINE_SCHEMA_ID, getPipelineSchema()], ...[...types.values()].map((t): [string, RegisteredNodeType['params']] => [nodeSchemaId(t.type), t.params])]);
 }
 
 function fail(source: JsonSource, problems: Omit<Diagnostic, 'file'>[]): never {

@@ -1,8 +1,16 @@
+/**
+ * JSON Schema validation (ajv, draft 2020-12). Validators are compiled at
+ * build time into standalone code (scripts/compile-schemas.ts) so a run does
+ * not pay for loading and compiling ajv; a schema whose fingerprint does not
+ * match the generated code (a node added without a rebuild) is compiled at
+ * run time instead, with identical options.
+ */
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import type { JsonSchema } from '../../nodes/contract.js';
 import { didYouMean } from '../diagnostics.js';
 import { packagePath } from '../../paths.js';
+import { canonicalJson, sha256 } from '../keys.js';
 
 /** One schema violation: where (pointer relative to the validated value) and what was expected. */
 export interface SchemaViolation {
@@ -11,17 +19,47 @@ export interface SchemaViolation {
   hint?: string;
 }
 
-// One ajv instance per process; validators are compiled once per schema object.
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
-const compiled = new WeakMap<JsonSchema, ValidateFunction>();
+/** ajv options shared by build-time and run-time compilation. */
+export const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true } as const;
 
-function validatorFor(schema: JsonSchema): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) {
-    v = ajv.compile(schema);
-    compiled.set(schema, v);
+export interface ValidateFn {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+interface GeneratedValidators {
+  validators: Record<string, ValidateFn>;
+  fingerprints: Record<string, string>;
+}
+
+const ready = new WeakMap<JsonSchema, ValidateFn>();
+let generated: GeneratedValidators | undefined | null;
+
+export function schemaFingerprint(schema: JsonSchema): string {
+  return sha256(canonicalJson(schema));
+}
+
+/** Makes validators for `schemas` available to validateAgainst (generated code first, ajv as fallback). */
+export async function prepareValidators(schemas: Iterable<[id: string, schema: JsonSchema]>): Promise<void> {
+  if (generated === undefined) {
+    try {
+      generated = (await import(packagePath('dist/generated/validators.js'))) as GeneratedValidators;
+    } catch {
+      generated = null;
+    }
   }
-  return v;
+  const missing: [string, JsonSchema][] = [];
+  for (const [id, schema] of schemas) {
+    if (ready.has(schema)) continue;
+    const fn = generated?.validators[id];
+    if (fn && generated?.fingerprints[id] === schemaFingerprint(schema)) ready.set(schema, fn);
+    else missing.push([id, schema]);
+  }
+  if (missing.length) {
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const ajv = new Ajv2020(AJV_OPTIONS);
+    for (const [, schema] of missing) ready.set(schema, ajv.compile(schema));
+  }
 }
 
 let pipelineSchema: JsonSchema | undefined;
@@ -81,13 +119,14 @@ function describe(e: ErrorObject, data: unknown): SchemaViolation {
 }
 
 /**
- * Validates `data` in place (ajv fills in `default`s) and returns the
- * violations, most specific first. Property-name errors duplicate the
- * pattern errors behind them, so those are dropped.
+ * Validates `data` in place (filling in `default`s) and returns the
+ * violations. The schema must have been prepared with prepareValidators.
  */
 export function validateAgainst(schema: JsonSchema, data: unknown): SchemaViolation[] {
-  const validate = validatorFor(schema);
+  const validate = ready.get(schema);
+  if (!validate) throw new Error('schema used before prepareValidators()');
   if (validate(data)) return [];
+  // Property-name errors are explained by the pattern errors that come with them.
   const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'pattern' && e.propertyName !== undefined));
   const seen = new Set<string>();
   const out: SchemaViolation[] = [];
@@ -102,9 +141,4 @@ export function validateAgainst(schema: JsonSchema, data: unknown): SchemaViolat
     }
   }
   return out;
-}
-
-/** Checks a schema compiles (used by the registry test so a bad node schema fails CI, not a user). */
-export function compileSchema(schema: JsonSchema): void {
-  validatorFor(schema);
 }

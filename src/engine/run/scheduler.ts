@@ -3,7 +3,7 @@
  * its inputs' digests are known, runs misses on the executor within resource
  * limits, commits results, and propagates failures to descendants only.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputArtifact, Metrics } from '../../nodes/contract.js';
 import type { LocalCacheStore, Verification } from '../cache/store.js';
@@ -59,7 +59,7 @@ interface Runnable {
 async function readMetrics(dir: string, hasFile: boolean): Promise<Metrics | undefined> {
   if (!hasFile) return undefined;
   try {
-    return JSON.parse(await readFile(join(dir, METRICS_FILE), 'utf8')) as Metrics;
+    return JSON.parse(readFileSync(join(dir, METRICS_FILE), 'utf8')) as Metrics;
   } catch {
     return undefined;
   }

@@ -1,10 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { defineNode } from '../contract.js';
+import { NodeError, defineNode } from '../contract.js';
 import { writeConcatenation } from './text-output.js';
 
 export interface SleepParams {
   ms: number;
   text: string;
+  fail?: string;
 }
 
 /** Waits `ms` (reporting progress, honouring cancel), then behaves as util/concat. */
@@ -17,6 +18,7 @@ export const sleepNode = defineNode<SleepParams>({
     properties: {
       ms: { type: 'number', minimum: 0, description: 'How long to sleep.' },
       text: { type: 'string', default: '', description: 'Appended after the inputs.' },
+      fail: { type: 'string', description: 'If set, fail with this message after sleeping (to exercise failure handling).' },
     },
     required: ['ms'],
     additionalProperties: false,
@@ -33,6 +35,7 @@ export const sleepNode = defineNode<SleepParams>({
       await delay(Math.min(tick, ctx.params.ms - elapsed), undefined, { signal: ctx.signal });
     }
     ctx.progress({ fraction: 1 });
+    if (ctx.params.fail !== undefined) throw new NodeError(ctx.params.fail, 'util/sleep was asked to fail (param "fail")');
     await writeConcatenation(ctx.inputs, ctx.params.text, ctx.outDir);
   },
 });

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodesWith, runCli, tempDir, writePipeline } from '../helpers/cli.js';
+
+const pipeline = {
+  name: 'verbs',
+  nodes: {
+    src: { type: 'util/concat', with: { text: 'S' } },
+    sweep: { type: 'util/concat', inputs: { in: 'src' }, matrix: { text: ['1', '2'] } },
+    report: { type: 'util/concat', inputs: { all: 'sweep[*]' } },
+  },
+};
+
+test('graph prints the expanded DAG as dot and mermaid', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, pipeline);
+  const dot = await runCli(['graph', file], dir);
+  assert.equal(dot.code, 0);
+  assert.match(dot.stdout, /^digraph "verbs" \{/);
+  assert.match(dot.stdout, /"src" -> "sweep\[text=1\]";/);
+  assert.match(dot.stdout, /"sweep\[text=2\]" -> "report";/);
+  const mermaid = await runCli(['graph', file, '--format', 'mermaid'], dir);
+  assert.match(mermaid.stdout, /^flowchart LR/);
+  assert.match(mermaid.stdout, /n0 --> n1/);
+  assert.match(mermaid.stdout, /n2 --> n3/);
+  const bad = await runCli(['graph', file, '--format', 'png'], dir);
+  assert.equal(bad.code, 2);
+});
+
+test('show prints a node’s artifact, files and timing; status lists runs', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, pipeline);
+  assert.equal((await runCli([file], dir)).code, 0);
+  const show = await runCli(['show', file, 'sweep[text=2]'], dir);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /type\s+util\/concat v1/);
+  assert.match(show.stdout, /files\s+out\.txt \(2 B\)/);
+  assert.match(show.stdout, /timing\s+ran in \d+/);
+  const json = await runCli(['show', file, 'report', '--json'], dir);
+  const info = json.events[0] as { artifact: string; inputs: { all: { node: string }[] } };
+  assert.ok(existsSync(join(info.artifact, 'out.txt')));
+  assert.deepEqual(info.inputs.all.map((i) => i.node), ['sweep[text=1]', 'sweep[text=2]']);
+  const missing = await runCli(['show', file, 'sweep'], dir);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /node 'sweep' has no result in the lock file/);
+
+  assert.equal((await runCli([file], dir)).code, 0);
+  const status = await runCli(['status'], dir);
+  assert.match(status.stdout, /verbs\s+.*succeeded\s+0 ran, 4 cached/);
+  assert.match(status.stdout, /verbs\s+.*succeeded\s+4 ran, 0 cached/);
+  const one = await runCli(['status', file], dir);
+  assert.match(one.stdout, /report\s+cached/);
+});
+
+test('gc removes what no lock file or recent run references, and says what it freed', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, pipeline);
+  assert.equal((await runCli([file], dir)).code, 0);
+  assert.equal((await runCli([file, '--set', 'src.text=T'], dir)).code, 0);
+  // Both versions are referenced by recent runs: nothing to collect.
+  const keep = await runCli(['gc', '--grace', '0'], dir);
+  assert.match(keep.stdout, /freed 0 B: 0 artifact\(s\)/);
+  // Only the lock file (the latest results) protects artifacts now.
+  const dry = await runCli(['gc', '--keep-days', '0', '--grace', '0', '--dry-run', '--json'], dir);
+  const planned = dry.events[0] as { removedArtifacts: number; freedBytes: number };
+  assert.equal(planned.removedArtifacts, 4);
+  const gc = await runCli(['gc', '--keep-days', '0', '--grace', '0'], dir);
+  assert.match(gc.stdout, /freed \d+ B: 4 artifact\(s\), 4 action record\(s\)/);
+  // The latest results survive; the first version is recomputed.
+  const latest = await runCli([file, '--json', '--set', 'src.text=T'], dir);
+  assert.deepEqual(nodesWith(latest, 'node-start'), []);
+  const old = await runCli([file, '--json'], dir);
+  assert.equal(nodesWith(old, 'node-start').length, 4);
+});
+
+test('--json streams one event per line with the documented fields', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, pipeline);
+  const r = await runCli([file, '--json'], dir);
+  assert.equal(r.events[0]!.event, 'run-start');
+  assert.equal(r.events.at(-1)!.event, 'run-done');
+  for (const e of r.events.filter((x) => String(x.event).startsWith('node-'))) assert.equal(typeof e.node, 'string');
+  const done = r.events.find((e) => e.event === 'node-done')!;
+  assert.match(String(done.digest), /^[0-9a-f]{64}$/);
+  assert.equal(typeof done.durationMs, 'number');
+});
+
+test('types lists node types with their params', async () => {
+  const dir = tempDir();
+  const r = await runCli(['types', 'util/sleep'], dir);
+  assert.match(r.stdout, /util\/sleep v1 -> text/);
+  assert.match(r.stdout, /ms: number \(required\)/);
+  const unknown = await runCli(['types', 'util/slep'], dir);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /Did you mean 'util\/sleep'/);
+});

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineNode, type NodeType } from '../../src/nodes/contract.js';
+import { nodeTypes, type RegisteredNodeType } from '../../src/nodes/registry.js';
+import { WsolError } from '../../src/engine/diagnostics.js';
+import { parseJsonSource } from '../../src/engine/load/json-source.js';
+import { prepareSchemas, resolvePipeline } from '../../src/engine/load/load-pipeline.js';
+
+const modelMaker = defineNode<{ epochs: number }>({
+  type: 'test/train',
+  version: 1,
+  description: 'test double producing a model',
+  params: { type: 'object', properties: { epochs: { type: 'integer', minimum: 1, default: 2 } }, additionalProperties: false },
+  inputs: {},
+  output: 'model',
+  async run() {},
+});
+const modelUser = defineNode<Record<string, never>>({
+  type: 'test/evaluate',
+  version: 1,
+  description: 'test double consuming a model',
+  params: { type: 'object', additionalProperties: false },
+  inputs: { model: { kind: 'model' } },
+  output: 'metrics',
+  async run() {},
+});
+
+const types = new Map<string, RegisteredNodeType>([...nodeTypes, [modelMaker.type, modelMaker as NodeType<never>], [modelUser.type, modelUser as NodeType<never>]]);
+
+async function resolve(pipeline: unknown, overrides: string[] = []) {
+  await prepareSchemas(types);
+  return resolvePipeline(parseJsonSource(JSON.stringify(pipeline, null, 2), 'p.json'), { types, overrides });
+}
+
+async function diagnosticsOf(pipeline: unknown, overrides: string[] = []): Promise<string> {
+  try {
+    await resolve(pipeline, overrides);
+  } catch (e) {
+    if (e instanceof WsolError) return e.message;
+    throw e;
+  }
+  assert.fail('expected a WsolError');
+}
+
+test('wiring an artifact of the wrong kind is a load-time error', async () => {
+  const message = await diagnosticsOf({
+    name: 'x',
+    nodes: { text: { type: 'util/concat' }, evaluate: { type: 'test/evaluate', inputs: { model: 'text' } } },
+  });
+  assert.match(message, /input 'model' expects model, but 'text' \(util\/concat\) produces text/);
+  assert.match(message, /at \/nodes\/evaluate\/inputs\/model/);
+});
+
+test('a missing required input is named with its kind', async () => {
+  const message = await diagnosticsOf({ name: 'x', nodes: { evaluate: { type: 'test/evaluate' } } });
+  assert.match(message, /missing required input 'model' \(kind model\)/);
+});
+
+test('an undeclared input name is rejected', async () => {
+  const message = await diagnosticsOf({ name: 'x', nodes: { t: { type: 'test/train' }, e: { type: 'test/evaluate', inputs: { modle: 't' } } } });
+  assert.match(message, /node type test\/evaluate has no input 'modle'\. Did you mean 'model'\?/);
+});
+
+test('defaults are filled in and ${params} keep their JSON type', async () => {
+  const p = await resolve({ name: 'x', params: { epochs: 5 }, nodes: { t: { type: 'test/train', with: { epochs: '${params.epochs}' } }, d: { type: 'test/train' } } });
+  assert.deepEqual(p.nodes.get('t')!.params, { epochs: 5 });
+  assert.deepEqual(p.nodes.get('d')!.params, { epochs: 2 });
+});
+
+test('matrix values are validated and point at the matrix entry', async () => {
+  const message = await diagnosticsOf({ name: 'x', nodes: { t: { type: 'test/train', matrix: { epochs: [1, 0] } } } });
+  assert.match(message, /node 't\[epochs=0\]', at \/nodes\/t\/matrix\/epochs/);
+  assert.match(message, /must be >= 1/);
+});
+
+test('one node per combination, in declaration order, each taking the matching upstream instance', async () => {
+  const p = await resolve({
+    name: 'x',
+    nodes: {
+      t: { type: 'test/train', matrix: { epochs: [1, 2] } },
+      e: { type: 'test/evaluate', inputs: { model: 't' } },
+      pick: { type: 'test/evaluate', inputs: { model: 't[epochs=2]' } },
+    },
+  });
+  assert.deepEqual([...p.nodes.keys()], ['t[epochs=1]', 't[epochs=2]', 'e[epochs=1]', 'e[epochs=2]', 'pick']);
+  assert.deepEqual(p.nodes.get('e[epochs=2]')!.inputs, { model: ['t[epochs=2]'] });
+  assert.deepEqual(p.nodes.get('pick')!.inputs, { model: ['t[epochs=2]'] });
+  assert.deepEqual(p.instances.get('e'), ['e[epochs=1]', 'e[epochs=2]']);
+});
+
+test('gathering all siblings into an input that takes one artifact is an error', async () => {
+  const message = await diagnosticsOf({ name: 'x', nodes: { t: { type: 'test/train', matrix: { epochs: [1, 2] } }, e: { type: 'test/evaluate', inputs: { model: 't[*]' } } } });
+  assert.match(message, /input 'model' takes one artifact but is given 2/);
+});
+
+test('--set overrides params, with values and matrix axes', async () => {
+  const p = await resolve(
+    { name: 'x', params: { n: 1 }, nodes: { t: { type: 'test/train', with: { epochs: '${params.n}' } }, c: { type: 'util/concat', matrix: { text: ['a'] } } } },
+    ['params.n=3', 'c.matrix.text=["b","c"]'],
+  );
+  assert.equal(p.nodes.get('t')!.params.epochs, 3);
+  assert.deepEqual(p.instances.get('c'), ['c[text=b]', 'c[text=c]']);
+  const q = await resolve({ name: 'x', nodes: { c: { type: 'util/concat' } } }, ['c.text=123']);
+  assert.equal(q.nodes.get('c')!.params.text, '123', 'a string param keeps the raw text');
+});

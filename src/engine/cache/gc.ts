@@ -1,0 +1,117 @@
+/**
+ * Garbage collection: an artifact survives if a lock file or a recent run
+ * references it; everything else is removed, with the action records that
+ * pointed at it. Artifacts younger than the grace period are kept so a
+ * concurrent run's fresh results are never collected before it records them.
+ */
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readLock } from '../lockfile.js';
+import { listRuns } from '../run-store.js';
+import { isErrno, processAlive } from './files.js';
+import type { ActionRecord, Manifest } from './store.js';
+
+export interface GcOptions {
+  keepDays: number;
+  graceSeconds: number;
+  dryRun: boolean;
+  /** Extra pipeline files whose lock files protect their results. */
+  pipelines: string[];
+}
+
+export interface GcResult {
+  removedArtifacts: number;
+  freedBytes: number;
+  removedActions: number;
+  removedWorkDirs: number;
+  keptArtifacts: number;
+  lockFilesRead: number;
+}
+
+async function listDir(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return [];
+    throw e;
+  }
+}
+
+export async function collectGarbage(root: string, o: GcOptions): Promise<GcResult> {
+  const now = Date.now();
+  const runs = await listRuns(root);
+  const live = new Set<string>();
+  const pipelines = new Set(o.pipelines);
+  for (const r of runs) {
+    pipelines.add(r.pipeline);
+    const recent = now - Date.parse(r.startedAt) <= o.keepDays * 86_400_000;
+    if (recent || r.status === 'running') for (const n of Object.values(r.nodes)) if (n.digest) live.add(n.digest);
+  }
+  let lockFilesRead = 0;
+  for (const p of pipelines) {
+    const lock = await readLock(p).catch(() => undefined);
+    if (!lock) continue;
+    lockFilesRead++;
+    for (const n of Object.values(lock.nodes)) live.add(n.digest);
+  }
+
+  const result: GcResult = { removedArtifacts: 0, freedBytes: 0, removedActions: 0, removedWorkDirs: 0, keptArtifacts: 0, lockFilesRead };
+  const removed = new Set<string>();
+  const artifactsRoot = join(root, 'artifacts');
+  for (const shard of await listDir(artifactsRoot)) {
+    const names = await listDir(join(artifactsRoot, shard));
+    const digests = new Set(names.map((n) => n.replace(/\.json$/, '')));
+    for (const digest of digests) {
+      const dir = join(artifactsRoot, shard, digest);
+      if (live.has(digest)) {
+        result.keptArtifacts++;
+        continue;
+      }
+      let bytes = 0;
+      let created = 0;
+      try {
+        const manifest = JSON.parse(await readFile(`${dir}.json`, 'utf8')) as Manifest;
+        bytes = manifest.files.reduce((s, f) => s + f.size, 0);
+        created = (await stat(`${dir}.json`)).mtimeMs;
+      } catch {
+        created = (await stat(dir).catch(() => undefined))?.mtimeMs ?? 0; // no manifest: an unfinished commit or debris
+      }
+      if (now - created < o.graceSeconds * 1000) {
+        result.keptArtifacts++;
+        continue;
+      }
+      removed.add(digest);
+      result.removedArtifacts++;
+      result.freedBytes += bytes;
+      if (!o.dryRun) {
+        await rm(`${dir}.json`, { force: true });
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  const actionsRoot = join(root, 'actions');
+  for (const shard of await listDir(actionsRoot)) {
+    for (const name of await listDir(join(actionsRoot, shard))) {
+      const path = join(actionsRoot, shard, name);
+      let digest: string | undefined;
+      try {
+        digest = (JSON.parse(await readFile(path, 'utf8')) as ActionRecord).digest;
+      } catch {
+        digest = undefined;
+      }
+      const dead =
+        digest === undefined || removed.has(digest) || !(await stat(join(artifactsRoot, digest.slice(0, 2), `${digest}.json`)).catch(() => undefined));
+      if (dead) {
+        result.removedActions++;
+        if (!o.dryRun) await rm(path, { force: true });
+      }
+    }
+  }
+  for (const name of await listDir(join(root, 'tmp'))) {
+    const pid = Number(name.split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
+    result.removedWorkDirs++;
+    if (!o.dryRun) await rm(join(root, 'tmp', name), { recursive: true, force: true });
+  }
+  return result;
+}

@@ -1,0 +1,237 @@
+/**
+ * The local content-addressed cache.
+ *
+ *   <root>/actions/<k[0:2]>/<key>.json         action key -> artifact digest
+ *   <root>/artifacts/<d[0:2]>/<digest>/        the artifact's files (read-only)
+ *   <root>/artifacts/<d[0:2]>/<digest>.json    its manifest (written last)
+ *   <root>/tmp/<pid>-<n>/                      work directories of running nodes
+ *   <root>/runs/                               the run store (see run-store.ts)
+ *
+ * Commit order makes every visible state valid: files are written into a
+ * private temp dir, which is renamed to its digest path in one step, then the
+ * manifest, then the action record. An artifact without a manifest does not
+ * exist. Several processes may share a root: renames are atomic, identical
+ * digests are deduplicated, and nothing is ever modified in place.
+ */
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { artifactDigest, type ManifestFile } from '../keys.js';
+import { describeFiles, hashFile, isErrno, processAlive, writeFileAtomic } from './files.js';
+
+export interface Manifest {
+  scheme: 1;
+  digest: string;
+  files: ManifestFile[];
+  /** Modification times (ms) seen at commit; a match lets fast verification skip hashing. */
+  mtimes: Record<string, number>;
+  createdAt: string;
+  producer: { type: string; version: number };
+}
+
+export interface ActionRecord {
+  key: string;
+  digest: string;
+  type: string;
+  createdAt: string;
+}
+
+export interface Artifact {
+  digest: string;
+  dir: string;
+  manifest: Manifest;
+}
+
+export type Verification = 'fast' | 'full';
+
+export type Lookup =
+  | { status: 'hit'; artifact: Artifact }
+  | { status: 'miss' }
+  | { status: 'invalid'; reason: string };
+
+export type ArtifactCheck = { ok: true; artifact: Artifact } | { ok: false; reason: string };
+
+const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a wsol-run cache; see https://bford.info/cachedir/\n';
+
+let workDirCounter = 0;
+
+export class LocalCacheStore {
+  readonly root: string;
+  /** Digests verified in this process, and how thoroughly. */
+  private readonly verified = new Map<string, Verification>();
+
+  /** A read-only store (plan, show) reports bad entries but moves nothing. */
+  private readonly readOnly: boolean;
+
+  constructor(root: string, options: { readOnly?: boolean } = {}) {
+    this.root = root;
+    this.readOnly = options.readOnly ?? false;
+  }
+
+  /** Creates the layout and removes temp dirs left by processes that died. */
+  async open(): Promise<void> {
+    if (this.readOnly) return;
+    await mkdir(join(this.root, 'tmp'), { recursive: true });
+    await mkdir(join(this.root, 'runs'), { recursive: true });
+    await writeFile(join(this.root, 'CACHEDIR.TAG'), CACHEDIR_TAG, { flag: 'wx' }).catch((e: unknown) => {
+      if (!isErrno(e, 'EEXIST')) throw e;
+    });
+    await this.removeOrphanedWorkDirs();
+  }
+
+  private async removeOrphanedWorkDirs(): Promise<void> {
+    for (const name of await readdir(join(this.root, 'tmp'))) {
+      const pid = Number(name.split('-')[0]);
+      if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) {
+        await rm(join(this.root, 'tmp', name), { recursive: true, force: true });
+      }
+    }
+  }
+
+  actionPath(key: string): string {
+    return join(this.root, 'actions', key.slice(0, 2), `${key}.json`);
+  }
+
+  artifactDir(digest: string): string {
+    return join(this.root, 'artifacts', digest.slice(0, 2), digest);
+  }
+
+  manifestPath(digest: string): string {
+    return `${this.artifactDir(digest)}.json`;
+  }
+
+  /** The artifact an action key maps to, verified. */
+  async lookup(key: string, verification: Verification = 'fast'): Promise<Lookup> {
+    let record: ActionRecord;
+    try {
+      // Sync reads: these files are tiny and a no-op run does hundreds of them;
+      // the thread-pool round trips of fs/promises cost more than the reads.
+      record = JSON.parse(readFileSync(this.actionPath(key), 'utf8')) as ActionRecord;
+    } catch (e) {
+      if (isErrno(e, 'ENOENT')) return { status: 'miss' };
+      if (!this.readOnly) await rm(this.actionPath(key), { force: true });
+      return { status: 'invalid', reason: `action record ${key.slice(0, 12)} is unreadable` };
+    }
+    if (record.key !== key || typeof record.digest !== 'string') {
+      if (!this.readOnly) await rm(this.actionPath(key), { force: true });
+      return { status: 'invalid', reason: `action record ${key.slice(0, 12)} is corrupt` };
+    }
+    const check = await this.artifact(record.digest, verification);
+    if (!check.ok) {
+      if (!this.readOnly) await rm(this.actionPath(key), { force: true });
+      return { status: 'invalid', reason: check.reason };
+    }
+    return { status: 'hit', artifact: check.artifact };
+  }
+
+  /**
+   * Loads and verifies an artifact. 'fast' checks every file's presence and
+   * size and re-hashes only files whose mtime changed; 'full' re-hashes all.
+   * A failed check quarantines the artifact so it can be recomputed.
+   */
+  async artifact(digest: string, verification: Verification = 'fast'): Promise<ArtifactCheck> {
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(readFileSync(this.manifestPath(digest), 'utf8')) as Manifest;
+    } catch (e) {
+      // No manifest means no artifact (maybe a commit in progress): leave the directory alone.
+      if (isErrno(e, 'ENOENT')) return { ok: false, reason: `artifact ${digest.slice(0, 12)} is missing (garbage-collected or never completed)` };
+      await this.quarantine(digest);
+      return { ok: false, reason: `manifest of artifact ${digest.slice(0, 12)} is unreadable` };
+    }
+    const dir = this.artifactDir(digest);
+    const done = this.verified.get(digest);
+    if (done === 'full' || done === verification) return { ok: true, artifact: { digest, dir, manifest } };
+    const problem = await this.findProblem(manifest, dir, verification);
+    if (problem) {
+      await this.quarantine(digest);
+      return { ok: false, reason: `artifact ${digest.slice(0, 12)} is corrupt: ${problem}` };
+    }
+    this.verified.set(digest, verification);
+    return { ok: true, artifact: { digest, dir, manifest } };
+  }
+
+  private async findProblem(manifest: Manifest, dir: string, verification: Verification): Promise<string | undefined> {
+    if (manifest.digest !== artifactDigest(manifest.files)) return 'its manifest does not match its digest';
+    for (const f of manifest.files) {
+      const full = join(dir, f.path);
+      let s: Stats;
+      try {
+        s = statSync(full);
+      } catch {
+        return `file '${f.path}' is missing`;
+      }
+      if (s.size !== f.size) return `file '${f.path}' has ${s.size} bytes, ${f.size} expected`;
+      if (verification === 'full' || s.mtimeMs !== manifest.mtimes[f.path]) {
+        if ((await hashFile(full, s.size)) !== f.sha256) return `file '${f.path}' has changed content`;
+      }
+    }
+    return undefined;
+  }
+
+  /** Moves a bad artifact out of the way (into tmp/, deleted later) so its digest path is free again. */
+  private async quarantine(digest: string): Promise<void> {
+    this.verified.delete(digest);
+    if (this.readOnly) return;
+    const trash = join(this.root, 'tmp', `${process.pid}-trash-${workDirCounter++}`);
+    await rm(this.manifestPath(digest), { force: true });
+    try {
+      await rename(this.artifactDir(digest), trash);
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) throw e;
+    }
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  /** A fresh, private, empty directory for a node to write its output into. */
+  async createWorkDir(): Promise<string> {
+    const dir = join(this.root, 'tmp', `${process.pid}-${Date.now().toString(36)}-${workDirCounter++}`);
+    await mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  async discardWorkDir(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Moves a finished work dir into the store under its digest and records key -> digest. */
+  async commit(workDir: string, key: string, producer: { type: string; version: number }): Promise<Artifact> {
+    const files = await describeFiles(workDir);
+    const digest = artifactDigest(files);
+    const dir = this.artifactDir(digest);
+    await mkdir(join(this.root, 'artifacts', digest.slice(0, 2)), { recursive: true });
+    await Promise.all(files.map((f) => chmod(join(workDir, f.path), 0o444)));
+    let existing: ArtifactCheck = await this.artifact(digest, 'fast');
+    if (!existing.ok) {
+      try {
+        await rename(workDir, dir);
+      } catch (e) {
+        if (!isErrno(e, 'ENOTEMPTY', 'EEXIST')) throw e;
+        // Another process committed the same content first (and maybe has not
+        // written the manifest yet): its files must equal ours byte for byte.
+        const theirs = await describeFiles(dir).catch(() => [] as ManifestFile[]);
+        if (artifactDigest(theirs) !== digest) {
+          await this.quarantine(digest);
+          await rename(workDir, dir);
+        }
+      }
+      await this.writeManifest(digest, files, producer);
+      existing = await this.artifact(digest, 'fast');
+      if (!existing.ok) throw new Error(`cache commit failed: ${existing.reason}`);
+    }
+    await rm(workDir, { recursive: true, force: true });
+    const record: ActionRecord = { key, digest, type: producer.type, createdAt: new Date().toISOString() };
+    await mkdir(join(this.root, 'actions', key.slice(0, 2)), { recursive: true });
+    await writeFileAtomic(this.actionPath(key), JSON.stringify(record));
+    this.verified.set(digest, 'full');
+    return existing.artifact;
+  }
+
+  private async writeManifest(digest: string, files: ManifestFile[], producer: { type: string; version: number }): Promise<void> {
+    const dir = this.artifactDir(digest);
+    const mtimes: Record<string, number> = {};
+    await Promise.all(files.map(async (f) => (mtimes[f.path] = (await stat(join(dir, f.path))).mtimeMs)));
+    const manifest: Manifest = { scheme: 1, digest, files, mtimes, createdAt: new Date().toISOString(), producer };
+    await writeFileAtomic(this.manifestPath(digest), JSON.stringify(manifest));
+  }
+}

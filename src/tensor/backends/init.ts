@@ -1,0 +1,70 @@
+/**
+ * Initialises a tensor backend inside a worker (once per worker thread).
+ * Only workers import this module: tfjs never loads in the CLI process.
+ */
+import type * as TfCore from '@tensorflow/tfjs-core';
+import { backendPackage, type BackendName } from './select.js';
+
+export type Tf = typeof TfCore;
+
+let ready: Promise<Tf> | undefined;
+let readyName: BackendName | undefined;
+
+/** Explains the usual ways a tfjs-node(-gpu) load fails. */
+export function explainNativeLoadFailure(name: BackendName, message: string): string {
+  if (/libcudart\.so\.(\d+(\.\d+)?)/.test(message) || /libcudnn/.test(message)) {
+    return `${backendPackage(name)} is installed but CUDA libraries are missing (${/lib\w+\.so[.\d]*/.exec(message)?.[0] ?? 'libcudart'}): it needs CUDA 11.2 + cuDNN 8.1 (hosts with only CUDA 12 fail); use --backend wasm, or install those libraries`;
+  }
+  if (/tfjs_binding\.node|libtensorflow/.test(message)) {
+    return `${backendPackage(name)} is installed but its native binding is missing (its install downloads libtensorflow, which needs internet): reinstall it with internet access, or use --backend wasm`;
+  }
+  return `${backendPackage(name)} failed to load: ${message.split('\n')[0]}`;
+}
+
+async function load(name: BackendName): Promise<Tf> {
+  const tf = await import('@tensorflow/tfjs-core');
+  // tfjs-layers' Node bundle registers every op gradient with tfjs-core (the core bundle alone registers none).
+  await import('@tensorflow/tfjs-layers');
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      try {
+        await import(backendPackage(name));
+      } catch (e) {
+        throw new Error(explainNativeLoadFailure(name, e instanceof Error ? e.message : String(e)));
+      }
+      if (!(await tf.setBackend('tensorflow'))) throw new Error(`${backendPackage(name)} loaded but the 'tensorflow' backend did not initialise`);
+      break;
+    }
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      // One thread: wasm threads in Node need workarounds and gained little (specs/backend.md).
+      wasm.setThreadsCount(1);
+      if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
+      const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.js');
+      registerWasmTrainingKernels();
+      break;
+    }
+    case 'cpu': {
+      await import('@tensorflow/tfjs-backend-cpu');
+      if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
+      break;
+    }
+  }
+  await tf.ready();
+  return tf;
+}
+
+/** The tfjs module with `name` as its active backend. */
+export function initTensorBackend(name: BackendName): Promise<Tf> {
+  if (ready && readyName !== name) {
+    // A worker serves one backend per run; switching means a different run.
+    ready = undefined;
+  }
+  readyName = name;
+  ready ??= load(name).catch((e: unknown) => {
+    ready = undefined;
+    throw e;
+  });
+  return ready;
+}

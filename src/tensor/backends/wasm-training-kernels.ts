@@ -1,0 +1,265 @@
+/**
+ * Training kernels for tfjs's `wasm` backend, which ships forward kernels only
+ * (see ../shared/specs/backend.md): Conv2DBackpropFilter, the depthwise
+ * gradients and UnsortedSegmentSum are missing, MaxPoolGrad is wrong (loses
+ * the gradient of negative maxima, misplaces ties) and Conv2DBackpropInput is
+ * a slow scalar loop.
+ *
+ * Rules for code in here: work on TensorInfos, never create tf.Tensors (the
+ * tape would capture them); free every intermediate with disposeData; read
+ * heap views only after the last makeOutput (allocation can move the heap).
+ */
+import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The part of tfjs's BackendWasm that kernels use. */
+export interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
+type Shape4 = [number, number, number, number];
+
+interface KernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: WasmBackendLike;
+  attrs: NamedAttrMap;
+}
+
+/** The backend's own kernels, captured after it has initialised. */
+interface NativeKernels {
+  conv2d: KernelFunc;
+  transpose: KernelFunc;
+  slice: KernelFunc;
+}
+
+function nativeKernel(name: string): KernelFunc {
+  const k = getKernel(name, 'wasm');
+  if (!k) throw new Error(`the wasm backend has no ${name} kernel`);
+  return k.kernelFunc;
+}
+
+function call(fn: KernelFunc, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap, backend: WasmBackendLike): TensorInfo {
+  return fn({ inputs, attrs, backend: backend as never }) as TensorInfo;
+}
+
+function floats(backend: WasmBackendLike, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/**
+ * dW[kh,kw,c,k] = Σ_{n,oh,ow} x[n, oh·s+kh−pt, ow·s+kw−pl, c] · dy[n,oh,ow,k],
+ * computed as ONE native convolution: channels of x become the batch, the
+ * batch becomes the channels, dy is the filter, and the forward stride
+ * becomes the dilation.
+ */
+function conv2dBackpropFilter(native: NativeKernels) {
+  return ({ inputs, backend, attrs }: KernelArgs): TensorInfo => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const filterShape = attrs.filterShape as unknown as Shape4;
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filterShape,
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as 'floor' | undefined,
+      false,
+      'channelsLast',
+    );
+    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, inHeight: h, inWidth: w } = info;
+    const { top, left } = info.padInfo;
+    // Bottom/right padding so that the valid output is exactly kh x kw (crop later if the forward pass left rows unused).
+    const bottom = Math.max(0, kh + (oh - 1) * sh - h - top);
+    const right = Math.max(0, kw + (ow - 1) * sw - w - left);
+    const xT = call(native.transpose, { x }, { perm: [3, 1, 2, 0] }, backend); // [C,H,W,N]
+    const dyT = call(native.transpose, { x: dy }, { perm: [1, 2, 0, 3] }, backend); // [OH,OW,N,K]
+    const conv = call(
+      native.conv2d,
+      { x: xT, filter: dyT },
+      { strides: [1, 1], dilations: [sh, sw], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: 'floor' } as unknown as NamedAttrMap,
+      backend,
+    ); // [C, >=KH, >=KW, K]
+    backend.disposeData(xT.dataId);
+    backend.disposeData(dyT.dataId);
+    let cropped = conv;
+    if (conv.shape[1] !== kh || conv.shape[2] !== kw) {
+      cropped = call(native.slice, { x: conv }, { begin: [0, 0, 0, 0], size: [conv.shape[0]!, kh, kw, conv.shape[3]!] }, backend);
+      backend.disposeData(conv.dataId);
+    }
+    const out = call(native.transpose, { x: cropped }, { perm: [1, 2, 0, 3] }, backend); // [KH,KW,C,K]
+    backend.disposeData(cropped.dataId);
+    return out;
+  };
+}
+
+/**
+ * dx = conv(dy, flipped filter with in/out swapped), for stride 1: one
+ * native convolution instead of the shipped scalar loop. Strided convolutions
+ * keep the shipped kernel (correct, slower).
+ */
+function conv2dBackpropInput(native: NativeKernels, shipped: KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const inputShape = attrs.inputShape as unknown as Shape4;
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+    if (info.strideHeight !== 1 || info.strideWidth !== 1) return call(shipped, inputs, attrs, backend);
+    const { filterHeight: kh, filterWidth: kw, inChannels: c, outChannels: k } = info;
+    // Flip spatially and swap in/out channels: [KH,KW,C,K] -> [KH,KW,K,C] reversed in KH and KW.
+    const flipped = backend.makeOutput([kh, kw, k, c], 'float32');
+    const src = floats(backend, filter);
+    const dst = floats(backend, flipped);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const from = (i * kw + j) * c * k;
+        const to = ((kh - 1 - i) * kw + (kw - 1 - j)) * k * c;
+        for (let ci = 0; ci < c; ci++) for (let ki = 0; ki < k; ki++) dst[to + ki * c + ci] = src[from + ci * k + ki]!;
+      }
+    }
+    const { top, left, bottom, right } = info.padInfo;
+    const out = call(
+      native.conv2d,
+      { x: dy, filter: flipped },
+      { strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: 'floor' } as unknown as NamedAttrMap,
+      backend,
+    );
+    backend.disposeData(flipped.dataId);
+    return out;
+  };
+}
+
+/**
+ * Max-pool gradient: each output's gradient goes to the FIRST maximum of its
+ * window in row-major order (what the cpu backend and TensorFlow do),
+ * whatever the sign of the maximum.
+ */
+function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
+  const info = backend_util.computePool2DInfo(input.shape as Shape4, attrs.filterSize as [number, number], attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
+  const out = backend.makeOutput(input.shape as number[], 'float32');
+  const x = floats(backend, input);
+  const g = floats(backend, dy);
+  const dx = floats(backend, out);
+  dx.fill(0);
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      const y0 = y * sh - top;
+      for (let xo = 0; xo < ow; xo++) {
+        const x0 = xo * sw - left;
+        const gBase = ((b * oh + y) * ow + xo) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let i = Math.max(0, y0); i < Math.min(h, y0 + fh); i++) {
+            for (let j = Math.max(0, x0); j < Math.min(w, x0 + fw); j++) {
+              const idx = ((b * h + i) * w + j) * c + ch;
+              const v = x[idx]!;
+              if (v > best || at < 0) {
+                best = v;
+                at = idx;
+              }
+            }
+          }
+          if (at >= 0) dx[at]! += g[gBase + ch]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Depthwise conv gradients (filter [KH,KW,C,M]) as direct loops: exact, and rare in our models. */
+function depthwiseInfo(xShape: Shape4, filterShape: Shape4, attrs: NamedAttrMap): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides as [number, number], (attrs.dilations as [number, number] | undefined) ?? 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, true, 'channelsLast');
+}
+
+/** Calls fn(xIndex, dyIndex, filterIndex) for every multiply of a depthwise convolution. */
+function forEachDepthwiseTap(info: backend_util.Conv2DInfo, fn: (xi: number, gi: number, fi: number) => void): void {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: oc, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
+  const m = oc / c;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < oh; y++)
+      for (let xo = 0; xo < ow; xo++)
+        for (let i = 0; i < fh; i++) {
+          const yi = y * sh - top + i * dh;
+          if (yi < 0 || yi >= h) continue;
+          for (let j = 0; j < fw; j++) {
+            const xi = xo * sw - left + j * dw;
+            if (xi < 0 || xi >= w) continue;
+            for (let ch = 0; ch < c; ch++)
+              for (let q = 0; q < m; q++) fn(((b * h + yi) * w + xi) * c + ch, ((b * oh + y) * ow + xo) * oc + ch * m + q, ((i * fw + j) * c + ch) * m + q);
+          }
+        }
+}
+
+function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const filterShape = attrs.filterShape as unknown as Shape4;
+  const info = depthwiseInfo(x.shape as Shape4, filterShape, attrs);
+  const out = backend.makeOutput(filterShape, 'float32');
+  const xs = floats(backend, x);
+  const g = floats(backend, dy);
+  const dw = floats(backend, out);
+  dw.fill(0);
+  forEachDepthwiseTap(info, (xi, gi, fi) => (dw[fi]! += xs[xi]! * g[gi]!));
+  return out;
+}
+
+function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const inputShape = attrs.inputShape as unknown as Shape4;
+  const info = depthwiseInfo(inputShape, filter.shape as Shape4, attrs);
+  const out = backend.makeOutput(inputShape, 'float32');
+  const f = floats(backend, filter);
+  const g = floats(backend, dy);
+  const dx = floats(backend, out);
+  dx.fill(0);
+  forEachDepthwiseTap(info, (xi, gi, fi) => (dx[xi]! += f[fi]! * g[gi]!));
+  return out;
+}
+
+/** out[s, ...] = Σ_{i: segmentIds[i] = s} x[i, ...] (the gradient of gather). */
+function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): TensorInfo {
+  const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
+  const numSegments = attrs.numSegments as number;
+  const inner = x.shape.slice(segmentIds.shape.length).reduce((a, b) => a * b, 1);
+  const out = backend.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype as 'float32');
+  const src = backend.typedArrayFromHeap(x);
+  const ids = backend.typedArrayFromHeap(segmentIds);
+  const dst = backend.typedArrayFromHeap(out);
+  dst.fill(0);
+  for (let i = 0; i < ids.length; i++) {
+    const s = ids[i]!;
+    if (s < 0 || s >= numSegments) continue;
+    for (let j = 0; j < inner; j++) dst[s * inner + j]! += src[i * inner + j]!;
+  }
+  return out;
+}
+
+let registered = false;
+
+/** Registers (or replaces) the training kernels on the wasm backend. Call after `await tf.setBackend('wasm')`. */
+export function registerWasmTrainingKernels(): void {
+  if (registered) return;
+  const native: NativeKernels = { conv2d: nativeKernel('Conv2D'), transpose: nativeKernel('Transpose'), slice: nativeKernel('Slice') };
+  const shippedBackpropInput = nativeKernel('Conv2DBackpropInput');
+  const kernels: [string, (args: KernelArgs) => TensorInfo][] = [
+    ['Conv2DBackpropFilter', conv2dBackpropFilter(native)],
+    ['Conv2DBackpropInput', conv2dBackpropInput(native, shippedBackpropInput)],
+    ['MaxPoolGrad', maxPoolGrad],
+    ['DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter],
+    ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput],
+    ['UnsortedSegmentSum', unsortedSegmentSum],
+  ];
+  for (const [kernelName, fn] of kernels) {
+    // Replacing a shipped kernel needs the old registration gone first.
+    if (getKernel(kernelName, 'wasm')) unregisterKernel(kernelName, 'wasm');
+    registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as unknown as KernelFunc } as KernelConfig);
+  }
+  registered = true;
+}

@@ -145,31 +145,63 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   dx.fill(0);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const { top, left } = info.padInfo;
+  // Channels are innermost in memory, so scan the window pixel by pixel and
+  // keep a running max per channel: contiguous reads instead of strided ones.
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
   for (let b = 0; b < n; b++) {
     for (let y = 0; y < oh; y++) {
-      const y0 = y * sh - top;
+      const i0 = Math.max(0, y * sh - top);
+      const i1 = Math.min(h, y * sh - top + fh);
       for (let xo = 0; xo < ow; xo++) {
-        const x0 = xo * sw - left;
-        const gBase = ((b * oh + y) * ow + xo) * c;
-        for (let ch = 0; ch < c; ch++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let i = Math.max(0, y0); i < Math.min(h, y0 + fh); i++) {
-            for (let j = Math.max(0, x0); j < Math.min(w, x0 + fw); j++) {
-              const idx = ((b * h + i) * w + j) * c + ch;
-              const v = x[idx]!;
-              if (v > best || at < 0) {
-                best = v;
-                at = idx;
+        const j0 = Math.max(0, xo * sw - left);
+        const j1 = Math.min(w, xo * sw - left + fw);
+        at.fill(-1);
+        for (let i = i0; i < i1; i++) {
+          for (let j = j0; j < j1; j++) {
+            const base = ((b * h + i) * w + j) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[base + ch]!;
+              // Strictly greater keeps the first maximum in row-major order.
+              if (at[ch]! < 0 || v > best[ch]!) {
+                best[ch] = v;
+                at[ch] = base + ch;
               }
             }
           }
-          if (at >= 0) dx[at]! += g[gBase + ch]!;
         }
+        const gBase = ((b * oh + y) * ow + xo) * c;
+        for (let ch = 0; ch < c; ch++) if (at[ch]! >= 0) dx[at[ch]!]! += g[gBase + ch]!;
       }
     }
   }
   return out;
+}
+
+/**
+ * Sum over leading axes (bias gradients: dy [N,H,W,K] -> [K]) as one pass
+ * over contiguous rows; the shipped kernel transposes first. Other
+ * reductions keep the shipped kernel.
+ */
+function sumLeadingAxes(shipped: KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x!;
+    const rank = x.shape.length;
+    const axes = (Array.isArray(attrs.axis) ? (attrs.axis as number[]) : [attrs.axis as number]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32') return call(shipped, inputs, attrs, backend);
+    const innerShape = x.shape.slice(axes.length);
+    const inner = innerShape.reduce((a, b) => a * b, 1);
+    const outShape = attrs.keepDims ? [...axes.map(() => 1), ...innerShape] : innerShape;
+    const out = backend.makeOutput(outShape, 'float32');
+    const src = floats(backend, x);
+    const dst = floats(backend, out);
+    const acc = new Float64Array(inner);
+    for (let i = 0; i < src.length; i += inner) for (let j = 0; j < inner; j++) acc[j]! += src[i + j]!;
+    dst.set(acc);
+    return out;
+  };
 }
 
 /** Depthwise conv gradients (filter [KH,KW,C,M]) as direct loops: exact, and rare in our models. */
@@ -248,6 +280,7 @@ export function registerWasmTrainingKernels(): void {
   if (registered) return;
   const native: NativeKernels = { conv2d: nativeKernel('Conv2D'), transpose: nativeKernel('Transpose'), slice: nativeKernel('Slice') };
   const shippedBackpropInput = nativeKernel('Conv2DBackpropInput');
+  const shippedSum = nativeKernel('Sum');
   const kernels: [string, (args: KernelArgs) => TensorInfo][] = [
     ['Conv2DBackpropFilter', conv2dBackpropFilter(native)],
     ['Conv2DBackpropInput', conv2dBackpropInput(native, shippedBackpropInput)],
@@ -255,6 +288,7 @@ export function registerWasmTrainingKernels(): void {
     ['DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter],
     ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput],
     ['UnsortedSegmentSum', unsortedSegmentSum],
+    ['Sum', sumLeadingAxes(shippedSum)],
   ];
   for (const [kernelName, fn] of kernels) {
     // Replacing a shipped kernel needs the old registration gone first.

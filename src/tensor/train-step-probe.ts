@@ -1,0 +1,46 @@
+/**
+ * Times training steps of the reference model on the active backend: the
+ * measurement behind `wsol-run doctor` and bench/train-throughput.ts.
+ */
+import type { Tf } from './backends/init.js';
+import { referenceModel } from './models/reference.js';
+
+export interface StepTiming {
+  /** Wall time of each timed step, ms. */
+  stepMs: number[];
+  batch: number;
+  /** Loss of each timed step, to show training is real. */
+  losses: number[];
+}
+
+/** Runs `warmup` untimed then up to `steps` timed Adam steps (stopping early after `budgetMs`). */
+export async function timeTrainingSteps(tf: Tf, o: { batch?: number; size?: number; steps: number; warmup?: number; budgetMs?: number; seed?: number }): Promise<StepTiming> {
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const batch = o.batch ?? 32;
+  const size = o.size ?? 64;
+  const model = referenceModel(tfl, 10, size);
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', o.seed ?? 1);
+  const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.randomUniform([batch], 0, 10, 'float32', (o.seed ?? 1) + 1), 'int32'), 10), 'float32'));
+  const step = (): number => {
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as never), true) as unknown as { dataSync(): Float32Array; dispose(): void };
+    const v = loss.dataSync()[0]!;
+    loss.dispose();
+    return v;
+  };
+  for (let i = 0; i < (o.warmup ?? 2); i++) step();
+  const stepMs: number[] = [];
+  const losses: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < o.steps; i++) {
+    const t = performance.now();
+    losses.push(step());
+    stepMs.push(performance.now() - t);
+    if (o.budgetMs !== undefined && performance.now() - start > o.budgetMs) break;
+  }
+  x.dispose();
+  labels.dispose();
+  optimizer.dispose();
+  model.dispose();
+  return { stepMs, batch, losses };
+}

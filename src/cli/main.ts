@@ -46,7 +46,8 @@ function withPipelineOptions(cmd: Command): Command {
     .option('--set <path=value>', 'override a value: node.param=value, node.matrix.param=[..], params.name=value (repeatable)', collect, [])
     .option('--cache <dir>', 'cache directory (default: ./cache or $WSOL_RUN_CACHE)')
     .option('--json', 'machine-readable output: one JSON object per line')
-    .option('--verbose', 'show stack traces and cached nodes');
+    .option('--verbose', 'show stack traces and cached nodes')
+    .option('--backend <name>', 'tensor backend: tensorflow-gpu, tensorflow, wasm or cpu (default: the first installed; $WSOL_RUN_BACKEND)');
 }
 
 export function buildProgram(): Command {

@@ -98,6 +98,9 @@ export class RunRecorder {
       case 'node-failed':
         nodes[e.node] = { ...node, type: e.type, status: e.error.message === 'cancelled' ? 'cancelled' : 'failed', error: e.error, ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}) };
         break;
+      case 'node-cancelled':
+        nodes[e.node] = { ...node, type: e.type, status: 'cancelled' };
+        break;
       case 'node-skipped':
         nodes[e.node] = { type: e.type, status: 'skipped', reason: e.reason };
         break;

@@ -1,6 +1,7 @@
 import type { NodeType } from './contract.js';
 import { concatNode } from './util/concat.js';
 import { sleepNode } from './util/sleep.js';
+import { trainSpeedNode } from './diagnostics/train-speed.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -12,6 +13,7 @@ export type RegisteredNodeType = NodeType<never>;
 const ALL: RegisteredNodeType[] = [
   concatNode,
   sleepNode,
+  trainSpeedNode,
 ];
 
 export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));

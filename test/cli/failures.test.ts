@@ -153,7 +153,8 @@ test('Ctrl-C cancels cleanly: nothing partial is cached and the next run resumes
   assert.deepEqual(readdirSync(join(dir, 'cache', 'tmp')), [], 'no half-written output is left behind');
 
   const status = await runCli(['status', file], dir);
-  assert.match(status.stdout, /cancelled/);
+  assert.match(status.stdout, /s2\s+cancelled/);
+  assert.match(status.stdout, /1 cancelled/);
 
   const resumed = await runCli([file, '--json'], dir);
   assert.equal(resumed.code, 0);

@@ -1,5 +1,8 @@
+import { WsolError } from '../../engine/diagnostics.js';
 import { loadPipeline, type LoadedPipeline } from '../../engine/load/load-pipeline.js';
+import type { ResolvedPipeline } from '../../engine/pipeline.js';
 import { nodeTypes } from '../../nodes/registry.js';
+import { BACKENDS, isBackendName, planBackend } from '../../tensor/backends/select.js';
 
 /** Options every verb that reads a pipeline accepts. */
 export interface PipelineOptions {
@@ -7,15 +10,30 @@ export interface PipelineOptions {
   cache?: string;
   json?: boolean;
   verbose?: boolean;
+  backend?: string;
 }
 
 export function load(path: string, o: PipelineOptions): Promise<LoadedPipeline> {
   return loadPipeline(path, { overrides: o.set ?? [], types: nodeTypes });
 }
 
-/** Environment facts that enter the keys of nodes declaring them. Step 2 adds the backend. */
-export function runEnvironment(): Record<string, string> {
-  return {};
+/**
+ * Environment facts that enter the keys of nodes declaring them. The tensor
+ * backend is chosen only when some node computes with tensors (and without
+ * loading tfjs: see tensor/backends/select.ts).
+ */
+export function runEnvironment(p: ResolvedPipeline, o: { backend?: string }): { env: Record<string, string>; backendReason?: string } {
+  const requested = o.backend ?? process.env.WSOL_RUN_BACKEND;
+  if (requested !== undefined && !isBackendName(requested)) {
+    throw new WsolError({ message: `--backend ${requested}: unknown backend`, hint: `choose one of: ${BACKENDS.join(', ')}` });
+  }
+  if (![...p.nodes.values()].some((n) => n.nodeType.env?.includes('backend'))) return { env: {} };
+  try {
+    const plan = planBackend(requested);
+    return { env: { backend: plan.fact }, backendReason: plan.reason };
+  } catch (e) {
+    throw new WsolError({ message: e instanceof Error ? e.message : String(e), hint: 'run `wsol-run doctor` to see which backends work here' });
+  }
 }
 
 export function printJson(value: unknown): void {

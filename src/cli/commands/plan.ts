@@ -10,7 +10,7 @@ export interface PlanOptions extends PipelineOptions {
 
 export async function planCommand(pipelinePath: string, o: PlanOptions): Promise<number> {
   const { pipeline } = await load(pipelinePath, o);
-  const entries = await planPipeline(pipeline, { cacheDir: cacheDirOf(o.cache), force: o.force ?? [], env: runEnvironment(), verify: o.verify ?? false });
+  const entries = await planPipeline(pipeline, { cacheDir: cacheDirOf(o.cache), force: o.force ?? [], env: runEnvironment(pipeline, o).env, verify: o.verify ?? false });
   if (o.json) {
     for (const e of entries) printJson({ event: 'plan', ...e });
   } else {

@@ -33,7 +33,9 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
   const jobs = o.jobs ?? defaultJobs();
   const needsGpu = [...pipeline.nodes.values()].some((n) => n.resources.gpu > 0);
   const gpus = o.gpus ?? (needsGpu ? detectGpus() : 0);
+  const { env, backendReason } = runEnvironment(pipeline, o);
   const reporter = await chooseReporter(o);
+  if (env.backend) reporter.onEvent({ event: 'warning', message: `backend ${env.backend} (${backendReason})` });
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = (): void => {
@@ -56,7 +58,7 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
       force: o.force ?? [],
       keepGoing: o.keepGoing ?? false,
       verify: o.verify ?? false,
-      env: runEnvironment(),
+      env,
       fileDigest,
       signal: controller.signal,
       // The pool module (and piscina) load only when a node actually has to run.

@@ -15,7 +15,7 @@ export interface StatusOptions {
 function countsText(r: RunRecord): string {
   const c = r.counts;
   if (!c) return `${Object.keys(r.nodes).length} nodes recorded`;
-  return `${c.ran} ran, ${c.cached} cached, ${c.failed} failed, ${c.skipped} skipped`;
+  return `${c.ran} ran, ${c.cached} cached, ${c.failed} failed, ${c.skipped} skipped${c.cancelled ? `, ${c.cancelled} cancelled` : ''}`;
 }
 
 /** Recent runs, or one run node by node (the latest of a pipeline, or --run ID). */

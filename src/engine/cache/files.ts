@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { createHash as hashOf } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { ManifestFile } from '../keys.js';
 
 const STREAM_THRESHOLD = 8 * 1024 * 1024;
@@ -62,4 +64,18 @@ export function processAlive(pid: number): boolean {
   } catch (e) {
     return isErrno(e, 'EPERM');
   }
+}
+
+const HOST_TAG = hashOf('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+/** Work dirs are named `<pid>-<host tag>-...`, so cleanup can tell this machine's dead processes from other hosts'. */
+export function workDirPrefix(): string {
+  return `${process.pid}-${HOST_TAG}-`;
+}
+
+/** The owner of a work dir created on THIS host, or undefined (another host, or not a work dir). */
+export function workDirOwner(name: string): { pid: number } | undefined {
+  const [pid, tag] = name.split('-');
+  const n = Number(pid);
+  return tag === HOST_TAG && Number.isInteger(n) && n > 0 ? { pid: n } : undefined;
 }

@@ -8,7 +8,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readLock } from '../lockfile.js';
 import { listRuns } from '../run-store.js';
-import { isErrno, processAlive } from './files.js';
+import { isErrno, processAlive, workDirOwner } from './files.js';
 import type { ActionRecord, Manifest } from './store.js';
 
 export interface GcOptions {
@@ -108,8 +108,8 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
     }
   }
   for (const name of await listDir(join(root, 'tmp'))) {
-    const pid = Number(name.split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
+    const owner = workDirOwner(name);
+    if (!owner || processAlive(owner.pid)) continue; // running here, or another host's
     result.removedWorkDirs++;
     if (!o.dryRun) await rm(join(root, 'tmp', name), { recursive: true, force: true });
   }

@@ -14,10 +14,10 @@
  * digests are deduplicated, and nothing is ever modified in place.
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactDigest, type ManifestFile } from '../keys.js';
-import { describeFiles, hashFile, isErrno, processAlive, writeFileAtomic } from './files.js';
+import { describeFiles, hashFile, isErrno, processAlive, workDirOwner, workDirPrefix, writeFileAtomic } from './files.js';
 
 export interface Manifest {
   scheme: 1;
@@ -81,10 +81,9 @@ export class LocalCacheStore {
 
   private async removeOrphanedWorkDirs(): Promise<void> {
     for (const name of await readdir(join(this.root, 'tmp'))) {
-      const pid = Number(name.split('-')[0]);
-      if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) {
-        await rm(join(this.root, 'tmp', name), { recursive: true, force: true });
-      }
+      const owner = workDirOwner(name);
+      // Only this machine's dead processes: a shared cache may serve other hosts.
+      if (owner && !processAlive(owner.pid)) await rm(join(this.root, 'tmp', name), { recursive: true, force: true });
     }
   }
 
@@ -112,7 +111,7 @@ export class LocalCacheStore {
       if (!this.readOnly) await rm(this.actionPath(key), { force: true });
       return { status: 'invalid', reason: `action record ${key.slice(0, 12)} is unreadable` };
     }
-    if (record.key !== key || typeof record.digest !== 'string') {
+    if (record === null || typeof record !== 'object' || record.key !== key || typeof record.digest !== 'string' || !/^[0-9a-f]{64}$/.test(record.digest)) {
       if (!this.readOnly) await rm(this.actionPath(key), { force: true });
       return { status: 'invalid', reason: `action record ${key.slice(0, 12)} is corrupt` };
     }
@@ -139,6 +138,10 @@ export class LocalCacheStore {
       await this.quarantine(digest);
       return { ok: false, reason: `manifest of artifact ${digest.slice(0, 12)} is unreadable` };
     }
+    if (manifest === null || typeof manifest !== 'object' || manifest.digest !== digest || !Array.isArray(manifest.files) || typeof manifest.mtimes !== 'object' || manifest.mtimes === null) {
+      await this.quarantine(digest);
+      return { ok: false, reason: `manifest of artifact ${digest.slice(0, 12)} is corrupt` };
+    }
     const dir = this.artifactDir(digest);
     const done = this.verified.get(digest);
     if (done === 'full' || done === verification) return { ok: true, artifact: { digest, dir, manifest } };
@@ -148,7 +151,18 @@ export class LocalCacheStore {
       return { ok: false, reason: `artifact ${digest.slice(0, 12)} is corrupt: ${problem}` };
     }
     this.verified.set(digest, verification);
+    await this.touch(digest);
     return { ok: true, artifact: { digest, dir, manifest } };
+  }
+
+  /**
+   * Marks an artifact as just used (its manifest's mtime), so `gc --grace`
+   * never collects a result a running process has just reused.
+   */
+  private async touch(digest: string): Promise<void> {
+    if (this.readOnly) return;
+    const now = new Date();
+    await utimes(this.manifestPath(digest), now, now).catch(() => undefined);
   }
 
   private async findProblem(manifest: Manifest, dir: string, verification: Verification): Promise<string | undefined> {
@@ -163,7 +177,8 @@ export class LocalCacheStore {
       }
       if (s.size !== f.size) return `file '${f.path}' has ${s.size} bytes, ${f.size} expected`;
       if (verification === 'full' || s.mtimeMs !== manifest.mtimes[f.path]) {
-        if ((await hashFile(full, s.size)) !== f.sha256) return `file '${f.path}' has changed content`;
+        const actual = await hashFile(full, s.size).catch(() => undefined);
+        if (actual !== f.sha256) return `file '${f.path}' has changed content`;
       }
     }
     return undefined;
@@ -173,7 +188,7 @@ export class LocalCacheStore {
   private async quarantine(digest: string): Promise<void> {
     this.verified.delete(digest);
     if (this.readOnly) return;
-    const trash = join(this.root, 'tmp', `${process.pid}-trash-${workDirCounter++}`);
+    const trash = join(this.root, 'tmp', `${workDirPrefix()}trash-${workDirCounter++}`);
     await rm(this.manifestPath(digest), { force: true });
     try {
       await rename(this.artifactDir(digest), trash);
@@ -185,7 +200,7 @@ export class LocalCacheStore {
 
   /** A fresh, private, empty directory for a node to write its output into. */
   async createWorkDir(): Promise<string> {
-    const dir = join(this.root, 'tmp', `${process.pid}-${Date.now().toString(36)}-${workDirCounter++}`);
+    const dir = join(this.root, 'tmp', `${workDirPrefix()}${Date.now().toString(36)}-${workDirCounter++}`);
     await mkdir(dir, { recursive: true });
     return dir;
   }
@@ -220,6 +235,7 @@ export class LocalCacheStore {
       if (!existing.ok) throw new Error(`cache commit failed: ${existing.reason}`);
     }
     await rm(workDir, { recursive: true, force: true });
+    await this.touch(digest);
     const record: ActionRecord = { key, digest, type: producer.type, createdAt: new Date().toISOString() };
     await mkdir(join(this.root, 'actions', key.slice(0, 2)), { recursive: true });
     await writeFileAtomic(this.actionPath(key), JSON.stringify(record));

@@ -9,7 +9,7 @@ import type { NodeDeclaration, PipelineFile, ResolvedNode, ResolvedPipeline } fr
 import { parseJsonSource, type JsonSource } from './json-source.js';
 import { interpolate } from './interpolate.js';
 import { applyOverrides, parseOverride } from './overrides.js';
-import { instanceId, parseReference, type Reference } from './references.js';
+import { instanceId, normalizeReference, parseReference, type Reference } from './references.js';
 import { getPipelineSchema, prepareValidators, validateAgainst } from './schema-validation.js';
 import { PIPELINE_SCHEMA_ID, nodeSchemaId } from './schema-ids.js';
 
@@ -156,7 +156,13 @@ export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<
   const instances = new Map<string, string[]>();
   for (const base of topologicalOrder(baseGraph)) {
     const decl = raw.nodes[base]!;
+    // An upstream node that failed to expand has its problem recorded already.
+    if ([...refs.get(base)!.values()].flat().some((r) => !instances.has(r.base))) continue;
     for (const node of expandNode(base, decl, refs.get(base)!, params, nodes, instances, types.get(decl.type)!, problems)) {
+      if (nodes.has(node.id)) {
+        problems.push({ pointer: `/nodes/${base}/matrix`, node: node.id, message: `the matrix yields '${node.id}' twice`, hint: 'remove the repeated value from the matrix' });
+        continue;
+      }
       nodes.set(node.id, node);
       instances.set(base, [...(instances.get(base) ?? []), node.id]);
     }
@@ -265,7 +271,7 @@ function expandNode(
         const upstream = instances.get(r.base)!;
         if (r.form === 'bare') producers.push(combo.picks.get(r.base) ?? upstream[0]!);
         else if (r.form === 'all') producers.push(...upstream);
-        else if (upstream.includes(r.id)) producers.push(r.id);
+        else if (upstream.some((u) => normalizeReference(u) === r.id)) producers.push(upstream.find((u) => normalizeReference(u) === r.id)!);
         else {
           problems.push({
             pointer: `/nodes/${base}/inputs/${inputName}`,

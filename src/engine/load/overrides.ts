@@ -25,6 +25,12 @@ export function parseOverride(raw: string): Override {
   try {
     value = JSON.parse(rawValue) as JsonValue;
   } catch {
+    if (/^\s*[[{]/.test(rawValue)) {
+      throw new WsolError({
+        message: `--set ${raw}: the value looks like a JSON list or object but does not parse`,
+        hint: `quote strings inside it, e.g. --set '${path.join('.')}=["a","b"]'`,
+      });
+    }
     value = rawValue; // not JSON: a plain string (paths, names)
   }
   return { raw, path, value, rawValue };
@@ -73,9 +79,12 @@ export function applyOverrides(
       if (sub.length !== 1) throw new WsolError({ message: `--set ${o.raw}: expected ${head}.matrix.PARAM=[values]` });
       decl.matrix ??= {};
       decl.matrix[sub[0]!] = Array.isArray(o.value) ? o.value : [o.value];
+      // Sweeping a param that "with" fixes: the sweep wins.
+      if (decl.with) delete decl.with[sub[0]!];
       continue;
     }
     if (key === 'resources') {
+      if (sub.length !== 1) throw new WsolError({ message: `--set ${o.raw}: expected ${head}.resources.gpu=N or ${head}.resources.cpu=N` });
       decl.resources ??= {};
       setPath(decl.resources as JsonObject, sub, o.value);
       continue;

@@ -11,7 +11,19 @@ export function parseReference(text: string): Reference {
   if (open < 0) return { form: 'bare', base: text, text };
   const base = text.slice(0, open);
   if (text.slice(open) === '[*]') return { form: 'all', base, text };
-  return { form: 'instance', base, text, id: text.replace(/\s+/g, '') };
+  return { form: 'instance', base, text, id: normalizeReference(text) };
+}
+
+/** Removes whitespace outside double-quoted strings: `a[x = "b c"]` -> `a[x="b c"]`. */
+export function normalizeReference(text: string): string {
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === '"' && text[i - 1] !== '\\') quoted = !quoted;
+    if (quoted || !/\s/.test(ch)) out += ch;
+  }
+  return out;
 }
 
 /** Plain words stay bare (`alpha=0.2`, `pool=max`); anything else is JSON-quoted. */

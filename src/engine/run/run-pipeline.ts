@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { LocalCacheStore, type Verification } from '../cache/store.js';
 import type { EventListener, RunEvent } from '../events.js';
 import type { Executor } from '../executors/executor.js';
-import { LOCK_VERSION, readLock, writeLock, type LockFile, type LockedNode } from '../lockfile.js';
+import { LOCK_VERSION, lockPathFor, readLock, writeLock, type LockFile, type LockedNode } from '../lockfile.js';
 import type { ResolvedPipeline } from '../pipeline.js';
 import { newRunId, recoverInterruptedRuns, RunRecorder } from '../run-store.js';
 import { resolveForced } from './force.js';
@@ -49,7 +49,11 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     verification = 'full';
     emit({ event: 'warning', message: `run ${crashed.map((r) => r.id).join(', ')} was interrupted; verifying every reused cache entry in full` });
   }
-  const previous = await readLock(p.file);
+  // The lock file only explains changes; a damaged one must not block a run.
+  const previous = await readLock(p.file).catch((e: unknown) => {
+    emit({ event: 'warning', message: `ignoring ${lockPathFor(p.file)}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
+    return undefined;
+  });
   const runId = newRunId();
   const recorder = await RunRecorder.start(o.cacheDir, {
     id: runId,
@@ -84,7 +88,12 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     await recorder.close().catch(() => undefined);
     throw e;
   }
-  await writeLock(p.file, buildLock(p, result, previous, runId, o));
+  try {
+    await writeLock(p.file, buildLock(p, result, previous, runId, o));
+  } catch (e) {
+    // The results are cached and recorded; only the lock file is missing.
+    emit({ event: 'warning', message: `could not write ${lockPathFor(p.file)}: ${e instanceof Error ? e.message : String(e)} (results are cached; \`plan\` cannot explain changes until a later run writes it)` });
+  }
   const durationMs = Date.now() - started;
   emit({ event: 'run-done', runId, status: result.status, durationMs, counts: result.counts });
   await recorder.close();

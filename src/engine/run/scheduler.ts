@@ -236,6 +236,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
     for (const c of running.values()) c.abort();
   };
   o.signal.addEventListener('abort', onAbort, { once: true });
+  if (o.signal.aborted) onAbort(); // Ctrl-C during start-up
 
   try {
     for (const [id, n] of waitingOn) if (n === 0) becomeReady(id);

@@ -11,13 +11,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../src/paths.js';
-import { machine, markdownTable, median, timeProcess, updateBenchmarks } from './lib/report.js';
+import { machine, markdownTable, median, numericOption, timeProcess, updateBenchmarks } from './lib/report.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
+const option = numericOption;
 const RUNS = option('runs', 5);
 const JOBS = option('jobs', 2);
 const MIDDLE = 200;

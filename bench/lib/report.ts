@@ -40,3 +40,10 @@ export function updateBenchmarks(id: string, body: string): void {
   text = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(path, text);
 }
+
+/** `--name N` from the command line, or the fallback. */
+export function numericOption(name: string, fallback: number): number {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}

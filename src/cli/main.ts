@@ -106,6 +106,14 @@ export function buildProgram(): Command {
     .action(action(async (pipelines: string[], o) => (await import('./commands/gc.js')).gcCommand(pipelines, o)));
 
   program
+    .command('doctor')
+    .description('which tensor backends are installed and usable (and why not), the machine, and a training-speed probe')
+    .addOption(new Option('--probe-seconds <n>', 'length of the training-speed probe (0 to skip)').argParser(parseNonNegativeInt('--probe-seconds')).default(10))
+    .option('--backend <name>', 'probe this backend instead of the default choice')
+    .option('--json', 'JSON output')
+    .action(action(async (o) => (await import('./commands/doctor.js')).doctorCommand(o)));
+
+  program
     .command('types [type]')
     .description('list node types, or one type with its inputs, output and params')
     .option('--json', 'JSON output')

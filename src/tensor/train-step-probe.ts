@@ -14,7 +14,7 @@ export interface StepTiming {
 }
 
 /** Runs `warmup` untimed then up to `steps` timed Adam steps (stopping early after `budgetMs`). */
-export async function timeTrainingSteps(tf: Tf, o: { batch?: number; size?: number; steps: number; warmup?: number; budgetMs?: number; seed?: number }): Promise<StepTiming> {
+export async function timeTrainingSteps(tf: Tf, o: { batch?: number; size?: number; steps: number; warmup?: number; budgetMs?: number; seed?: number; onStep?: (i: number) => void }): Promise<StepTiming> {
   const tfl = await import('@tensorflow/tfjs-layers');
   const batch = o.batch ?? 32;
   const size = o.size ?? 64;
@@ -36,6 +36,7 @@ export async function timeTrainingSteps(tf: Tf, o: { batch?: number; size?: numb
     const t = performance.now();
     losses.push(step());
     stepMs.push(performance.now() - t);
+    o.onStep?.(i);
     if (o.budgetMs !== undefined && performance.now() - start > o.budgetMs) break;
   }
   x.dispose();

@@ -1,0 +1,126 @@
+/**
+ * Training-step throughput (images/s) of the reference model of
+ * specs/backend.md — conv32-pool-conv64-pool-conv128-GAP-dense10, 64x64x3,
+ * batch 32, Adam — for every installed tfjs backend, and PyTorch CPU on the
+ * same model in the same run (Debian's python3-torch), plus the memory check
+ * of the wasm backend over a long run (RSS after 500 steps vs after 50).
+ *
+ *   npm run bench:train [-- --runs 5 --steps 8 --memory-steps 500 --with-cpu]
+ */
+import { spawnSync } from 'node:child_process';
+import { initTensorBackend } from '../src/tensor/backends/init.js';
+import { BACKENDS, backendPackage, planBackend } from '../src/tensor/backends/select.js';
+import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
+import { packagePath } from '../src/paths.js';
+import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
+import { createRequire } from 'node:module';
+
+const args = process.argv.slice(2);
+const option = numericOption;
+const RUNS = option('runs', 5);
+const STEPS = option('steps', 8);
+const MEMORY_STEPS = option('memory-steps', 500);
+const WITH_CPU = args.includes('--with-cpu');
+const BATCH = 32;
+const require = createRequire(import.meta.url);
+
+const installed = (pkg: string): boolean => {
+  try {
+    require.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+interface Row {
+  backend: string;
+  imagesPerSecond: number | null;
+  runs: number[];
+  note: string;
+}
+const rows: Row[] = [];
+
+for (const name of BACKENDS) {
+  if (!installed(backendPackage(name))) {
+    rows.push({ backend: name, imagesPerSecond: null, runs: [], note: `${backendPackage(name)} not installed` });
+    continue;
+  }
+  if (name === 'cpu' && !WITH_CPU) {
+    rows.push({ backend: name, imagesPerSecond: null, runs: [], note: 'skipped: minutes per step (run with --with-cpu)' });
+    continue;
+  }
+  const tf = await initTensorBackend(name);
+  const perRun: number[] = [];
+  const runs = name === 'cpu' ? 1 : RUNS;
+  for (let r = 0; r < runs; r++) {
+    const t = await timeTrainingSteps(tf, { batch: BATCH, steps: name === 'cpu' ? 1 : STEPS, warmup: name === 'cpu' ? 0 : 2, seed: r });
+    perRun.push((BATCH * 1000) / median(t.stepMs));
+    process.stderr.write(`${name} run ${r + 1}/${runs}: ${perRun.at(-1)!.toFixed(1)} img/s\n`);
+  }
+  rows.push({ backend: `tfjs ${name}${name === 'wasm' ? ' + wsol-run kernels (1 thread)' : ''}`, imagesPerSecond: median(perRun), runs: perRun, note: `median of ${runs} runs x ${name === 'cpu' ? 1 : STEPS} steps` });
+}
+
+// PyTorch CPU, same model, same machine, same run.
+let torch: { nchw: number[]; channels_last: number[]; version: string; threads: number } | null = null;
+let torchNote = '';
+const python = '/usr/bin/python3';
+const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+if (!hasTorch) {
+  torchNote = 'PyTorch not found (Debian: apt-get install python3-torch); row skipped';
+} else {
+  torch = { nchw: [], channels_last: [], version: '', threads: 0 };
+  for (let r = 0; r < RUNS; r++) {
+    const out = spawnSync(python, [packagePath('bench/pytorch_reference.py'), '--threads', '2', '--steps', '10', '--batch', String(BATCH)], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`pytorch_reference.py failed: ${out.stderr}`);
+    const j = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { nchw: number; channels_last: number; torch: string; threads: number };
+    torch.nchw.push(j.nchw);
+    torch.channels_last.push(j.channels_last);
+    torch.version = j.torch;
+    torch.threads = j.threads;
+    process.stderr.write(`pytorch run ${r + 1}/${RUNS}: NCHW ${j.nchw.toFixed(1)}, channels_last ${j.channels_last.toFixed(1)} img/s\n`);
+  }
+}
+
+// Memory over a long wasm run: RSS after 50 steps vs after MEMORY_STEPS.
+let memory = '';
+if (MEMORY_STEPS > 50 && installed(backendPackage('wasm'))) {
+  const tf = await initTensorBackend('wasm');
+  const rss: Record<number, number> = {};
+  const t = await timeTrainingSteps(tf, {
+    batch: BATCH,
+    steps: MEMORY_STEPS,
+    warmup: 0,
+    onStep: (i: number) => {
+      if (i + 1 === 50 || i + 1 === MEMORY_STEPS) rss[i + 1] = process.memoryUsage().rss;
+    },
+  });
+  const growth = (rss[MEMORY_STEPS]! / rss[50]! - 1) * 100;
+  memory = `RSS after 50 steps ${(rss[50]! / 2 ** 20).toFixed(0)} MiB, after ${MEMORY_STEPS} steps ${(rss[MEMORY_STEPS]! / 2 ** 20).toFixed(0)} MiB: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)}% (target within 10%; ${Math.abs(growth) <= 10 ? 'met' : 'MISSED'}); loss ${t.losses[0]!.toFixed(3)} -> ${t.losses.at(-1)!.toFixed(3)}; tensors alive at the end: ${tf.memory().numTensors}.`;
+  process.stderr.write(memory + '\n');
+}
+
+const best = torch ? Math.max(median(torch.nchw), median(torch.channels_last)) : null;
+const fmt = (x: number | null): string => (x === null ? '-' : x.toFixed(1));
+const ratio = (x: number | null): string => (x === null || best === null ? '-' : `${(x / best).toFixed(2)}x`);
+const tableRows = rows.map((r) => [r.backend, fmt(r.imagesPerSecond), ratio(r.imagesPerSecond), r.note]);
+if (torch) {
+  tableRows.push([`PyTorch ${torch.version} CPU, ${torch.threads} threads, NCHW`, fmt(median(torch.nchw)), ratio(median(torch.nchw)), `median of ${RUNS} runs x 10 steps`]);
+  tableRows.push([`PyTorch ${torch.version} CPU, ${torch.threads} threads, channels_last`, fmt(median(torch.channels_last)), ratio(median(torch.channels_last)), `median of ${RUNS} runs x 10 steps`]);
+}
+const table = markdownTable(['backend', 'images/s', 'vs best PyTorch', 'how'], tableRows);
+const wasmRow = rows.find((r) => r.backend.startsWith('tfjs wasm'));
+const target = wasmRow?.imagesPerSecond && best ? `wasm reaches ${(wasmRow.imagesPerSecond / best).toFixed(2)}x of the best PyTorch configuration (target 0.5x: ${wasmRow.imagesPerSecond / best >= 0.5 ? 'met' : 'NOT met'}).` : '';
+process.stdout.write(`${table}\n\n${target}\n${torchNote}\n${memory}\n`);
+updateBenchmarks(
+  'train-throughput',
+  `## Training throughput: reference CNN (specs/backend.md)
+
+Machine: ${machine()}. Command: \`npm run bench:train -- --runs ${RUNS} --steps ${STEPS} --memory-steps ${MEMORY_STEPS}${WITH_CPU ? ' --with-cpu' : ''}\` (measured ${new Date().toISOString().slice(0, 10)}). Model: conv32-pool-conv64-pool-conv128-GAP-dense10, 64x64x3, batch ${BATCH}, Adam; a full training step (forward, backward, update). Default backend choice here: ${planBackend().fact}.
+
+${table}
+
+${target} ${torchNote}
+
+Memory (wasm, one process, ${MEMORY_STEPS} steps): ${memory || 'not measured'}`,
+);

@@ -1,0 +1,114 @@
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { BACKENDS, backendPackage, planBackend, WASM_KERNELS_VERSION, type BackendName } from '../../tensor/backends/select.js';
+import type { ProbeRequest, ProbeResult } from '../../tensor/backends/probe-worker.js';
+import { formatBytes, table } from '../format.js';
+import { detectGpus } from '../options.js';
+import { printJson } from './common.js';
+
+const require = createRequire(import.meta.url);
+
+export interface DoctorOptions {
+  json?: boolean;
+  probeSeconds: number;
+  backend?: string;
+}
+
+function version(pkg: string): string | undefined {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function probe(req: ProbeRequest): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL('../../tensor/backends/probe-worker.js', import.meta.url), { workerData: req });
+    let answered = false;
+    worker.once('message', (m: ProbeResult) => {
+      answered = true;
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', (e) => resolve({ backend: req.backend, ok: false, error: e.message }));
+    worker.once('exit', (code) => {
+      if (!answered) resolve({ backend: req.backend, ok: false, error: `the probe worker exited with code ${code}` });
+    });
+  });
+}
+
+const NOT_INSTALLED: Record<BackendName, string> = {
+  'tensorflow-gpu': 'not installed: `npm install @tensorflow/tfjs-node-gpu` (downloads libtensorflow at install; needs CUDA 11.2 + cuDNN 8.1)',
+  tensorflow: 'not installed: `npm install @tensorflow/tfjs-node` (downloads libtensorflow at install)',
+  wasm: 'not installed: it ships with wsol-run; run `npm ci`',
+  cpu: 'not installed: it ships with wsol-run; run `npm ci`',
+};
+
+/** Which backends are installed and usable (and why not), the machine, and a training-speed probe. */
+export async function doctorCommand(o: DoctorOptions): Promise<number> {
+  const gpus = detectGpus();
+  const machine = {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryTotal: totalmem(),
+    memoryFree: freemem(),
+    node: process.version,
+    gpus,
+  };
+  const backends: { name: BackendName; package: string; version: string | null; usable: boolean; detail: string }[] = [];
+  for (const name of BACKENDS) {
+    const v = version(backendPackage(name));
+    if (!v) {
+      backends.push({ name, package: backendPackage(name), version: null, usable: false, detail: NOT_INSTALLED[name] });
+      continue;
+    }
+    const r = await probe({ backend: name, probeSeconds: 0, batch: 1, size: 8 });
+    const detail = r.ok
+      ? name === 'wasm'
+        ? `usable: 1 thread, wsol-run training kernels v${WASM_KERNELS_VERSION}`
+        : name === 'cpu'
+          ? 'usable: pure JavaScript, far too slow to train (kept as the last resort)'
+          : `usable (${r.active})`
+      : r.error!;
+    backends.push({ name, package: backendPackage(name), version: v, usable: r.ok, detail });
+  }
+  let selected: { name: string; reason: string } | null = null;
+  let selectionError: string | null = null;
+  try {
+    const requested = o.backend as BackendName | undefined;
+    const plan = planBackend(requested);
+    const usable = backends.find((b) => b.name === plan.name)?.usable;
+    selected = { name: plan.name, reason: plan.reason };
+    if (!usable) selectionError = `the selected backend ${plan.name} does not start here; choose another with --backend`;
+  } catch (e) {
+    selectionError = e instanceof Error ? e.message : String(e);
+  }
+  let speed: ProbeResult['probe'] | null = null;
+  if (selected && !selectionError && o.probeSeconds > 0) {
+    if (!o.json) process.stderr.write(`probing training speed on ${selected.name} for ${o.probeSeconds} s...\n`);
+    const r = await probe({ backend: selected.name as BackendName, probeSeconds: o.probeSeconds, batch: 32, size: 64 });
+    speed = r.probe ?? null;
+    if (!r.ok) selectionError = r.error ?? 'probe failed';
+  }
+  const report = { machine, backends, selected, selectionError, probe: speed ? { model: 'conv32-pool-conv64-pool-conv128-GAP-dense10, 64x64x3, batch 32, Adam', ...speed } : null };
+  if (o.json) {
+    printJson(report);
+    return selectionError ? 1 : 0;
+  }
+  const lines = [
+    `machine   ${machine.cores} cores (${machine.cpu}), memory ${formatBytes(machine.memoryTotal)} total, ${formatBytes(machine.memoryFree)} free, Node ${machine.node}`,
+    `GPUs      ${gpus ? `${gpus} (nvidia-smi)` : 'none detected (no nvidia-smi, or it lists no GPU)'}`,
+    '',
+    table(['backend', 'package', 'version', 'status'], backends.map((b) => [b.name + (selected?.name === b.name ? ' *' : ''), b.package, b.version ?? '-', b.detail])),
+    '',
+    selected ? `selected  ${selected.name} (${selected.reason})` : 'selected  none',
+  ];
+  if (speed) {
+    lines.push(`probe     ${speed.imagesPerSecond.toFixed(1)} images/s training the reference CNN (64x64x3, batch 32, Adam): median of ${speed.steps} steps, ${speed.medianStepMs.toFixed(0)} ms/step; loss ${speed.firstLoss.toFixed(3)} -> ${speed.lastLoss.toFixed(3)}`);
+  }
+  if (selectionError) lines.push(`problem   ${selectionError}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  return selectionError ? 1 : 0;
+}

@@ -1,0 +1,43 @@
+/**
+ * Worker-thread entry for `wsol-run doctor`: starts one backend (so a native
+ * library that fails to load cannot take the CLI down) and, if asked, times
+ * training steps of the reference model.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { BackendName } from './select.js';
+
+export interface ProbeRequest {
+  backend: BackendName;
+  probeSeconds: number;
+  batch: number;
+  size: number;
+}
+
+export interface ProbeResult {
+  backend: BackendName;
+  ok: boolean;
+  error?: string;
+  /** tfjs's name of the active backend once started. */
+  active?: string;
+  probe?: { steps: number; medianStepMs: number; imagesPerSecond: number; firstLoss: number; lastLoss: number };
+}
+
+async function main(req: ProbeRequest): Promise<ProbeResult> {
+  try {
+    const { initTensorBackend } = await import('./init.js');
+    const tf = await initTensorBackend(req.backend);
+    const result: ProbeResult = { backend: req.backend, ok: true, active: tf.getBackend() };
+    if (req.probeSeconds > 0) {
+      const { timeTrainingSteps } = await import('../train-step-probe.js');
+      const t = await timeTrainingSteps(tf, { batch: req.batch, size: req.size, steps: 1000, warmup: 1, budgetMs: req.probeSeconds * 1000 });
+      const sorted = [...t.stepMs].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      result.probe = { steps: t.stepMs.length, medianStepMs: median, imagesPerSecond: (req.batch * 1000) / median, firstLoss: t.losses[0]!, lastLoss: t.losses.at(-1)! };
+    }
+    return result;
+  } catch (e) {
+    return { backend: req.backend, ok: false, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+parentPort!.postMessage(await main(workerData as ProbeRequest));

@@ -9,11 +9,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { initTensorBackend } from '../src/tensor/backends/init.js';
-import { BACKENDS, backendPackage, planBackend } from '../src/tensor/backends/select.js';
+import { BACKENDS, backendPackage, installedVersion, planBackend } from '../src/tensor/backends/select.js';
 import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
 import { packagePath } from '../src/paths.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
-import { createRequire } from 'node:module';
 
 const args = process.argv.slice(2);
 const option = numericOption;
@@ -22,16 +21,7 @@ const STEPS = option('steps', 8);
 const MEMORY_STEPS = option('memory-steps', 500);
 const WITH_CPU = args.includes('--with-cpu');
 const BATCH = 32;
-const require = createRequire(import.meta.url);
-
-const installed = (pkg: string): boolean => {
-  try {
-    require.resolve(`${pkg}/package.json`);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const installed = (pkg: string): boolean => installedVersion(pkg) !== undefined;
 
 interface Row {
   backend: string;

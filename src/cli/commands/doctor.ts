@@ -1,26 +1,15 @@
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { BACKENDS, backendPackage, planBackend, WASM_KERNELS_VERSION, type BackendName } from '../../tensor/backends/select.js';
+import { BACKENDS, backendPackage, installedVersion, planBackend, WASM_KERNELS_VERSION, type BackendName } from '../../tensor/backends/select.js';
 import type { ProbeRequest, ProbeResult } from '../../tensor/backends/probe-worker.js';
 import { formatBytes, table } from '../format.js';
 import { detectGpus } from '../options.js';
 import { printJson } from './common.js';
 
-const require = createRequire(import.meta.url);
-
 export interface DoctorOptions {
   json?: boolean;
   probeSeconds: number;
   backend?: string;
-}
-
-function version(pkg: string): string | undefined {
-  try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
-  } catch {
-    return undefined;
-  }
 }
 
 function probe(req: ProbeRequest): Promise<ProbeResult> {
@@ -59,7 +48,7 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
   };
   const backends: { name: BackendName; package: string; version: string | null; usable: boolean; detail: string }[] = [];
   for (const name of BACKENDS) {
-    const v = version(backendPackage(name));
+    const v = installedVersion(backendPackage(name));
     if (!v) {
       backends.push({ name, package: backendPackage(name), version: null, usable: false, detail: NOT_INSTALLED[name] });
       continue;

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { createHash as hashOf } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { ManifestFile } from '../keys.js';
 
@@ -66,7 +65,7 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-const HOST_TAG = hashOf('sha256').update(hostname()).digest('hex').slice(0, 8);
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 
 /** Work dirs are named `<pid>-<host tag>-...`, so cleanup can tell this machine's dead processes from other hosts'. */
 export function workDirPrefix(): string {

@@ -4,7 +4,7 @@
  *   <root>/actions/<k[0:2]>/<key>.json         action key -> artifact digest
  *   <root>/artifacts/<d[0:2]>/<digest>/        the artifact's files (read-only)
  *   <root>/artifacts/<d[0:2]>/<digest>.json    its manifest (written last)
- *   <root>/tmp/<pid>-<n>/                      work directories of running nodes
+ *   <root>/tmp/<pid>-<host tag>-<n>/           work directories of running nodes
  *   <root>/runs/                               the run store (see run-store.ts)
  *
  * Commit order makes every visible state valid: files are written into a
@@ -120,6 +120,7 @@ export class LocalCacheStore {
       if (!this.readOnly) await rm(this.actionPath(key), { force: true });
       return { status: 'invalid', reason: check.reason };
     }
+    await this.touch(record.digest);
     return { status: 'hit', artifact: check.artifact };
   }
 
@@ -151,7 +152,6 @@ export class LocalCacheStore {
       return { ok: false, reason: `artifact ${digest.slice(0, 12)} is corrupt: ${problem}` };
     }
     this.verified.set(digest, verification);
-    await this.touch(digest);
     return { ok: true, artifact: { digest, dir, manifest } };
   }
 

@@ -271,8 +271,12 @@ function expandNode(
         const upstream = instances.get(r.base)!;
         if (r.form === 'bare') producers.push(combo.picks.get(r.base) ?? upstream[0]!);
         else if (r.form === 'all') producers.push(...upstream);
-        else if (upstream.some((u) => normalizeReference(u) === r.id)) producers.push(upstream.find((u) => normalizeReference(u) === r.id)!);
         else {
+          const match = upstream.find((u) => normalizeReference(u) === r.id);
+          if (match) {
+            producers.push(match);
+            return;
+          }
           problems.push({
             pointer: `/nodes/${base}/inputs/${inputName}`,
             node: id,

@@ -26,7 +26,8 @@ const PACKAGES: Record<BackendName, string> = {
 
 const require = createRequire(import.meta.url);
 
-function installedVersion(pkg: string): string | undefined {
+/** The version of an installed package, or undefined if it does not resolve. */
+export function installedVersion(pkg: string): string | undefined {
   try {
     return (require(`${pkg}/package.json`) as { version: string }).version;
   } catch {

@@ -1,0 +1,95 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SplitName } from '../datasets/types.js';
+
+/**
+ * A `maps` artifact: one 2-D localization map per image of each split it
+ * covers, plus optionally the model's class scores (for Top-1/Top-5 Loc).
+ *
+ *   maps.json            MapsManifest
+ *   <split>.maps.f32     count x height x width float32, little-endian, row-major
+ *   <split>.scores.f32   count x classes float32 (optional)
+ *
+ * Maps are raw scores (any finite range); the evaluator resizes and
+ * normalises them as the evaluation spec says.
+ */
+export const MAPS_MANIFEST = 'maps.json';
+
+export interface MapsSplitEntry {
+  count: number;
+  height: number;
+  width: number;
+  /** Image ids in dataset order (the evaluator checks them against the dataset). */
+  ids: string[];
+  /** Number of classes in the scores file, or 0 when there is none. */
+  classes: number;
+}
+
+export interface MapsManifest {
+  format: 'wsol-run-maps';
+  version: 1;
+  /** Whose class each map is: the ground-truth class, or the predicted top-1. */
+  target: 'gt' | 'predicted';
+  /** How the maps were made, e.g. `cam`, `acam-top5`, `gradcam@conv2`. */
+  method: string;
+  splits: Partial<Record<SplitName, MapsSplitEntry>>;
+}
+
+export interface MapsSplit {
+  entry: MapsSplitEntry;
+  /** count * height * width values. */
+  maps: Float32Array;
+  /** count * classes values, or null. */
+  scores: Float32Array | null;
+}
+
+/** Map i of a split as its own array (a view, not a copy). */
+export function mapAt(split: MapsSplit, i: number): Float32Array {
+  const size = split.entry.height * split.entry.width;
+  return split.maps.subarray(i * size, (i + 1) * size);
+}
+
+export async function writeMapsArtifact(
+  dir: string,
+  manifest: Omit<MapsManifest, 'format' | 'version' | 'splits'>,
+  splits: Partial<Record<SplitName, MapsSplit>>,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const entries: Partial<Record<SplitName, MapsSplitEntry>> = {};
+  for (const [name, split] of Object.entries(splits) as [SplitName, MapsSplit][]) {
+    const { count, height, width, classes } = split.entry;
+    if (split.maps.length !== count * height * width) throw new Error(`maps of split ${name}: ${split.maps.length} values, expected ${count}x${height}x${width}`);
+    if (split.scores && split.scores.length !== count * classes) throw new Error(`scores of split ${name}: ${split.scores.length} values, expected ${count}x${classes}`);
+    await writeFile(join(dir, `${name}.maps.f32`), float32Bytes(split.maps));
+    if (split.scores) await writeFile(join(dir, `${name}.scores.f32`), float32Bytes(split.scores));
+    entries[name] = { ...split.entry, classes: split.scores ? classes : 0 };
+  }
+  const full: MapsManifest = { format: 'wsol-run-maps', version: 1, ...manifest, splits: entries };
+  await writeFile(join(dir, MAPS_MANIFEST), JSON.stringify(full, null, 1));
+}
+
+export async function readMapsManifest(dir: string): Promise<MapsManifest> {
+  const manifest = JSON.parse(await readFile(join(dir, MAPS_MANIFEST), 'utf8')) as MapsManifest;
+  if (manifest.format !== 'wsol-run-maps' || manifest.version !== 1) throw new Error(`${join(dir, MAPS_MANIFEST)} is not a wsol-run maps manifest (version 1)`);
+  return manifest;
+}
+
+export async function readMapsSplit(dir: string, name: SplitName): Promise<MapsSplit | null> {
+  const manifest = await readMapsManifest(dir);
+  const entry = manifest.splits[name];
+  if (!entry) return null;
+  const maps = float32From(await readFile(join(dir, `${name}.maps.f32`)));
+  const scores = entry.classes > 0 ? float32From(await readFile(join(dir, `${name}.scores.f32`))) : null;
+  return { entry, maps, scores };
+}
+
+export function float32Bytes(values: Float32Array): Uint8Array {
+  return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** Copies into a fresh, aligned Float32Array (a Buffer's offset may not be a multiple of 4). */
+export function float32From(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}

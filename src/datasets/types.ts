@@ -1,0 +1,63 @@
+/**
+ * The contract of a `dataset` artifact as every other part of wsol-run sees
+ * it. Loaders (src/datasets/loaders/) write one with the dataset store
+ * (src/datasets/store.ts); trainers, map makers and the evaluator read it
+ * through a DatasetView. The on-disk format is the store's business.
+ */
+
+export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
+/**
+ * `val` carries localization labels and is where thresholds, layers and
+ * other hyper-parameters are chosen (wsolevaluation's train-fullsup); never
+ * on `test`.
+ */
+export type SplitName = (typeof SPLIT_NAMES)[number];
+
+/** (x0, y0, x1, y1): inclusive pixel corners, wsolevaluation's convention. */
+export type Box = readonly [number, number, number, number];
+
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+export interface DatasetInfo {
+  /** Loader name, e.g. `cluttered-mnist`, `cub`. */
+  name: string;
+  classNames: readonly string[];
+  /** Resolution every stored image (and mask) has. */
+  imageSize: ImageSize;
+  channels: 1 | 3;
+  hasMasks: boolean;
+  hasIgnoreMasks: boolean;
+  /** Images per split. */
+  counts: Record<SplitName, number>;
+}
+
+export interface SplitView {
+  readonly name: SplitName;
+  readonly count: number;
+  /** Image ids (relative paths for on-disk datasets), unique within the dataset. */
+  readonly ids: readonly string[];
+  /** Class index per image. */
+  readonly labels: Int32Array;
+  /** Size of each image before resizing. */
+  readonly originalSizes: readonly ImageSize[];
+  /** Ground-truth boxes of image i in original pixels. */
+  boxesOriginal(i: number): readonly Box[];
+  /** Ground-truth boxes of image i rescaled to `imageSize` (x' = trunc(x * W' / W)). */
+  boxes(i: number): readonly Box[];
+  /** Image i at `imageSize`, HWC, uint8. */
+  image(i: number): Uint8Array;
+  /** Foreground mask of image i at `imageSize` (1 = foreground), or null without masks. */
+  mask(i: number): Uint8Array | null;
+  /** Pixels excluded from PxAP at `imageSize` (1 = ignore), or null. */
+  ignoreMask(i: number): Uint8Array | null;
+  /** Images at `indices` as one NHWC float32 batch scaled to [0, 1]. */
+  batch(indices: readonly number[]): Float32Array;
+}
+
+export interface DatasetView {
+  readonly info: DatasetInfo;
+  split(name: SplitName): SplitView;
+}

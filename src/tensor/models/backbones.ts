@@ -1,0 +1,205 @@
+/**
+ * Convolutional backbones as ordered lists of named stages. A stage is a
+ * point where the network can be cut: `apply(x, {until})` stops after it and
+ * `applyFrom(name, s)` continues from its activation. That is what DGL needs
+ * (activations and gradients at any conv layer) and what CAM uses (the last
+ * stage's features). Names follow Keras (`block4_conv2`, `conv4_block6_out`),
+ * so weights converted from Keras' VGG16/ResNet50 load by name.
+ */
+import type { Tf } from '../backends/init.js';
+import { BatchNorm, Conv2d, maxPool } from '../nn/layers.js';
+import type { ParamStore, Tensor } from '../nn/params.js';
+
+export type BackboneConfig =
+  | {
+      kind: 'small';
+      /** Filters of each 3x3 conv layer, in order. */
+      channels: number[];
+      /** 0-based indices of the conv layers followed by a 2x2 max pool. */
+      poolAfter: number[];
+      batchNorm: boolean;
+    }
+  | {
+      /** VGG16 up to block5_conv3 without pool5 (CAM's VGG16-GAP: 1/16 resolution), plus an optional extra 3x3 conv. */
+      kind: 'vgg16';
+      /** Filters of the extra conv (`conv6`, CAM uses 1024), 0 for none. */
+      extraConv: number;
+    }
+  | {
+      kind: 'resnet50';
+      /** Stride of the last stage: 1 keeps 1/16 resolution (the usual WSOL choice), 2 is the ImageNet network. */
+      lastStride: 1 | 2;
+    };
+
+export interface Stage {
+  name: string;
+  /** Channels of this stage's output. */
+  channels: number;
+  /** Total stride from the input to this stage's output. */
+  stride: number;
+  /** True for a conv layer's (or residual block's) activation: the layers DGL may sweep. */
+  conv: boolean;
+  apply(x: Tensor, training: boolean): Tensor;
+}
+
+export class Backbone {
+  constructor(
+    readonly config: BackboneConfig,
+    readonly stages: readonly Stage[],
+  ) {}
+
+  get outChannels(): number {
+    return this.stages.at(-1)!.channels;
+  }
+
+  get stride(): number {
+    return this.stages.at(-1)!.stride;
+  }
+
+  stageNames(): string[] {
+    return this.stages.map((s) => s.name);
+  }
+
+  indexOf(name: string): number {
+    const i = this.stages.findIndex((s) => s.name === name);
+    if (i < 0) throw new Error(`no layer named ${name}; layers: ${this.stageNames().join(', ')}`);
+    return i;
+  }
+
+  /** Runs the stages up to and including `until` (default: all), collecting the activations named in `capture`. */
+  apply(x: Tensor, training: boolean, o: { until?: string; capture?: readonly string[] } = {}): { output: Tensor; captured: Map<string, Tensor> } {
+    const last = o.until === undefined ? this.stages.length - 1 : this.indexOf(o.until);
+    const captured = new Map<string, Tensor>();
+    let h = x;
+    for (let i = 0; i <= last; i++) {
+      const stage = this.stages[i]!;
+      h = stage.apply(h, training);
+      if (o.capture?.includes(stage.name)) captured.set(stage.name, h);
+    }
+    return { output: h, captured };
+  }
+
+  /** Continues from the activation `s` of stage `name` to the last stage. */
+  applyFrom(name: string, s: Tensor, training: boolean): Tensor {
+    let h = s;
+    for (let i = this.indexOf(name) + 1; i < this.stages.length; i++) h = this.stages[i]!.apply(h, training);
+    return h;
+  }
+}
+
+export function buildBackbone(tf: Tf, store: ParamStore, config: BackboneConfig, inChannels: number): Backbone {
+  switch (config.kind) {
+    case 'small':
+      return new Backbone(config, smallStages(tf, store, config, inChannels));
+    case 'vgg16':
+      return new Backbone(config, vggStages(tf, store, config, inChannels));
+    case 'resnet50':
+      return new Backbone(config, resnetStages(tf, store, config, inChannels));
+  }
+}
+
+function smallStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, { kind: 'small' }>, inChannels: number): Stage[] {
+  const stages: Stage[] = [];
+  let c = inChannels;
+  let stride = 1;
+  config.channels.forEach((filters, i) => {
+    const name = `conv${i + 1}`;
+    const conv = new Conv2d(tf, store, name, { inChannels: c, filters, kernel: 3, bias: !config.batchNorm });
+    const bn = config.batchNorm ? new BatchNorm(tf, store, `${name}_bn`, filters) : null;
+    stages.push({ name, channels: filters, stride, conv: true, apply: (x, training) => tf.relu(bn ? bn.apply(conv.apply(x), training) : conv.apply(x)) });
+    c = filters;
+    if (config.poolAfter.includes(i)) {
+      stride *= 2;
+      stages.push({ name: `pool${i + 1}`, channels: c, stride, conv: false, apply: (x) => maxPool(tf, x) });
+    }
+  });
+  return stages;
+}
+
+const VGG16_BLOCKS: readonly [number, number][] = [
+  [64, 2],
+  [128, 2],
+  [256, 3],
+  [512, 3],
+  [512, 3],
+];
+
+function vggStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, { kind: 'vgg16' }>, inChannels: number): Stage[] {
+  const stages: Stage[] = [];
+  let c = inChannels;
+  let stride = 1;
+  VGG16_BLOCKS.forEach(([filters, convs], b) => {
+    for (let i = 1; i <= convs; i++) {
+      const conv = new Conv2d(tf, store, `block${b + 1}_conv${i}`, { inChannels: c, filters, kernel: 3 });
+      stages.push({ name: conv.name, channels: filters, stride, conv: true, apply: (x) => tf.relu(conv.apply(x)) });
+      c = filters;
+    }
+    // CAM's VGG16-GAP drops pool5 so the maps stay at 1/16 of the input.
+    if (b < 4) {
+      stride *= 2;
+      stages.push({ name: `block${b + 1}_pool`, channels: c, stride, conv: false, apply: (x) => maxPool(tf, x) });
+    }
+  });
+  if (config.extraConv > 0) {
+    const conv = new Conv2d(tf, store, 'conv6', { inChannels: c, filters: config.extraConv, kernel: 3 });
+    stages.push({ name: 'conv6', channels: config.extraConv, stride, conv: true, apply: (x) => tf.relu(conv.apply(x)) });
+  }
+  return stages;
+}
+
+const RESNET50_STAGES: readonly { blocks: number; width: number }[] = [
+  { blocks: 3, width: 64 },
+  { blocks: 4, width: 128 },
+  { blocks: 6, width: 256 },
+  { blocks: 3, width: 512 },
+];
+
+/** Keras' ResNet50 (v1): 7x7/2 stem, 3x3/2 pool, bottleneck blocks with the stride on the first 1x1 conv. */
+function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, { kind: 'resnet50' }>, inChannels: number): Stage[] {
+  const eps = 1.001e-5;
+  const pad = (x: Tensor, p: number): Tensor => tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
+  const stem = new Conv2d(tf, store, 'conv1_conv', { inChannels, filters: 64, kernel: 7, stride: 2, padding: 'valid' });
+  const stemBn = new BatchNorm(tf, store, 'conv1_bn', 64, 0.9, eps);
+  const stages: Stage[] = [
+    {
+      name: 'pool1_pool',
+      channels: 64,
+      stride: 4,
+      conv: false,
+      apply: (x, training) => maxPool(tf, pad(tf.relu(stemBn.apply(stem.apply(pad(x, 3)), training)), 1), 3, 2),
+    },
+  ];
+  let c = 64;
+  let stride = 4;
+  RESNET50_STAGES.forEach(({ blocks, width }, s) => {
+    const out = width * 4;
+    for (let b = 1; b <= blocks; b++) {
+      const name = `conv${s + 2}_block${b}`;
+      const blockStride = b === 1 && s > 0 ? (s === 3 ? config.lastStride : 2) : 1;
+      const conv1 = new Conv2d(tf, store, `${name}_1_conv`, { inChannels: c, filters: width, kernel: 1, stride: blockStride, padding: 'valid' });
+      const bn1 = new BatchNorm(tf, store, `${name}_1_bn`, width, 0.9, eps);
+      const conv2 = new Conv2d(tf, store, `${name}_2_conv`, { inChannels: width, filters: width, kernel: 3 });
+      const bn2 = new BatchNorm(tf, store, `${name}_2_bn`, width, 0.9, eps);
+      const conv3 = new Conv2d(tf, store, `${name}_3_conv`, { inChannels: width, filters: out, kernel: 1, padding: 'valid' });
+      const bn3 = new BatchNorm(tf, store, `${name}_3_bn`, out, 0.9, eps);
+      const shortcut = b === 1 ? new Conv2d(tf, store, `${name}_0_conv`, { inChannels: c, filters: out, kernel: 1, stride: blockStride, padding: 'valid' }) : null;
+      const shortcutBn = b === 1 ? new BatchNorm(tf, store, `${name}_0_bn`, out, 0.9, eps) : null;
+      stride *= blockStride;
+      stages.push({
+        name: `${name}_out`,
+        channels: out,
+        stride,
+        conv: true,
+        apply: (x, training) => {
+          let h = tf.relu(bn1.apply(conv1.apply(x), training));
+          h = tf.relu(bn2.apply(conv2.apply(h), training));
+          h = bn3.apply(conv3.apply(h), training);
+          const skip = shortcut && shortcutBn ? shortcutBn.apply(shortcut.apply(x), training) : x;
+          return tf.relu(tf.add(h, skip));
+        },
+      });
+      c = out;
+    }
+  });
+  return stages;
+}

@@ -14,6 +14,7 @@ const small: NetworkConfig = {
   classes: 4,
   backbone: { kind: 'small', channels: [8, 12, 16], poolAfter: [0, 1], batchNorm: true },
   head: { kind: 'gap-fc' },
+  preprocess: 'centered',
 };
 
 function input(tf: typeof TfCore, n = 2, size = 16): TfCore.Tensor4D {
@@ -33,7 +34,7 @@ test('small backbone: named stages, shapes, and cutting at any stage gives the s
   assert.deepEqual(full.features.shape, [2, 4, 4, 16]);
   assert.deepEqual(full.logits!.shape, [2, 4]);
   for (const name of net.backbone.stageNames()) {
-    const { output } = net.backbone.apply(x, false, { until: name });
+    const { output } = net.backbone.apply(net.input(x), false, { until: name });
     const resumed = net.backbone.applyFrom(name, output, false);
     assert.ok(maxAbsDiff(tf, resumed, full.features) < 1e-6, `cut at ${name}`);
   }
@@ -123,7 +124,7 @@ test('pretrained weights load from a tfjs LayersModel directory (model.json + sh
   assert.deepEqual(report.untouched, []);
   assert.deepEqual(report.unused, []);
   const x = input(tf);
-  assert.ok(maxAbsDiff(tf, net.forward(x, false).logits!, keras.predict(x) as TfCore.Tensor) < 1e-5);
+  assert.ok(maxAbsDiff(tf, net.forward(x, false).logits!, keras.predict(tf.sub(x, 0.5)) as TfCore.Tensor) < 1e-5);
   await assert.rejects(loadPretrainedWeights(tf, net, join(dir, 'nope')), /expected a tfjs LayersModel directory/);
   net.dispose();
   keras.dispose();

@@ -32,6 +32,13 @@ export interface NetworkConfig {
   classes: number;
   backbone: BackboneConfig;
   head: HeadConfig;
+  /**
+   * How an image in [0, 1] is fed to the network: `centered` subtracts 0.5
+   * (networks trained from scratch); `caffe` is Keras' VGG16/ResNet50
+   * preprocessing (BGR, 0-255, ImageNet channel means subtracted), for their
+   * pretrained weights.
+   */
+  preprocess: 'centered' | 'caffe';
 }
 
 export interface NetworkOutput {
@@ -49,6 +56,8 @@ export interface NetworkOutput {
 
 export class Network {
   readonly backbone: Backbone;
+  /** Names of the backbone's parameters (the rest belong to the head). */
+  readonly backboneParamNames: ReadonlySet<string>;
   private readonly fc?: Dense;
   private readonly locConv?: Conv2d;
   private readonly hidden?: Dense;
@@ -60,6 +69,7 @@ export class Network {
     readonly params: ParamStore,
   ) {
     this.backbone = buildBackbone(tf, params, config.backbone, config.inChannels);
+    this.backboneParamNames = new Set(params.names());
     const k = this.backbone.outChannels;
     const head = config.head;
     switch (head.kind) {
@@ -81,7 +91,15 @@ export class Network {
   }
 
   forward(x: Tensor, training: boolean): NetworkOutput {
-    return this.head(this.backbone.apply(x, training).output as T4);
+    return this.head(this.backbone.apply(this.input(x), training).output as T4);
+  }
+
+  /** The preprocessed network input for images in [0, 1] (what backbone.apply expects). */
+  input(x: Tensor): T4 {
+    const tf = this.tf;
+    if (this.config.preprocess === 'centered') return tf.sub(x, 0.5) as T4;
+    const bgr = x.shape[3] === 3 ? tf.reverse(x, 3) : x;
+    return tf.sub(tf.mul(bgr, 255), tf.tensor1d(x.shape[3] === 3 ? [103.939, 116.779, 123.68] : [116.779])) as T4;
   }
 
   /** The head on top of backbone features (also the continuation used by DGL after applyFrom). */

@@ -1,0 +1,86 @@
+/**
+ * What every trainer does around its loss: build the network (with
+ * pretrained weights if asked), split parameters into backbone and head
+ * groups, run the shared loop, and measure validation accuracy per epoch.
+ */
+import type * as TfCore from '@tensorflow/tfjs-core';
+import type { Tf } from '../tensor/backends/init.js';
+import { buildNetwork, type Network, type NetworkConfig } from '../tensor/models/network.js';
+import { loadPretrainedWeights } from '../tensor/models/model-io.js';
+import { NodeError, type ProgressUpdate } from '../nodes/contract.js';
+import { trainLoop, type EpochRecord, type ParamGroup, type StepLosses } from '../training/loop.js';
+import type { TrainingParams } from './network-params.js';
+import type { SplitView } from '../datasets/types.js';
+
+export interface Hooks {
+  signal: AbortSignal;
+  progress(update: ProgressUpdate): void;
+  log(message: string): void;
+}
+
+export async function buildTrainableNetwork(tf: Tf, config: NetworkConfig, p: TrainingParams, hooks: Hooks): Promise<Network> {
+  const net = buildNetwork(tf, config, p.seed);
+  if (p.pretrained) {
+    try {
+      const report = await loadPretrainedWeights(tf, net, p.pretrained);
+      if (report.assigned.length === 0) throw new Error(`none of its weights matches a layer of the ${config.backbone.kind} network (its weights: ${report.unused.slice(0, 5).join(', ')}…)`);
+      hooks.log(`pretrained: ${report.assigned.length} tensors from ${p.pretrained}; ${report.untouched.length} initialised fresh${report.unused.length ? `; ${report.unused.length} unused` : ''}`);
+    } catch (e) {
+      net.dispose();
+      throw new NodeError(`cannot load pretrained weights: ${e instanceof Error ? e.message : String(e)}`, 'set `pretrained` to a tfjs LayersModel directory (model.json + shards) whose layer names match the backbone, or to "" to train from scratch');
+    }
+  }
+  return net;
+}
+
+/** Backbone and head parameter groups (the head may learn faster), and the kernels under weight decay. */
+export function parameterGroups(net: Network, p: TrainingParams): { groups: ParamGroup[]; decayed: TfCore.Variable[] } {
+  const backbone: TfCore.Variable[] = [];
+  const head: TfCore.Variable[] = [];
+  const decayed: TfCore.Variable[] = [];
+  const trainable = new Set(net.params.trainable());
+  for (const name of net.params.names()) {
+    const v = net.params.get(name);
+    if (!trainable.has(v)) continue;
+    (net.backboneParamNames.has(name) ? backbone : head).push(v);
+    if (name.endsWith('/kernel')) decayed.push(v);
+  }
+  const groups: ParamGroup[] = p.headLrMultiplier === 1 ? [{ variables: [...backbone, ...head], lrMultiplier: 1 }] : [{ variables: backbone, lrMultiplier: 1 }, { variables: head, lrMultiplier: p.headLrMultiplier }];
+  return { groups, decayed };
+}
+
+export function batchTensor(tf: Tf, split: SplitView, indices: readonly number[], size: { height: number; width: number }, channels: number): TfCore.Tensor4D {
+  return tf.tensor4d(split.batch(indices), [indices.length, size.height, size.width, channels]);
+}
+
+export async function fit(
+  tf: Tf,
+  net: Network,
+  p: TrainingParams,
+  train: SplitView,
+  step: (indices: readonly number[], info: { epoch: number; step: number; random: () => number }) => StepLosses,
+  hooks: Hooks,
+  onEpochEnd?: (epoch: number) => Record<string, number>,
+): Promise<EpochRecord[]> {
+  const { groups, decayed } = parameterGroups(net, p);
+  return trainLoop({ tf, epochs: p.epochs, batchSize: p.batchSize, count: train.count, seed: p.seed, optimizer: p, groups, decayed, step, ...hooks, ...(onEpochEnd ? { onEpochEnd } : {}) });
+}
+
+/** Top-1 accuracy (%) of `logitsOf` over a split, in batches. */
+export function splitAccuracy(tf: Tf, split: SplitView, batchSize: number, net: Network, logitsOf: (x: TfCore.Tensor4D) => TfCore.Tensor2D): number {
+  if (split.count === 0) return Number.NaN;
+  const size = net.config.inputSize;
+  let correct = 0;
+  for (let start = 0; start < split.count; start += batchSize) {
+    const indices = range(start, Math.min(split.count, start + batchSize));
+    const predicted = tf.tidy(() => tf.argMax(logitsOf(batchTensor(tf, split, indices, size, net.config.inChannels)), 1).dataSync());
+    indices.forEach((i, j) => {
+      if (predicted[j] === split.labels[i]) correct++;
+    });
+  }
+  return (100 * correct) / split.count;
+}
+
+export function range(start: number, end: number): number[] {
+  return Array.from({ length: end - start }, (_, i) => start + i);
+}

@@ -1,0 +1,62 @@
+/**
+ * GAP-FC networks trained for their class activation maps: the CAM
+ * baseline and SLT-Net's classifier (plain cross-entropy), and SLT-Net's
+ * localizer (semantic-tolerance loss and visual-stimuli tolerance loss,
+ * each switchable so the paper's ablation is a matrix of params).
+ */
+import type * as TfCore from '@tensorflow/tfjs-core';
+import type { Tf } from '../../tensor/backends/init.js';
+import type { DatasetView } from '../../datasets/types.js';
+import type { Network } from '../../tensor/models/network.js';
+import type { EpochRecord, StepLosses } from '../../training/loop.js';
+import { crossEntropy, oneHot, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
+import { applyVst, drawVst, invertVstMaps, type VstParams } from '../vst.js';
+import { batchTensor, buildTrainableNetwork, fit, splitAccuracy, type Hooks } from '../fit.js';
+import { networkConfig, type TrainingParams } from '../network-params.js';
+
+export interface CamTrainingParams extends TrainingParams {
+  /** Semantic tolerance: α·CE when the true class is in the top-K. */
+  smt: boolean;
+  alpha: number;
+  topK: number;
+  /** Visual-stimuli tolerance: + β·L_VST. */
+  vst: boolean;
+  beta: number;
+  vstStimuli: VstParams;
+}
+
+export interface TrainedNetwork {
+  net: Network;
+  log: EpochRecord[];
+  /** Validation top-1 accuracy (%) after the last epoch. */
+  valTop1: number;
+}
+
+export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingParams, hooks: Hooks): Promise<TrainedNetwork> {
+  const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, { kind: 'gap-fc' }), p, hooks);
+  const train = data.split('train');
+  const val = data.split('val');
+  const { height, width } = data.info.imageSize;
+  const classes = data.info.classNames.length;
+  const step = (indices: readonly number[], info: { random: () => number }): StepLosses => {
+    const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
+    const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);
+    const out = net.forward(x, true);
+    const cls = p.smt ? semanticToleranceLoss(tf, out.logits!, y, p.alpha, p.topK) : crossEntropy(tf, out.logits!, y);
+    if (!p.vst) return { loss: cls };
+    const draw = drawVst(p.vstStimuli, indices.length, height, width, net.backbone.stride, info.random);
+    const transformed = net.forward(applyVst(tf, x, draw), true);
+    const original = net.classMaps(out);
+    const back = invertVstMaps(tf, net.classMaps(transformed), draw, original.shape[1], original.shape[2]);
+    const vst = visualStimuliLoss(tf, original, back);
+    return { loss: tf.add(cls, tf.mul(vst, p.beta)) as TfCore.Scalar, parts: { [p.smt ? 'smt' : 'ce']: cls, vst } };
+  };
+  const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
+  try {
+    const log = await fit(tf, net, p, train, step, hooks, accuracy);
+    return { net, log, valTop1: log.at(-1)?.eval['valTop1'] ?? Number.NaN };
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+}

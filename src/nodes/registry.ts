@@ -2,6 +2,12 @@ import type { NodeType } from './contract.js';
 import { concatNode } from './util/concat.js';
 import { sleepNode } from './util/sleep.js';
 import { trainSpeedNode } from './diagnostics/train-speed.js';
+import { classifierNode } from './train/classifier.js';
+import { sltLocalizerNode } from './train/slt-localizer.js';
+import { stlNode } from './train/stl.js';
+import { regressorNode } from './train/regressor.js';
+import { camMapsNode } from './maps/cam.js';
+import { predictBoxesNode } from './predict/boxes.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -14,6 +20,12 @@ const ALL: RegisteredNodeType[] = [
   concatNode,
   sleepNode,
   trainSpeedNode,
+  classifierNode,
+  sltLocalizerNode,
+  stlNode,
+  regressorNode,
+  camMapsNode,
+  predictBoxesNode,
 ];
 
 export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));

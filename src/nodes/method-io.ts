@@ -1,0 +1,68 @@
+/**
+ * What the method nodes share: opening their input artifacts with errors a
+ * user can act on, and writing a trained model with its training log.
+ */
+import { NodeError, type InputArtifact, type JsonObject, type NodeContext } from './contract.js';
+import type { DatasetView } from '../datasets/types.js';
+import type { Network } from '../tensor/models/network.js';
+import type { EpochRecord } from '../training/loop.js';
+import type { Tf } from '../tensor/backends/init.js';
+import type { ModelDescription } from '../tensor/models/model-io.js';
+
+export function single(ctx: NodeContext<unknown>, name: string): InputArtifact {
+  const a = ctx.inputs[name]?.[0];
+  if (!a) throw new NodeError(`input ${name} is not wired`, `add "${name}": "<node id>" under this node's inputs`);
+  return a;
+}
+
+export function optionalInput(ctx: NodeContext<unknown>, name: string): InputArtifact | undefined {
+  return ctx.inputs[name]?.[0];
+}
+
+export async function inputDataset(ctx: NodeContext<unknown>, name = 'dataset'): Promise<DatasetView> {
+  const a = single(ctx, name);
+  const { openDataset } = await import('../datasets/store.js');
+  try {
+    return await openDataset(a.dir);
+  } catch (e) {
+    throw new NodeError(`cannot read the dataset from node ${a.node}: ${e instanceof Error ? e.message : String(e)}`, `re-run with --force ${a.node} to rebuild it`);
+  }
+}
+
+export async function inputModel(tf: Tf, ctx: NodeContext<unknown>, name: string): Promise<{ net: Network; description: ModelDescription; node: string }> {
+  const a = single(ctx, name);
+  const { loadModel } = await import('../tensor/models/model-io.js');
+  try {
+    return { ...(await loadModel(tf, a.dir)), node: a.node };
+  } catch (e) {
+    throw new NodeError(`cannot load the model of node ${a.node}: ${e instanceof Error ? e.message : String(e)}`, `re-run with --force ${a.node} to retrain it`);
+  }
+}
+
+/** A model's classes must be the dataset's, in the same order. */
+export function checkSameClasses(model: { description: ModelDescription; node: string }, data: DatasetView): void {
+  const a = model.description.classNames;
+  const b = data.info.classNames;
+  if (a.length !== b.length || a.some((n, i) => n !== b[i])) {
+    throw new NodeError(`the model of node ${model.node} was trained on ${a.length} classes (${a.slice(0, 3).join(', ')}…) but the dataset has ${b.length} (${b.slice(0, 3).join(', ')}…)`, 'wire the model and the dataset it was trained on');
+  }
+  const size = model.description.network.inputSize;
+  if (size.width !== data.info.imageSize.width || size.height !== data.info.imageSize.height) {
+    throw new NodeError(`the model of node ${model.node} takes ${size.width}x${size.height} images but the dataset stores ${data.info.imageSize.width}x${data.info.imageSize.height}`, 'use a dataset with the image size the model was trained at');
+  }
+}
+
+export async function saveTrained(ctx: NodeContext<unknown>, net: Network, data: DatasetView, log: EpochRecord[], extra: JsonObject = {}): Promise<void> {
+  const { saveModel } = await import('../tensor/models/model-io.js');
+  const training: JsonObject = { epochs: log.map((r) => ({ ...r, parts: r.parts, eval: r.eval })) as unknown as JsonObject[], params: ctx.params as JsonObject, ...extra };
+  await saveModel(ctx.outDir, net, { classNames: [...data.info.classNames], trainedBy: ctx.nodeId, training });
+}
+
+export function hooksOf(ctx: NodeContext<unknown>): { signal: AbortSignal; progress: NodeContext<unknown>['progress']; log: NodeContext<unknown>['log'] } {
+  return { signal: ctx.signal, progress: (u) => ctx.progress(u), log: (m) => ctx.log(m) };
+}
+
+export function round(v: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

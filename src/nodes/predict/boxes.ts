@@ -1,0 +1,68 @@
+import { defineNode, NodeError } from '../contract.js';
+import { SPLIT_NAMES, type Box, type SplitName } from '../../datasets/types.js';
+import type { BoxesSplit } from '../../artifacts/boxes.js';
+import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
+
+export interface PredictBoxesParams {
+  splits: SplitName[];
+  batchSize: number;
+}
+
+/**
+ * SLT-Net's inference: the box from the regressor, the class scores from a
+ * separately trained classifier (optional input), for each image of the
+ * chosen splits.
+ */
+export const predictBoxesNode = defineNode<PredictBoxesParams>({
+  type: 'predict/boxes',
+  version: 1,
+  description: 'Boxes from a trained regressor (and class scores from an optional classifier) for dataset splits.',
+  params: {
+    type: 'object',
+    properties: {
+      splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['val', 'test'] },
+      batchSize: { type: 'integer', minimum: 1, default: 64 },
+    },
+    additionalProperties: false,
+  },
+  inputs: { model: { kind: 'model', description: 'A train/regressor model.' }, dataset: { kind: 'dataset' }, classifier: { kind: 'model', optional: true, description: 'Classifier for the class scores (Top-1/Top-5 Loc).' } },
+  output: 'boxes',
+  env: ['backend'],
+  async run(ctx) {
+    const { tensorsFor } = await import('../../tensor/backends/for-node.js');
+    const { writeBoxesArtifact } = await import('../../artifacts/boxes.js');
+    const { denormaliseBox } = await import('../../methods/trainers/regressor.js');
+    const { batchTensor, range } = await import('../../methods/fit.js');
+    const tf = await tensorsFor(ctx.env);
+    const data = await inputDataset(ctx);
+    const model = await inputModel(tf, ctx, 'model');
+    const classifier = optionalInput(ctx, 'classifier') ? await inputModel(tf, ctx, 'classifier') : null;
+    try {
+      if (model.net.config.head.kind !== 'regressor') throw new NodeError(`the model of node ${model.node} is not a box regressor`, 'wire a train/regressor node as `model`');
+      if (classifier) checkSameClasses(classifier, data);
+      const { width, height } = data.info.imageSize;
+      const out: Partial<Record<SplitName, BoxesSplit>> = {};
+      for (const name of ctx.params.splits) {
+        const split = data.split(name);
+        const boxes: Box[][] = [];
+        const scores: number[][] = [];
+        for (let start = 0; start < split.count; start += ctx.params.batchSize) {
+          if (ctx.signal.aborted) throw new NodeError('cancelled');
+          const indices = range(start, Math.min(split.count, start + ctx.params.batchSize));
+          tf.tidy(() => {
+            const x = batchTensor(tf, split, indices, data.info.imageSize, data.info.channels);
+            const b = model.net.forward(x, false).boxes!.arraySync();
+            for (const v of b) boxes.push([denormaliseBox(v, width, height)]);
+            if (classifier) for (const s of classifier.net.forward(x, false).logits!.arraySync()) scores.push(s);
+          });
+        }
+        out[name] = { ids: [...split.ids], boxes, ...(classifier ? { scores } : {}) };
+      }
+      await writeBoxesArtifact(ctx.outDir, { imageSize: { width, height }, method: 'regressor', splits: out });
+      return { metrics: { images: Object.values(out).reduce((s, v) => s + v.ids.length, 0) } };
+    } finally {
+      model.net.dispose();
+      classifier?.net.dispose();
+    }
+  },
+});

@@ -32,7 +32,7 @@ export function trainingSchema(defaults: Partial<TrainingParams> = {}): Record<s
     backbone: { enum: ['small', 'vgg16', 'resnet50'], default: defaults.backbone ?? 'small', description: 'small: a configurable conv net for CPU; vgg16: VGG16-GAP (1/16 maps); resnet50: ResNet-50 with last stride 1.' },
     channels: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, default: defaults.channels ?? [32, 64, 128], description: 'small backbone: filters of each 3x3 conv layer.' },
     poolAfter: { type: 'array', items: { type: 'integer', minimum: 0 }, default: defaults.poolAfter ?? [0, 1], description: 'small backbone: conv layers (0-based) followed by a 2x2 max pool.' },
-    batchNorm: { type: 'boolean', default: defaults.batchNorm ?? true, description: 'small backbone: batch norm after each conv.' },
+    batchNorm: { type: 'boolean', default: defaults.batchNorm ?? false, description: 'small backbone: batch norm after each conv (about halves wasm training speed).' },
     extraConv: { type: 'integer', minimum: 0, default: defaults.extraConv ?? 0, description: 'vgg16: filters of an extra 3x3 conv after block5_conv3 (CAM used 1024), 0 for none.' },
     pretrained: { type: 'string', default: defaults.pretrained ?? '', description: 'Directory of a tfjs LayersModel (model.json + shards) or a wsol-run model whose weights initialise layers of the same name; empty for none.' },
     epochs: { type: 'integer', minimum: 1, default: defaults.epochs ?? 10 },

@@ -106,7 +106,7 @@ function smallStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, 
     const name = `conv${i + 1}`;
     const conv = new Conv2d(tf, store, name, { inChannels: c, filters, kernel: 3, bias: !config.batchNorm });
     const bn = config.batchNorm ? new BatchNorm(tf, store, `${name}_bn`, filters) : null;
-    stages.push({ name, channels: filters, stride, conv: true, apply: (x, training) => tf.relu(bn ? bn.apply(conv.apply(x), training) : conv.apply(x)) });
+    stages.push({ name, channels: filters, stride, conv: true, apply: (x, training) => (bn ? tf.relu(bn.apply(conv.apply(x), training)) : conv.apply(x, 'relu')) });
     c = filters;
     if (config.poolAfter.includes(i)) {
       stride *= 2;
@@ -131,7 +131,7 @@ function vggStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, { 
   VGG16_BLOCKS.forEach(([filters, convs], b) => {
     for (let i = 1; i <= convs; i++) {
       const conv = new Conv2d(tf, store, `block${b + 1}_conv${i}`, { inChannels: c, filters, kernel: 3 });
-      stages.push({ name: conv.name, channels: filters, stride, conv: true, apply: (x) => tf.relu(conv.apply(x)) });
+      stages.push({ name: conv.name, channels: filters, stride, conv: true, apply: (x) => conv.apply(x, 'relu') });
       c = filters;
     }
     // CAM's VGG16-GAP drops pool5 so the maps stay at 1/16 of the input.
@@ -142,7 +142,7 @@ function vggStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, { 
   });
   if (config.extraConv > 0) {
     const conv = new Conv2d(tf, store, 'conv6', { inChannels: c, filters: config.extraConv, kernel: 3 });
-    stages.push({ name: 'conv6', channels: config.extraConv, stride, conv: true, apply: (x) => tf.relu(conv.apply(x)) });
+    stages.push({ name: 'conv6', channels: config.extraConv, stride, conv: true, apply: (x) => conv.apply(x, 'relu') });
   }
   return stages;
 }

@@ -37,11 +37,17 @@ export class Conv2d {
     this.bias = o.bias === false ? null : store.create(`${name}/bias`, [o.filters], { kind: 'zeros' });
   }
 
-  apply(x: Tensor): T4 {
+  /** Convolution (+ bias) (+ ReLU) as one fused op: the wasm backend runs it as a single kernel, and its gradient skips broadcasting adds. */
+  apply(x: Tensor, activation: 'linear' | 'relu' = 'linear'): T4 {
     const tf = this.tf;
-    const stride = this.o.stride ?? 1;
-    const y = tf.conv2d(x as T4, this.kernel as unknown as TfCore.Tensor4D, stride, this.o.padding ?? 'same');
-    return this.bias ? tf.add(y, this.bias) : y;
+    return tf.fused.conv2d({
+      x: x as T4,
+      filter: this.kernel as unknown as TfCore.Tensor4D,
+      strides: this.o.stride ?? 1,
+      pad: this.o.padding ?? 'same',
+      ...(this.bias ? { bias: this.bias } : {}),
+      activation,
+    });
   }
 }
 

@@ -391,7 +391,11 @@ async function records(path: string, recordSize: number, count: number, maxInMem
   const size = (await stat(path).catch(() => null))?.size;
   if (size === undefined) throw new Error(`${path} is missing: the dataset artifact is incomplete`);
   if (size !== recordSize * count) throw new Error(`${path}: ${size} bytes, expected ${count} x ${recordSize} = ${recordSize * count}; the dataset artifact is truncated or corrupt`);
-  if (size <= maxInMemory) return new MemoryRecords(await readFile(path), recordSize);
+  if (size <= maxInMemory) {
+    const bytes = await readFile(path);
+    // A plain Uint8Array view: consumers get Uint8Arrays, not Buffers (whose constructor differs).
+    return new MemoryRecords(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), recordSize);
+  }
   return new FileRecords(path, recordSize);
 }
 

@@ -9,6 +9,9 @@
  * tape would capture them); free every intermediate with disposeData; read
  * heap views only after the last makeOutput (allocation can move the heap).
  */
+import type { KernelModule } from '../kernels/module.js';
+import * as fast from './wasm-fast-kernels.js';
+import type { FastKernel } from './wasm-fast-kernels.js';
 import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The part of tfjs's BackendWasm that kernels use. */
@@ -275,8 +278,33 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): TensorInfo 
 
 let registered = false;
 
-/** Registers (or replaces) the training kernels on the wasm backend. Call after `await tf.setBackend('wasm')`. */
-export function registerWasmTrainingKernels(): void {
+/**
+ * Our kernel module's version of a kernel in front of `fallback`: the fallback
+ * runs for what the module does not handle, and for everything once the
+ * module has failed (one warning, then the previous kernels, never a crash).
+ */
+function preferFast(fast: FastKernel, fallback: (args: KernelArgs) => TensorInfo, health: { failed: boolean }): (args: KernelArgs) => TensorInfo {
+  return (args) => {
+    if (!health.failed) {
+      try {
+        const out = fast(args);
+        if (out) return out;
+      } catch (e) {
+        health.failed = true;
+        process.emitWarning(`wsol-run's kernel module failed (${e instanceof Error ? e.message : String(e)}); using the slower kernels from now on`, 'WsolKernels');
+      }
+    }
+    return fallback(args);
+  };
+}
+
+/**
+ * Registers (or replaces) the training kernels on the wasm backend. Call after
+ * `await tf.setBackend('wasm')`. With a kernel module, the hot kernels
+ * (convolutions and their gradients, max-pool gradient, bias gradient) run on
+ * it, the others as before.
+ */
+export function registerWasmTrainingKernels(mod?: KernelModule): void {
   if (registered) return;
   const native: NativeKernels = { conv2d: nativeKernel('Conv2D'), transpose: nativeKernel('Transpose'), slice: nativeKernel('Slice') };
   const shippedBackpropInput = nativeKernel('Conv2DBackpropInput');
@@ -290,6 +318,21 @@ export function registerWasmTrainingKernels(): void {
     ['UnsortedSegmentSum', unsortedSegmentSum],
     ['Sum', sumLeadingAxes(shippedSum)],
   ];
+  if (mod) {
+    const health = { failed: false };
+    const byName = new Map(kernels);
+    const nativeFused = nativeKernel('FusedConv2D');
+    const fastKernels: [string, FastKernel, (args: KernelArgs) => TensorInfo][] = [
+      ['Conv2D', fast.conv2d(mod), (a) => call(native.conv2d, a.inputs, a.attrs, a.backend)],
+      ['FusedConv2D', fast.conv2d(mod), (a) => call(nativeFused, a.inputs, a.attrs, a.backend)],
+      ['Conv2DBackpropInput', fast.conv2dBackpropInput(mod), byName.get('Conv2DBackpropInput')!],
+      ['Conv2DBackpropFilter', fast.conv2dBackpropFilter(mod), byName.get('Conv2DBackpropFilter')!],
+      ['MaxPoolGrad', fast.maxPoolGrad(mod), maxPoolGrad],
+      ['Sum', fast.sumLeadingAxes(mod), byName.get('Sum')!],
+    ];
+    for (const [name, f, fallback] of fastKernels) byName.set(name, preferFast(f, fallback, health));
+    kernels.splice(0, kernels.length, ...byName);
+  }
   for (const [kernelName, fn] of kernels) {
     // Replacing a shipped kernel needs the old registration gone first.
     if (getKernel(kernelName, 'wasm')) unregisterKernel(kernelName, 'wasm');

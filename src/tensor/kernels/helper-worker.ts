@@ -1,0 +1,38 @@
+/**
+ * A helper thread of the kernel module: instantiates the module on the shared
+ * memory, then runs its share (thread index `tid`) of every job the calling
+ * thread posts, until told to stop. Synchronisation is Atomics.wait/notify on
+ * the control block (layout.ts CTL), so a job costs no message passing.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CTL, type KernelExports } from './layout.js';
+
+export interface HelperData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** Byte offset of the control block. */
+  ctl: number;
+  tid: number;
+  threads: number;
+}
+
+const { module, memory, ctl: ctlAt, tid } = workerData as HelperData;
+const instance = await WebAssembly.instantiate(module, { env: { memory } });
+const k = instance.exports as unknown as KernelExports;
+const ctl = new Int32Array(memory.buffer, ctlAt, 16);
+let seen = Atomics.load(ctl, CTL.SEQ);
+parentPort!.postMessage('ready');
+for (;;) {
+  Atomics.wait(ctl, CTL.SEQ, seen);
+  seen = Atomics.load(ctl, CTL.SEQ);
+  if (Atomics.load(ctl, CTL.STOP)) break;
+  try {
+    k.run(Atomics.load(ctl, CTL.JOB), tid);
+  } catch (e) {
+    // A trap must not leave the caller waiting forever: report it and still count as done.
+    Atomics.store(ctl, CTL.FAILED, 1);
+    parentPort!.postMessage(`helper ${tid} failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  Atomics.add(ctl, CTL.DONE, 1);
+  Atomics.notify(ctl, CTL.DONE);
+}

@@ -157,6 +157,7 @@ export function conv2dBackpropFilter(mod: KernelModule): FastKernel {
     const xAt = copyIn(mod, backend, x);
     const dyAt = copyIn(mod, backend, dy);
     const parts = mod.alloc(mod.threads * taps * c4 * k8 * 4);
+    mod.f32(parts, mod.threads * taps * c4 * k8).fill(0);
     const dw = mod.alloc(taps * c * k * 4);
     convCommon(mod, fields, c, taps * DW_CHUNK * 4 + k8 * DW_CHUNK * 4);
     setGeometry(fields, { n, h, w, c, k, kh, kw, sh: info.strideHeight, sw: info.strideWidth, dh: 1, dw: 1, ih: 1, iw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
@@ -210,6 +211,7 @@ export function sumLeadingAxes(mod: KernelModule): FastKernel {
     const { at: job, fields } = mod.job();
     const xAt = copyIn(mod, backend, x);
     const parts = mod.alloc(mod.threads * inner4 * 4);
+    mod.f32(parts, mod.threads * inner4).fill(0);
     fields[J.OP] = OP.columnSums;
     fields[J.N] = size(x.shape) / inner;
     fields[J.K] = inner;

@@ -19,6 +19,7 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
 }
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
@@ -276,6 +277,25 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): TensorInfo 
   return out;
 }
 
+/**
+ * Identity, and Cast to the dtype the tensor already has, as a second
+ * reference to the same data (what Reshape does on this backend and what the
+ * cpu backend does for both): tensors are immutable, and the shipped kernels'
+ * copies cost a pass over every activation per step (the relu gradient casts
+ * its float mask to float).
+ */
+function shareData(shipped: KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x!;
+    // Identity gets no attrs at all.
+    const dtype = (attrs as NamedAttrMap | undefined)?.dtype;
+    if (x.dtype === 'string' || (dtype !== undefined && dtype !== x.dtype)) return call(shipped, inputs, attrs, backend);
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
 let registered = false;
 
 /**
@@ -317,6 +337,8 @@ export function registerWasmTrainingKernels(mod?: KernelModule): void {
     ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput],
     ['UnsortedSegmentSum', unsortedSegmentSum],
     ['Sum', sumLeadingAxes(shippedSum)],
+    ['Identity', shareData(nativeKernel('Identity'))],
+    ['Cast', shareData(nativeKernel('Cast'))],
   ];
   if (mod) {
     const health = { failed: false };

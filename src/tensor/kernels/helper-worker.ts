@@ -5,7 +5,7 @@
  * the control block (layout.ts CTL), so a job costs no message passing.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CTL, type KernelExports } from './layout.js';
+import { CLOSED, CTL, type KernelExports } from './layout.js';
 
 export interface HelperData {
   module: WebAssembly.Module;
@@ -26,13 +26,21 @@ for (;;) {
   Atomics.wait(ctl, CTL.SEQ, seen);
   seen = Atomics.load(ctl, CTL.SEQ);
   if (Atomics.load(ctl, CTL.STOP)) break;
+  // Join the current job unless the caller has already closed it (then there is nothing left to take).
+  let state = Atomics.load(ctl, CTL.STATE);
+  while (!(state & CLOSED)) {
+    const before = Atomics.compareExchange(ctl, CTL.STATE, state, state + 1);
+    if (before === state) break;
+    state = before;
+  }
+  if (state & CLOSED) continue;
   try {
     k.run(Atomics.load(ctl, CTL.JOB), tid);
   } catch (e) {
-    // A trap must not leave the caller waiting forever: report it and still count as done.
+    // A trap must not leave the caller waiting forever: report it and still leave the job.
     Atomics.store(ctl, CTL.FAILED, 1);
     parentPort!.postMessage(`helper ${tid} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
-  Atomics.add(ctl, CTL.DONE, 1);
-  Atomics.notify(ctl, CTL.DONE);
+  Atomics.sub(ctl, CTL.STATE, 1);
+  Atomics.notify(ctl, CTL.STATE);
 }

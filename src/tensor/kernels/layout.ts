@@ -26,6 +26,13 @@ export interface KernelExports {
   __heap_base: WebAssembly.Global;
 }
 
-/** Control block words (int32) at the start of the arena: how the calling thread drives its helpers. */
-export const CTL = { SEQ: 0, DONE: 1, JOB: 2, STOP: 3, FAILED: 4 } as const;
+/**
+ * Control block words (int32) at the start of the arena: how the calling
+ * thread drives its helpers. SEQ counts posted jobs (helpers sleep on it);
+ * STATE is the number of helpers inside the current job, plus CLOSED once
+ * the caller has finished its share: a helper joins only a job that is not
+ * closed, so the caller never waits for a helper that has not woken yet.
+ */
+export const CTL = { SEQ: 0, STATE: 1, JOB: 2, STOP: 3, FAILED: 4 } as const;
+export const CLOSED = 1 << 30;
 export const CTL_BYTES = 64;

@@ -11,13 +11,13 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { CTL, CTL_BYTES, J, JOB_FIELDS, type KernelExports } from './layout.js';
+import { CLOSED, CTL, CTL_BYTES, J, JOB_FIELDS, type KernelExports } from './layout.js';
 import type { HelperData } from './helper-worker.js';
 import { KERNEL_MODULES } from './build.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, the module's declared maximum
-/** Spin this many polls for the helpers before sleeping in Atomics.wait: a job often ends within microseconds of ours. */
+/** Polls for running helpers to leave a job before sleeping in Atomics.wait: they usually finish within microseconds of us. */
 const SPIN = 20000;
 
 export type Variant = 'fma' | 'plain';
@@ -117,22 +117,29 @@ export class KernelModule {
     return { at, fields };
   }
 
-  /** Runs the job at `job` on every thread and returns when all are done. */
+  /**
+   * Runs the job at `job`: this thread works through its units while helpers
+   * join as they wake; returns once the units are done and no helper is
+   * inside the job any more.
+   */
   runParallel(job: number): void {
     Atomics.store(this.i32(job, JOB_FIELDS), J.NEXT, 0);
-    const helpers = this.threads - 1;
-    if (helpers === 0) {
+    if (this.threads === 1) {
       this.exports.run(job, 0);
       return;
     }
     const ctl = this.ctl;
-    const done = Atomics.load(ctl, CTL.DONE) + helpers;
     Atomics.store(ctl, CTL.JOB, job);
-    Atomics.store(ctl, CTL.SEQ, ++this.seq);
+    Atomics.store(ctl, CTL.STATE, 0);
+    Atomics.add(ctl, CTL.SEQ, 1);
     Atomics.notify(ctl, CTL.SEQ);
     this.exports.run(job, 0);
-    for (let i = 0; i < SPIN && Atomics.load(ctl, CTL.DONE) !== done; i++);
-    for (let now = Atomics.load(ctl, CTL.DONE); now !== done; now = Atomics.load(ctl, CTL.DONE)) Atomics.wait(ctl, CTL.DONE, now, 1000);
+    let state = Atomics.or(ctl, CTL.STATE, CLOSED) | CLOSED;
+    for (let i = 0; i < SPIN && state !== CLOSED; i++) state = Atomics.load(ctl, CTL.STATE);
+    while (state !== CLOSED) {
+      Atomics.wait(ctl, CTL.STATE, state, 1000);
+      state = Atomics.load(ctl, CTL.STATE);
+    }
     if (Atomics.load(ctl, CTL.FAILED)) throw new Error('a kernel helper thread failed');
   }
 

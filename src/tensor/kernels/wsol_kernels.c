@@ -155,8 +155,9 @@ static void conv(const int32_t* j, int tid) {
 /*
  * This thread's part of the filter gradient:
  *   part[tap][c][k] = sum over the pixels p it took of in(p, tap)[c] * dy[p][k]
- * part has C rounded up to 4 and K up to 8 (rows past C are garbage, never
- * read back). A chunk of DW_CHUNK pixels of dy is packed in 8-channel panels
+ * part (zeroed by the caller: a thread that joins too late to take any work
+ * still contributes its part) has C rounded up to 4 and K up to 8 (rows past
+ * C are garbage, never read back). A chunk of DW_CHUNK pixels of dy is packed in 8-channel panels
  * so that the inner loop reads 32 contiguous bytes per pixel.
  */
 static void conv_filter_grad(const int32_t* j, int tid) {
@@ -167,7 +168,6 @@ static void conv_filter_grad(const int32_t* j, int tid) {
   int32_t* ptrs = (int32_t*)(j[J_SCRATCH] + tid * j[J_SCRATCH_BYTES]);
   float* packed = (float*)(ptrs + taps * DW_CHUNK);
   cfp dy = (cfp)j[J_WP];
-  for (int i = 0; i < taps * c4 * k8; i++) part[i] = 0.f;
   for (int ch = next_unit(j, chunks); ch >= 0; ch = next_unit(j, chunks)) {
     const int p0 = ch * DW_CHUNK, np = imin(DW_CHUNK, pixels - p0);
     for (int pp = 0; pp < np; pp++) {
@@ -277,14 +277,14 @@ static void maxpool_grad(const int32_t* j) {
 }
 
 /*
- * Column sums of x [N rows][K]: this thread's part (K rounded up to 4) at
- * Y + tid * K4, over the blocks of 64 rows it takes. The caller adds the parts.
+ * Column sums of x [N rows][K]: this thread's part (K rounded up to 4, zeroed
+ * by the caller) at Y + tid * K4, over the blocks of 64 rows it takes. The
+ * caller adds the parts.
  */
 static void column_sums(const int32_t* j, int tid) {
   const int rows = j[J_N], k = j[J_K], k4 = k / 4 * 4, blocks = (rows + 63) / 64;
   cfp x = (cfp)j[J_X];
   float* part = (float*)j[J_Y] + tid * round_up(k, 4);
-  for (int i = 0; i < round_up(k, 4); i++) part[i] = 0.f;
   for (int b = next_unit(j, blocks); b >= 0; b = next_unit(j, blocks)) {
     const int r1 = imin(rows, b * 64 + 64);
     for (int r = b * 64; r < r1; r++) {

@@ -9,7 +9,7 @@
  * caller then uses the previous kernel).
  */
 import { backend_util, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { CONV_TILES, DW_CHUNK, J, OP } from '../kernels/layout.js';
+import { CONV_TILES, DW_CHUNK, J, OP, WG_TILES } from '../kernels/layout.js';
 import type { KernelModule } from '../kernels/module.js';
 import type { WasmBackendLike } from './wasm-training-kernels.js';
 
@@ -67,6 +67,16 @@ function convScratch(taps: number): number {
   return CONV_TILES * taps * 4 * 4 + 32 * 4;
 }
 
+/** Winograd F(2x2,3x3) applies: 3x3 taps, stride 1, no dilation (what the reference model's convolutions are). */
+function winogradApplies(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): boolean {
+  return kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1;
+}
+
+/** Per-thread Winograd scratch: 16 patch row addresses, then V [16][tiles][C4] and M [16][tiles][K8]. */
+function winogradScratch(c: number, k: number): number {
+  return 64 + 16 * WG_TILES * (roundUp(c, 4) + roundUp(k, 8)) * 4;
+}
+
 /**
  * Conv2D and FusedConv2D (bias of shape [K], activation linear or relu):
  * y = act(conv(x, filter) + bias), any strides, dilations and padding.
@@ -86,8 +96,10 @@ export function conv2d(mod: KernelModule): FastKernel {
     const { at: job, fields } = mod.job();
     const xAt = copyIn(mod, backend, x);
     const wAt = copyIn(mod, backend, filter);
-    const packed = mod.alloc(roundUp(k, 8) * taps * c * 4);
-    mod.exports.pack_filter(wAt, packed, taps, c, k);
+    const wino = winogradApplies(kh, kw, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth);
+    const packed = mod.alloc(roundUp(k, 8) * (wino ? 16 : taps) * c * 4);
+    if (wino) mod.exports.pack_filter_winograd(wAt, packed, c, k, 0);
+    else mod.exports.pack_filter(wAt, packed, taps, c, k);
     let biasAt = 0;
     if (bias) {
       biasAt = mod.alloc(roundUp(k, 8) * 4);
@@ -96,9 +108,9 @@ export function conv2d(mod: KernelModule): FastKernel {
       b.set(backend.typedArrayFromHeap(bias) as Float32Array);
     }
     const y = mod.alloc(n * oh * ow * k * 4);
-    convCommon(mod, fields, c, convScratch(taps));
+    convCommon(mod, fields, c, wino ? winogradScratch(c, k) : convScratch(taps));
     setGeometry(fields, { n, h, w, c, k, kh, kw, sh: info.strideHeight, sw: info.strideWidth, dh: info.dilationHeight, dw: info.dilationWidth, ih: 1, iw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
-    fields[J.OP] = OP.conv;
+    fields[J.OP] = wino ? OP.winograd : OP.conv;
     fields[J.ACT] = activation === 'relu' ? 1 : 0;
     fields[J.X] = xAt;
     fields[J.WP] = packed;
@@ -126,13 +138,15 @@ export function conv2dBackpropInput(mod: KernelModule): FastKernel {
     const { at: job, fields } = mod.job();
     const dyAt = copyIn(mod, backend, dy);
     const wAt = copyIn(mod, backend, filter);
-    const packed = mod.alloc(roundUp(c, 8) * taps * k * 4);
-    mod.exports.pack_filter_transposed(wAt, packed, kh, kw, c, k);
+    const wino = winogradApplies(kh, kw, info.strideHeight, info.strideWidth, 1, 1);
+    const packed = mod.alloc(roundUp(c, 8) * (wino ? 16 : taps) * k * 4);
+    if (wino) mod.exports.pack_filter_winograd(wAt, packed, k, c, 1);
+    else mod.exports.pack_filter_transposed(wAt, packed, kh, kw, c, k);
     const dx = mod.alloc(n * h * w * c * 4);
-    convCommon(mod, fields, k, convScratch(taps));
+    convCommon(mod, fields, k, wino ? winogradScratch(k, c) : convScratch(taps));
     // dx[q] = sum over taps t' of D[q - P + t'] * w[kh-1-t'], D = dy dilated by the stride, P = kh-1-top.
     setGeometry(fields, { n, h: oh, w: ow, c: k, k: c, kh, kw, sh: 1, sw: 1, dh: 1, dw: 1, ih: info.strideHeight, iw: info.strideWidth, pt: kh - 1 - info.padInfo.top, pl: kw - 1 - info.padInfo.left, oh: h, ow: w });
-    fields[J.OP] = OP.conv;
+    fields[J.OP] = wino ? OP.winograd : OP.conv;
     fields[J.X] = dyAt;
     fields[J.WP] = packed;
     fields[J.Y] = dx;

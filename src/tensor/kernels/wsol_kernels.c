@@ -36,11 +36,13 @@ enum {
   J_NEXT, /* work-unit counter, zero at dispatch: threads take units until none is left */
   J_COUNT
 };
-enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4 };
+enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4, OP_WINOGRAD = 5 };
 
 /* Pixels per chunk of the filter gradient, tiles of 4 pixels per chunk of the convolution. */
 #define DW_CHUNK 128
 #define CONV_TILES 16
+/* 2x2 output tiles per Winograd work unit (4 GEMM row groups). */
+#define WG_TILES 16
 
 typedef const float* cfp;
 
@@ -277,6 +279,156 @@ static void maxpool_grad(const int32_t* j) {
 }
 
 /*
+ * 3x3 convolution, stride 1, no dilation, any padding, by Winograd's minimal
+ * filtering F(2x2, 3x3): each 2x2 output tile costs 16 multiplies per (c, k)
+ * instead of 36. Per unit of WG_TILES tiles:
+ *   V[xi][t][c]  = (B^T d B)[xi]  for the tile's 4x4 input patch d
+ *   M[xi][t][k]  = sum_c V[xi][t][c] * U[xi][c][k]      (16 GEMMs, 4x8 tiles)
+ *   y(tile)      = act(A^T M A + bias)
+ * U = G g G^T is packed by pack_filter_winograd as [xi][K/8][C][8].
+ * The transforms run on 4 channels at a time (NHWC keeps them contiguous).
+ */
+static void winograd(const int32_t* j, int tid) {
+  const int n_ = j[J_N], h = j[J_H], w = j[J_W], c = j[J_C], k = j[J_K], oh = j[J_OH], ow = j[J_OW];
+  const int pt = j[J_PT], pl = j[J_PL], act = j[J_ACT];
+  const int th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = n_ * th * tw, units = (tiles + WG_TILES - 1) / WG_TILES;
+  const int c4 = round_up(c, 4), kblocks = (k + 7) / 8, k8 = kblocks * 8;
+  int32_t* rows = (int32_t*)(j[J_SCRATCH] + tid * j[J_SCRATCH_BYTES]);
+  float* V = (float*)(rows + 16);
+  float* M = V + 16 * WG_TILES * c4;
+  cfp x = (cfp)j[J_X], U = (cfp)j[J_WP], bias = (cfp)j[J_BIAS];
+  float* y = (float*)j[J_Y];
+  const int32_t zero = j[J_ZERO];
+  const v128_t vzero = wasm_f32x4_splat(0.f);
+  for (int u = next_unit(j, units); u >= 0; u = next_unit(j, units)) {
+    const int t0 = u * WG_TILES, nt = imin(WG_TILES, tiles - t0);
+    /* Input transform. */
+    for (int tt = 0; tt < nt; tt++) {
+      const int t = t0 + tt, n = t / (th * tw), r = t % (th * tw), y0 = (r / tw) * 2 - pt, x0 = (r % tw) * 2 - pl;
+      for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++) {
+          const int yy = y0 + a, xx = x0 + b;
+          rows[a * 4 + b] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? (int32_t)(x + ((n * h + yy) * w + xx) * c) : zero;
+        }
+      for (int cc = 0; cc < c4; cc += 4) {
+#define LD(i) wasm_v128_load((cfp)rows[i] + cc)
+        v128_t r0, r1, r2, r3, d0, d1, d2, d3;
+#define BT(o0, o1, o2, o3, i0, i1, i2, i3) \
+        o0 = wasm_f32x4_sub(i0, i2); o1 = wasm_f32x4_add(i1, i2); o2 = wasm_f32x4_sub(i2, i1); o3 = wasm_f32x4_sub(i1, i3);
+        float* vo = V + tt * c4 + cc;
+        const int xs = WG_TILES * c4; /* stride between xi planes */
+        /* q = B^T d (one patch column at a time), then each row of q times B. B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
+        v128_t q00, q01, q02, q03, q10, q11, q12, q13, q20, q21, q22, q23, q30, q31, q32, q33;
+        d0 = LD(0); d1 = LD(4); d2 = LD(8); d3 = LD(12);
+        BT(q00, q10, q20, q30, d0, d1, d2, d3)
+        d0 = LD(1); d1 = LD(5); d2 = LD(9); d3 = LD(13);
+        BT(q01, q11, q21, q31, d0, d1, d2, d3)
+        d0 = LD(2); d1 = LD(6); d2 = LD(10); d3 = LD(14);
+        BT(q02, q12, q22, q32, d0, d1, d2, d3)
+        d0 = LD(3); d1 = LD(7); d2 = LD(11); d3 = LD(15);
+        BT(q03, q13, q23, q33, d0, d1, d2, d3)
+#define ROW(a, i0, i1, i2, i3) \
+        BT(r0, r1, r2, r3, i0, i1, i2, i3) \
+        wasm_v128_store(vo + (a * 4 + 0) * xs, r0); wasm_v128_store(vo + (a * 4 + 1) * xs, r1); \
+        wasm_v128_store(vo + (a * 4 + 2) * xs, r2); wasm_v128_store(vo + (a * 4 + 3) * xs, r3);
+        ROW(0, q00, q01, q02, q03)
+        ROW(1, q10, q11, q12, q13)
+        ROW(2, q20, q21, q22, q23)
+        ROW(3, q30, q31, q32, q33)
+#undef ROW
+#undef BT
+#undef LD
+      }
+    }
+    /* 16 GEMMs: M[xi][t][k] = V[xi][t][:] . U[xi][:][k]. */
+    const int groups = (nt + 3) / 4;
+    for (int xi = 0; xi < 16; xi++) {
+      for (int kb = 0; kb < kblocks; kb++) {
+        cfp panel = U + (xi * kblocks + kb) * c * 8;
+        for (int g = 0; g < groups; g++) {
+          cfp a0 = V + (xi * WG_TILES + g * 4) * c4, a1 = a0 + c4, a2 = a1 + c4, a3 = a2 + c4;
+          cfp bp = panel;
+          v128_t c00 = vzero, c01 = vzero, c10 = vzero, c11 = vzero, c20 = vzero, c21 = vzero, c30 = vzero, c31 = vzero;
+          for (int ci = 0; ci < c; ci++) {
+            const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
+            bp += 8;
+            v128_t xv = wasm_v128_load32_splat(a0 + ci);
+            c00 = MADD(xv, b0, c00); c01 = MADD(xv, b1, c01);
+            xv = wasm_v128_load32_splat(a1 + ci);
+            c10 = MADD(xv, b0, c10); c11 = MADD(xv, b1, c11);
+            xv = wasm_v128_load32_splat(a2 + ci);
+            c20 = MADD(xv, b0, c20); c21 = MADD(xv, b1, c21);
+            xv = wasm_v128_load32_splat(a3 + ci);
+            c30 = MADD(xv, b0, c30); c31 = MADD(xv, b1, c31);
+          }
+          float* o = M + (xi * WG_TILES + g * 4) * k8 + kb * 8;
+          wasm_v128_store(o, c00); wasm_v128_store(o + 4, c01); o += k8;
+          wasm_v128_store(o, c10); wasm_v128_store(o + 4, c11); o += k8;
+          wasm_v128_store(o, c20); wasm_v128_store(o + 4, c21); o += k8;
+          wasm_v128_store(o, c30); wasm_v128_store(o + 4, c31);
+        }
+      }
+    }
+    /* Output transform: y = A^T M A (+ bias, activation), A^T = [1 1 1 0; 0 1 -1 -1]. */
+    for (int tt = 0; tt < nt; tt++) {
+      const int t = t0 + tt, n = t / (th * tw), r = t % (th * tw), oy = (r / tw) * 2, ox = (r % tw) * 2;
+      const int rows_out = imin(2, oh - oy), cols_out = imin(2, ow - ox);
+      for (int kk = 0; kk < k8; kk += 4) {
+        cfp mi = M + tt * k8 + kk;
+        const int xs = WG_TILES * k8;
+#define LM(a, b) wasm_v128_load(mi + ((a) * 4 + (b)) * xs)
+        /* A^T M: two rows, each over the 4 columns. */
+        v128_t u00, u01, u02, u03, u10, u11, u12, u13;
+#define AT(o0, o1, i0, i1, i2, i3) \
+        o0 = wasm_f32x4_add(wasm_f32x4_add(i0, i1), i2); o1 = wasm_f32x4_sub(wasm_f32x4_sub(i1, i2), i3);
+        AT(u00, u10, LM(0, 0), LM(1, 0), LM(2, 0), LM(3, 0))
+        AT(u01, u11, LM(0, 1), LM(1, 1), LM(2, 1), LM(3, 1))
+        AT(u02, u12, LM(0, 2), LM(1, 2), LM(2, 2), LM(3, 2))
+        AT(u03, u13, LM(0, 3), LM(1, 3), LM(2, 3), LM(3, 3))
+        v128_t y00, y01, y10, y11;
+        AT(y00, y01, u00, u01, u02, u03)
+        AT(y10, y11, u10, u11, u12, u13)
+#undef AT
+#undef LM
+        const v128_t bv = bias ? wasm_v128_load(bias + kk) : vzero;
+        y00 = wasm_f32x4_add(y00, bv); y01 = wasm_f32x4_add(y01, bv);
+        y10 = wasm_f32x4_add(y10, bv); y11 = wasm_f32x4_add(y11, bv);
+        if (act == 1) {
+          y00 = wasm_f32x4_max(y00, vzero); y01 = wasm_f32x4_max(y01, vzero);
+          y10 = wasm_f32x4_max(y10, vzero); y11 = wasm_f32x4_max(y11, vzero);
+        }
+        float* base = y + ((n * oh + oy) * ow + ox) * k + kk;
+        if (kk + 4 <= k) {
+          wasm_v128_store(base, y00);
+          if (cols_out > 1) wasm_v128_store(base + k, y01);
+          if (rows_out > 1) {
+            wasm_v128_store(base + ow * k, y10);
+            if (cols_out > 1) wasm_v128_store(base + ow * k + k, y11);
+          }
+        } else {
+          /* Channel tail: lane by lane. */
+          const int lanes = k - kk;
+          for (int q = 0; q < lanes; q++) {
+            float v00, v01, v10, v11;
+            switch (q) {
+              case 0: v00 = wasm_f32x4_extract_lane(y00, 0); v01 = wasm_f32x4_extract_lane(y01, 0); v10 = wasm_f32x4_extract_lane(y10, 0); v11 = wasm_f32x4_extract_lane(y11, 0); break;
+              case 1: v00 = wasm_f32x4_extract_lane(y00, 1); v01 = wasm_f32x4_extract_lane(y01, 1); v10 = wasm_f32x4_extract_lane(y10, 1); v11 = wasm_f32x4_extract_lane(y11, 1); break;
+              default: v00 = wasm_f32x4_extract_lane(y00, 2); v01 = wasm_f32x4_extract_lane(y01, 2); v10 = wasm_f32x4_extract_lane(y10, 2); v11 = wasm_f32x4_extract_lane(y11, 2); break;
+            }
+            base[q] = v00;
+            if (cols_out > 1) base[k + q] = v01;
+            if (rows_out > 1) {
+              base[ow * k + q] = v10;
+              if (cols_out > 1) base[ow * k + k + q] = v11;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/*
  * Column sums of x [N rows][K]: this thread's part (K rounded up to 4, zeroed
  * by the caller) at Y + tid * K4, over the blocks of 64 rows it takes. The
  * caller adds the parts.
@@ -303,6 +455,7 @@ void EXPORT(run)(const int32_t* job, int tid) {
     case OP_CONV_FILTER_GRAD: conv_filter_grad(job, tid); break;
     case OP_MAXPOOL_GRAD: maxpool_grad(job); break;
     case OP_COLUMN_SUMS: column_sums(job, tid); break;
+    case OP_WINOGRAD: winograd(job, tid); break;
     default: break;
   }
 }
@@ -347,4 +500,37 @@ void EXPORT(reduce_filter_grad)(cfp parts, int nth, int taps, int c, int k, floa
         for (int th = 1; th < nth; th++) s += parts[th * part + i];
         out[(t * c + cc) * k + kk] = s;
       }
+}
+
+/*
+ * Winograd filter U = G g G^T for every (c, k), G = [1 0 0; 1/2 1/2 1/2;
+ * 1/2 -1/2 1/2; 0 0 1], packed [16][K/8][C][8] (zero past K). With
+ * `transposed`, g is the input-gradient filter: w flipped in both axes with
+ * C and K swapped (then "c" counts w's K and "k" w's C).
+ */
+void EXPORT(pack_filter_winograd)(cfp w, float* out, int c, int k, int transposed) {
+  const int kblocks = (k + 7) / 8;
+  for (int i = 0; i < 16 * kblocks * c * 8; i++) out[i] = 0.f;
+  for (int ci = 0; ci < c; ci++)
+    for (int ki = 0; ki < k; ki++) {
+      float g0, g1, g2, g3, g4, g5, g6, g7, g8;
+#define G(a, b) (transposed ? w[((2 - (a)) * 3 + (2 - (b))) * c * k + ki * c + ci] : w[((a) * 3 + (b)) * c * k + ci * k + ki])
+      g0 = G(0, 0); g1 = G(0, 1); g2 = G(0, 2);
+      g3 = G(1, 0); g4 = G(1, 1); g5 = G(1, 2);
+      g6 = G(2, 0); g7 = G(2, 1); g8 = G(2, 2);
+#undef G
+      /* t = G g (4x3), rows: g_row0, (r0+r1+r2)/2, (r0-r1+r2)/2, r2 */
+      const float t00 = g0, t01 = g1, t02 = g2;
+      const float t10 = (g0 + g3 + g6) * 0.5f, t11 = (g1 + g4 + g7) * 0.5f, t12 = (g2 + g5 + g8) * 0.5f;
+      const float t20 = (g0 - g3 + g6) * 0.5f, t21 = (g1 - g4 + g7) * 0.5f, t22 = (g2 - g5 + g8) * 0.5f;
+      const float t30 = g6, t31 = g7, t32 = g8;
+      /* U = t G^T (4x4): columns c0, (c0+c1+c2)/2, (c0-c1+c2)/2, c2 */
+      const float u[16] = {
+        t00, (t00 + t01 + t02) * 0.5f, (t00 - t01 + t02) * 0.5f, t02,
+        t10, (t10 + t11 + t12) * 0.5f, (t10 - t11 + t12) * 0.5f, t12,
+        t20, (t20 + t21 + t22) * 0.5f, (t20 - t21 + t22) * 0.5f, t22,
+        t30, (t30 + t31 + t32) * 0.5f, (t30 - t31 + t32) * 0.5f, t32,
+      };
+      for (int xi = 0; xi < 16; xi++) out[((xi * kblocks + ki / 8) * c + ci) * 8 + ki % 8] = u[xi];
+    }
 }

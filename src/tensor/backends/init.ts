@@ -3,6 +3,7 @@
  * Only workers import this module: tfjs never loads in the CLI process.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
+import type { KernelModule } from '../kernels/module.js';
 import { backendPackage, type BackendName } from './select.js';
 
 export type Tf = typeof TfCore;
@@ -38,11 +39,12 @@ async function load(name: BackendName): Promise<Tf> {
     }
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      // One thread: wasm threads in Node need workarounds and gained little (specs/backend.md).
+      // One thread for tfjs's own kernels: wasm threads in Node need workarounds and gained
+      // little (specs/backend.md); our kernel module uses the other cores for the hot ops.
       wasm.setThreadsCount(1);
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
       const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.js');
-      registerWasmTrainingKernels();
+      registerWasmTrainingKernels(await startKernelModule());
       break;
     }
     case 'cpu': {
@@ -53,6 +55,22 @@ async function load(name: BackendName): Promise<Tf> {
   }
   await tf.ready();
   return tf;
+}
+
+/**
+ * wsol-run's kernel module (fast convolutions on all cores), or undefined
+ * with a warning if it cannot start here: training then runs on the slower
+ * kernels rather than failing. WSOL_RUN_KERNELS=0 turns it off.
+ */
+async function startKernelModule(): Promise<KernelModule | undefined> {
+  if (process.env.WSOL_RUN_KERNELS === '0') return undefined;
+  try {
+    const { KernelModule } = await import('../kernels/module.js');
+    return await KernelModule.start();
+  } catch (e) {
+    process.emitWarning(`wsol-run's kernel module did not start (${e instanceof Error ? e.message : String(e)}); training uses the slower kernels`, 'WsolKernels');
+    return undefined;
+  }
 }
 
 /** The tfjs module with `name` as its active backend. */

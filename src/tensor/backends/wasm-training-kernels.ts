@@ -9,6 +9,9 @@
  * tape would capture them); free every intermediate with disposeData; read
  * heap views only after the last makeOutput (allocation can move the heap).
  */
+import type { KernelModule } from '../kernels/module.js';
+import * as fast from './wasm-fast-kernels.js';
+import type { FastKernel } from './wasm-fast-kernels.js';
 import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The part of tfjs's BackendWasm that kernels use. */
@@ -16,6 +19,7 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
 }
 
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
@@ -273,10 +277,54 @@ function unsortedSegmentSum({ inputs, backend, attrs }: KernelArgs): TensorInfo 
   return out;
 }
 
+/**
+ * Identity, and Cast to the dtype the tensor already has, as a second
+ * reference to the same data (what Reshape does on this backend and what the
+ * cpu backend does for both): tensors are immutable, and the shipped kernels'
+ * copies cost a pass over every activation per step (the relu gradient casts
+ * its float mask to float).
+ */
+function shareData(shipped: KernelFunc) {
+  return (args: KernelArgs): TensorInfo => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x!;
+    // Identity gets no attrs at all.
+    const dtype = (attrs as NamedAttrMap | undefined)?.dtype;
+    if (x.dtype === 'string' || (dtype !== undefined && dtype !== x.dtype)) return call(shipped, inputs, attrs, backend);
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
 let registered = false;
 
-/** Registers (or replaces) the training kernels on the wasm backend. Call after `await tf.setBackend('wasm')`. */
-export function registerWasmTrainingKernels(): void {
+/**
+ * Our kernel module's version of a kernel in front of `fallback`: the fallback
+ * runs for what the module does not handle, and for everything once the
+ * module has failed (one warning, then the previous kernels, never a crash).
+ */
+function preferFast(fast: FastKernel, fallback: (args: KernelArgs) => TensorInfo, health: { failed: boolean }): (args: KernelArgs) => TensorInfo {
+  return (args) => {
+    if (!health.failed) {
+      try {
+        const out = fast(args);
+        if (out) return out;
+      } catch (e) {
+        health.failed = true;
+        process.emitWarning(`wsol-run's kernel module failed (${e instanceof Error ? e.message : String(e)}); using the slower kernels from now on`, 'WsolKernels');
+      }
+    }
+    return fallback(args);
+  };
+}
+
+/**
+ * Registers (or replaces) the training kernels on the wasm backend. Call after
+ * `await tf.setBackend('wasm')`. With a kernel module, the hot kernels
+ * (convolutions and their gradients, max-pool gradient, bias gradient) run on
+ * it, the others as before.
+ */
+export function registerWasmTrainingKernels(mod?: KernelModule): void {
   if (registered) return;
   const native: NativeKernels = { conv2d: nativeKernel('Conv2D'), transpose: nativeKernel('Transpose'), slice: nativeKernel('Slice') };
   const shippedBackpropInput = nativeKernel('Conv2DBackpropInput');
@@ -289,7 +337,24 @@ export function registerWasmTrainingKernels(): void {
     ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput],
     ['UnsortedSegmentSum', unsortedSegmentSum],
     ['Sum', sumLeadingAxes(shippedSum)],
+    ['Identity', shareData(nativeKernel('Identity'))],
+    ['Cast', shareData(nativeKernel('Cast'))],
   ];
+  if (mod) {
+    const health = { failed: false };
+    const byName = new Map(kernels);
+    const nativeFused = nativeKernel('FusedConv2D');
+    const fastKernels: [string, FastKernel, (args: KernelArgs) => TensorInfo][] = [
+      ['Conv2D', fast.conv2d(mod), (a) => call(native.conv2d, a.inputs, a.attrs, a.backend)],
+      ['FusedConv2D', fast.conv2d(mod), (a) => call(nativeFused, a.inputs, a.attrs, a.backend)],
+      ['Conv2DBackpropInput', fast.conv2dBackpropInput(mod), byName.get('Conv2DBackpropInput')!],
+      ['Conv2DBackpropFilter', fast.conv2dBackpropFilter(mod), byName.get('Conv2DBackpropFilter')!],
+      ['MaxPoolGrad', fast.maxPoolGrad(mod), maxPoolGrad],
+      ['Sum', fast.sumLeadingAxes(mod), byName.get('Sum')!],
+    ];
+    for (const [name, f, fallback] of fastKernels) byName.set(name, preferFast(f, fallback, health));
+    kernels.splice(0, kernels.length, ...byName);
+  }
   for (const [kernelName, fn] of kernels) {
     // Replacing a shipped kernel needs the old registration gone first.
     if (getKernel(kernelName, 'wasm')) unregisterKernel(kernelName, 'wasm');

@@ -1,0 +1,77 @@
+/**
+ * Where a training step's time goes: wraps every kernel registered on the
+ * wasm backend with a timer (wasm kernels are synchronous, so wall time
+ * around the call is the kernel's time), runs training steps of the reference
+ * model and prints ms per step for each kernel, with GFLOP/s for the
+ * convolutions.
+ *
+ *   npm run bench:profile [-- --steps 10 --batch 32]
+ *   WSOL_RUN_KERNELS=0 npm run bench:profile   # the previous kernels, for comparison
+ */
+import { getKernelsForBackend, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { initTensorBackend } from '../src/tensor/backends/init.js';
+import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
+import { markdownTable, median, numericOption } from './lib/report.js';
+
+const STEPS = numericOption('steps', 10);
+const BATCH = numericOption('batch', 32);
+
+interface Stat {
+  ms: number;
+  calls: number;
+  flops: number;
+}
+const stats = new Map<string, Stat>();
+
+/** Multiply-adds x 2 of a convolution kernel call, from its tensor shapes (0 for other kernels). */
+function convFlops(name: string, inputs: Record<string, TensorInfo>, out: TensorInfo, attrs: NamedAttrMap): number {
+  const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+  if (name === 'Conv2D' || name === 'FusedConv2D') {
+    const f = inputs.filter!.shape;
+    return 2 * prod(out.shape) * f[0]! * f[1]! * f[2]!;
+  }
+  if (name === 'Conv2DBackpropInput') {
+    const f = inputs.filter!.shape;
+    return 2 * prod(inputs.dy!.shape) * f[0]! * f[1]! * f[2]!;
+  }
+  if (name === 'Conv2DBackpropFilter') {
+    const fs = attrs.filterShape as unknown as number[];
+    return 2 * prod(inputs.dy!.shape) * fs[0]! * fs[1]! * fs[2]!;
+  }
+  return 0;
+}
+
+const tf = await initTensorBackend('wasm');
+let recording = false;
+for (const k of getKernelsForBackend('wasm')) {
+  const inner = k.kernelFunc;
+  const timed = (args: { inputs: Record<string, TensorInfo>; attrs: NamedAttrMap }): TensorInfo | TensorInfo[] => {
+    if (!recording) return inner(args as never);
+    const t = performance.now();
+    const out = inner(args as never);
+    const ms = performance.now() - t;
+    const s = stats.get(k.kernelName) ?? { ms: 0, calls: 0, flops: 0 };
+    s.ms += ms;
+    s.calls++;
+    s.flops += Array.isArray(out) ? 0 : convFlops(k.kernelName, args.inputs, out, args.attrs);
+    stats.set(k.kernelName, s);
+    return out;
+  };
+  unregisterKernel(k.kernelName, 'wasm');
+  registerKernel({ ...k, kernelFunc: timed as unknown as KernelFunc } as KernelConfig);
+}
+
+// Warm up untimed, then record every kernel over the timed steps.
+await timeTrainingSteps(tf, { batch: BATCH, steps: 1, warmup: 2 });
+recording = true;
+const t = await timeTrainingSteps(tf, { batch: BATCH, steps: STEPS, warmup: 0 });
+recording = false;
+
+const stepMs = median(t.stepMs);
+const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
+const kernelMs = rows.reduce((a, [, s]) => a + s.ms, 0) / STEPS;
+const table = markdownTable(
+  ['kernel', 'ms / step', 'share of step', 'calls / step', 'GFLOP/s'],
+  rows.map(([name, s]) => [name, (s.ms / STEPS).toFixed(2), `${((s.ms / STEPS / stepMs) * 100).toFixed(1)}%`, String(s.calls / STEPS), s.flops ? (s.flops / s.ms / 1e6).toFixed(1) : '']),
+);
+process.stdout.write(`Reference model, batch ${BATCH}, ${STEPS} steps: median step ${stepMs.toFixed(1)} ms (${((BATCH * 1000) / stepMs).toFixed(1)} img/s); kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(stepMs - kernelMs).toFixed(1)} ms.\n\n${table}\n`);

@@ -1,0 +1,245 @@
+/**
+ * tfjs kernels backed by wsol-run's own kernel module (src/tensor/kernels):
+ * convolution forward (plain and fused with bias/relu), its input and filter
+ * gradients, and the max-pool gradient, on all cores.
+ *
+ * Each kernel copies its inputs from tfjs's wasm heap into the module's
+ * shared memory, runs the job on every thread and copies the result into a
+ * tfjs output. A kernel returns undefined for what it does not handle (the
+ * caller then uses the previous kernel).
+ */
+import { backend_util, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { CONV_TILES, DW_CHUNK, J, OP, WG_TILES } from '../kernels/layout.js';
+import type { KernelModule } from '../kernels/module.js';
+import type { WasmBackendLike } from './wasm-training-kernels.js';
+
+type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
+type Shape4 = [number, number, number, number];
+
+export interface FastKernelArgs {
+  inputs: Record<string, TensorInfo | undefined>;
+  backend: WasmBackendLike;
+  attrs: NamedAttrMap;
+}
+export type FastKernel = (args: FastKernelArgs) => TensorInfo | undefined;
+
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const roundUp = (a: number, m: number): number => Math.ceil(a / m) * m;
+
+function isNhwc(attrs: NamedAttrMap): boolean {
+  const f = attrs.dataFormat as string | undefined;
+  return f === undefined || f === 'NHWC' || f === 'channelsLast';
+}
+
+/** Copies a float32 tensor into the arena (with 16 bytes of slack: the kernels may read one vector past a row); its offset. */
+function copyIn(mod: KernelModule, backend: WasmBackendLike, t: TensorInfo): number {
+  const n = size(t.shape);
+  const at = mod.alloc(n * 4 + 16);
+  mod.f32(at, n).set(backend.typedArrayFromHeap(t) as Float32Array);
+  return at;
+}
+
+/** A tfjs output holding `length` floats of the arena at `at`. */
+function copyOut(mod: KernelModule, backend: WasmBackendLike, at: number, shape: number[]): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).set(mod.f32(at, size(shape)));
+  return out;
+}
+
+/** Zero row for padding taps and per-thread scratch, common to every convolution job. */
+function convCommon(mod: KernelModule, fields: Int32Array, rowFloats: number, scratchBytes: number): void {
+  const zero = mod.alloc(rowFloats * 4 + 16);
+  mod.f32(zero, rowFloats + 4).fill(0);
+  const scratchStride = roundUp(scratchBytes, 64);
+  fields[J.ZERO] = zero;
+  fields[J.SCRATCH] = mod.alloc(scratchStride * mod.threads);
+  fields[J.SCRATCH_BYTES] = scratchStride;
+}
+
+/** Geometry fields of a convolution job: input [n,h,w,c] read with the given taps, strides, dilations and padding. */
+function setGeometry(f: Int32Array, g: { n: number; h: number; w: number; c: number; k: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; ih: number; iw: number; pt: number; pl: number; oh: number; ow: number }): void {
+  f[J.N] = g.n; f[J.H] = g.h; f[J.W] = g.w; f[J.C] = g.c; f[J.K] = g.k; f[J.KH] = g.kh; f[J.KW] = g.kw;
+  f[J.SH] = g.sh; f[J.SW] = g.sw; f[J.DH] = g.dh; f[J.DW] = g.dw; f[J.IH] = g.ih; f[J.IW] = g.iw;
+  f[J.PT] = g.pt; f[J.PL] = g.pl; f[J.OH] = g.oh; f[J.OW] = g.ow;
+}
+
+function convScratch(taps: number): number {
+  return CONV_TILES * taps * 4 * 4 + 32 * 4;
+}
+
+/** Winograd F(2x2,3x3) applies: 3x3 taps, stride 1, no dilation (what the reference model's convolutions are). */
+function winogradApplies(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): boolean {
+  return kh === 3 && kw === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1;
+}
+
+/** Per-thread Winograd scratch: 16 patch row addresses, then V [16][tiles][C4] and M [16][tiles][K8]. */
+function winogradScratch(c: number, k: number): number {
+  return 64 + 16 * WG_TILES * (roundUp(c, 4) + roundUp(k, 8)) * 4;
+}
+
+/**
+ * Conv2D and FusedConv2D (bias of shape [K], activation linear or relu):
+ * y = act(conv(x, filter) + bias), any strides, dilations and padding.
+ */
+export function conv2d(mod: KernelModule): FastKernel {
+  return ({ inputs, backend, attrs }) => {
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    if (!x || !filter || x.dtype !== 'float32' || filter.dtype !== 'float32' || !isNhwc(attrs) || preluActivationWeights) return undefined;
+    const activation = (attrs.activation as string | undefined) ?? 'linear';
+    if (activation !== 'linear' && activation !== 'relu') return undefined;
+    const k = filter.shape[3]!;
+    if (bias && (bias.dtype !== 'float32' || size(bias.shape) !== k)) return undefined;
+    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, attrs.strides as [number, number], (attrs.dilations as [number, number] | number | undefined) ?? 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
+    const taps = kh * kw;
+    mod.reset();
+    const { at: job, fields } = mod.job();
+    const xAt = copyIn(mod, backend, x);
+    const wAt = copyIn(mod, backend, filter);
+    const wino = winogradApplies(kh, kw, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth);
+    const packed = mod.alloc(roundUp(k, 8) * (wino ? 16 : taps) * c * 4);
+    if (wino) mod.exports.pack_filter_winograd(wAt, packed, c, k, 0);
+    else mod.exports.pack_filter(wAt, packed, taps, c, k);
+    let biasAt = 0;
+    if (bias) {
+      biasAt = mod.alloc(roundUp(k, 8) * 4);
+      const b = mod.f32(biasAt, roundUp(k, 8));
+      b.fill(0);
+      b.set(backend.typedArrayFromHeap(bias) as Float32Array);
+    }
+    const y = mod.alloc(n * oh * ow * k * 4);
+    convCommon(mod, fields, c, wino ? winogradScratch(c, k) : convScratch(taps));
+    setGeometry(fields, { n, h, w, c, k, kh, kw, sh: info.strideHeight, sw: info.strideWidth, dh: info.dilationHeight, dw: info.dilationWidth, ih: 1, iw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
+    fields[J.OP] = wino ? OP.winograd : OP.conv;
+    fields[J.ACT] = activation === 'relu' ? 1 : 0;
+    fields[J.X] = xAt;
+    fields[J.WP] = packed;
+    fields[J.BIAS] = biasAt;
+    fields[J.Y] = y;
+    mod.runParallel(job);
+    return copyOut(mod, backend, y, [n, oh, ow, k]);
+  };
+}
+
+/**
+ * Conv2DBackpropInput: dx = the convolution of dy, dilated by the forward
+ * stride (holes read the zero row, nothing is materialised), with the filter
+ * flipped and its channels swapped.
+ */
+export function conv2dBackpropInput(mod: KernelModule): FastKernel {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs;
+    if (!dy || !filter || dy.dtype !== 'float32' || filter.dtype !== 'float32' || !isNhwc(attrs)) return undefined;
+    const inputShape = attrs.inputShape as unknown as Shape4;
+    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: k, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
+    const taps = kh * kw;
+    mod.reset();
+    const { at: job, fields } = mod.job();
+    const dyAt = copyIn(mod, backend, dy);
+    const wAt = copyIn(mod, backend, filter);
+    const wino = winogradApplies(kh, kw, info.strideHeight, info.strideWidth, 1, 1);
+    const packed = mod.alloc(roundUp(c, 8) * (wino ? 16 : taps) * k * 4);
+    if (wino) mod.exports.pack_filter_winograd(wAt, packed, k, c, 1);
+    else mod.exports.pack_filter_transposed(wAt, packed, kh, kw, c, k);
+    const dx = mod.alloc(n * h * w * c * 4);
+    convCommon(mod, fields, k, wino ? winogradScratch(k, c) : convScratch(taps));
+    // dx[q] = sum over taps t' of D[q - P + t'] * w[kh-1-t'], D = dy dilated by the stride, P = kh-1-top.
+    setGeometry(fields, { n, h: oh, w: ow, c: k, k: c, kh, kw, sh: 1, sw: 1, dh: 1, dw: 1, ih: info.strideHeight, iw: info.strideWidth, pt: kh - 1 - info.padInfo.top, pl: kw - 1 - info.padInfo.left, oh: h, ow: w });
+    fields[J.OP] = wino ? OP.winograd : OP.conv;
+    fields[J.X] = dyAt;
+    fields[J.WP] = packed;
+    fields[J.Y] = dx;
+    mod.runParallel(job);
+    return copyOut(mod, backend, dx, [n, h, w, c]);
+  };
+}
+
+/** Conv2DBackpropFilter: dW[tap][c][k] = sum over pixels of in(p, tap)[c] * dy[p][k], split by pixels over the threads. */
+export function conv2dBackpropFilter(mod: KernelModule): FastKernel {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs;
+    if (!x || !dy || x.dtype !== 'float32' || dy.dtype !== 'float32' || !isNhwc(attrs)) return undefined;
+    const filterShape = attrs.filterShape as unknown as Shape4;
+    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: k, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
+    const taps = kh * kw;
+    const c4 = roundUp(c, 4);
+    const k8 = roundUp(k, 8);
+    mod.reset();
+    const { at: job, fields } = mod.job();
+    const xAt = copyIn(mod, backend, x);
+    const dyAt = copyIn(mod, backend, dy);
+    const parts = mod.alloc(mod.threads * taps * c4 * k8 * 4);
+    mod.f32(parts, mod.threads * taps * c4 * k8).fill(0);
+    const dw = mod.alloc(taps * c * k * 4);
+    convCommon(mod, fields, c, taps * DW_CHUNK * 4 + k8 * DW_CHUNK * 4);
+    setGeometry(fields, { n, h, w, c, k, kh, kw, sh: info.strideHeight, sw: info.strideWidth, dh: 1, dw: 1, ih: 1, iw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
+    fields[J.OP] = OP.convFilterGrad;
+    fields[J.X] = xAt;
+    fields[J.WP] = dyAt;
+    fields[J.Y] = parts;
+    mod.runParallel(job);
+    mod.exports.reduce_filter_grad(parts, mod.threads, taps, c, k, dw);
+    return copyOut(mod, backend, dw, [kh, kw, c, k]);
+  };
+}
+
+/** MaxPoolGrad: the first maximum of each window (row-major) gets the gradient, whatever its sign; threads take whole images. */
+export function maxPoolGrad(mod: KernelModule): FastKernel {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, input } = inputs;
+    if (!dy || !input || dy.dtype !== 'float32' || input.dtype !== 'float32') return undefined;
+    const info = backend_util.computePool2DInfo(input.shape as Shape4, attrs.filterSize as [number, number], attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
+    mod.reset();
+    const { at: job, fields } = mod.job();
+    const xAt = copyIn(mod, backend, input);
+    const dyAt = copyIn(mod, backend, dy);
+    const dx = mod.alloc(size(input.shape) * 4);
+    setGeometry(fields, { n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels, k: info.inChannels, kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth, dh: 1, dw: 1, ih: 1, iw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh: info.outHeight, ow: info.outWidth });
+    fields[J.OP] = OP.maxPoolGrad;
+    fields[J.X] = xAt;
+    fields[J.WP] = dyAt;
+    fields[J.Y] = dx;
+    mod.runParallel(job);
+    return copyOut(mod, backend, dx, input.shape as number[]);
+  };
+}
+
+/**
+ * Sum over leading axes (bias gradients: dy [N,H,W,K] -> [K]) as column sums
+ * of a [rows, inner] matrix, blocks of rows spread over the threads. Other
+ * reductions are not handled here.
+ */
+export function sumLeadingAxes(mod: KernelModule): FastKernel {
+  return ({ inputs, backend, attrs }) => {
+    const x = inputs.x;
+    if (!x || x.dtype !== 'float32') return undefined;
+    const rank = x.shape.length;
+    const axes = (Array.isArray(attrs.axis) ? (attrs.axis as number[]) : [attrs.axis as number]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+    if (axes.length === 0 || axes.length >= rank || !axes.every((a, i) => a === i)) return undefined;
+    const innerShape = x.shape.slice(axes.length);
+    const inner = size(innerShape);
+    const inner4 = roundUp(inner, 4);
+    mod.reset();
+    const { at: job, fields } = mod.job();
+    const xAt = copyIn(mod, backend, x);
+    const parts = mod.alloc(mod.threads * inner4 * 4);
+    mod.f32(parts, mod.threads * inner4).fill(0);
+    fields[J.OP] = OP.columnSums;
+    fields[J.N] = size(x.shape) / inner;
+    fields[J.K] = inner;
+    fields[J.X] = xAt;
+    fields[J.Y] = parts;
+    mod.runParallel(job);
+    const out = backend.makeOutput(attrs.keepDims ? [...axes.map(() => 1), ...innerShape] : innerShape, 'float32');
+    const dst = backend.typedArrayFromHeap(out) as Float32Array;
+    const p = mod.f32(parts, mod.threads * inner4);
+    for (let i = 0; i < inner; i++) {
+      let s = 0;
+      for (let t = 0; t < mod.threads; t++) s += p[t * inner4 + i]!;
+      dst[i] = s;
+    }
+    return out;
+  };
+}

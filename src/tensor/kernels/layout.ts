@@ -1,0 +1,41 @@
+/**
+ * The job descriptor shared with wsol_kernels.c: int32 fields at these
+ * indices (the C enum J_*), and the operation codes. Keep both in step.
+ */
+export const J = {
+  OP: 0, N: 1, H: 2, W: 3, C: 4, K: 5, KH: 6, KW: 7, SH: 8, SW: 9, DH: 10, DW: 11, IH: 12, IW: 13,
+  PT: 14, PL: 15, OH: 16, OW: 17, ACT: 18, X: 19, WP: 20, BIAS: 21, Y: 22, ZERO: 23, SCRATCH: 24, SCRATCH_BYTES: 25,
+  /** Work-unit counter: zero when a job is posted, threads take units until none is left. */
+  NEXT: 26,
+} as const;
+export const JOB_FIELDS = 27;
+export type JobField = keyof typeof J;
+
+export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, winograd: 5 } as const;
+
+/** Pixels per filter-gradient chunk and 4-pixel tiles per convolution chunk (DW_CHUNK, CONV_TILES in C). */
+export const DW_CHUNK = 128;
+export const CONV_TILES = 16;
+/** 2x2 output tiles per Winograd work unit (WG_TILES in C). */
+export const WG_TILES = 16;
+
+/** What the module exports (export names of wsol_kernels.c). */
+export interface KernelExports {
+  run(job: number, tid: number): void;
+  pack_filter(w: number, out: number, taps: number, c: number, k: number): void;
+  pack_filter_transposed(w: number, out: number, kh: number, kw: number, c: number, k: number): void;
+  pack_filter_winograd(w: number, out: number, c: number, k: number, transposed: number): void;
+  reduce_filter_grad(parts: number, nth: number, taps: number, c: number, k: number, out: number): void;
+  __heap_base: WebAssembly.Global;
+}
+
+/**
+ * Control block words (int32) at the start of the arena: how the calling
+ * thread drives its helpers. SEQ counts posted jobs (helpers sleep on it);
+ * STATE is the number of helpers inside the current job, plus CLOSED once
+ * the caller has finished its share: a helper joins only a job that is not
+ * closed, so the caller never waits for a helper that has not woken yet.
+ */
+export const CTL = { SEQ: 0, STATE: 1, JOB: 2, STOP: 3, FAILED: 4 } as const;
+export const CLOSED = 1 << 30;
+export const CTL_BYTES = 64;

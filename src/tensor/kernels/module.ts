@@ -1,0 +1,171 @@
+/**
+ * Loads wsol-run's kernel module (wsol_kernels.c compiled to WebAssembly)
+ * and runs its jobs on all cores: the calling thread plus helper worker
+ * threads, all on one shared WebAssembly memory.
+ *
+ * Memory: one bump arena, reset at the start of every kernel call. It grows
+ * to the largest call's need and is then reused as is, so a long training
+ * run allocates nothing new per step (no heap growth, no fragmentation).
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import { CLOSED, CTL, CTL_BYTES, J, JOB_FIELDS, type KernelExports } from './layout.js';
+import type { HelperData } from './helper-worker.js';
+import { KERNEL_MODULES } from './build.js';
+
+const PAGE = 65536;
+const MAX_PAGES = 32768; // 2 GiB, the module's declared maximum
+/** Polls for running helpers to leave a job before sleeping in Atomics.wait: they usually finish within microseconds of us. */
+const SPIN = 20000;
+
+export type Variant = 'fma' | 'plain';
+
+export interface KernelModuleOptions {
+  /** Threads in all, the calling one included (default: WSOL_RUN_KERNEL_THREADS, else the machine's cores, at most 8). */
+  threads?: number;
+  /** Use fused multiply-add if the engine has relaxed SIMD (default: yes unless WSOL_RUN_KERNEL_FMA=0). */
+  fma?: boolean;
+}
+
+export class KernelModule {
+  private top = 0;
+  private seq = 0;
+  private readonly ctl: Int32Array;
+  private readonly arenaStart: number;
+
+  private constructor(
+    readonly variant: Variant,
+    readonly threads: number,
+    private readonly memory: WebAssembly.Memory,
+    readonly exports: KernelExports,
+    private readonly helpers: Worker[],
+    ctlAt: number,
+  ) {
+    this.ctl = new Int32Array(memory.buffer, ctlAt, 16);
+    this.arenaStart = ctlAt + CTL_BYTES;
+    this.top = this.arenaStart;
+  }
+
+  /** Starts a module and its helper threads; resolves once every helper is ready. */
+  static async start(o: KernelModuleOptions = {}): Promise<KernelModule> {
+    const { module, variant } = await compileBest(o.fma ?? process.env.WSOL_RUN_KERNEL_FMA !== '0');
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const exports = instance.exports as unknown as KernelExports;
+    const ctlAt = align(Number(exports.__heap_base.value), 64);
+    const threads = Math.max(1, Math.min(8, o.threads ?? (Number(process.env.WSOL_RUN_KERNEL_THREADS) || availableParallelism())));
+    const helpers: Worker[] = [];
+    try {
+      for (let tid = 1; tid < threads; tid++) {
+        const data: HelperData = { module, memory, ctl: ctlAt, tid, threads };
+        const w = new Worker(new URL('./helper-worker.js', import.meta.url), { workerData: data });
+        helpers.push(w);
+        await new Promise<void>((resolve, reject) => {
+          w.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(String(m)))));
+          w.once('error', reject);
+          w.once('exit', (code) => reject(new Error(`helper thread exited (${code}) while starting`)));
+        });
+        w.removeAllListeners();
+        // A later trap is reported through the control block; keep its message for the warning.
+        w.on('message', (m) => process.emitWarning(String(m), 'WsolKernels'));
+        w.on('error', (e) => process.emitWarning(`kernel helper thread: ${e.message}`, 'WsolKernels'));
+        // Idle helpers sleep in Atomics.wait; they must not keep the process alive.
+        w.unref();
+      }
+    } catch (e) {
+      for (const w of helpers) void w.terminate();
+      throw e;
+    }
+    return new KernelModule(variant, threads, memory, exports, helpers, ctlAt);
+  }
+
+  /** Forgets every allocation of the previous kernel call. */
+  reset(): void {
+    this.top = this.arenaStart;
+  }
+
+  /** `bytes` of arena, 64-byte aligned (growing the memory if needed); its byte offset. */
+  alloc(bytes: number): number {
+    const at = align(this.top, 64);
+    const end = at + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) throw new Error(`kernel arena would exceed ${MAX_PAGES * PAGE} bytes`);
+      this.memory.grow(pages);
+    }
+    this.top = end;
+    return at;
+  }
+
+  /** A float view of the arena (views go stale when the memory grows: take them after the last alloc). */
+  f32(at: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, at, length);
+  }
+
+  i32(at: number, length: number): Int32Array {
+    return new Int32Array(this.memory.buffer, at, length);
+  }
+
+  /** A zeroed job descriptor in the arena. */
+  job(): { at: number; fields: Int32Array } {
+    const at = this.alloc(JOB_FIELDS * 4);
+    const fields = this.i32(at, JOB_FIELDS);
+    fields.fill(0);
+    return { at, fields };
+  }
+
+  /**
+   * Runs the job at `job`: this thread works through its units while helpers
+   * join as they wake; returns once the units are done and no helper is
+   * inside the job any more.
+   */
+  runParallel(job: number): void {
+    Atomics.store(this.i32(job, JOB_FIELDS), J.NEXT, 0);
+    if (this.threads === 1) {
+      this.exports.run(job, 0);
+      return;
+    }
+    const ctl = this.ctl;
+    Atomics.store(ctl, CTL.JOB, job);
+    Atomics.store(ctl, CTL.STATE, 0);
+    Atomics.add(ctl, CTL.SEQ, 1);
+    Atomics.notify(ctl, CTL.SEQ);
+    this.exports.run(job, 0);
+    let state = Atomics.or(ctl, CTL.STATE, CLOSED) | CLOSED;
+    for (let i = 0; i < SPIN && state !== CLOSED; i++) state = Atomics.load(ctl, CTL.STATE);
+    while (state !== CLOSED) {
+      Atomics.wait(ctl, CTL.STATE, state, 1000);
+      state = Atomics.load(ctl, CTL.STATE);
+    }
+    if (Atomics.load(ctl, CTL.FAILED)) throw new Error('a kernel helper thread failed');
+  }
+
+  /** Stops the helper threads (tests; a process exit does it anyway). */
+  async stop(): Promise<void> {
+    Atomics.store(this.ctl, CTL.STOP, 1);
+    Atomics.store(this.ctl, CTL.SEQ, ++this.seq);
+    Atomics.notify(this.ctl, CTL.SEQ);
+    await Promise.all(this.helpers.map((w) => new Promise((r) => (w.threadId >= 0 ? w.once('exit', r) : r(undefined)))));
+  }
+}
+
+function align(n: number, a: number): number {
+  return Math.ceil(n / a) * a;
+}
+
+/**
+ * The fused multiply-add module if this engine runs relaxed SIMD (Node 20's
+ * V8 has it behind --experimental-wasm-relaxed-simd, which can be switched on
+ * before compiling), else the plain SIMD128 one.
+ */
+async function compileBest(wantFma: boolean): Promise<{ module: WebAssembly.Module; variant: Variant }> {
+  if (wantFma) {
+    const bytes = readFileSync(KERNEL_MODULES.fma);
+    if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (WebAssembly.validate(bytes)) return { module: await WebAssembly.compile(bytes), variant: 'fma' };
+  }
+  return { module: await WebAssembly.compile(readFileSync(KERNEL_MODULES.plain)), variant: 'plain' };
+}

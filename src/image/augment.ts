@@ -16,9 +16,11 @@
  * grid with the inverse of that coordinate map; pixels whose centre falls
  * outside the crop were not seen, are set to 0, and are 0 in keptMask().
  * inverse(forward(m)) equals m exactly on keptMask with nearest sampling
- * whenever the transform does not shrink (crop at most the output's size in
- * pixels: random resized crop, flip, zoom >= 1), and for any transform on
- * maps that are affine in x and y, away from the borders, with bilinear.
+ * whenever the transform enlarges (the crop, in pixels, is smaller than the
+ * output: a random resized crop back to the stored size, zoom > 1) or keeps
+ * the scale with whole-pixel offsets (flips, shifts); and, with bilinear, for
+ * any transform on maps that are affine in x and y, away from the borders.
+ * (At exactly scale 1 with a fractional offset, nearest sampling can tie.)
  *
  * Tensors: every transform is separable, out = R · in · Cᵀ per channel, with
  * R and C small dense matrices (forwardMatrices / inverseMatrices). Batched

@@ -127,7 +127,8 @@ export async function writeFileDataset(dir: string, header: DatasetHeader, recor
     let done = 0;
     for await (const sample of mapOrdered(records, options.concurrency ?? 4, (r) => loadRecord(r, header.imageSize, options), options.signal)) {
       await writer.add(records[done]!.split, sample);
-      options.progress?.(++done, records.length);
+      done++;
+      options.progress?.(done, records.length);
     }
     return await writer.finish(options.extra);
   } catch (e) {

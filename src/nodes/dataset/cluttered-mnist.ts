@@ -34,12 +34,12 @@ export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
   inputs: {},
   output: 'dataset',
   async run(ctx) {
+    const p = ctx.params;
+    if (p.digitScale[0] > p.digitScale[1]) throw new NodeError(`digitScale [${p.digitScale.join(', ')}] has min > max`, 'write it as [min, max]');
     const { clutteredMnist, MNIST_CLASS_NAMES } = await import('../../datasets/generators/cluttered-mnist.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const p = ctx.params;
-    if (p.digitScale[0] > p.digitScale[1]) throw new NodeError(`digitScale [${p.digitScale.join(', ')}] has min > max`, 'write it as [min, max]');
     const counts = { train: p.train, val: p.val, test: p.test };
     const provenance = { train: [], val: [], test: [] };
     const progress = imageProgress(ctx);

@@ -60,6 +60,7 @@ export function networkConfig(p: BackboneParams, info: DatasetInfo, head: HeadCo
     classes: info.classNames.length,
     backbone: backboneConfig(p),
     head,
-    preprocess: p.backbone === 'small' ? 'centered' : 'caffe',
+    // Keras' caffe preprocessing only makes sense with Keras' pretrained weights; from scratch it feeds 0-255 inputs and VGG16 diverges.
+    preprocess: p.backbone !== 'small' && p.pretrained ? 'caffe' : 'centered',
   };
 }

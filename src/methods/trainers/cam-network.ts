@@ -6,6 +6,7 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../../tensor/backends/init.js';
+import { NodeError } from '../../nodes/contract.js';
 import type { DatasetView } from '../../datasets/types.js';
 import type { Network } from '../../tensor/models/network.js';
 import type { EpochRecord, StepLosses } from '../../training/loop.js';
@@ -38,6 +39,10 @@ export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingP
   const val = data.split('val');
   const { height, width } = data.info.imageSize;
   const classes = data.info.classNames.length;
+  if (p.vst && tf.getBackend() === 'cpu' && height !== width) {
+    net.dispose();
+    throw new NodeError('the VST loss cannot train on the cpu backend with non-square images: its bilinear-resize gradient swaps height and width', 'use --backend wasm (or tensorflow), or square images');
+  }
   const step = (indices: readonly number[], info: { random: () => number }): StepLosses => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
     const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);

@@ -1,10 +1,14 @@
 /**
  * SLT-Net's box regressor: backbone + GAP + FC + ReLU + FC(4), trained with
- * smooth-L1 on pseudo boxes normalised to [0, 1] (edges, not pixel indices:
- * (x0/W, y0/H, (x1+1)/W, (y1+1)/H)).
+ * smooth-L1 on pseudo boxes. Box edges (not pixel indices: x0, y0, x1+1,
+ * y1+1) are normalised to [0, 1] and then, as in the paper (p = x / m, m the
+ * network's downsampling), expressed in feature-map cells: multiplied by
+ * W/m and H/m. In [0, 1] every error would stay in smooth-L1's quadratic part
+ * with tiny gradients.
  */
 import type { Tf } from '../../tensor/backends/init.js';
 import type { Box, DatasetView } from '../../datasets/types.js';
+import type { Network } from '../../tensor/models/network.js';
 import { smoothL1 } from '../losses.js';
 import { batchTensor, buildTrainableNetwork, fit, type Hooks } from '../fit.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
@@ -28,12 +32,19 @@ export function denormaliseBox(v: ArrayLike<number>, width: number, height: numb
   return [Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1)];
 }
 
+/** Multipliers from normalised x and y to feature-map cells: [W/m, H/m]. */
+export function boxScale(net: Network): [number, number] {
+  const m = net.backbone.stride;
+  return [net.config.inputSize.width / m, net.config.inputSize.height / m];
+}
+
 /** `targets[i]` = the pseudo box of train image i, in the dataset's imageSize grid. */
 export async function trainRegressor(tf: Tf, data: DatasetView, targets: readonly Box[], p: RegressorParams, hooks: Hooks): Promise<TrainedNetwork> {
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, { kind: 'regressor', hidden: p.hidden }), p, hooks);
   const train = data.split('train');
   const { width, height } = data.info.imageSize;
-  const normalised = targets.map((b) => normaliseBox(b, width, height));
+  const cells = boxScale(net);
+  const normalised = targets.map((b) => normaliseBox(b, width, height).map((v, k) => v * cells[k % 2]!));
   const step = (indices: readonly number[]) => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
     const y = tf.tensor2d(indices.map((i) => normalised[i]!));

@@ -48,7 +48,7 @@ export const camMapsNode = defineNode<CamMapsParams>({
       if (p.method === 'gradcam' && p.layer && !model.net.backbone.stageNames().includes(p.layer)) {
         throw new NodeError(`layer ${p.layer} is not in the model's backbone`, `layers: ${model.net.backbone.stageNames().join(', ')}`);
       }
-      if (p.method !== 'gradcam' && model.net.config.head.kind === 'regressor') throw new NodeError(`the model of node ${model.node} is a box regressor: it has no class maps`, 'wire a classifier or localizer model');
+      if (model.net.config.head.kind === 'regressor') throw new NodeError(`the model of node ${model.node} is a box regressor: it has no class maps`, 'wire a classifier or localizer model');
       const splits: Partial<Record<SplitName, MapsSplit>> = {};
       p.splits.forEach((name, i) => {
         ctx.progress({ fraction: i / p.splits.length, message: `maps of ${name}` });

@@ -15,7 +15,7 @@ export interface PredictBoxesParams {
  */
 export const predictBoxesNode = defineNode<PredictBoxesParams>({
   type: 'predict/boxes',
-  version: 1,
+  version: 2,
   description: 'Boxes from a trained regressor (and class scores from an optional classifier) for dataset splits.',
   params: {
     type: 'object',
@@ -31,7 +31,7 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
   async run(ctx) {
     const { tensorsFor } = await import('../../tensor/backends/for-node.js');
     const { writeBoxesArtifact } = await import('../../artifacts/boxes.js');
-    const { denormaliseBox } = await import('../../methods/trainers/regressor.js');
+    const { denormaliseBox, boxScale } = await import('../../methods/trainers/regressor.js');
     const { batchTensor, range } = await import('../../methods/fit.js');
     const tf = await tensorsFor(ctx.env);
     const data = await inputDataset(ctx);
@@ -52,7 +52,8 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
           tf.tidy(() => {
             const x = batchTensor(tf, split, indices, data.info.imageSize, data.info.channels);
             const b = model.net.forward(x, false).boxes!.arraySync();
-            for (const v of b) boxes.push([denormaliseBox(v, width, height)]);
+            const [sx, sy] = boxScale(model.net);
+            for (const v of b) boxes.push([denormaliseBox([v[0]! / sx, v[1]! / sy, v[2]! / sx, v[3]! / sy], width, height)]);
             if (classifier) for (const s of classifier.net.forward(x, false).logits!.arraySync()) scores.push(s);
           });
         }

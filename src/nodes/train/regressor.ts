@@ -11,7 +11,7 @@ import { hooksOf, inputDataset, optionalInput, round, saveTrained, single } from
  */
 export const regressorNode = defineNode<RegressorParams>({
   type: 'train/regressor',
-  version: 1,
+  version: 2,
   description: 'Trains a box regressor (backbone + 2 FC) with smooth-L1 on pseudo boxes of the train split.',
   params: {
     type: 'object',

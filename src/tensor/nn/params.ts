@@ -41,7 +41,8 @@ export class ParamStore {
         case 'ones':
           return tf.ones(shape);
         case 'he-normal':
-          return tf.truncatedNormal(shape, 0, Math.sqrt(2 / init.fanIn), 'float32', seed);
+          // Truncating at 2σ shrinks the standard deviation to 0.8796σ; compensate as Keras does.
+          return tf.truncatedNormal(shape, 0, Math.sqrt(2 / init.fanIn) / 0.87962566, 'float32', seed);
         case 'glorot-uniform': {
           const limit = Math.sqrt(6 / (init.fanIn + init.fanOut));
           return tf.randomUniform(shape, -limit, limit, 'float32', seed);

@@ -11,7 +11,11 @@ export interface NodeDeclaration {
   description?: string;
   with?: JsonObject;
   inputs?: Record<string, string | string[]>;
-  matrix?: Record<string, JsonValue[] | string>;
+  /**
+   * Axis -> values (a list, or "${params.x}" holding one) for a param of that name,
+   * or -> named variants (label -> params set together), e.g. an ablation's columns.
+   */
+  matrix?: Record<string, JsonValue[] | string | Record<string, JsonObject>>;
   resources?: Resources;
 }
 

@@ -52,10 +52,10 @@ export function checkSameClasses(model: { description: ModelDescription; node: s
   }
 }
 
-export async function saveTrained(ctx: NodeContext<unknown>, net: Network, data: DatasetView, log: EpochRecord[], extra: JsonObject = {}): Promise<void> {
+export async function saveTrained(ctx: NodeContext<unknown>, net: Network, data: DatasetView, log: EpochRecord[], localizationMap?: ModelDescription['localizationMap']): Promise<void> {
   const { saveModel } = await import('../tensor/models/model-io.js');
-  const training: JsonObject = { epochs: log.map((r) => ({ ...r, parts: r.parts, eval: r.eval })) as unknown as JsonObject[], params: ctx.params as JsonObject, ...extra };
-  await saveModel(ctx.outDir, net, { classNames: [...data.info.classNames], trainedBy: ctx.nodeId, training });
+  const training: JsonObject = { epochs: log as unknown as JsonObject[], params: ctx.params as JsonObject };
+  await saveModel(ctx.outDir, net, { classNames: [...data.info.classNames], trainedBy: ctx.nodeId, training, ...(localizationMap ? { localizationMap } : {}) });
 }
 
 export function hooksOf(ctx: NodeContext<unknown>): { signal: AbortSignal; progress: NodeContext<unknown>['progress']; log: NodeContext<unknown>['log'] } {

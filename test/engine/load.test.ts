@@ -103,3 +103,23 @@ test('--set overrides params, with values and matrix axes', async () => {
   const q = await resolve({ name: 'x', nodes: { c: { type: 'util/concat' } } }, ['c.text=123']);
   assert.equal(q.nodes.get('c')!.params.text, '123', 'a string param keeps the raw text');
 });
+
+test('named variants set several params together, label the instances and propagate to dependents', async () => {
+  const p = await resolve({
+    name: 'x',
+    nodes: {
+      t: { type: 'test/train', with: { epochs: 3 }, matrix: { variant: { short: { epochs: 1 }, base: {} }, seed_: undefined } },
+      e: { type: 'test/evaluate', inputs: { model: 't' } },
+    },
+  }).catch(() => null);
+  // `seed_: undefined` is dropped by JSON: the matrix has the one variant axis.
+  assert.ok(p);
+  assert.deepEqual([...p.instances.get('t')!], ['t[variant=short]', 't[variant=base]']);
+  assert.deepEqual(p.nodes.get('t[variant=short]')!.params, { epochs: 1 });
+  assert.deepEqual(p.nodes.get('t[variant=base]')!.params, { epochs: 3 });
+  assert.deepEqual([...p.instances.get('e')!], ['e[variant=short]', 'e[variant=base]']);
+  const bad = await diagnosticsOf({ name: 'x', nodes: { t: { type: 'test/train', matrix: { variant: { broken: { epochs: 0 } } } } } });
+  assert.match(bad, /at \/nodes\/t\/matrix\/variant\/broken\/epochs/);
+  const clash = await diagnosticsOf({ name: 'x', nodes: { t: { type: 'test/train', matrix: { epochs: { a: {} } } } } });
+  assert.match(clash, /the variant axis 'epochs' is named like a param/);
+});

@@ -223,11 +223,27 @@ function expandNode(
     return [];
   }
 
-  // Own matrix axes: a cartesian product, in declaration order.
+  // Own matrix axes: a cartesian product, in declaration order. A named-variant
+  // axis contributes its labels as coordinates and sets each variant's params.
   const axes: [string, JsonValue[]][] = [];
+  const variantAxes = new Map<string, Record<string, JsonObject>>();
   for (const [axis, rawValues] of Object.entries(decl.matrix ?? {})) {
     const pointer = `/nodes/${base}/matrix/${axis}`;
-    const values = interpolate(rawValues, params, ['nodes', base, 'matrix', axis], problems);
+    const values = interpolate(rawValues as JsonValue, params, ['nodes', base, 'matrix', axis], problems);
+    if (values !== null && typeof values === 'object' && !Array.isArray(values)) {
+      const variants = values as Record<string, JsonObject>;
+      if (combos.some((c) => axis in c.coords)) {
+        problems.push({ pointer, node: base, message: `matrix axis '${axis}' is already inherited from an expanded input`, hint: 'rename the axis or reference a single upstream instance' });
+        continue;
+      }
+      if (axis in (nodeType.params['properties'] as Record<string, unknown> | undefined ?? {})) {
+        problems.push({ pointer, node: base, message: `the variant axis '${axis}' is named like a param of ${decl.type}`, hint: 'name a variant axis after what it varies, e.g. "variant" or "recipe"' });
+        continue;
+      }
+      variantAxes.set(axis, variants);
+      axes.push([axis, Object.keys(variants)]);
+      continue;
+    }
     if (!Array.isArray(values) || values.length === 0) {
       problems.push({ pointer, node: base, message: `matrix axis '${axis}' must be a non-empty list (or a \${params.x} holding one)` });
       continue;
@@ -252,12 +268,17 @@ function expandNode(
   for (const combo of combos) {
     const id = instanceId(base, combo.coords);
     const candidate: JsonObject = structuredClone(withValues);
-    for (const axis of ownAxes) candidate[axis] = combo.coords[axis]!;
+    for (const axis of ownAxes) {
+      const variants = variantAxes.get(axis);
+      if (variants) Object.assign(candidate, structuredClone(variants[combo.coords[axis] as string]!));
+      else candidate[axis] = combo.coords[axis]!;
+    }
     for (const v of validateAgainst(nodeType.params, candidate)) {
       const top = v.pointer.split('/')[1] ?? '';
       const fromMatrix = ownAxes.has(top);
+      const variantAxis = [...variantAxes].find(([axis, variants]) => top in variants[combo.coords[axis] as string]!)?.[0];
       problems.push({
-        pointer: fromMatrix ? `/nodes/${base}/matrix/${top}` : `/nodes/${base}/with${v.pointer}`,
+        pointer: fromMatrix ? `/nodes/${base}/matrix/${top}` : variantAxis ? `/nodes/${base}/matrix/${variantAxis}/${String(combo.coords[variantAxis])}${v.pointer}` : `/nodes/${base}/with${v.pointer}`,
         node: id,
         message: `${decl.type}: ${v.pointer ? `param '${v.pointer.slice(1)}'` : 'params'}: ${v.message}`,
         hint: v.hint,

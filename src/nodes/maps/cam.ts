@@ -4,7 +4,8 @@ import type { MapOptions } from '../../methods/make-maps.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
 import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
 
-export interface CamMapsParams extends MapOptions {
+export interface CamMapsParams extends Omit<MapOptions, 'method'> {
+  method: MapOptions['method'] | 'auto';
   splits: SplitName[];
 }
 
@@ -21,8 +22,8 @@ export const camMapsNode = defineNode<CamMapsParams>({
   params: {
     type: 'object',
     properties: {
-      method: { enum: ['cam', 'acam', 'gradcam'], default: 'cam', description: 'cam: Σ_k w[k,c]·S_k; acam: mean CAM of the top-K predicted classes (SLT-Net); gradcam: Grad-CAM at `layer`.' },
-      topK: { type: 'integer', minimum: 1, default: 3, description: 'acam: number of top classes averaged.' },
+      method: { enum: ['auto', 'cam', 'acam', 'gradcam'], default: 'auto', description: 'auto: the map the model\'s method defines (top-K ACAM for an SLT-Net localizer, else CAM); cam: Σ_k w[k,c]·S_k; acam: mean CAM of the top-K predicted classes; gradcam: Grad-CAM at `layer`.' },
+      topK: { type: 'integer', minimum: 1, default: 3, description: 'acam: number of top classes averaged (auto: the localizer\'s topK).' },
       layer: { type: 'string', default: '', description: 'gradcam: backbone layer name (e.g. conv2, block4_conv2, conv4_block6_out); empty = the last.' },
       target: { enum: ['gt', 'predicted'], default: 'gt', description: 'Map of the ground-truth class (GT-known Loc) or of the top-1 prediction.' },
       splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['train', 'val', 'test'], description: 'Splits to map (train is needed for pseudo boxes).' },
@@ -44,7 +45,8 @@ export const camMapsNode = defineNode<CamMapsParams>({
     try {
       checkSameClasses(model, data);
       if (classifier) checkSameClasses(classifier, data);
-      const p = ctx.params;
+      const declared = model.description.localizationMap;
+      const p: MapOptions & { splits: SplitName[] } = ctx.params.method === 'auto' ? { ...ctx.params, method: declared?.method ?? 'cam', topK: declared?.topK ?? ctx.params.topK } : { ...ctx.params, method: ctx.params.method };
       if (p.method === 'gradcam' && p.layer && !model.net.backbone.stageNames().includes(p.layer)) {
         throw new NodeError(`layer ${p.layer} is not in the model's backbone`, `layers: ${model.net.backbone.stageNames().join(', ')}`);
       }

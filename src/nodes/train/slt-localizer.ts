@@ -10,7 +10,9 @@ import { hooksOf, inputDataset, round, saveTrained } from '../method-io.js';
  * jittered, flipped, scaled copy). `smt: false, vst: false` is the CAM
  * baseline, so the paper's ablation is a matrix over these switches.
  */
-export const sltLocalizerNode = defineNode<CamTrainingParams>({
+export type SltLocalizerParams = CamTrainingParams & { localizationMap: 'acam' | 'cam' };
+
+export const sltLocalizerNode = defineNode<SltLocalizerParams>({
   type: 'train/slt-localizer',
   version: 1,
   description: 'Trains SLT-Net\'s localizer: semantic tolerance (alpha, topK) and visual-stimuli tolerance (beta), each switchable.',
@@ -22,6 +24,7 @@ export const sltLocalizerNode = defineNode<CamTrainingParams>({
       alpha: { type: 'number', minimum: 0, maximum: 1, default: 0.4, description: 'Loss factor when the true class is in the top K (paper: 0.4 CUB, 0.2 ILSVRC).' },
       topK: { type: 'integer', minimum: 1, default: 3, description: 'K of the semantic tolerance (paper: 30 of 200 CUB classes, 100 of 1000 ILSVRC).' },
       vst: { type: 'boolean', default: true, description: 'Visual-stimuli tolerance loss.' },
+      localizationMap: { enum: ['acam', 'cam'], default: 'acam', description: 'The map this localizer is read with (maps/cam method "auto"): the mean CAM of the top-K classes (SLT-Net) or the CAM of one class.' },
       beta: { type: 'number', minimum: 0, default: 10, description: 'Weight of the VST loss (paper: 10).' },
       vstStimuli: {
         type: 'object',
@@ -50,7 +53,7 @@ export const sltLocalizerNode = defineNode<CamTrainingParams>({
     const data = await inputDataset(ctx);
     const { net, log, valTop1 } = await trainCamNetwork(tf, data, ctx.params, hooksOf(ctx));
     try {
-      await saveTrained(ctx, net, data, log);
+      await saveTrained(ctx, net, data, log, { method: ctx.params.localizationMap, topK: ctx.params.topK });
     } finally {
       net.dispose();
     }

@@ -27,10 +27,12 @@ export interface ModelDescription {
   trainedBy: string;
   /** Per-epoch training log and anything else the trainer records. */
   training: JsonObject;
+  /** The localization map the method defines (maps/cam's `auto`): CAM, or SLT-Net's top-K ACAM. */
+  localizationMap?: { method: 'cam' | 'acam'; topK: number };
   weightsManifest: { paths: string[]; weights: TfCore.io.WeightsManifestEntry[] }[];
 }
 
-export async function saveModel(dir: string, net: Network, meta: { classNames: string[]; trainedBy: string; training: JsonObject }): Promise<void> {
+export async function saveModel(dir: string, net: Network, meta: Pick<ModelDescription, 'classNames' | 'trainedBy' | 'training' | 'localizationMap'>): Promise<void> {
   const tf = net.tf;
   const named = net.params.snapshot();
   const { data, specs } = await tf.io.encodeWeights(named);

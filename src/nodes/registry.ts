@@ -14,6 +14,7 @@ import { stlNode } from './train/stl.js';
 import { regressorNode } from './train/regressor.js';
 import { camMapsNode } from './maps/cam.js';
 import { predictBoxesNode } from './predict/boxes.js';
+import { compareNode } from './report/compare.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -38,6 +39,7 @@ const ALL: RegisteredNodeType[] = [
   regressorNode,
   camMapsNode,
   predictBoxesNode,
+  compareNode,
 ];
 
 export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));

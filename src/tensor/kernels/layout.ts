@@ -11,13 +11,15 @@ export const J = {
 export const JOB_FIELDS = 27;
 export type JobField = keyof typeof J;
 
-export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, winograd: 5 } as const;
+export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, winograd: 5, winogradFilterGrad: 6 } as const;
 
 /** Pixels per filter-gradient chunk and 4-pixel tiles per convolution chunk (DW_CHUNK, CONV_TILES in C). */
 export const DW_CHUNK = 128;
 export const CONV_TILES = 16;
 /** 2x2 output tiles per Winograd work unit (WG_TILES in C). */
 export const WG_TILES = 16;
+/** 2x2 tiles of dy per Winograd filter-gradient work unit (WGF_TILES in C). */
+export const WGF_TILES = 32;
 
 /** What the module exports (export names of wsol_kernels.c). */
 export interface KernelExports {
@@ -25,6 +27,7 @@ export interface KernelExports {
   pack_filter(w: number, out: number, taps: number, c: number, k: number): void;
   pack_filter_transposed(w: number, out: number, kh: number, kw: number, c: number, k: number): void;
   pack_filter_winograd(w: number, out: number, c: number, k: number, transposed: number): void;
+  reduce_winograd_filter_grad(parts: number, nth: number, c: number, k: number, out: number): void;
   reduce_filter_grad(parts: number, nth: number, taps: number, c: number, k: number, out: number): void;
   __heap_base: WebAssembly.Global;
 }

@@ -112,12 +112,13 @@ export class KernelModule {
       if (slotOf.has(e)) continue;
       let s = free.shift();
       if (!s) {
-        s = { key: undefined, floats: 0, capacity: 0, at: 0, used: 0 };
+        s = { key: undefined, floats: 0, capacity: 0, at: -1, used: 0 };
         this.slots.push(s);
       }
       if (s.capacity < bytes(e)) {
         // Capacities only grow, and settle after the first training step.
         s.capacity = bytes(e);
+        s.key = undefined;
         relayout = true;
       }
       slotOf.set(e, s);
@@ -141,13 +142,16 @@ export class KernelModule {
     });
   }
 
-  /** Places the slots one after the other (forgetting what they hold) and the arena after them. */
+  /** Places the slots one after the other and the arena after them; a slot that moves forgets what it held. */
   private layoutSlots(): void {
     let at = this.slotsStart;
     for (const s of this.slots) {
-      s.key = undefined;
-      s.floats = 0;
-      s.at = align(at, 64);
+      const to = align(at, 64);
+      if (to !== s.at) {
+        s.key = undefined;
+        s.floats = 0;
+        s.at = to;
+      }
       at = s.at + s.capacity;
     }
     this.arenaStart = align(at, 64);

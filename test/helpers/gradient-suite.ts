@@ -137,6 +137,19 @@ test('a conv layer (conv + bias + relu) large enough for its gradient to stay re
   await check('conv layer 48x48x24->128', (x, filt, b) => tf.relu(tf.add(tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, 1, 'same'), b)), [[1, 48, 48, 24], [3, 3, 24, 128], [128]], 7);
 });
 
+test('gradients are the same bits on every run (scheduling of the threads does not enter the sums)', async () => {
+  const run = (): Float32Array[] =>
+    tf.tidy(() => {
+      const x = tf.tensor(values(2 * 20 * 20 * 16, 11), [2, 20, 20, 16]);
+      const w = tf.tensor(values(3 * 3 * 16 * 24, 12), [3, 3, 16, 24]);
+      const b = tf.tensor(values(24, 13), [24]);
+      return tf.grads((xx: TfCore.Tensor, ww: TfCore.Tensor, bb: TfCore.Tensor) => tf.sum(tf.square(tf.relu(tf.add(tf.conv2d(xx as TfCore.Tensor4D, ww as TfCore.Tensor4D, 1, 'same'), bb)))))([x, w, b]).map((g) => g.dataSync() as Float32Array);
+    });
+  await tf.setBackend('wasm');
+  const first = run();
+  for (let i = 0; i < 10; i++) assert.deepEqual(run(), first, `run ${i}`);
+});
+
 test('forward-only convolutions: fused bias + relu, dilation, linear fused', async () => {
   const xs = [[2, 9, 8, 6], [3, 3, 6, 11], [11]];
   await checkValues('fused conv2d bias relu same', (x, f, b) => tf.fused.conv2d({ x: x as TfCore.Tensor4D, filter: f as TfCore.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }), xs);

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { J, OP } from '../../src/tensor/kernels/layout.js';
+import { J, OP, REDUCTION_BLOCKS } from '../../src/tensor/kernels/layout.js';
 import { KernelModule, type InputSpec } from '../../src/tensor/kernels/module.js';
 import { buildKernelModules, findClang, KERNEL_MODULES } from '../../src/tensor/kernels/build.js';
 import { startKernelModule } from '../../src/tensor/backends/init.js';
@@ -23,31 +23,39 @@ function input(key: object, floats: number, value: number, copies: Map<object, n
   return { key, floats, fill: (dst) => (dst.fill(value), copies.set(key, (copies.get(key) ?? 0) + 1)) };
 }
 
-test('a job runs on two threads and gives the same column sums as plain JS', () => {
-  assert.equal(mod.threads, 2);
-  const rows = 1000;
-  const k = 7;
-  const src = Float32Array.from({ length: rows * k }, (_, i) => Math.sin(i));
-  const [x] = mod.startCall([{ key: {}, floats: src.length, fill: (d) => d.set(src) }]);
-  const { at, fields } = mod.job();
-  const parts = mod.alloc(2 * 8 * 4);
-  mod.f32(parts, 16).fill(0);
+/** Column sums of a [rows, k] matrix on `m`, REDUCTION_BLOCKS partial sums added in order. */
+function columnSums(m: KernelModule, src: Float32Array, rows: number, k: number): Float32Array {
+  const [x] = m.startCall([{ key: {}, floats: src.length, fill: (d) => d.set(src) }]);
+  const { at, fields } = m.job();
+  const k4 = Math.ceil(k / 4) * 4;
+  const parts = m.alloc(REDUCTION_BLOCKS * k4 * 4);
+  m.f32(parts, REDUCTION_BLOCKS * k4).fill(NaN); // each block must write its whole part
   fields[J.OP] = OP.columnSums;
   fields[J.N] = rows;
   fields[J.K] = k;
   fields[J.X] = x!;
   fields[J.Y] = parts;
-  // Many repetitions: the helper joins some jobs and not others; each must give the same sums.
-  for (let r = 0; r < 200; r++) {
-    mod.f32(parts, 16).fill(0);
-    mod.runParallel(at);
-    const p = mod.f32(parts, 16);
-    for (let j = 0; j < k; j++) {
-      let expected = 0;
-      for (let i = 0; i < rows; i++) expected += src[i * k + j]!;
-      assert.ok(Math.abs(p[j]! + p[8 + j]! - expected) < 1e-3, `column ${j}: ${p[j]! + p[8 + j]!} vs ${expected}`);
-    }
+  fields[J.BLOCKS] = REDUCTION_BLOCKS;
+  m.runParallel(at);
+  m.exports.sum_blocks(parts, REDUCTION_BLOCKS, k4);
+  return m.f32(parts, k).slice();
+}
+
+test('jobs run on two threads, match plain JS, and give the same bits as one thread', async () => {
+  assert.equal(mod.threads, 2);
+  const rows = 1000;
+  const k = 7;
+  const src = Float32Array.from({ length: rows * k }, (_, i) => Math.sin(i) * (1 + (i % 13)));
+  const one = await KernelModule.start({ threads: 1 });
+  const reference = columnSums(one, src, rows, k);
+  await one.stop();
+  for (let j = 0; j < k; j++) {
+    let expected = 0;
+    for (let i = 0; i < rows; i++) expected += src[i * k + j]!;
+    assert.ok(Math.abs(reference[j]! - expected) < 1e-3, `column ${j}: ${reference[j]} vs ${expected}`);
   }
+  // Many repetitions: the helper joins some jobs and not others, takes different blocks; the bits never change.
+  for (let r = 0; r < 200; r++) assert.deepEqual(columnSums(mod, src, rows, k), reference, `repetition ${r}`);
 });
 
 test('large inputs stay resident between calls; small ones are copied every call', () => {

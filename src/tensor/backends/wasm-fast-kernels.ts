@@ -9,7 +9,7 @@
  * caller then uses the previous kernel).
  */
 import { backend_util, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { CONV_TILES, DW_CHUNK, J, OP, WG_TILES, WGF_TILES } from '../kernels/layout.js';
+import { CONV_TILES, DW_CHUNK, J, OP, REDUCTION_BLOCKS, WG_TILES, WGF_TILES } from '../kernels/layout.js';
 import type { KernelModule } from '../kernels/module.js';
 import type { WasmBackendLike } from './wasm-training-kernels.js';
 
@@ -151,8 +151,8 @@ export function conv2dBackpropInput(mod: KernelModule): FastKernel {
 /**
  * Conv2DBackpropFilter: dW[tap][c][k] = sum over pixels of in(p, tap)[c] * dy[p][k].
  * 3x3 stride 1: Winograd F(3x3, 2x2); otherwise an indirect GEMM. Either way
- * the threads take blocks of pixels and keep their own partial sums, which
- * are added at the end.
+ * the pixels are cut into REDUCTION_BLOCKS blocks with a partial sum each,
+ * added in block order at the end (the same bits whatever the thread count).
  */
 export function conv2dBackpropFilter(mod: KernelModule): FastKernel {
   return ({ inputs, backend, attrs }) => {
@@ -169,8 +169,7 @@ export function conv2dBackpropFilter(mod: KernelModule): FastKernel {
     const partFloats = (wino ? 16 : taps) * c4 * k8;
     const [xAt, dyAt] = copyIn(mod, backend, x, dy);
     const { at: job, fields } = mod.job();
-    const parts = mod.alloc(mod.threads * partFloats * 4);
-    mod.f32(parts, mod.threads * partFloats).fill(0);
+    const parts = mod.alloc(REDUCTION_BLOCKS * partFloats * 4);
     const dw = mod.alloc(taps * c * k * 4);
     // The zero row stands for missing x pixels (C4 floats read) and missing dy pixels (K8 floats read).
     const scratch = wino ? 64 + 16 * WGF_TILES * (c4 + k8) * 4 : taps * DW_CHUNK * 4 + k8 * DW_CHUNK * 4;
@@ -180,9 +179,11 @@ export function conv2dBackpropFilter(mod: KernelModule): FastKernel {
     fields[J.X] = xAt;
     fields[J.WP] = dyAt;
     fields[J.Y] = parts;
+    fields[J.BLOCKS] = REDUCTION_BLOCKS;
     mod.runParallel(job);
-    if (wino) mod.exports.reduce_winograd_filter_grad(parts, mod.threads, c, k, dw);
-    else mod.exports.reduce_filter_grad(parts, mod.threads, taps, c, k, dw);
+    mod.exports.sum_blocks(parts, REDUCTION_BLOCKS, partFloats);
+    if (wino) mod.exports.unpack_winograd_filter_grad(parts, c, k, dw);
+    else mod.exports.unpack_filter_grad(parts, taps, c, k, dw);
     return copyOut(mod, backend, dw, [kh, kw, c, k]);
   };
 }
@@ -208,8 +209,8 @@ export function maxPoolGrad(mod: KernelModule): FastKernel {
 
 /**
  * Sum over leading axes (bias gradients: dy [N,H,W,K] -> [K]) as column sums
- * of a [rows, inner] matrix, blocks of rows spread over the threads. Other
- * reductions are not handled here.
+ * of a [rows, inner] matrix, in REDUCTION_BLOCKS blocks of rows spread over
+ * the threads. Other reductions are not handled here.
  */
 export function sumLeadingAxes(mod: KernelModule): FastKernel {
   return ({ inputs, backend, attrs }) => {
@@ -223,9 +224,9 @@ export function sumLeadingAxes(mod: KernelModule): FastKernel {
     const inner4 = roundUp(inner, 4);
     const [xAt] = copyIn(mod, backend, x);
     const { at: job, fields } = mod.job();
-    const parts = mod.alloc(mod.threads * inner4 * 4);
-    mod.f32(parts, mod.threads * inner4).fill(0);
+    const parts = mod.alloc(REDUCTION_BLOCKS * inner4 * 4);
     fields[J.OP] = OP.columnSums;
+    fields[J.BLOCKS] = REDUCTION_BLOCKS;
     fields[J.N] = size(x.shape) / inner;
     fields[J.K] = inner;
     fields[J.X] = xAt;
@@ -233,12 +234,8 @@ export function sumLeadingAxes(mod: KernelModule): FastKernel {
     mod.runParallel(job);
     const out = backend.makeOutput(attrs.keepDims ? [...axes.map(() => 1), ...innerShape] : innerShape, 'float32');
     const dst = backend.typedArrayFromHeap(out) as Float32Array;
-    const p = mod.f32(parts, mod.threads * inner4);
-    for (let i = 0; i < inner; i++) {
-      let s = 0;
-      for (let t = 0; t < mod.threads; t++) s += p[t * inner4 + i]!;
-      dst[i] = s;
-    }
+    mod.exports.sum_blocks(parts, REDUCTION_BLOCKS, inner4);
+    dst.set(mod.f32(parts, inner));
     return out;
   };
 }

@@ -34,6 +34,7 @@ enum {
   J_OP, J_N, J_H, J_W, J_C, J_K, J_KH, J_KW, J_SH, J_SW, J_DH, J_DW, J_IH, J_IW,
   J_PT, J_PL, J_OH, J_OW, J_ACT, J_X, J_WP, J_BIAS, J_Y, J_ZERO, J_SCRATCH, J_SCRATCH_BYTES,
   J_NEXT, /* work-unit counter, zero at dispatch: threads take units until none is left */
+  J_BLOCKS, /* reductions: how many partial results (see block_range) */
   J_COUNT
 };
 enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4, OP_WINOGRAD = 5, OP_WINOGRAD_FILTER_GRAD = 6 };
@@ -46,6 +47,18 @@ enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS
 #define WGF_TILES 32
 
 typedef const float* cfp;
+
+/*
+ * Reductions (filter gradients, column sums) are cut into J_BLOCKS blocks,
+ * each with its own partial result, summed in block order at the end. Which
+ * thread computes a block does not matter, so results are the same bit for
+ * bit whatever the thread count and scheduling. Block b covers work items
+ * [*lo, *hi) of `count`.
+ */
+static inline void block_range(int b, int blocks, int count, int* lo, int* hi) {
+  *lo = (int)((int64_t)count * b / blocks);
+  *hi = (int)((int64_t)count * (b + 1) / blocks);
+}
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
@@ -156,22 +169,27 @@ static void conv(const int32_t* j, int tid) {
 }
 
 /*
- * This thread's part of the filter gradient:
- *   part[tap][c][k] = sum over the pixels p it took of in(p, tap)[c] * dy[p][k]
- * part (zeroed by the caller: a thread that joins too late to take any work
- * still contributes its part) has C rounded up to 4 and K up to 8 (rows past
- * C are garbage, never read back). A chunk of DW_CHUNK pixels of dy is packed in 8-channel panels
- * so that the inner loop reads 32 contiguous bytes per pixel.
+ * Filter gradient, one partial per block of pixel chunks:
+ *   part[b][tap][c][k] = sum over block b's pixels p of in(p, tap)[c] * dy[p][k]
+ * Parts (zeroed here, by the block's thread) have C rounded up to 4 and K up to 8 (rows
+ * past C are garbage, never read back). A chunk of DW_CHUNK pixels of dy is
+ * packed in 8-channel panels so that the inner loop reads 32 contiguous bytes
+ * per pixel.
  */
 static void conv_filter_grad(const int32_t* j, int tid) {
   const int c = j[J_C], k = j[J_K], kh = j[J_KH], kw = j[J_KW], oh = j[J_OH], ow = j[J_OW];
   const int taps = kh * kw, c4 = round_up(c, 4), k8 = round_up(k, 8), kblocks = k8 / 8;
   const int pixels = j[J_N] * oh * ow, chunks = (pixels + DW_CHUNK - 1) / DW_CHUNK;
-  float* part = (float*)j[J_Y] + tid * taps * c4 * k8;
   int32_t* ptrs = (int32_t*)(j[J_SCRATCH] + tid * j[J_SCRATCH_BYTES]);
   float* packed = (float*)(ptrs + taps * DW_CHUNK);
   cfp dy = (cfp)j[J_WP];
-  for (int ch = next_unit(j, chunks); ch >= 0; ch = next_unit(j, chunks)) {
+  const int blocks = j[J_BLOCKS];
+  for (int blk = next_unit(j, blocks); blk >= 0; blk = next_unit(j, blocks)) {
+  float* part = (float*)j[J_Y] + blk * taps * c4 * k8;
+  for (int i = 0; i < taps * c4 * k8; i += 4) wasm_v128_store(part + i, wasm_f32x4_splat(0.f));
+  int ch_lo, ch_hi;
+  block_range(blk, blocks, chunks, &ch_lo, &ch_hi);
+  for (int ch = ch_lo; ch < ch_hi; ch++) {
     const int p0 = ch * DW_CHUNK, np = imin(DW_CHUNK, pixels - p0);
     for (int pp = 0; pp < np; pp++) {
       const int p = p0 + pp, n = p / (oh * ow), r = p % (oh * ow), oy = r / ow, ox = r % ow;
@@ -222,6 +240,7 @@ static void conv_filter_grad(const int32_t* j, int tid) {
         }
       }
     }
+  }
   }
 }
 
@@ -444,21 +463,26 @@ static void winograd(const int32_t* j, int tid) {
  * x, and the 2x2 tiles of dy transformed by A = [1 0; 1 1; 1 -1; 0 -1],
  *   P[xi][c][k] = sum over tiles of (B^T x B)[xi][c] * (A dy A^T)[xi][k]
  * and dW = G^T P G (reduce_winograd_filter_grad): 16 multiplies per (c, k)
- * and 2x2 tile instead of 36. This thread's P (zeroed by the caller) is at
- * Y + tid * 16 * C4 * K8; dy is at WP.
+ * and 2x2 tile instead of 36. Block b's P (zeroed here) is at
+ * Y + b * 16 * C4 * K8; dy is at WP.
  */
 static void winograd_filter_grad(const int32_t* j, int tid) {
   const int n_ = j[J_N], h = j[J_H], w = j[J_W], c = j[J_C], k = j[J_K], oh = j[J_OH], ow = j[J_OW];
   const int pt = j[J_PT], pl = j[J_PL];
   const int th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = n_ * th * tw, units = (tiles + WGF_TILES - 1) / WGF_TILES;
   const int c4 = round_up(c, 4), k8 = round_up(k, 8), kblocks = k8 / 8;
-  float* part = (float*)j[J_Y] + tid * 16 * c4 * k8;
   int32_t* rows = (int32_t*)(j[J_SCRATCH] + tid * j[J_SCRATCH_BYTES]);
   float* X = (float*)(rows + 16);
   float* D = X + 16 * WGF_TILES * c4;
   cfp x = (cfp)j[J_X], dy = (cfp)j[J_WP];
   const int32_t zero = j[J_ZERO];
-  for (int u = next_unit(j, units); u >= 0; u = next_unit(j, units)) {
+  const int blocks = j[J_BLOCKS];
+  for (int blk = next_unit(j, blocks); blk >= 0; blk = next_unit(j, blocks)) {
+  float* part = (float*)j[J_Y] + blk * 16 * c4 * k8;
+  for (int i = 0; i < 16 * c4 * k8; i += 4) wasm_v128_store(part + i, wasm_f32x4_splat(0.f));
+  int u_lo, u_hi;
+  block_range(blk, blocks, units, &u_lo, &u_hi);
+  for (int u = u_lo; u < u_hi; u++) {
     const int t0 = u * WGF_TILES, nt = imin(WGF_TILES, tiles - t0);
     for (int tt = 0; tt < nt; tt++) {
       const int t = t0 + tt, n = t / (th * tw), r = t % (th * tw), ty = r / tw, tx = r % tw;
@@ -527,20 +551,22 @@ static void winograd_filter_grad(const int32_t* j, int tid) {
       }
     }
   }
+  }
 }
 
 /*
- * Column sums of x [N rows][K]: this thread's part (K rounded up to 4, zeroed
- * by the caller) at Y + tid * K4, over the blocks of 64 rows it takes. The
- * caller adds the parts.
+ * Column sums of x [N rows][K]: block b's part (K rounded up to 4) at
+ * Y + b * K4 sums its range of rows. The caller adds the parts.
  */
-static void column_sums(const int32_t* j, int tid) {
-  const int rows = j[J_N], k = j[J_K], k4 = k / 4 * 4, blocks = (rows + 63) / 64;
+static void column_sums(const int32_t* j) {
+  const int rows = j[J_N], k = j[J_K], k4 = k / 4 * 4, blocks = j[J_BLOCKS];
   cfp x = (cfp)j[J_X];
-  float* part = (float*)j[J_Y] + tid * round_up(k, 4);
   for (int b = next_unit(j, blocks); b >= 0; b = next_unit(j, blocks)) {
-    const int r1 = imin(rows, b * 64 + 64);
-    for (int r = b * 64; r < r1; r++) {
+    float* part = (float*)j[J_Y] + b * round_up(k, 4);
+    for (int i = 0; i < round_up(k, 4); i++) part[i] = 0.f;
+    int r0, r1;
+    block_range(b, blocks, rows, &r0, &r1);
+    for (int r = r0; r < r1; r++) {
       cfp row = x + r * k;
       int q = 0;
       for (; q < k4; q += 4) wasm_v128_store(part + q, wasm_f32x4_add(wasm_v128_load(part + q), wasm_v128_load(row + q)));
@@ -549,13 +575,13 @@ static void column_sums(const int32_t* j, int tid) {
   }
 }
 
-/* This thread's share of the job at `job` (thread `tid`; the thread count is implied by the parts the caller allocated). */
+/* This thread's share of the job at `job` (thread `tid` picks its scratch). */
 void EXPORT(run)(const int32_t* job, int tid) {
   switch (job[J_OP]) {
     case OP_CONV: conv(job, tid); break;
     case OP_CONV_FILTER_GRAD: conv_filter_grad(job, tid); break;
     case OP_MAXPOOL_GRAD: maxpool_grad(job); break;
-    case OP_COLUMN_SUMS: column_sums(job, tid); break;
+    case OP_COLUMN_SUMS: column_sums(job); break;
     case OP_WINOGRAD: winograd(job, tid); break;
     case OP_WINOGRAD_FILTER_GRAD: winograd_filter_grad(job, tid); break;
     default: break;
@@ -591,17 +617,20 @@ void EXPORT(pack_filter_transposed)(cfp w, float* out, int kh, int kw, int c, in
     }
 }
 
-/* Sums the threads' filter-gradient parts into out [taps][C][K]. */
-void EXPORT(reduce_filter_grad)(cfp parts, int nth, int taps, int c, int k, float* out) {
-  const int c4 = round_up(c, 4), k8 = round_up(k, 8), part = taps * c4 * k8;
+/* parts[0] += parts[1] + ... + parts[blocks-1], in block order (`floats` per part, a multiple of 4). */
+void EXPORT(sum_blocks)(float* parts, int blocks, int floats) {
+  for (int b = 1; b < blocks; b++) {
+    cfp src = parts + b * floats;
+    for (int i = 0; i < floats; i += 4) wasm_v128_store(parts + i, wasm_f32x4_add(wasm_v128_load(parts + i), wasm_v128_load(src + i)));
+  }
+}
+
+/* The filter gradient out [taps][C][K] from the (summed) part [taps][C4][K8]. */
+void EXPORT(unpack_filter_grad)(cfp part, int taps, int c, int k, float* out) {
+  const int c4 = round_up(c, 4), k8 = round_up(k, 8);
   for (int t = 0; t < taps; t++)
     for (int cc = 0; cc < c; cc++)
-      for (int kk = 0; kk < k; kk++) {
-        const int i = (t * c4 + cc) * k8 + kk;
-        float s = parts[i];
-        for (int th = 1; th < nth; th++) s += parts[th * part + i];
-        out[(t * c + cc) * k + kk] = s;
-      }
+      for (int kk = 0; kk < k; kk++) out[(t * c + cc) * k + kk] = part[(t * c4 + cc) * k8 + kk];
 }
 
 /*
@@ -638,16 +667,15 @@ void EXPORT(pack_filter_winograd)(cfp w, float* out, int c, int k, int transpose
 }
 
 /*
- * Sums the threads' Winograd filter-gradient parts P [16][C4][K8] and maps
- * them back: dW[a][b][c][k] = (G^T P G)[a][b], G^T = [1 1/2 1/2 0;
- * 0 1/2 -1/2 0; 0 1/2 1/2 1].
+ * Maps the (summed) Winograd filter-gradient part P [16][C4][K8] back:
+ * dW[a][b][c][k] = (G^T P G)[a][b], G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
  */
-void EXPORT(reduce_winograd_filter_grad)(cfp parts, int nth, int c, int k, float* out) {
-  const int c4 = round_up(c, 4), k8 = round_up(k, 8), part = 16 * c4 * k8;
+void EXPORT(unpack_winograd_filter_grad)(cfp part, int c, int k, float* out) {
+  const int c4 = round_up(c, 4), k8 = round_up(k, 8);
   for (int ci = 0; ci < c; ci++)
     for (int ki = 0; ki < k; ki++) {
       float p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
-#define P(xi) ({ float s_ = 0.f; for (int th = 0; th < nth; th++) s_ += parts[th * part + ((xi) * c4 + ci) * k8 + ki]; s_; })
+#define P(xi) part[((xi) * c4 + ci) * k8 + ki]
       p0 = P(0); p1 = P(1); p2 = P(2); p3 = P(3); p4 = P(4); p5 = P(5); p6 = P(6); p7 = P(7);
       p8 = P(8); p9 = P(9); p10 = P(10); p11 = P(11); p12 = P(12); p13 = P(13); p14 = P(14); p15 = P(15);
 #undef P

@@ -10,6 +10,12 @@ export type Tf = typeof TfCore;
 
 let ready: Promise<Tf> | undefined;
 let readyName: BackendName | undefined;
+let kernelModule: KernelModule | undefined;
+
+/** What runs the wasm backend's hot kernels in this thread: wsol-run's kernel module (variant, threads), or undefined for the slower kernels. */
+export function activeKernelModule(): { variant: 'fma' | 'plain'; threads: number } | undefined {
+  return kernelModule && { variant: kernelModule.variant, threads: kernelModule.threads };
+}
 
 /** Explains the usual ways a tfjs-node(-gpu) load fails. */
 export function explainNativeLoadFailure(name: BackendName, message: string): string {
@@ -44,7 +50,8 @@ async function load(name: BackendName): Promise<Tf> {
       wasm.setThreadsCount(1);
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
       const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.js');
-      registerWasmTrainingKernels(await startKernelModule());
+      kernelModule = await startKernelModule();
+      registerWasmTrainingKernels(kernelModule);
       break;
     }
     case 'cpu': {
@@ -62,15 +69,19 @@ async function load(name: BackendName): Promise<Tf> {
  * with a warning if it cannot start here: training then runs on the slower
  * kernels rather than failing. WSOL_RUN_KERNELS=0 turns it off.
  */
-async function startKernelModule(): Promise<KernelModule | undefined> {
+export async function startKernelModule(start: () => Promise<KernelModule> = defaultStart): Promise<KernelModule | undefined> {
   if (process.env.WSOL_RUN_KERNELS === '0') return undefined;
   try {
-    const { KernelModule } = await import('../kernels/module.js');
-    return await KernelModule.start();
+    return await start();
   } catch (e) {
     process.emitWarning(`wsol-run's kernel module did not start (${e instanceof Error ? e.message : String(e)}); training uses the slower kernels`, 'WsolKernels');
     return undefined;
   }
+}
+
+async function defaultStart(): Promise<KernelModule> {
+  const { KernelModule } = await import('../kernels/module.js');
+  return KernelModule.start();
 }
 
 /** The tfjs module with `name` as its active backend. */

@@ -7,17 +7,27 @@ export const J = {
   PT: 14, PL: 15, OH: 16, OW: 17, ACT: 18, X: 19, WP: 20, BIAS: 21, Y: 22, ZERO: 23, SCRATCH: 24, SCRATCH_BYTES: 25,
   /** Work-unit counter: zero when a job is posted, threads take units until none is left. */
   NEXT: 26,
+  /** Reductions: the number of partial results (fixed by the shapes, never by the thread count: results do not depend on scheduling). */
+  BLOCKS: 27,
 } as const;
-export const JOB_FIELDS = 27;
+export const JOB_FIELDS = 28;
 export type JobField = keyof typeof J;
 
-export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, winograd: 5 } as const;
+export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, winograd: 5, winogradFilterGrad: 6 } as const;
 
 /** Pixels per filter-gradient chunk and 4-pixel tiles per convolution chunk (DW_CHUNK, CONV_TILES in C). */
 export const DW_CHUNK = 128;
 export const CONV_TILES = 16;
 /** 2x2 output tiles per Winograd work unit (WG_TILES in C). */
 export const WG_TILES = 16;
+/** 2x2 tiles of dy per Winograd filter-gradient work unit (WGF_TILES in C). */
+export const WGF_TILES = 32;
+/**
+ * Partial results of a reduction (filter gradient, column sums): a constant,
+ * not the thread count, so that results never depend on the machine; enough
+ * blocks for two or four threads to balance.
+ */
+export const REDUCTION_BLOCKS = 8;
 
 /** What the module exports (export names of wsol_kernels.c). */
 export interface KernelExports {
@@ -25,7 +35,9 @@ export interface KernelExports {
   pack_filter(w: number, out: number, taps: number, c: number, k: number): void;
   pack_filter_transposed(w: number, out: number, kh: number, kw: number, c: number, k: number): void;
   pack_filter_winograd(w: number, out: number, c: number, k: number, transposed: number): void;
-  reduce_filter_grad(parts: number, nth: number, taps: number, c: number, k: number, out: number): void;
+  sum_blocks(parts: number, blocks: number, floats: number): void;
+  unpack_filter_grad(part: number, taps: number, c: number, k: number, out: number): void;
+  unpack_winograd_filter_grad(part: number, c: number, k: number, out: number): void;
   __heap_base: WebAssembly.Global;
 }
 

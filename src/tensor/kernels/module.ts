@@ -3,9 +3,11 @@
  * and runs its jobs on all cores: the calling thread plus helper worker
  * threads, all on one shared WebAssembly memory.
  *
- * Memory: one bump arena, reset at the start of every kernel call. It grows
- * to the largest call's need and is then reused as is, so a long training
- * run allocates nothing new per step (no heap growth, no fragmentation).
+ * Memory: a few resident slots that keep large inputs between calls (see
+ * input()), then a bump arena reset at the start of every kernel call. Both
+ * grow to the largest need and are then reused as they are, so a long
+ * training run allocates nothing new per step (no heap growth, no
+ * fragmentation).
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -33,7 +35,11 @@ export class KernelModule {
   private top = 0;
   private seq = 0;
   private readonly ctl: Int32Array;
-  private readonly arenaStart: number;
+  /** Where the resident slots start, and where the per-call arena starts (after them). */
+  private readonly slotsStart: number;
+  private arenaStart: number;
+  private readonly slots: Slot[] = [];
+  private clock = 0;
 
   private constructor(
     readonly variant: Variant,
@@ -44,7 +50,8 @@ export class KernelModule {
     ctlAt: number,
   ) {
     this.ctl = new Int32Array(memory.buffer, ctlAt, 16);
-    this.arenaStart = ctlAt + CTL_BYTES;
+    this.slotsStart = ctlAt + CTL_BYTES;
+    this.arenaStart = this.slotsStart;
     this.top = this.arenaStart;
   }
 
@@ -81,9 +88,75 @@ export class KernelModule {
     return new KernelModule(variant, threads, memory, exports, helpers, ctlAt);
   }
 
-  /** Forgets every allocation of the previous kernel call. */
-  reset(): void {
+  /**
+   * Starts a kernel call: forgets the previous call's arena and places this
+   * call's inputs, returning their offsets (in order). Each input is copied by
+   * its `fill` unless a resident slot still holds it (keys are tfjs dataIds:
+   * tensor data never changes). Inputs of RESIDENT_MIN_BYTES or more go to the
+   * least recently used of RESIDENT_SLOTS slots that survive between calls: a
+   * layer's output gradient is read by three kernels in a row (bias Sum, input
+   * gradient, filter gradient) and is then copied once instead of three times.
+   * Smaller inputs go to the per-call arena.
+   */
+  startCall(inputs: InputSpec[]): number[] {
+    const bytes = (e: InputSpec): number => e.floats * 4 + SLACK;
+    const big = inputs.filter((e) => bytes(e) >= RESIDENT_MIN_BYTES).slice(0, RESIDENT_SLOTS);
+    const slotOf = new Map<InputSpec, Slot>();
+    for (const e of big) {
+      const hit = this.slots.find((s) => s.key === e.key && s.floats === e.floats && ![...slotOf.values()].includes(s));
+      if (hit) slotOf.set(e, hit);
+    }
+    const free = this.slots.filter((s) => ![...slotOf.values()].includes(s)).sort((a, b) => a.used - b.used);
+    let relayout = false;
+    for (const e of big) {
+      if (slotOf.has(e)) continue;
+      let s = free.shift();
+      if (!s) {
+        s = { key: undefined, floats: 0, capacity: 0, at: -1, used: 0 };
+        this.slots.push(s);
+      }
+      if (s.capacity < bytes(e)) {
+        // Capacities only grow, and settle after the first training step.
+        s.capacity = bytes(e);
+        s.key = undefined;
+        relayout = true;
+      }
+      slotOf.set(e, s);
+    }
+    if (relayout) this.layoutSlots();
     this.top = this.arenaStart;
+    return inputs.map((e) => {
+      const s = slotOf.get(e);
+      if (!s) {
+        const at = this.alloc(bytes(e));
+        e.fill(this.f32(at, e.floats));
+        return at;
+      }
+      if (s.key !== e.key || s.floats !== e.floats) {
+        e.fill(this.f32(s.at, e.floats));
+        s.key = e.key;
+        s.floats = e.floats;
+      }
+      s.used = ++this.clock;
+      return s.at;
+    });
+  }
+
+  /** Places the slots one after the other and the arena after them; a slot that moves forgets what it held. */
+  private layoutSlots(): void {
+    let at = this.slotsStart;
+    for (const s of this.slots) {
+      const to = align(at, 64);
+      if (to !== s.at) {
+        s.key = undefined;
+        s.floats = 0;
+        s.at = to;
+      }
+      at = s.at + s.capacity;
+    }
+    this.arenaStart = align(at, 64);
+    this.top = this.arenaStart;
+    this.alloc(0);
   }
 
   /** `bytes` of arena, 64-byte aligned (growing the memory if needed); its byte offset. */
@@ -150,6 +223,27 @@ export class KernelModule {
     Atomics.notify(this.ctl, CTL.SEQ);
     await Promise.all(this.helpers.map((w) => new Promise((r) => (w.threadId >= 0 ? w.once('exit', r) : r(undefined)))));
   }
+}
+
+/** Inputs at least this large are kept resident between calls, in at most RESIDENT_SLOTS slots. */
+const RESIDENT_MIN_BYTES = 1 << 20;
+const RESIDENT_SLOTS = 2;
+/** Bytes after every input: the kernels read whole vectors, up to 7 floats past the last row. */
+const SLACK = 32;
+
+/** One input of a kernel call: its identity, size, and how to copy it into the module's memory. */
+export interface InputSpec {
+  key: object;
+  floats: number;
+  fill: (dst: Float32Array) => void;
+}
+
+interface Slot {
+  key: object | undefined;
+  floats: number;
+  capacity: number;
+  at: number;
+  used: number;
 }
 
 function align(n: number, a: number): number {

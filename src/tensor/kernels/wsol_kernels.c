@@ -34,17 +34,31 @@ enum {
   J_OP, J_N, J_H, J_W, J_C, J_K, J_KH, J_KW, J_SH, J_SW, J_DH, J_DW, J_IH, J_IW,
   J_PT, J_PL, J_OH, J_OW, J_ACT, J_X, J_WP, J_BIAS, J_Y, J_ZERO, J_SCRATCH, J_SCRATCH_BYTES,
   J_NEXT, /* work-unit counter, zero at dispatch: threads take units until none is left */
+  J_BLOCKS, /* reductions: how many partial results (see block_range) */
   J_COUNT
 };
-enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4, OP_WINOGRAD = 5 };
+enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4, OP_WINOGRAD = 5, OP_WINOGRAD_FILTER_GRAD = 6 };
 
 /* Pixels per chunk of the filter gradient, tiles of 4 pixels per chunk of the convolution. */
 #define DW_CHUNK 128
 #define CONV_TILES 16
-/* 2x2 output tiles per Winograd work unit (4 GEMM row groups). */
+/* 2x2 output tiles per Winograd work unit (4 GEMM row groups), and per filter-gradient unit. */
 #define WG_TILES 16
+#define WGF_TILES 32
 
 typedef const float* cfp;
+
+/*
+ * Reductions (filter gradients, column sums) are cut into J_BLOCKS blocks,
+ * each with its own partial result, summed in block order at the end. Which
+ * thread computes a block does not matter, so results are the same bit for
+ * bit whatever the thread count and scheduling. Block b covers work items
+ * [*lo, *hi) of `count`.
+ */
+static inline void block_range(int b, int blocks, int count, int* lo, int* hi) {
+  *lo = (int)((int64_t)count * b / blocks);
+  *hi = (int)((int64_t)count * (b + 1) / blocks);
+}
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
 static inline int imax(int a, int b) { return a > b ? a : b; }
@@ -155,22 +169,27 @@ static void conv(const int32_t* j, int tid) {
 }
 
 /*
- * This thread's part of the filter gradient:
- *   part[tap][c][k] = sum over the pixels p it took of in(p, tap)[c] * dy[p][k]
- * part (zeroed by the caller: a thread that joins too late to take any work
- * still contributes its part) has C rounded up to 4 and K up to 8 (rows past
- * C are garbage, never read back). A chunk of DW_CHUNK pixels of dy is packed in 8-channel panels
- * so that the inner loop reads 32 contiguous bytes per pixel.
+ * Filter gradient, one partial per block of pixel chunks:
+ *   part[b][tap][c][k] = sum over block b's pixels p of in(p, tap)[c] * dy[p][k]
+ * Parts (zeroed here, by the block's thread) have C rounded up to 4 and K up to 8 (rows
+ * past C are garbage, never read back). A chunk of DW_CHUNK pixels of dy is
+ * packed in 8-channel panels so that the inner loop reads 32 contiguous bytes
+ * per pixel.
  */
 static void conv_filter_grad(const int32_t* j, int tid) {
   const int c = j[J_C], k = j[J_K], kh = j[J_KH], kw = j[J_KW], oh = j[J_OH], ow = j[J_OW];
   const int taps = kh * kw, c4 = round_up(c, 4), k8 = round_up(k, 8), kblocks = k8 / 8;
   const int pixels = j[J_N] * oh * ow, chunks = (pixels + DW_CHUNK - 1) / DW_CHUNK;
-  float* part = (float*)j[J_Y] + tid * taps * c4 * k8;
   int32_t* ptrs = (int32_t*)(j[J_SCRATCH] + tid * j[J_SCRATCH_BYTES]);
   float* packed = (float*)(ptrs + taps * DW_CHUNK);
   cfp dy = (cfp)j[J_WP];
-  for (int ch = next_unit(j, chunks); ch >= 0; ch = next_unit(j, chunks)) {
+  const int blocks = j[J_BLOCKS];
+  for (int blk = next_unit(j, blocks); blk >= 0; blk = next_unit(j, blocks)) {
+  float* part = (float*)j[J_Y] + blk * taps * c4 * k8;
+  for (int i = 0; i < taps * c4 * k8; i += 4) wasm_v128_store(part + i, wasm_f32x4_splat(0.f));
+  int ch_lo, ch_hi;
+  block_range(blk, blocks, chunks, &ch_lo, &ch_hi);
+  for (int ch = ch_lo; ch < ch_hi; ch++) {
     const int p0 = ch * DW_CHUNK, np = imin(DW_CHUNK, pixels - p0);
     for (int pp = 0; pp < np; pp++) {
       const int p = p0 + pp, n = p / (oh * ow), r = p % (oh * ow), oy = r / ow, ox = r % ow;
@@ -221,6 +240,7 @@ static void conv_filter_grad(const int32_t* j, int tid) {
         }
       }
     }
+  }
   }
 }
 
@@ -279,6 +299,43 @@ static void maxpool_grad(const int32_t* j) {
 }
 
 /*
+ * Winograd input transform of one 4x4 patch (16 row addresses): for each
+ * group of 4 channels, out[xi * plane + cc] = (B^T d B)[xi], with
+ * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+ */
+static inline void input_transform(const int32_t* rows, float* out, int c4, int plane) {
+      for (int cc = 0; cc < c4; cc += 4) {
+#define LD(i) wasm_v128_load((cfp)rows[i] + cc)
+        v128_t r0, r1, r2, r3, d0, d1, d2, d3;
+#define BT(o0, o1, o2, o3, i0, i1, i2, i3) \
+        o0 = wasm_f32x4_sub(i0, i2); o1 = wasm_f32x4_add(i1, i2); o2 = wasm_f32x4_sub(i2, i1); o3 = wasm_f32x4_sub(i1, i3);
+        float* vo = out + cc;
+        const int xs = plane;
+        /* q = B^T d (one patch column at a time), then each row of q times B. B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
+        v128_t q00, q01, q02, q03, q10, q11, q12, q13, q20, q21, q22, q23, q30, q31, q32, q33;
+        d0 = LD(0); d1 = LD(4); d2 = LD(8); d3 = LD(12);
+        BT(q00, q10, q20, q30, d0, d1, d2, d3)
+        d0 = LD(1); d1 = LD(5); d2 = LD(9); d3 = LD(13);
+        BT(q01, q11, q21, q31, d0, d1, d2, d3)
+        d0 = LD(2); d1 = LD(6); d2 = LD(10); d3 = LD(14);
+        BT(q02, q12, q22, q32, d0, d1, d2, d3)
+        d0 = LD(3); d1 = LD(7); d2 = LD(11); d3 = LD(15);
+        BT(q03, q13, q23, q33, d0, d1, d2, d3)
+#define ROW(a, i0, i1, i2, i3) \
+        BT(r0, r1, r2, r3, i0, i1, i2, i3) \
+        wasm_v128_store(vo + (a * 4 + 0) * xs, r0); wasm_v128_store(vo + (a * 4 + 1) * xs, r1); \
+        wasm_v128_store(vo + (a * 4 + 2) * xs, r2); wasm_v128_store(vo + (a * 4 + 3) * xs, r3);
+        ROW(0, q00, q01, q02, q03)
+        ROW(1, q10, q11, q12, q13)
+        ROW(2, q20, q21, q22, q23)
+        ROW(3, q30, q31, q32, q33)
+#undef ROW
+#undef BT
+#undef LD
+      }
+}
+
+/*
  * 3x3 convolution, stride 1, no dilation, any padding, by Winograd's minimal
  * filtering F(2x2, 3x3): each 2x2 output tile costs 16 multiplies per (c, k)
  * instead of 36. Per unit of WG_TILES tiles:
@@ -310,35 +367,7 @@ static void winograd(const int32_t* j, int tid) {
           const int yy = y0 + a, xx = x0 + b;
           rows[a * 4 + b] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? (int32_t)(x + ((n * h + yy) * w + xx) * c) : zero;
         }
-      for (int cc = 0; cc < c4; cc += 4) {
-#define LD(i) wasm_v128_load((cfp)rows[i] + cc)
-        v128_t r0, r1, r2, r3, d0, d1, d2, d3;
-#define BT(o0, o1, o2, o3, i0, i1, i2, i3) \
-        o0 = wasm_f32x4_sub(i0, i2); o1 = wasm_f32x4_add(i1, i2); o2 = wasm_f32x4_sub(i2, i1); o3 = wasm_f32x4_sub(i1, i3);
-        float* vo = V + tt * c4 + cc;
-        const int xs = WG_TILES * c4; /* stride between xi planes */
-        /* q = B^T d (one patch column at a time), then each row of q times B. B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. */
-        v128_t q00, q01, q02, q03, q10, q11, q12, q13, q20, q21, q22, q23, q30, q31, q32, q33;
-        d0 = LD(0); d1 = LD(4); d2 = LD(8); d3 = LD(12);
-        BT(q00, q10, q20, q30, d0, d1, d2, d3)
-        d0 = LD(1); d1 = LD(5); d2 = LD(9); d3 = LD(13);
-        BT(q01, q11, q21, q31, d0, d1, d2, d3)
-        d0 = LD(2); d1 = LD(6); d2 = LD(10); d3 = LD(14);
-        BT(q02, q12, q22, q32, d0, d1, d2, d3)
-        d0 = LD(3); d1 = LD(7); d2 = LD(11); d3 = LD(15);
-        BT(q03, q13, q23, q33, d0, d1, d2, d3)
-#define ROW(a, i0, i1, i2, i3) \
-        BT(r0, r1, r2, r3, i0, i1, i2, i3) \
-        wasm_v128_store(vo + (a * 4 + 0) * xs, r0); wasm_v128_store(vo + (a * 4 + 1) * xs, r1); \
-        wasm_v128_store(vo + (a * 4 + 2) * xs, r2); wasm_v128_store(vo + (a * 4 + 3) * xs, r3);
-        ROW(0, q00, q01, q02, q03)
-        ROW(1, q10, q11, q12, q13)
-        ROW(2, q20, q21, q22, q23)
-        ROW(3, q30, q31, q32, q33)
-#undef ROW
-#undef BT
-#undef LD
-      }
+      input_transform(rows, V + tt * c4, c4, WG_TILES * c4);
     }
     /* 16 GEMMs: M[xi][t][k] = V[xi][t][:] . U[xi][:][k]. */
     const int groups = (nt + 3) / 4;
@@ -429,17 +458,115 @@ static void winograd(const int32_t* j, int tid) {
 }
 
 /*
- * Column sums of x [N rows][K]: this thread's part (K rounded up to 4, zeroed
- * by the caller) at Y + tid * K4, over the blocks of 64 rows it takes. The
- * caller adds the parts.
+ * Filter gradient of a 3x3, stride-1 convolution by Winograd F(3x3, 2x2),
+ * the transpose of F(2x2, 3x3): with the same B and the same 4x4 patches of
+ * x, and the 2x2 tiles of dy transformed by A = [1 0; 1 1; 1 -1; 0 -1],
+ *   P[xi][c][k] = sum over tiles of (B^T x B)[xi][c] * (A dy A^T)[xi][k]
+ * and dW = G^T P G (reduce_winograd_filter_grad): 16 multiplies per (c, k)
+ * and 2x2 tile instead of 36. Block b's P (zeroed here) is at
+ * Y + b * 16 * C4 * K8; dy is at WP.
  */
-static void column_sums(const int32_t* j, int tid) {
-  const int rows = j[J_N], k = j[J_K], k4 = k / 4 * 4, blocks = (rows + 63) / 64;
+static void winograd_filter_grad(const int32_t* j, int tid) {
+  const int n_ = j[J_N], h = j[J_H], w = j[J_W], c = j[J_C], k = j[J_K], oh = j[J_OH], ow = j[J_OW];
+  const int pt = j[J_PT], pl = j[J_PL];
+  const int th = (oh + 1) / 2, tw = (ow + 1) / 2, tiles = n_ * th * tw, units = (tiles + WGF_TILES - 1) / WGF_TILES;
+  const int c4 = round_up(c, 4), k8 = round_up(k, 8), kblocks = k8 / 8;
+  int32_t* rows = (int32_t*)(j[J_SCRATCH] + tid * j[J_SCRATCH_BYTES]);
+  float* X = (float*)(rows + 16);
+  float* D = X + 16 * WGF_TILES * c4;
+  cfp x = (cfp)j[J_X], dy = (cfp)j[J_WP];
+  const int32_t zero = j[J_ZERO];
+  const int blocks = j[J_BLOCKS];
+  for (int blk = next_unit(j, blocks); blk >= 0; blk = next_unit(j, blocks)) {
+  float* part = (float*)j[J_Y] + blk * 16 * c4 * k8;
+  for (int i = 0; i < 16 * c4 * k8; i += 4) wasm_v128_store(part + i, wasm_f32x4_splat(0.f));
+  int u_lo, u_hi;
+  block_range(blk, blocks, units, &u_lo, &u_hi);
+  for (int u = u_lo; u < u_hi; u++) {
+    const int t0 = u * WGF_TILES, nt = imin(WGF_TILES, tiles - t0);
+    for (int tt = 0; tt < nt; tt++) {
+      const int t = t0 + tt, n = t / (th * tw), r = t % (th * tw), ty = r / tw, tx = r % tw;
+      const int y0 = ty * 2 - pt, x0 = tx * 2 - pl;
+      for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++) {
+          const int yy = y0 + a, xx = x0 + b;
+          rows[a * 4 + b] = (yy >= 0 && yy < h && xx >= 0 && xx < w) ? (int32_t)(x + ((n * h + yy) * w + xx) * c) : zero;
+        }
+      input_transform(rows, X + tt * c4, c4, WGF_TILES * c4);
+      /* dy tile (2x2, zero past the edge). */
+      const int oy = ty * 2, ox = tx * 2;
+      cfp e00 = dy + ((n * oh + oy) * ow + ox) * k;
+      cfp e01 = ox + 1 < ow ? e00 + k : (cfp)zero;
+      cfp e10 = oy + 1 < oh ? e00 + ow * k : (cfp)zero;
+      cfp e11 = (ox + 1 < ow && oy + 1 < oh) ? e00 + ow * k + k : (cfp)zero;
+      float* dout = D + tt * k8;
+      const int plane = WGF_TILES * k8;
+      for (int kk = 0; kk < k8; kk += 4) {
+        const v128_t d00 = wasm_v128_load(e00 + kk), d01 = wasm_v128_load(e01 + kk);
+        const v128_t d10 = wasm_v128_load(e10 + kk), d11 = wasm_v128_load(e11 + kk);
+        /* Columns: A applied to each column of the tile, then to each resulting row. */
+        v128_t r0a = d00, r0b = d01;                                               /* row 0 of A dy */
+        v128_t r1a = wasm_f32x4_add(d00, d10), r1b = wasm_f32x4_add(d01, d11);     /* row 1 */
+        v128_t r2a = wasm_f32x4_sub(d00, d10), r2b = wasm_f32x4_sub(d01, d11);     /* row 2 */
+        v128_t r3a = wasm_f32x4_neg(d10), r3b = wasm_f32x4_neg(d11);               /* row 3 */
+#define AROW(a, p, q) \
+        wasm_v128_store(dout + ((a) * 4 + 0) * plane + kk, p); \
+        wasm_v128_store(dout + ((a) * 4 + 1) * plane + kk, wasm_f32x4_add(p, q)); \
+        wasm_v128_store(dout + ((a) * 4 + 2) * plane + kk, wasm_f32x4_sub(p, q)); \
+        wasm_v128_store(dout + ((a) * 4 + 3) * plane + kk, wasm_f32x4_neg(q));
+        AROW(0, r0a, r0b)
+        AROW(1, r1a, r1b)
+        AROW(2, r2a, r2b)
+        AROW(3, r3a, r3b)
+#undef AROW
+      }
+    }
+    /* P[xi] += X[xi]^T D[xi]: rows of P are channels c (4 at a time), columns k (8 at a time), summed over the unit's tiles. */
+    for (int xi = 0; xi < 16; xi++) {
+      cfp xp = X + xi * WGF_TILES * c4, dp = D + xi * WGF_TILES * k8;
+      for (int kb = 0; kb < kblocks; kb++) {
+        for (int cb = 0; cb < c4; cb += 4) {
+          float* o = part + (xi * c4 + cb) * k8 + kb * 8;
+          v128_t c00 = wasm_v128_load(o), c01 = wasm_v128_load(o + 4);
+          v128_t c10 = wasm_v128_load(o + k8), c11 = wasm_v128_load(o + k8 + 4);
+          v128_t c20 = wasm_v128_load(o + 2 * k8), c21 = wasm_v128_load(o + 2 * k8 + 4);
+          v128_t c30 = wasm_v128_load(o + 3 * k8), c31 = wasm_v128_load(o + 3 * k8 + 4);
+          cfp a = xp + cb, bp = dp + kb * 8;
+          for (int tt = 0; tt < nt; tt++, a += c4, bp += k8) {
+            const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
+            v128_t xv = wasm_v128_load32_splat(a);
+            c00 = MADD(xv, b0, c00); c01 = MADD(xv, b1, c01);
+            xv = wasm_v128_load32_splat(a + 1);
+            c10 = MADD(xv, b0, c10); c11 = MADD(xv, b1, c11);
+            xv = wasm_v128_load32_splat(a + 2);
+            c20 = MADD(xv, b0, c20); c21 = MADD(xv, b1, c21);
+            xv = wasm_v128_load32_splat(a + 3);
+            c30 = MADD(xv, b0, c30); c31 = MADD(xv, b1, c31);
+          }
+          wasm_v128_store(o, c00); wasm_v128_store(o + 4, c01);
+          wasm_v128_store(o + k8, c10); wasm_v128_store(o + k8 + 4, c11);
+          wasm_v128_store(o + 2 * k8, c20); wasm_v128_store(o + 2 * k8 + 4, c21);
+          wasm_v128_store(o + 3 * k8, c30); wasm_v128_store(o + 3 * k8 + 4, c31);
+        }
+      }
+    }
+  }
+  }
+}
+
+/*
+ * Column sums of x [N rows][K]: block b's part (K rounded up to 4) at
+ * Y + b * K4 sums its range of rows. The caller adds the parts.
+ */
+static void column_sums(const int32_t* j) {
+  const int rows = j[J_N], k = j[J_K], k4 = k / 4 * 4, blocks = j[J_BLOCKS];
   cfp x = (cfp)j[J_X];
-  float* part = (float*)j[J_Y] + tid * round_up(k, 4);
   for (int b = next_unit(j, blocks); b >= 0; b = next_unit(j, blocks)) {
-    const int r1 = imin(rows, b * 64 + 64);
-    for (int r = b * 64; r < r1; r++) {
+    float* part = (float*)j[J_Y] + b * round_up(k, 4);
+    for (int i = 0; i < round_up(k, 4); i++) part[i] = 0.f;
+    int r0, r1;
+    block_range(b, blocks, rows, &r0, &r1);
+    for (int r = r0; r < r1; r++) {
       cfp row = x + r * k;
       int q = 0;
       for (; q < k4; q += 4) wasm_v128_store(part + q, wasm_f32x4_add(wasm_v128_load(part + q), wasm_v128_load(row + q)));
@@ -448,14 +575,15 @@ static void column_sums(const int32_t* j, int tid) {
   }
 }
 
-/* This thread's share of the job at `job` (thread `tid`; the thread count is implied by the parts the caller allocated). */
+/* This thread's share of the job at `job` (thread `tid` picks its scratch). */
 void EXPORT(run)(const int32_t* job, int tid) {
   switch (job[J_OP]) {
     case OP_CONV: conv(job, tid); break;
     case OP_CONV_FILTER_GRAD: conv_filter_grad(job, tid); break;
     case OP_MAXPOOL_GRAD: maxpool_grad(job); break;
-    case OP_COLUMN_SUMS: column_sums(job, tid); break;
+    case OP_COLUMN_SUMS: column_sums(job); break;
     case OP_WINOGRAD: winograd(job, tid); break;
+    case OP_WINOGRAD_FILTER_GRAD: winograd_filter_grad(job, tid); break;
     default: break;
   }
 }
@@ -489,17 +617,20 @@ void EXPORT(pack_filter_transposed)(cfp w, float* out, int kh, int kw, int c, in
     }
 }
 
-/* Sums the threads' filter-gradient parts into out [taps][C][K]. */
-void EXPORT(reduce_filter_grad)(cfp parts, int nth, int taps, int c, int k, float* out) {
-  const int c4 = round_up(c, 4), k8 = round_up(k, 8), part = taps * c4 * k8;
+/* parts[0] += parts[1] + ... + parts[blocks-1], in block order (`floats` per part, a multiple of 4). */
+void EXPORT(sum_blocks)(float* parts, int blocks, int floats) {
+  for (int b = 1; b < blocks; b++) {
+    cfp src = parts + b * floats;
+    for (int i = 0; i < floats; i += 4) wasm_v128_store(parts + i, wasm_f32x4_add(wasm_v128_load(parts + i), wasm_v128_load(src + i)));
+  }
+}
+
+/* The filter gradient out [taps][C][K] from the (summed) part [taps][C4][K8]. */
+void EXPORT(unpack_filter_grad)(cfp part, int taps, int c, int k, float* out) {
+  const int c4 = round_up(c, 4), k8 = round_up(k, 8);
   for (int t = 0; t < taps; t++)
     for (int cc = 0; cc < c; cc++)
-      for (int kk = 0; kk < k; kk++) {
-        const int i = (t * c4 + cc) * k8 + kk;
-        float s = parts[i];
-        for (int th = 1; th < nth; th++) s += parts[th * part + i];
-        out[(t * c + cc) * k + kk] = s;
-      }
+      for (int kk = 0; kk < k; kk++) out[(t * c + cc) * k + kk] = part[(t * c4 + cc) * k8 + kk];
 }
 
 /*
@@ -532,5 +663,31 @@ void EXPORT(pack_filter_winograd)(cfp w, float* out, int c, int k, int transpose
         t30, (t30 + t31 + t32) * 0.5f, (t30 - t31 + t32) * 0.5f, t32,
       };
       for (int xi = 0; xi < 16; xi++) out[((xi * kblocks + ki / 8) * c + ci) * 8 + ki % 8] = u[xi];
+    }
+}
+
+/*
+ * Maps the (summed) Winograd filter-gradient part P [16][C4][K8] back:
+ * dW[a][b][c][k] = (G^T P G)[a][b], G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
+ */
+void EXPORT(unpack_winograd_filter_grad)(cfp part, int c, int k, float* out) {
+  const int c4 = round_up(c, 4), k8 = round_up(k, 8);
+  for (int ci = 0; ci < c; ci++)
+    for (int ki = 0; ki < k; ki++) {
+      float p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
+#define P(xi) part[((xi) * c4 + ci) * k8 + ki]
+      p0 = P(0); p1 = P(1); p2 = P(2); p3 = P(3); p4 = P(4); p5 = P(5); p6 = P(6); p7 = P(7);
+      p8 = P(8); p9 = P(9); p10 = P(10); p11 = P(11); p12 = P(12); p13 = P(13); p14 = P(14); p15 = P(15);
+#undef P
+      /* Rows: t = G^T P (3x4). */
+      const float t00 = p0 + 0.5f * (p4 + p8), t01 = p1 + 0.5f * (p5 + p9), t02 = p2 + 0.5f * (p6 + p10), t03 = p3 + 0.5f * (p7 + p11);
+      const float t10 = 0.5f * (p4 - p8), t11 = 0.5f * (p5 - p9), t12 = 0.5f * (p6 - p10), t13 = 0.5f * (p7 - p11);
+      const float t20 = 0.5f * (p4 + p8) + p12, t21 = 0.5f * (p5 + p9) + p13, t22 = 0.5f * (p6 + p10) + p14, t23 = 0.5f * (p7 + p11) + p15;
+      /* Columns: t G (3x3). */
+#define OUT(a, b, v) out[((a) * 3 + (b)) * c * k + ci * k + ki] = (v)
+      OUT(0, 0, t00 + 0.5f * (t01 + t02)); OUT(0, 1, 0.5f * (t01 - t02)); OUT(0, 2, 0.5f * (t01 + t02) + t03);
+      OUT(1, 0, t10 + 0.5f * (t11 + t12)); OUT(1, 1, 0.5f * (t11 - t12)); OUT(1, 2, 0.5f * (t11 + t12) + t13);
+      OUT(2, 0, t20 + 0.5f * (t21 + t22)); OUT(2, 1, 0.5f * (t21 - t22)); OUT(2, 2, 0.5f * (t21 + t22) + t23);
+#undef OUT
     }
 }

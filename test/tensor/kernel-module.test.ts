@@ -1,0 +1,125 @@
+/**
+ * The kernel module on its own: threads, resident inputs, failure handling,
+ * and that the committed .wasm files are what the C source compiles to.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { J, OP, REDUCTION_BLOCKS } from '../../src/tensor/kernels/layout.js';
+import { KernelModule, type InputSpec } from '../../src/tensor/kernels/module.js';
+import { buildKernelModules, findClang, KERNEL_MODULES } from '../../src/tensor/kernels/build.js';
+import { startKernelModule } from '../../src/tensor/backends/init.js';
+
+let mod: KernelModule;
+before(async () => {
+  mod = await KernelModule.start({ threads: 2 });
+});
+after(async () => {
+  await mod.stop();
+});
+
+/** An input of `floats` values, all equal to `value`, counting how often it is copied. */
+function input(key: object, floats: number, value: number, copies: Map<object, number>): InputSpec {
+  return { key, floats, fill: (dst) => (dst.fill(value), copies.set(key, (copies.get(key) ?? 0) + 1)) };
+}
+
+/** Column sums of a [rows, k] matrix on `m`, REDUCTION_BLOCKS partial sums added in order. */
+function columnSums(m: KernelModule, src: Float32Array, rows: number, k: number): Float32Array {
+  const [x] = m.startCall([{ key: {}, floats: src.length, fill: (d) => d.set(src) }]);
+  const { at, fields } = m.job();
+  const k4 = Math.ceil(k / 4) * 4;
+  const parts = m.alloc(REDUCTION_BLOCKS * k4 * 4);
+  m.f32(parts, REDUCTION_BLOCKS * k4).fill(NaN); // each block must write its whole part
+  fields[J.OP] = OP.columnSums;
+  fields[J.N] = rows;
+  fields[J.K] = k;
+  fields[J.X] = x!;
+  fields[J.Y] = parts;
+  fields[J.BLOCKS] = REDUCTION_BLOCKS;
+  m.runParallel(at);
+  m.exports.sum_blocks(parts, REDUCTION_BLOCKS, k4);
+  return m.f32(parts, k).slice();
+}
+
+test('jobs run on two threads, match plain JS, and give the same bits as one thread', async () => {
+  assert.equal(mod.threads, 2);
+  const rows = 1000;
+  const k = 7;
+  const src = Float32Array.from({ length: rows * k }, (_, i) => Math.sin(i) * (1 + (i % 13)));
+  const one = await KernelModule.start({ threads: 1 });
+  const reference = columnSums(one, src, rows, k);
+  await one.stop();
+  for (let j = 0; j < k; j++) {
+    let expected = 0;
+    for (let i = 0; i < rows; i++) expected += src[i * k + j]!;
+    assert.ok(Math.abs(reference[j]! - expected) < 1e-3, `column ${j}: ${reference[j]} vs ${expected}`);
+  }
+  // Many repetitions: the helper joins some jobs and not others, takes different blocks; the bits never change.
+  for (let r = 0; r < 200; r++) assert.deepEqual(columnSums(mod, src, rows, k), reference, `repetition ${r}`);
+});
+
+test('large inputs stay resident between calls; small ones are copied every call', () => {
+  const copies = new Map<object, number>();
+  const big = 300_000; // above the 1 MiB residency threshold
+  const a = {};
+  const b = {};
+  const c = {};
+  const small = {};
+  const check = (at: number, floats: number, value: number): void => {
+    const v = mod.f32(at, floats);
+    assert.equal(v[0], value);
+    assert.equal(v[floats - 1], value);
+  };
+  let [pa, ps] = mod.startCall([input(a, big, 1, copies), input(small, 10, 5, copies)]);
+  check(pa!, big, 1);
+  check(ps!, 10, 5);
+  [pa, ps] = mod.startCall([input(a, big, 1, copies), input(small, 10, 5, copies)]);
+  check(pa!, big, 1);
+  assert.equal(copies.get(a), 1, 'the big input is copied once');
+  assert.equal(copies.get(small), 2, 'the small input is copied every call');
+  // A second big input takes the other slot; both stay.
+  let [pb, pa2] = mod.startCall([input(b, big, 2, copies), input(a, big, 1, copies)]);
+  check(pb!, big, 2);
+  check(pa2!, big, 1);
+  assert.equal(copies.get(a), 1);
+  // A third evicts the least recently used (b), not a.
+  let [pc] = mod.startCall([input(c, big, 3, copies)]);
+  check(pc!, big, 3);
+  [pa] = mod.startCall([input(a, big, 1, copies)]);
+  check(pa!, big, 1);
+  assert.equal(copies.get(a), 1);
+  [pb] = mod.startCall([input(b, big, 2, copies)]);
+  check(pb!, big, 2);
+  assert.equal(copies.get(b), 2, 'b was evicted and copied again');
+  // The same key with another size (a reshape of other data would not share a dataId, but be safe) is copied.
+  [pa] = mod.startCall([input(a, big + 8, 1, copies)]);
+  check(pa!, big + 8, 1);
+  // A bigger input grows the slots: everything is laid out again and still correct.
+  [pc, pa] = mod.startCall([input(c, 3 * big, 3, copies), input(a, big, 1, copies)]);
+  check(pc!, 3 * big, 3);
+  check(pa!, big, 1);
+  const arena = mod.alloc(64);
+  assert.ok(arena >= pc! + 3 * big * 4 && arena >= pa! + big * 4, 'the per-call arena starts after the resident slots');
+});
+
+test('a kernel module that cannot start degrades to the previous kernels with a warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  const m = await startKernelModule(() => Promise.reject(new Error('no SharedArrayBuffer here')));
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onWarning);
+  assert.equal(m, undefined);
+  assert.ok(warnings.some((w) => /kernel module did not start \(no SharedArrayBuffer here\); training uses the slower kernels/.test(w)), warnings.join('\n'));
+});
+
+test('the committed kernel modules are what the C source compiles to (skipped without clang)', (t) => {
+  const clang = findClang();
+  if (!clang) {
+    t.skip('no clang with the wasm32 target here');
+    return;
+  }
+  const built = buildKernelModules(clang);
+  assert.ok(built.plain.equals(readFileSync(KERNEL_MODULES.plain)), 'src/tensor/kernels/wsol_kernels.wasm is stale: run npm run build:kernels');
+  assert.ok(built.fma.equals(readFileSync(KERNEL_MODULES.fma)), 'src/tensor/kernels/wsol_kernels_fma.wasm is stale: run npm run build:kernels');
+});

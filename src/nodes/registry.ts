@@ -2,6 +2,12 @@ import type { NodeType } from './contract.js';
 import { concatNode } from './util/concat.js';
 import { sleepNode } from './util/sleep.js';
 import { trainSpeedNode } from './diagnostics/train-speed.js';
+import { clutteredMnistNode } from './dataset/cluttered-mnist.js';
+import { syntheticShapesNode } from './dataset/synthetic-shapes.js';
+import { cubNode } from './dataset/cub.js';
+import { wsolMetadataNode } from './dataset/wsol-metadata.js';
+import { glasNode } from './dataset/glas.js';
+import { previewNode } from './dataset/preview.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -14,6 +20,12 @@ const ALL: RegisteredNodeType[] = [
   concatNode,
   sleepNode,
   trainSpeedNode,
+  clutteredMnistNode,
+  syntheticShapesNode,
+  cubNode,
+  wsolMetadataNode,
+  glasNode,
+  previewNode,
 ];
 
 export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));

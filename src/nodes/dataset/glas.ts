@@ -1,0 +1,35 @@
+import { defineNode } from '../contract.js';
+import { datasetMetrics, imageProgress, imageSizeParam, seedParam, userErrors, valCarve, valCarveParams } from './common.js';
+
+export interface GlasParams {
+  root: string;
+  imageSize: number;
+  valPerClass?: number;
+  valFraction?: number;
+  seed: number;
+}
+
+export const glasNode = defineNode<GlasParams>({
+  type: 'dataset/glas',
+  version: 1,
+  description: 'GlaS gland segmentation (BMP images and _anno.bmp annotations, Grade.csv): classes benign/malignant, gland masks and one box per gland; val carved out of train, test = testA + testB.',
+  params: {
+    type: 'object',
+    properties: {
+      root: { type: 'string', minLength: 1, description: 'The GlaS folder (Warwick_QU_Dataset) with the BMPs and Grade.csv.' },
+      imageSize: imageSizeParam(224),
+      ...valCarveParams(null, 0.2),
+      seed: seedParam,
+    },
+    required: ['root'],
+    additionalProperties: false,
+  },
+  inputs: {},
+  output: 'dataset',
+  async run(ctx) {
+    const { buildGlas } = await import('../../datasets/loaders/glas.js');
+    const p = ctx.params;
+    const info = await userErrors(() => buildGlas(ctx.outDir, { root: p.root, imageSize: p.imageSize, val: valCarve(p), seed: p.seed, signal: ctx.signal, progress: imageProgress(ctx) }));
+    return { metrics: datasetMetrics(info) };
+  },
+});

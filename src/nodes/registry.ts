@@ -15,6 +15,7 @@ import { regressorNode } from './train/regressor.js';
 import { camMapsNode } from './maps/cam.js';
 import { predictBoxesNode } from './predict/boxes.js';
 import { compareNode } from './report/compare.js';
+import { pseudoBoxesNode } from './boxes/pseudo.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -40,6 +41,7 @@ const ALL: RegisteredNodeType[] = [
   camMapsNode,
   predictBoxesNode,
   compareNode,
+  pseudoBoxesNode,
 ];
 
 export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));

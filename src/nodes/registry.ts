@@ -8,6 +8,9 @@ import { cubNode } from './dataset/cub.js';
 import { wsolMetadataNode } from './dataset/wsol-metadata.js';
 import { glasNode } from './dataset/glas.js';
 import { previewNode } from './dataset/preview.js';
+import { localizationNode } from './evaluate/localization.js';
+import { wsolevaluationExportNode } from './export/wsolevaluation.js';
+import { npyImportNode } from './maps/npy-import.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -26,6 +29,9 @@ const ALL: RegisteredNodeType[] = [
   wsolMetadataNode,
   glasNode,
   previewNode,
+  localizationNode,
+  wsolevaluationExportNode,
+  npyImportNode,
 ];
 
 export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));

@@ -199,8 +199,6 @@ export interface LocalizationInput {
   classes: number;
 }
 
-const round = (v: number): number => Math.round(v * 1e4) / 1e4;
-
 /** Computes every metric that applies to the inputs. */
 export function evaluateLocalization(input: LocalizationInput, options: LocalizationOptions): LocalizationReport {
   const { gt } = input;
@@ -226,14 +224,16 @@ export function evaluateLocalization(input: LocalizationInput, options: Localiza
     headline.top1Cls = topKAccuracy(ranks, 1);
     if (classes > 5) headline.top5Cls = topKAccuracy(ranks, 5);
     if (input.classes === 2 && classes === 2) {
-      const b: BinaryMetrics = binaryMetrics(values, gt.labels);
-      Object.assign(headline, { acc: b.acc, auc: b.auc, apPos: b.apPos, apNeg: b.apNeg });
+      const positives = gt.labels.filter((l) => l === 1).length;
+      if (positives > 0 && positives < gt.count) {
+        const b: BinaryMetrics = binaryMetrics(values, gt.labels);
+        Object.assign(headline, { acc: b.acc, auc: b.auc, apPos: b.apPos, apNeg: b.apNeg });
+      } else notes.push(`split ${input.split} holds one class only: AUC and AP skipped`);
     }
   }
 
   if (input.maps) evaluateMaps(input, input.maps, options, { headline, detail, curves, perImage, notes, ranks });
   if (input.boxes) evaluateBoxList(input, input.boxes, { headline, detail, perImage, notes, ranks });
-  for (const k of Object.keys(headline)) headline[k] = round(headline[k]!);
   return { headline, detail, curves, perImage, notes };
 }
 

@@ -20,19 +20,19 @@ export function rng(seed: number): () => number {
 /** A width x height map in [0, 1] (min 0, max 1 unless constant) with `bumps` blobs and `noise` amplitude. */
 export function smoothMap(rand: () => number, width: number, height: number, bumps = 1 + Math.floor(rand() * 4), noise = 0.05): Float32Array {
   const blobs = Array.from({ length: bumps }, () => ({ x: rand() * width, y: rand() * height, s: 1 + (rand() * Math.min(width, height)) / 4, a: 0.2 + rand() }));
-  const map = new Float32Array(width * height);
+  const raw = new Float64Array(width * height);
   let lo = Infinity, hi = -Infinity;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let v = noise * rand();
       for (const b of blobs) v += b.a * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (2 * b.s * b.s));
-      map[y * width + x] = v;
+      raw[y * width + x] = v;
       lo = Math.min(lo, v);
       hi = Math.max(hi, v);
     }
   }
-  for (let i = 0; i < map.length; i++) map[i] = hi > lo ? (map[i]! - lo) / (hi - lo) : 0;
-  return map;
+  // Normalise in double, then round once: values stay within [0, 1].
+  return Float32Array.from(raw, (v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
 }
 
 /** 1..maxBoxes random boxes inside a width x height image. */

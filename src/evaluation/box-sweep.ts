@@ -11,10 +11,14 @@
  *   foreground pixels around it: its rectangle is the hole's bounding box
  *   grown by one pixel on every side.
  * Foreground shrinks as τ grows, so components at every level come from one
- * union-find pass adding pixels from the highest value down (and holes from
- * one pass adding background from the lowest value up): two passes over the
- * map instead of one contour trace per threshold. test/evaluation/ checks
- * equality with the contour path (and so with OpenCV) on random maps.
+ * union-find pass adding pixels from the highest value down. Holes come from
+ * each pixel's escape level e (the lowest level at which a 4-path of
+ * background links it to the image edge, one priority flood): a pixel is in
+ * a hole at level L exactly when q <= L < e, every pixel of a hole shares its
+ * e, so a second union-find over those "basin" pixels only (few, on smooth
+ * maps) gives the holes of every level. Two passes over the map instead of
+ * one contour trace per threshold; test/evaluation/ checks equality with the
+ * contour path (and so with OpenCV) on random maps.
  *
  * Single-box mode needs polygon areas and OpenCV's tie order, so it traces
  * contours, once per distinct level.
@@ -30,32 +34,47 @@ export class BoxSweeper {
   readonly width: number;
   readonly height: number;
   private readonly stride: number;
+  /** Union-find parent of each padded index; -1 = not in the set. */
   private readonly parent: Int32Array;
-  private readonly added: Uint8Array;
-  private readonly x0: Int32Array;
-  private readonly y0: Int32Array;
-  private readonly x1: Int32Array;
-  private readonly y1: Int32Array;
+  private readonly size: Int32Array;
+  /** Bounding box of each root: x0, y0, x1, y1 at 4 * index. */
+  private readonly bbox: Int16Array;
+  /** Image coordinates of each padded index. */
+  private readonly xOf: Int16Array;
+  private readonly yOf: Int16Array;
   /** Pixels (padded indices) sorted by value: order[start[v] .. start[v+1]). */
   private readonly order: Int32Array;
   private readonly start: Int32Array;
-  private readonly roots: Int32Array;
+  /** Escape level of each padded index (holes pass). */
+  private readonly escape: Int16Array;
+  private readonly queueNext: Int32Array;
+  private readonly queueHead: Int32Array;
+  /** Components touched since the last level (may repeat or be stale). */
+  private readonly dirty: Int32Array;
+  private readonly stamp: Int32Array;
+  private readonly version: Int32Array;
+  private readonly heap = new IouHeap();
   private tracer: ContourTracer | null = null;
 
   constructor(width: number, height: number) {
+    if (width < 1 || height < 1 || width > 16000 || height > 16000) throw new RangeError(`map size ${width}x${height} is out of range`);
     this.width = width;
     this.height = height;
     this.stride = width + 2;
     const n = (width + 2) * (height + 2);
     this.parent = new Int32Array(n);
-    this.added = new Uint8Array(n);
-    this.x0 = new Int32Array(n);
-    this.y0 = new Int32Array(n);
-    this.x1 = new Int32Array(n);
-    this.y1 = new Int32Array(n);
+    this.size = new Int32Array(n);
+    this.bbox = new Int16Array(4 * n);
+    this.xOf = Int16Array.from({ length: n }, (_, p) => (p % this.stride) - 1);
+    this.yOf = Int16Array.from({ length: n }, (_, p) => Math.floor(p / this.stride) - 1);
     this.order = new Int32Array(width * height);
     this.start = new Int32Array(257);
-    this.roots = new Int32Array(width * height + 1);
+    this.escape = new Int16Array(n);
+    this.queueNext = new Int32Array(n);
+    this.queueHead = new Int32Array(256);
+    this.dirty = new Int32Array(width * height);
+    this.stamp = new Int32Array(n);
+    this.version = new Int32Array(n);
   }
 
   /** Levels int(τ * max(q)) for each threshold; foreground at threshold i is q > levels[i]. */
@@ -66,11 +85,12 @@ export class BoxSweeper {
 
   /** Best IoU with the ground truth at every threshold, all contours kept (MaxBoxAccV2). */
   multiBestIou(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
+    if (q.length !== this.width * this.height) throw new RangeError(`map has ${q.length} pixels, the sweeper ${this.width}x${this.height}`);
     const levels = this.levels(q, thresholds);
-    this.sortByValue(q);
     const best = new Float64Array(levels.length);
+    this.sortByValue(q);
     this.foregroundPass(levels, gt, best);
-    this.holePass(levels, gt, best);
+    this.holesPass(q, levels, gt, best);
     return best;
   }
 
@@ -106,119 +126,279 @@ export class BoxSweeper {
     return p;
   }
 
-  private union(a: number, b: number): void {
-    let ra = this.find(a);
-    let rb = this.find(b);
-    if (ra === rb) return;
-    if (rb < ra) [ra, rb] = [rb, ra];
-    // The smaller index stays root: a fixed rule keeps the pass deterministic.
-    this.parent[rb] = ra;
-    const { x0, y0, x1, y1 } = this;
-    if (x0[rb]! < x0[ra]!) x0[ra] = x0[rb]!;
-    if (y0[rb]! < y0[ra]!) y0[ra] = y0[rb]!;
-    if (x1[rb]! > x1[ra]!) x1[ra] = x1[rb]!;
-    if (y1[rb]! > y1[ra]!) y1[ra] = y1[rb]!;
-  }
-
   private addPixel(p: number): void {
-    const x = (p % this.stride) - 1;
-    const y = ((p / this.stride) | 0) - 1;
+    const b = 4 * p;
     this.parent[p] = p;
-    this.added[p] = 1;
-    this.x0[p] = x;
-    this.x1[p] = x;
-    this.y0[p] = y;
-    this.y1[p] = y;
+    this.size[p] = 1;
+    this.bbox[b] = this.bbox[b + 2] = this.xOf[p]!;
+    this.bbox[b + 1] = this.bbox[b + 3] = this.yOf[p]!;
   }
 
-  /** Foreground q > level, 8-connected, levels visited from the highest. */
+  /** Joins root r with the component of pixel q (union by size); returns the new root. */
+  private link(r: number, q: number): number {
+    const parent = this.parent;
+    // Path halving; most neighbours are already in r's component.
+    while (parent[q] !== q) {
+      const g = parent[parent[q]!]!;
+      parent[q] = g;
+      q = g;
+    }
+    if (q === r) return r;
+    const { size, bbox } = this;
+    let big = r, small = q;
+    if (size[r]! < size[q]!) {
+      big = q;
+      small = r;
+    }
+    parent[small] = big;
+    size[big] += size[small]!;
+    const b = 4 * big, s = 4 * small;
+    if (bbox[s]! < bbox[b]!) bbox[b] = bbox[s]!;
+    if (bbox[s + 1]! < bbox[b + 1]!) bbox[b + 1] = bbox[s + 1]!;
+    if (bbox[s + 2]! > bbox[b + 2]!) bbox[b + 2] = bbox[s + 2]!;
+    if (bbox[s + 3]! > bbox[b + 3]!) bbox[b + 3] = bbox[s + 3]!;
+    return big;
+  }
+
+  /** Foreground q > level, 8-connected, levels from the highest: one outer contour per component. */
   private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array): void {
-    const { added, order, start, stride, parent, roots, width, height } = this;
-    added.fill(0);
-    let nRoots = 0;
+    const { parent, order, start, dirty, stride: s, bbox, width, height } = this;
+    parent.fill(-1);
+    this.beginLevels();
+    const noContour = bestIou([NO_BOX], gt);
     let value = 255; // pixels with q > value are in
-    const n = levels.length;
-    for (let i = n - 1; i >= 0; i--) {
+    for (let i = levels.length - 1; i >= 0; i--) {
       const level = levels[i]!;
-      if (i < n - 1 && level === levels[i + 1]) {
+      if (i < levels.length - 1 && level === levels[i + 1]) {
         best[i] = best[i + 1]!;
         continue;
       }
+      let nDirty = 0;
       for (; value > level; value--) {
-        for (let k = start[value]!; k < start[value + 1]!; k++) {
+        for (let k = start[value]!, end = start[value + 1]!; k < end; k++) {
           const p = order[k]!;
           this.addPixel(p);
-          roots[nRoots++] = p;
-          if (added[p - 1]) this.union(p, p - 1);
-          if (added[p + 1]) this.union(p, p + 1);
-          if (added[p - stride - 1]) this.union(p, p - stride - 1);
-          if (added[p - stride]) this.union(p, p - stride);
-          if (added[p - stride + 1]) this.union(p, p - stride + 1);
-          if (added[p + stride - 1]) this.union(p, p + stride - 1);
-          if (added[p + stride]) this.union(p, p + stride);
-          if (added[p + stride + 1]) this.union(p, p + stride + 1);
+          let r = p;
+          if (parent[p - s - 1]! >= 0) r = this.link(r, p - s - 1);
+          if (parent[p - s]! >= 0) r = this.link(r, p - s);
+          if (parent[p - s + 1]! >= 0) r = this.link(r, p - s + 1);
+          if (parent[p - 1]! >= 0) r = this.link(r, p - 1);
+          if (parent[p + 1]! >= 0) r = this.link(r, p + 1);
+          if (parent[p + s - 1]! >= 0) r = this.link(r, p + s - 1);
+          if (parent[p + s]! >= 0) r = this.link(r, p + s);
+          if (parent[p + s + 1]! >= 0) r = this.link(r, p + s + 1);
+          if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
       }
-      // Keep only live roots; each is one outer contour.
-      let kept = 0;
-      let b = 0;
-      for (let r = 0; r < nRoots; r++) {
-        const p = roots[r]!;
-        if (parent[p] !== p) continue;
-        roots[kept++] = p;
-        b = Math.max(b, bestIouOf(this.x0[p]!, this.y0[p]!, Math.min(this.x1[p]! + 1, width - 1), Math.min(this.y1[p]! + 1, height - 1), gt));
-      }
-      nRoots = kept;
-      best[i] = kept === 0 ? bestIou([NO_BOX], gt) : b;
+      // A component's rectangle (x, y, w, h) gives the box (x, y, min(x+w, W-1), min(y+h, H-1)).
+      const top = this.rescore(nDirty, gt, (r) => {
+        const b = 4 * r;
+        return bestIouOf(bbox[b]!, bbox[b + 1]!, Math.min(bbox[b + 2]! + 1, width - 1), Math.min(bbox[b + 3]! + 1, height - 1), gt);
+      }, () => true);
+      best[i] = top < 0 ? noContour : top;
     }
   }
 
-  /** Background q <= level, 4-connected, levels visited from the lowest; the padding is the outside. */
-  private holePass(levels: Int32Array, gt: readonly Box[], best: Float64Array): void {
-    const { added, order, start, stride, parent, roots, width, height } = this;
-    added.fill(0);
-    // Every padding cell belongs to one component rooted at index 0: the outside.
-    for (let x = 0; x < stride; x++) {
-      parent[x] = 0;
-      parent[(height + 1) * stride + x] = 0;
-      added[x] = 1;
-      added[(height + 1) * stride + x] = 1;
-    }
-    for (let y = 1; y <= height; y++) {
-      parent[y * stride] = 0;
-      parent[y * stride + width + 1] = 0;
-      added[y * stride] = 1;
-      added[y * stride + width + 1] = 1;
-    }
-    let nRoots = 0;
-    let value = 0; // pixels with q < value are in
+  /** Holes: 4-connected pixels with q <= level < escape level, levels from the lowest. */
+  private holesPass(q: Uint8Array, levels: Int32Array, gt: readonly Box[], best: Float64Array): void {
+    const basin = this.escapeLevels(q);
+    if (basin.length === 0) return; // no hole at any level
+    const { parent, escape, dirty, stride: s, bbox, width, height } = this;
+    const qp = this.qPadded;
+    parent.fill(-1);
+    this.beginLevels();
+    let next = 0; // basin is sorted by q
     for (let i = 0; i < levels.length; i++) {
       const level = levels[i]!;
-      if (i > 0 && level === levels[i - 1]) continue; // handled with the first index of this level, below
-      for (; value <= level; value++) {
-        for (let k = start[value]!; k < start[value + 1]!; k++) {
-          const p = order[k]!;
+      let top: number;
+      if (i > 0 && level === levels[i - 1]) top = this.heap.size > 0 ? this.heap.topKey() : -1;
+      else {
+        let nDirty = 0;
+        for (; next < basin.length && qp[basin[next]!]! <= level; next++) {
+          const p = basin[next]!;
+          if (escape[p]! <= level) continue; // its hole has already opened to the outside
           this.addPixel(p);
-          roots[nRoots++] = p;
-          if (added[p - 1]) this.union(p, p - 1);
-          if (added[p + 1]) this.union(p, p + 1);
-          if (added[p - stride]) this.union(p, p - stride);
-          if (added[p + stride]) this.union(p, p + stride);
+          let r = p;
+          if (parent[p - s]! >= 0) r = this.link(r, p - s);
+          if (parent[p - 1]! >= 0) r = this.link(r, p - 1);
+          if (parent[p + 1]! >= 0) r = this.link(r, p + 1);
+          if (parent[p + s]! >= 0) r = this.link(r, p + s);
+          if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
+        // A hole's border runs through the foreground around it: its rectangle is the hole's grown by one.
+        top = this.rescore(nDirty, gt, (r) => {
+          const b = 4 * r;
+          return bestIouOf(bbox[b]! - 1, bbox[b + 1]! - 1, Math.min(bbox[b + 2]! + 2, width - 1), Math.min(bbox[b + 3]! + 2, height - 1), gt);
+        }, (r) => escape[r]! > level);
       }
-      let kept = 0;
-      let b = 0;
-      for (let r = 0; r < nRoots; r++) {
-        const p = roots[r]!;
-        if (parent[p] !== p) continue; // merged, possibly into the outside (root 0)
-        roots[kept++] = p;
-        b = Math.max(b, bestIouOf(this.x0[p]! - 1, this.y0[p]! - 1, Math.min(this.x1[p]! + 2, width - 1), Math.min(this.y1[p]! + 2, height - 1), gt));
-      }
-      nRoots = kept;
-      if (b > best[i]!) best[i] = b;
-      // Equal levels that follow share this level's holes.
-      for (let j = i + 1; j < levels.length && levels[j] === level; j++) if (b > best[j]!) best[j] = b;
+      if (top > best[i]!) best[i] = top;
     }
+  }
+
+  private tick = 0;
+  /** The map in padded layout (0 in the padding), filled by padded(). */
+  private qPadded: Uint8Array = new Uint8Array(0);
+
+  private padded(q: Uint8Array): Uint8Array {
+    const { width, height, stride } = this;
+    if (this.qPadded.length !== stride * (height + 2)) this.qPadded = new Uint8Array(stride * (height + 2));
+    const qp = this.qPadded;
+    for (let y = 0; y < height; y++) qp.set(q.subarray(y * width, (y + 1) * width), (y + 1) * stride + 1);
+    return qp;
+  }
+
+  private beginLevels(): void {
+    this.stamp.fill(0);
+    this.tick = 0;
+    this.heap.clear();
+  }
+
+  /**
+   * Pushes the new IoU of every changed live component (once each), drops
+   * stale heap tops, and returns the best IoU among live components (-1 if none).
+   */
+  private rescore(nDirty: number, gt: readonly Box[], score: (root: number) => number, alive: (root: number) => boolean): number {
+    const { dirty, stamp, version, heap, parent } = this;
+    void gt;
+    const tick = ++this.tick;
+    for (let d = 0; d < nDirty; d++) {
+      const r = this.find(dirty[d]!);
+      if (stamp[r] === tick) continue;
+      stamp[r] = tick;
+      heap.push(score(r), r, ++version[r]);
+    }
+    while (heap.size > 0) {
+      const r = heap.topRoot();
+      if (parent[r] === r && version[r] === heap.topVersion() && alive(r)) break;
+      heap.pop();
+    }
+    return heap.size > 0 ? heap.topKey() : -1;
+  }
+
+  /**
+   * Escape level of every pixel: the lowest L such that a 4-path of pixels
+   * with q <= L joins it to the image edge (a priority flood from the edge
+   * with a bucket queue). Returns the basin pixels (q < escape), sorted by q.
+   */
+  private escapeLevels(q: Uint8Array): Int32Array {
+    const { escape, queueNext: nextOf, queueHead: head, stride, width, height, order } = this;
+    escape.fill(-1);
+    head.fill(-1);
+    const push = (p: number, e: number): void => {
+      escape[p] = e;
+      nextOf[p] = head[e]!;
+      head[e] = p;
+    };
+    // The padding is the outside: mark it reached so the flood stays inside.
+    for (let x = 0; x < stride; x++) escape[x] = escape[(height + 1) * stride + x] = 0;
+    for (let y = 1; y <= height; y++) escape[y * stride] = escape[y * stride + width + 1] = 0;
+    for (let x = 0; x < width; x++) {
+      push((1) * stride + x + 1, q[x]!);
+      if (height > 1) push(height * stride + x + 1, q[(height - 1) * width + x]!);
+    }
+    for (let y = 1; y < height - 1; y++) {
+      push((y + 1) * stride + 1, q[y * width]!);
+      if (width > 1) push((y + 1) * stride + width, q[y * width + width - 1]!);
+    }
+    const qp = this.padded(q);
+    let basinCount = 0;
+    const visit = (m: number, e: number): void => {
+      const v = qp[m]!;
+      if (e > v) {
+        basinCount++;
+        push(m, e);
+      } else push(m, v);
+    };
+    for (let e = 0; e < 256; e++) {
+      while (head[e]! >= 0) {
+        const p = head[e]!;
+        head[e] = nextOf[p]!;
+        if (escape[p - stride]! < 0) visit(p - stride, e);
+        if (escape[p - 1]! < 0) visit(p - 1, e);
+        if (escape[p + 1]! < 0) visit(p + 1, e);
+        if (escape[p + stride]! < 0) visit(p + stride, e);
+      }
+    }
+    const basin = new Int32Array(basinCount);
+    let k = 0;
+    for (let j = 0; j < order.length; j++) {
+      const p = order[j]!;
+      if (escape[p]! > qp[p]!) basin[k++] = p;
+    }
+    return basin;
+  }
+}
+
+/** A binary max-heap of (IoU, component root, component version). */
+class IouHeap {
+  private keys = new Float64Array(1024);
+  private roots = new Int32Array(1024);
+  private versions = new Int32Array(1024);
+  size = 0;
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  topKey(): number {
+    return this.keys[0]!;
+  }
+
+  topRoot(): number {
+    return this.roots[0]!;
+  }
+
+  topVersion(): number {
+    return this.versions[0]!;
+  }
+
+  push(key: number, root: number, version: number): void {
+    if (this.size === this.keys.length) this.grow();
+    const { keys, roots, versions } = this;
+    let i = this.size++;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (keys[up]! >= key) break;
+      keys[i] = keys[up]!;
+      roots[i] = roots[up]!;
+      versions[i] = versions[up]!;
+      i = up;
+    }
+    keys[i] = key;
+    roots[i] = root;
+    versions[i] = version;
+  }
+
+  pop(): void {
+    const { keys, roots, versions } = this;
+    const last = --this.size;
+    if (last === 0) return;
+    const key = keys[last]!, root = roots[last]!, version = versions[last]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= last) break;
+      if (c + 1 < last && keys[c + 1]! > keys[c]!) c++;
+      if (keys[c]! <= key) break;
+      keys[i] = keys[c]!;
+      roots[i] = roots[c]!;
+      versions[i] = versions[c]!;
+      i = c;
+    }
+    keys[i] = key;
+    roots[i] = root;
+    versions[i] = version;
+  }
+
+  private grow(): void {
+    const grow = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.keys = grow(this.keys, (n) => new Float64Array(n));
+    this.roots = grow(this.roots, (n) => new Int32Array(n));
+    this.versions = grow(this.versions, (n) => new Int32Array(n));
   }
 }
 

@@ -19,7 +19,9 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   if (count !== data.length) throw new RangeError(`shape (${shape.join(', ')}) holds ${count} values, data has ${data.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
-  // Pad with spaces so that the data starts at a multiple of 64 bytes, then a newline.
+  // As numpy's np.save: room for the first axis to grow to 21 digits, then
+  // spaces so that the data starts at a multiple of 64 bytes, then a newline.
+  if (shape.length > 0) header += ' '.repeat(21 - String(shape[0]).length);
   const unpadded = MAGIC.length + 2 + 2 + header.length + 1;
   header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
   const out = new Uint8Array(MAGIC.length + 4 + header.length + data.byteLength);

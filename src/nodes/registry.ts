@@ -16,6 +16,9 @@ import { camMapsNode } from './maps/cam.js';
 import { predictBoxesNode } from './predict/boxes.js';
 import { compareNode } from './report/compare.js';
 import { pseudoBoxesNode } from './boxes/pseudo.js';
+import { localizationNode } from './evaluate/localization.js';
+import { wsolevaluationExportNode } from './export/wsolevaluation.js';
+import { npyImportNode } from './maps/npy-import.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -42,6 +45,9 @@ const ALL: RegisteredNodeType[] = [
   predictBoxesNode,
   compareNode,
   pseudoBoxesNode,
+  localizationNode,
+  wsolevaluationExportNode,
+  npyImportNode,
 ];
 
 export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));

@@ -1,0 +1,115 @@
+/**
+ * evaluate/localization's work, loaded only inside run(): reads the
+ * artifacts, checks that they match the dataset, calls the evaluation
+ * library and writes evaluation.json, curves.json and per-image.json.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NodeError, type Metrics, type NodeContext, type NodeResult } from '../contract.js';
+import { openDataset } from '../../datasets/store.js';
+import type { Box, DatasetView, SplitName } from '../../datasets/types.js';
+import { mapAt, readMapsManifest, readMapsSplit, type MapsManifest } from '../../artifacts/maps.js';
+import { readBoxesArtifact, type BoxesSplit } from '../../artifacts/boxes.js';
+import { evaluateLocalization, MapInputError, type LocalizationOptions, type MapSet, type Scores } from '../../evaluation/localization.js';
+import { SCOREMAP_METHOD_PREFIX, type LocalizationParams } from './localization.js';
+
+async function mapsFor(dir: string, manifest: MapsManifest, dataset: DatasetView, split: SplitName): Promise<{ maps: MapSet; scores: Scores | null } | null> {
+  const stored = await readMapsSplit(dir, split);
+  if (!stored) return null;
+  const { entry } = stored;
+  const view = dataset.split(split);
+  if (entry.count !== view.count) throw new NodeError(`the maps of split ${split} cover ${entry.count} images, the dataset's split has ${view.count}`, 'make the maps from this dataset (same split, same order)');
+  for (let i = 0; i < view.count; i++) {
+    if (entry.ids[i] !== view.ids[i]) throw new NodeError(`map ${i} of split ${split} is for image "${entry.ids[i]}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the maps from this dataset (same split, same order), or re-import them against it');
+  }
+  const maps: MapSet = { width: entry.width, height: entry.height, target: manifest.target, map: (i) => mapAt(stored, i) };
+  return { maps, scores: stored.scores ? { classes: entry.classes, values: stored.scores } : null };
+}
+
+function boxesFor(split: BoxesSplit | undefined, dataset: DatasetView, name: SplitName, grid: { width: number; height: number }): { boxes: Box[][]; scores: Scores | null } | null {
+  if (!split) return null;
+  const view = dataset.split(name);
+  const { width, height } = dataset.info.imageSize;
+  if (grid.width !== width || grid.height !== height) throw new NodeError(`the boxes are in a ${grid.width}x${grid.height} grid, the dataset's images are ${width}x${height}`, 'make the boxes from this dataset (boxes are in the stored image size)');
+  if (split.ids.length !== view.count) throw new NodeError(`the boxes of split ${name} cover ${split.ids.length} images, the dataset's split has ${view.count}`, 'make the boxes from this dataset (same split, same order)');
+  split.ids.forEach((id, i) => {
+    if (id !== view.ids[i]) throw new NodeError(`boxes ${i} of split ${name} are for image "${id}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the boxes from this dataset (same split, same order)');
+  });
+  let scores: Scores | null = null;
+  if (split.scores && split.scores.length === view.count) {
+    const classes = split.scores[0]?.length ?? 0;
+    scores = { classes, values: Float32Array.from(split.scores.flat()) };
+  }
+  return { boxes: split.boxes, scores };
+}
+
+export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: LocalizationParams): Promise<NodeResult> {
+  const dataset = await openDataset(ctx.inputs.dataset![0]!.dir);
+  const gt = dataset.split(p.split);
+  if (gt.count === 0) throw new NodeError(`split ${p.split} of the dataset is empty`, `evaluate another split: --set ${ctx.nodeId}.split=val`);
+  const mapsDir = ctx.inputs.maps?.[0]?.dir;
+  const boxesDir = ctx.inputs.boxes?.[0]?.dir;
+  const manifest = mapsDir ? await readMapsManifest(mapsDir) : null;
+  const evaluated = mapsDir && manifest ? await mapsFor(mapsDir, manifest, dataset, p.split) : null;
+  if (mapsDir && !evaluated) throw new NodeError(`the maps artifact has no maps of split ${p.split} (it has ${Object.keys(manifest!.splits).join(', ') || 'none'})`, `make maps of split ${p.split}, or evaluate a split it has: --set ${ctx.nodeId}.split=<split>`);
+  const boxesArtifact = boxesDir ? await readBoxesArtifact(boxesDir) : null;
+  const boxes = boxesArtifact ? boxesFor(boxesArtifact.splits[p.split], dataset, p.split, boxesArtifact.imageSize) : null;
+  if (boxesArtifact && !boxes) throw new NodeError(`the boxes artifact has no boxes of split ${p.split}`, `make boxes of split ${p.split}, or evaluate a split it has`);
+
+  const preprocess = p.preprocess === 'auto' ? (manifest?.method.startsWith(SCOREMAP_METHOD_PREFIX) ? 'none' : 'resize-normalize') : p.preprocess;
+  let choose: { split: string; gt: typeof gt; maps: MapSet } | null = null;
+  const needChoice = evaluated && p.singleBox && p.tau === null;
+  if (needChoice) {
+    if (p.chooseSplit === p.split) ctx.log(`warning: the threshold is chosen on the evaluated split ${p.split} itself; published protocols choose it on val`);
+    const choice = await mapsFor(mapsDir!, manifest!, dataset, p.chooseSplit);
+    if (choice) choose = { split: p.chooseSplit, gt: dataset.split(p.chooseSplit), maps: choice.maps };
+    else ctx.log(`no maps of split ${p.chooseSplit} to choose τ on: GT-known / Top-k Loc are skipped (give maps of ${p.chooseSplit}, or the tau param)`);
+  }
+  const options: LocalizationOptions = {
+    imageSize: dataset.info.imageSize,
+    thresholdStep: p.thresholdStep,
+    deltas: p.deltas,
+    preprocess,
+    nanMaps: p.nanMaps,
+    singleBox: p.singleBox,
+    stlTolerance: p.stlTolerance,
+    fixedTau: p.tau,
+    signal: ctx.signal,
+    progress: (fraction, message) => ctx.progress({ fraction, message }),
+  };
+  let report;
+  try {
+    report = evaluateLocalization(
+      {
+        split: p.split,
+        gt,
+        maps: evaluated?.maps ?? null,
+        boxes: boxes?.boxes ?? null,
+        scores: evaluated?.scores ?? boxes?.scores ?? null,
+        choose,
+        classes: dataset.info.classNames.length,
+      },
+      options,
+    );
+  } catch (e) {
+    if (e instanceof MapInputError) throw new NodeError(e.message, e.hint);
+    if (e instanceof RangeError) throw new NodeError(e.message, 'check the maps and the dataset\'s ground truth of this split');
+    throw e;
+  }
+  for (const note of report.notes) ctx.log(note);
+  const sources = { dataset: dataset.info.name, maps: manifest ? { method: manifest.method, target: manifest.target, preprocess } : null, boxes: boxesArtifact ? { method: boxesArtifact.method } : null };
+  await writeFile(join(ctx.outDir, 'evaluation.json'), JSON.stringify({ headline: report.headline, ...report.detail, sources, notes: report.notes, worst: worstCases(report.perImage) }, null, 1));
+  await writeFile(join(ctx.outDir, 'curves.json'), JSON.stringify(report.curves));
+  await writeFile(join(ctx.outDir, 'per-image.json'), JSON.stringify(report.perImage));
+  const metrics: Metrics = { ...report.headline };
+  return { metrics };
+}
+
+/** The ten images with the lowest IoU at the headline τ, for reports. */
+function worstCases(perImage: ReturnType<typeof evaluateLocalization>['perImage']): { id: string; iou: number }[] {
+  return perImage
+    .map((r) => ({ id: r.id, iou: r.gtKnown?.iou ?? r.multi?.iou ?? r.boxes?.iou ?? null }))
+    .filter((r): r is { id: string; iou: number } => r.iou !== null)
+    .sort((a, b) => a.iou - b.iou)
+    .slice(0, 10);
+}

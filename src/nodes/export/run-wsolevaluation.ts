@@ -1,0 +1,97 @@
+/** export/wsolevaluation's work, loaded only inside run(). */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { NodeError, type NodeContext, type NodeResult } from '../contract.js';
+import { openDataset } from '../../datasets/store.js';
+import type { Box, SplitName } from '../../datasets/types.js';
+import { mapAt, readMapsManifest, readMapsSplit } from '../../artifacts/maps.js';
+import { encodeNpy } from '../../evaluation/npy.js';
+import { evaluationMap, MapInputError, type MapSet } from '../../evaluation/localization.js';
+import { SCOREMAP_METHOD_PREFIX } from '../evaluate/localization.js';
+import type { WsolevaluationExportParams } from './wsolevaluation.js';
+
+/** The tool rescales ground truth to this size (its _RESIZE_LENGTH). */
+const TOOL_SIZE = 224;
+
+/** An image id used as a relative path must stay inside the export folder. */
+function safeRelative(id: string): string {
+  const parts = id.split(/[\\/]/);
+  if (id.startsWith('/') || parts.some((p) => p === '..' || p === '')) throw new NodeError(`image id "${id}" cannot be used as a relative path`, 'export needs image ids that are relative paths without ".." (e.g. class/name.jpg)');
+  return parts.join('/');
+}
+
+export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExportParams>): Promise<NodeResult> {
+  const p = ctx.params;
+  const { encodePng } = await import('../../image/decode.js');
+  const dataset = await openDataset(ctx.inputs.dataset![0]!.dir);
+  const mapsDir = ctx.inputs.maps![0]!.dir;
+  const manifest = await readMapsManifest(mapsDir);
+  const { width, height } = dataset.info.imageSize;
+  const preprocess = p.preprocess === 'auto' ? (manifest.method.startsWith(SCOREMAP_METHOD_PREFIX) ? 'none' : 'resize-normalize') : p.preprocess;
+  // The tool rescales boxes from image_sizes to 224 x 224. At that evaluation size the true
+  // original sizes and boxes reproduce ours; at another size we write boxes in our grid and
+  // declare images of 224 x 224, so the tool's rescaling leaves them as they are.
+  const originalGeometry = width === TOOL_SIZE && height === TOOL_SIZE;
+  if (!originalGeometry) ctx.log(`the evaluation size is ${width}x${height}, not 224x224: image_sizes.txt declares 224,224 and boxes are in the ${width}x${height} grid, so the tool's rescaling keeps our ground truth`);
+  let written = 0;
+  const total = p.splits.reduce((n, s) => n + dataset.split(s).count, 0);
+  for (const name of p.splits as SplitName[]) {
+    const stored = await readMapsSplit(mapsDir, name);
+    if (!stored) throw new NodeError(`the maps artifact has no maps of split ${name} (it has ${Object.keys(manifest.splits).join(', ') || 'none'})`, `export the splits it has: --set ${ctx.nodeId}.splits='["test"]'`);
+    const view = dataset.split(name);
+    if (stored.entry.count !== view.count || stored.entry.ids.some((id, i) => id !== view.ids[i])) throw new NodeError(`the maps of split ${name} are not for the dataset's images (count or ids differ)`, 'make the maps from this dataset (same split, same order)');
+    const maps: MapSet = { width: stored.entry.width, height: stored.entry.height, target: manifest.target, map: (i) => mapAt(stored, i) };
+    const useMasks = p.localization === 'masks' || (p.localization === 'auto' && !Array.from({ length: view.count }, (_, i) => view.boxes(i).length).some((n) => n > 0));
+    const ids: string[] = [], labels: string[] = [], sizes: string[] = [], localization: string[] = [];
+    for (let i = 0; i < view.count; i++) {
+      if (ctx.signal.aborted) throw new Error('cancelled');
+      const id = view.ids[i]!;
+      const rel = safeRelative(id);
+      let map: Float32Array;
+      try {
+        map = evaluationMap(maps, i, id, { imageSize: dataset.info.imageSize, preprocess, nanMaps: p.nanMaps });
+      } catch (e) {
+        if (e instanceof MapInputError) throw new NodeError(e.message, e.hint);
+        throw e;
+      }
+      const file = join(ctx.outDir, 'scoremaps', `${rel}.npy`);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, encodeNpy(map, [height, width]));
+      ids.push(id);
+      labels.push(`${id},${view.labels[i]}`);
+      const size = originalGeometry ? view.originalSizes[i]! : { width: TOOL_SIZE, height: TOOL_SIZE };
+      sizes.push(`${id},${size.width},${size.height}`);
+      if (useMasks) {
+        const mask = view.mask(i);
+        if (!mask) throw new NodeError(`image ${id} of split ${name} has no mask`, 'export boxes instead: --set <node>.localization=boxes');
+        const maskPath = `masks/${rel}.png`;
+        await writePng(join(ctx.outDir, maskPath), mask, width, height, encodePng);
+        const ignore = view.ignoreMask(i);
+        let ignorePath = '';
+        if (ignore) {
+          ignorePath = `ignore/${rel}.png`;
+          await writePng(join(ctx.outDir, ignorePath), ignore, width, height, encodePng);
+        }
+        localization.push(`${id},${maskPath},${ignorePath}`);
+      } else {
+        const boxes: readonly Box[] = originalGeometry ? view.boxesOriginal(i) : view.boxes(i);
+        for (const b of boxes) localization.push(`${id},${b.join(',')}`);
+      }
+      written++;
+      if (written % 32 === 0 || written === total) ctx.progress({ fraction: written / total, message: `${written}/${total} maps` });
+    }
+    const dir = join(ctx.outDir, 'metadata', p.name, p.splitDirs[name]);
+    await mkdir(dir, { recursive: true });
+    const lines = (xs: string[]): string => (xs.length ? `${xs.join('\n')}\n` : '');
+    await writeFile(join(dir, 'image_ids.txt'), lines(ids));
+    await writeFile(join(dir, 'class_labels.txt'), lines(labels));
+    await writeFile(join(dir, 'image_sizes.txt'), lines(sizes));
+    await writeFile(join(dir, 'localization.txt'), lines(localization));
+  }
+  return { metrics: { maps: written, splits: p.splits.join('+') } };
+}
+
+async function writePng(file: string, mask: Uint8Array, width: number, height: number, encodePng: (w: number, h: number, c: 1 | 3, d: Uint8Array) => Promise<Buffer>): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, await encodePng(width, height, 1, Uint8Array.from(mask, (v) => (v ? 255 : 0))));
+}

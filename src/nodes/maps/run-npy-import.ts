@@ -1,0 +1,68 @@
+/** maps/npy-import's work, loaded only inside run(). */
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { NodeError, type NodeContext, type NodeResult } from '../contract.js';
+import { openDataset } from '../../datasets/store.js';
+import type { SplitName } from '../../datasets/types.js';
+import { writeMapsArtifact, type MapsSplit } from '../../artifacts/maps.js';
+import { decodeNpy } from '../../evaluation/npy.js';
+import { SCOREMAP_METHOD_PREFIX } from '../evaluate/localization.js';
+import type { NpyImportParams } from './npy-import.js';
+
+/** Where the map of an image id may be: id + .npy (the tool's layout), or the id with its extension replaced. */
+export function npyCandidates(root: string, id: string): string[] {
+  const first = join(root, `${id}.npy`);
+  const dot = id.lastIndexOf('.');
+  const slash = Math.max(id.lastIndexOf('/'), id.lastIndexOf('\\'));
+  return dot > slash + 1 ? [first, join(root, `${id.slice(0, dot)}.npy`)] : [first];
+}
+
+async function readMap(root: string, id: string): Promise<{ path: string; shape: number[]; data: Float32Array }> {
+  const candidates = npyCandidates(root, id);
+  for (const path of candidates) {
+    const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
+    if (!bytes) continue;
+    let array;
+    try {
+      array = decodeNpy(bytes);
+    } catch (e) {
+      throw new NodeError(`${path}: ${(e as Error).message}`, 'save the map with numpy.save as a 2-D float array (H x W)');
+    }
+    const shape = array.shape.filter((d, k) => !(d === 1 && array.shape.length > 2 && (k === 0 || k === array.shape.length - 1)));
+    if (shape.length !== 2) throw new NodeError(`${path} holds an array of shape (${array.shape.join(', ')}), not a 2-D map`, 'save one H x W map per image');
+    return { path, shape, data: array.data };
+  }
+  throw new NodeError(`no map for image "${id}": none of ${candidates.join(', ')} exists`, 'maps must be at <root>/<image id>.npy, as wsolevaluation writes them; check root and the dataset');
+}
+
+export async function importNpyMaps(ctx: NodeContext<NpyImportParams>): Promise<NodeResult> {
+  const p = ctx.params;
+  const root = isAbsolute(p.root) ? p.root : resolve(p.root);
+  if (!(await stat(root).catch(() => null))?.isDirectory()) throw new NodeError(`map folder ${root} does not exist`, 'set root to the folder holding the .npy maps (relative paths are taken from where wsol-run runs)');
+  const dataset = await openDataset(ctx.inputs.dataset![0]!.dir);
+  const splits: Partial<Record<SplitName, MapsSplit>> = {};
+  const total = p.splits.reduce((n, s) => n + dataset.split(s).count, 0);
+  let done = 0;
+  for (const name of p.splits as SplitName[]) {
+    const view = dataset.split(name);
+    if (view.count === 0) throw new NodeError(`split ${name} of the dataset is empty`, `import other splits: --set ${ctx.nodeId}.splits='["test"]'`);
+    let maps: Float32Array | null = null;
+    let height = 0, width = 0, firstPath = '';
+    for (let i = 0; i < view.count; i++) {
+      if (ctx.signal.aborted) throw new Error('cancelled');
+      const m = await readMap(root, view.ids[i]!);
+      if (!maps) {
+        [height, width] = m.shape as [number, number];
+        firstPath = m.path;
+        maps = new Float32Array(view.count * height * width);
+      } else if (m.shape[0] !== height || m.shape[1] !== width) {
+        throw new NodeError(`${m.path} is ${m.shape[0]}x${m.shape[1]}, but ${firstPath} is ${height}x${width} (H x W)`, 'the maps of one split must share one size; resize them to the evaluation size first');
+      }
+      maps.set(m.data, i * height * width);
+      if (++done % 64 === 0 || done === total) ctx.progress({ fraction: done / total, message: `${done}/${total} maps` });
+    }
+    splits[name] = { entry: { count: view.count, height, width, ids: [...view.ids], classes: 0 }, maps: maps!, scores: null };
+  }
+  await writeMapsArtifact(ctx.outDir, { target: p.target, method: `${SCOREMAP_METHOD_PREFIX}${p.name}` }, splits);
+  return { metrics: { maps: done } };
+}

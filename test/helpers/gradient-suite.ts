@@ -84,6 +84,8 @@ export type KernelConfig = 'module' | 'module-plain' | 'previous';
  */
 export function gradientSuite(config: KernelConfig): void {
 before(async () => {
+  // Guard bytes after every kernel buffer, checked after every job: a write past a buffer fails the test.
+  process.env.WSOL_RUN_KERNEL_CHECKS = '1';
   tf = await initTensorBackend('wasm');
   await import('@tensorflow/tfjs-backend-cpu');
 });
@@ -93,6 +95,7 @@ test(`the kernels under test are the ${config} ones`, () => {
   if (config === 'previous') assert.equal(m, undefined);
   else {
     assert.ok(m, 'the kernel module started');
+    assert.ok(m.checks, 'buffer guards are on');
     if (config === 'module-plain') assert.equal(m.variant, 'plain');
     process.stdout.write(`# kernel module: ${m.variant}, ${m.threads} threads\n`);
   }
@@ -205,6 +208,10 @@ test('pooling, dense, batch norm, activations, losses, gather and resize gradien
     const flat = tf.add(top, tf.mul(tf.reshape(tf.range(0, 4, 1, 'int32'), [4, 1]), tf.scalar(9, 'int32')));
     return tf.mean(tf.gather(tf.reshape(x, [36]), flat), 1);
   }, [[4, 9]]);
+});
+
+test('the kernel module never failed over to the previous kernels during the suite', () => {
+  if (config !== 'previous') assert.equal(activeKernelModule()?.failed, false);
 });
 
 test('worst relative error stays far below the bound', () => {

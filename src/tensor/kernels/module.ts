@@ -40,6 +40,18 @@ export class KernelModule {
   private arenaStart: number;
   private readonly slots: Slot[] = [];
   private clock = 0;
+  /**
+   * WSOL_RUN_KERNEL_CHECKS=1 (the tests): every arena allocation, and every
+   * region given to guard(), is followed by GUARD_BYTES of a known pattern,
+   * checked after each job, so a kernel that writes past its buffers fails
+   * loudly instead of corrupting a neighbour.
+   */
+  readonly checks = process.env.WSOL_RUN_KERNEL_CHECKS === '1';
+  /** Set when a kernel using the module failed: the tfjs kernels then use the previous implementations for good. */
+  failed = false;
+  private guards: number[] = [];
+  /** Wall time (ms) spent copying inputs in, running jobs and copying results out, since start: for bench/profile-kernels.ts. */
+  readonly time = { copyIn: 0, jobs: 0, copyOut: 0 };
 
   private constructor(
     readonly variant: Variant,
@@ -125,7 +137,9 @@ export class KernelModule {
     }
     if (relayout) this.layoutSlots();
     this.top = this.arenaStart;
-    return inputs.map((e) => {
+    this.guards = [];
+    const t = performance.now();
+    const offsets = inputs.map((e) => {
       const s = slotOf.get(e);
       if (!s) {
         const at = this.alloc(bytes(e));
@@ -140,6 +154,8 @@ export class KernelModule {
       s.used = ++this.clock;
       return s.at;
     });
+    this.time.copyIn += performance.now() - t;
+    return offsets;
   }
 
   /** Places the slots one after the other and the arena after them; a slot that moves forgets what it held. */
@@ -162,7 +178,7 @@ export class KernelModule {
   /** `bytes` of arena, 64-byte aligned (growing the memory if needed); its byte offset. */
   alloc(bytes: number): number {
     const at = align(this.top, 64);
-    const end = at + bytes;
+    const end = at + bytes + (this.checks ? GUARD_BYTES : 0);
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
@@ -170,7 +186,22 @@ export class KernelModule {
       this.memory.grow(pages);
     }
     this.top = end;
+    if (this.checks) this.guard(at + bytes);
     return at;
+  }
+
+  /** With checks on: GUARD_BYTES at `at` must keep their pattern through every job of this call. */
+  guard(at: number): void {
+    if (!this.checks) return;
+    new Uint8Array(this.memory.buffer, at, GUARD_BYTES).fill(GUARD_VALUE);
+    this.guards.push(at);
+  }
+
+  private checkGuards(): void {
+    const bytes = new Uint8Array(this.memory.buffer);
+    for (const at of this.guards) {
+      for (let i = at; i < at + GUARD_BYTES; i++) if (bytes[i] !== GUARD_VALUE) throw new Error(`a kernel wrote past the end of its buffer (guard at ${at})`);
+    }
   }
 
   /** A float view of the arena (views go stale when the memory grows: take them after the last alloc). */
@@ -196,6 +227,16 @@ export class KernelModule {
    * inside the job any more.
    */
   runParallel(job: number): void {
+    const t = performance.now();
+    try {
+      this.runJob(job);
+    } finally {
+      this.time.jobs += performance.now() - t;
+    }
+    if (this.checks) this.checkGuards();
+  }
+
+  private runJob(job: number): void {
     Atomics.store(this.i32(job, JOB_FIELDS), J.NEXT, 0);
     if (this.threads === 1) {
       this.exports.run(job, 0);
@@ -230,6 +271,8 @@ const RESIDENT_MIN_BYTES = 1 << 20;
 const RESIDENT_SLOTS = 2;
 /** Bytes after every input: the kernels read whole vectors, up to 7 floats past the last row. */
 const SLACK = 32;
+export const GUARD_BYTES = 64;
+const GUARD_VALUE = 0xa5;
 
 /** One input of a kernel call: its identity, size, and how to copy it into the module's memory. */
 export interface InputSpec {

@@ -67,6 +67,8 @@ async function load(name: BackendName): Promise<Tf> {
       const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.js');
       kernelModule = await startKernelModule();
       registerWasmTrainingKernels(kernelModule);
+      const { registerFasterGradients } = await import('./faster-gradients.js');
+      registerFasterGradients();
       break;
     }
     case 'cpu': {

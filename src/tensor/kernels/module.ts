@@ -19,8 +19,12 @@ import { KERNEL_MODULES } from './build.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, the module's declared maximum
-/** Polls for running helpers to leave a job before sleeping in Atomics.wait: they usually finish within microseconds of us. */
-const SPIN = 20000;
+/**
+ * Polls for running helpers to leave a job before sleeping in Atomics.wait.
+ * Short: a helper still inside is finishing one work unit (up to about a
+ * millisecond), and on a busy machine spinning takes the core it needs.
+ */
+const SPIN = 500;
 
 export type Variant = 'fma' | 'plain';
 
@@ -251,7 +255,7 @@ export class KernelModule {
     let state = Atomics.or(ctl, CTL.STATE, CLOSED) | CLOSED;
     for (let i = 0; i < SPIN && state !== CLOSED; i++) state = Atomics.load(ctl, CTL.STATE);
     while (state !== CLOSED) {
-      Atomics.wait(ctl, CTL.STATE, state, 1000);
+      Atomics.wait(ctl, CTL.STATE, state, 100);
       state = Atomics.load(ctl, CTL.STATE);
     }
     if (Atomics.load(ctl, CTL.FAILED)) throw new Error('a kernel helper thread failed');

@@ -177,6 +177,10 @@ test('max pooling gradients with ties and negative maxima', async () => {
     await check(`maxPool f${f} s${s} ${pad} ties c6`, (x) => tf.maxPool(x as TfCore.Tensor4D, f, s, pad), [[3, 6, 7, 6]], f * 10 + s + 1, true);
     await check(`maxPool f${f} s${s} ${pad} negative c8`, (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, f, s, pad), [[1, 5, 6, 8]], f + s + 1);
   }
+  // Disjoint windows that cover every pixel (each pixel written once, no zeroing): even sizes, and 'same' with a clipped last window.
+  await check('maxPool f2 s2 valid covering c5', (x) => tf.maxPool(x as TfCore.Tensor4D, 2, 2, 'valid'), [[2, 8, 6, 5]], 71, true);
+  await check('maxPool f2 s2 same clipped c6', (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, 2, 2, 'same'), [[1, 7, 7, 6]], 72);
+  await check('maxPool f3 s3 same clipped c4', (x) => tf.maxPool(x as TfCore.Tensor4D, 3, 3, 'same'), [[3, 7, 8, 4]], 73, true);
 });
 
 test('depthwise and separable conv gradients', async () => {

@@ -190,8 +190,20 @@ static void maxpool_grad(const int32_t* j) {
   cfp x = (cfp)j[J_X], dy = (cfp)j[J_WP];
   float* dx = (float*)j[J_Y];
   const int c4 = c / 4 * 4;
+  /*
+   * Windows that do not overlap (stride = window, e.g. 2x2/2) each own their
+   * pixels: the gradient is written once (g or 0), without zeroing dx first
+   * and adding, unless some pixels lie in no window (then zero the image).
+   */
+  const int disjoint = sh == fh && sw == fw;
+  const int covered = disjoint && (oh - 1) * sh - pt + fh >= h && (ow - 1) * sw - pl + fw >= w;
   for (int n = next_unit(j, j[J_N]); n >= 0; n = next_unit(j, j[J_N])) {
-    for (int i = n * h * w * c; i < (n + 1) * h * w * c; i++) dx[i] = 0.f;
+    if (!covered) {
+      float* img = dx + n * h * w * c;
+      int i = 0;
+      for (; i + 4 <= h * w * c; i += 4) wasm_v128_store(img + i, wasm_f32x4_splat(0.f));
+      for (; i < h * w * c; i++) img[i] = 0.f;
+    }
     for (int oy = 0; oy < oh; oy++) {
       const int i0 = imax(0, oy * sh - pt), i1 = imin(h, oy * sh - pt + fh);
       for (int ox = 0; ox < ow; ox++) {
@@ -214,8 +226,8 @@ static void maxpool_grad(const int32_t* j) {
           for (int i = i0; i < i1; i++)
             for (int jj = j0; jj < j1; jj++, pos++) {
               float* d = dx + ((n * h + i) * w + jj) * c + ch;
-              const v128_t hit = wasm_i32x4_eq(at, wasm_i32x4_splat(pos));
-              wasm_v128_store(d, wasm_f32x4_add(wasm_v128_load(d), wasm_v128_and(gv, hit)));
+              const v128_t mine = wasm_v128_and(gv, wasm_i32x4_eq(at, wasm_i32x4_splat(pos)));
+              wasm_v128_store(d, disjoint ? mine : wasm_f32x4_add(wasm_v128_load(d), mine));
             }
         }
         for (int ch = c4; ch < c; ch++) {
@@ -225,6 +237,7 @@ static void maxpool_grad(const int32_t* j) {
             for (int jj = j0; jj < j1; jj++) {
               const int idx = ((n * h + i) * w + jj) * c + ch;
               if (x[idx] > best) { best = x[idx]; at = idx; }
+              if (disjoint) dx[idx] = 0.f;
             }
           dx[at] += g[ch];
         }

@@ -87,7 +87,7 @@ const table = markdownTable(
 );
 const m = activeKernelModule();
 const moduleLine = m && before && after
-  ? `Kernel module: ${m.variant}, ${m.threads} threads${m.failed ? ' (FAILED: the previous kernels took over, see the warning)' : ''}; per step ${((after.copyIn - before.copyIn) / STEPS).toFixed(1)} ms copying inputs in, ${((after.jobs - before.jobs) / STEPS).toFixed(1)} ms in jobs, ${((after.copyOut - before.copyOut) / STEPS).toFixed(1)} ms copying results out (the rest of its kernels' time: filter packing, reductions, shape logic).`
+  ? `Kernel module: ${m.variant}, ${m.threads} threads${m.failed ? ' (FAILED: the previous kernels took over, see the warning)' : ''}${m.soloPeriods ? ` (ran alone ${m.soloPeriods} times: helpers kept being descheduled)` : ''}; per step ${((after.copyIn - before.copyIn) / STEPS).toFixed(1)} ms copying inputs in, ${((after.jobs - before.jobs) / STEPS).toFixed(1)} ms in jobs, ${((after.copyOut - before.copyOut) / STEPS).toFixed(1)} ms copying results out (the rest of its kernels' time: filter packing, reductions, shape logic).`
   : 'Kernel module: off (previous kernels).';
 const load = loadavg()[0]!.toFixed(2);
 process.stdout.write(

@@ -19,7 +19,7 @@ let kernelModule: KernelModule | undefined;
  * undefined for the slower kernels.
  */
 export function activeKernelModule(): KernelModuleInfo | undefined {
-  return kernelModule && { variant: kernelModule.variant, threads: kernelModule.threads, checks: kernelModule.checks, failed: kernelModule.failed, time: { ...kernelModule.time } };
+  return kernelModule && { variant: kernelModule.variant, threads: kernelModule.threads, checks: kernelModule.checks, failed: kernelModule.failed, soloPeriods: kernelModule.solo.periods, time: { ...kernelModule.time } };
 }
 
 export interface KernelModuleInfo {
@@ -29,6 +29,8 @@ export interface KernelModuleInfo {
   checks: boolean;
   /** A kernel failed and the previous kernels took over. */
   failed: boolean;
+  /** How often the module ran without its helpers for a while because they were being descheduled (a busy machine). */
+  soloPeriods: number;
   time: { copyIn: number; jobs: number; copyOut: number };
 }
 

@@ -15,7 +15,7 @@ export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
 export type BackendName = (typeof BACKENDS)[number];
 
 /** Version of our own kernels; part of the backend fact, so a kernel fix invalidates results. */
-export const WASM_KERNELS_VERSION = 1;
+export const WASM_KERNELS_VERSION = 2;
 
 const PACKAGES: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',

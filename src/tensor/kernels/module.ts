@@ -25,6 +25,10 @@ const MAX_PAGES = 32768; // 2 GiB, the module's declared maximum
  * millisecond), and on a busy machine spinning takes the core it needs.
  */
 const SPIN = 500;
+/** See KernelModule.watchWaiting(): jobs per observation window, share of waiting that triggers running alone, and for how many jobs (about 25 training steps of the reference model). */
+const SOLO_WINDOW = 40;
+const SOLO_WAIT_SHARE = 0.2;
+const SOLO_JOBS = 400;
 
 export type Variant = 'fma' | 'plain';
 
@@ -54,6 +58,8 @@ export class KernelModule {
   /** Set when a kernel using the module failed: the tfjs kernels then use the previous implementations for good. */
   failed = false;
   private guards: number[] = [];
+  /** The busy-machine fallback of watchWaiting(); `periods` counts how often it ran alone. */
+  readonly solo = { jobs: 0, jobMs: 0, waitedMs: 0, jobsLeft: 0, periods: 0 };
   /** Wall time (ms) spent copying inputs in, running jobs and copying results out, since start: for bench/profile-kernels.ts. */
   readonly time = { copyIn: 0, jobs: 0, copyOut: 0 };
 
@@ -242,23 +248,49 @@ export class KernelModule {
 
   private runJob(job: number): void {
     Atomics.store(this.i32(job, JOB_FIELDS), J.NEXT, 0);
-    if (this.threads === 1) {
+    if (this.threads === 1 || this.solo.jobsLeft > 0) {
+      this.solo.jobsLeft = Math.max(0, this.solo.jobsLeft - 1);
       this.exports.run(job, 0);
       return;
     }
     const ctl = this.ctl;
+    const start = performance.now();
     Atomics.store(ctl, CTL.JOB, job);
     Atomics.store(ctl, CTL.STATE, 0);
     Atomics.add(ctl, CTL.SEQ, 1);
     Atomics.notify(ctl, CTL.SEQ);
     this.exports.run(job, 0);
+    const ownDone = performance.now();
     let state = Atomics.or(ctl, CTL.STATE, CLOSED) | CLOSED;
     for (let i = 0; i < SPIN && state !== CLOSED; i++) state = Atomics.load(ctl, CTL.STATE);
     while (state !== CLOSED) {
       Atomics.wait(ctl, CTL.STATE, state, 100);
       state = Atomics.load(ctl, CTL.STATE);
     }
+    this.watchWaiting(performance.now() - start, performance.now() - ownDone);
     if (Atomics.load(ctl, CTL.FAILED)) throw new Error('a kernel helper thread failed');
+  }
+
+  /**
+   * On a busy machine a helper that took a unit can be descheduled in the
+   * middle of it, and this thread then waits for it (a scheduler time slice,
+   * milliseconds). When such waits add up to more than SOLO_WAIT_SHARE of the
+   * job time over a window of jobs, run alone for SOLO_JOBS jobs, then try
+   * helpers again. Results do not change: reductions never depend on the
+   * thread count.
+   */
+  private watchWaiting(jobMs: number, waitedMs: number): void {
+    const w = this.solo;
+    w.jobMs += jobMs;
+    w.waitedMs += waitedMs;
+    if (++w.jobs < SOLO_WINDOW) return;
+    if (w.waitedMs > SOLO_WAIT_SHARE * w.jobMs) {
+      w.jobsLeft = SOLO_JOBS;
+      w.periods++;
+    }
+    w.jobs = 0;
+    w.jobMs = 0;
+    w.waitedMs = 0;
   }
 
   /** Stops the helper threads (tests; a process exit does it anyway). */

@@ -8,7 +8,8 @@
  *   npm run bench:train [-- --runs 5 --steps 8 --memory-steps 500 --with-cpu]
  */
 import { spawnSync } from 'node:child_process';
-import { initTensorBackend } from '../src/tensor/backends/init.js';
+import { cpus, loadavg } from 'node:os';
+import { activeKernelModule, initTensorBackend } from '../src/tensor/backends/init.js';
 import { BACKENDS, backendPackage, installedVersion, planBackend } from '../src/tensor/backends/select.js';
 import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
 import { packagePath } from '../src/paths.js';
@@ -31,6 +32,27 @@ interface Row {
 }
 const rows: Row[] = [];
 
+/** One PyTorch run (both memory formats) of the same model on the same machine. */
+interface TorchRun {
+  nchw: number;
+  channels_last: number;
+  torch: string;
+  threads: number;
+}
+const python = '/usr/bin/python3';
+const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+function torchRun(): TorchRun {
+  const out = spawnSync(python, [packagePath('bench/pytorch_reference.py'), '--threads', '2', '--steps', '10', '--batch', String(BATCH)], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`pytorch_reference.py failed: ${out.stderr}`);
+  return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as TorchRun;
+}
+
+// Runs of each backend, with PyTorch interleaved between the wasm runs: on a
+// shared machine the load changes by the minute, and both sides should see it.
+let torch: { nchw: number[]; channels_last: number[]; version: string; threads: number } | null = hasTorch ? { nchw: [], channels_last: [], version: '', threads: 0 } : null;
+const torchNote = hasTorch ? '' : 'PyTorch not found (Debian: apt-get install python3-torch); row skipped';
+const loads: number[] = [loadavg()[0]!];
+let wasmLabel = 'tfjs wasm';
 for (const name of BACKENDS) {
   if (!installed(backendPackage(name))) {
     rows.push({ backend: name, imagesPerSecond: null, runs: [], note: `${backendPackage(name)} not installed` });
@@ -47,30 +69,25 @@ for (const name of BACKENDS) {
     const t = await timeTrainingSteps(tf, { batch: BATCH, steps: name === 'cpu' ? 1 : STEPS, warmup: name === 'cpu' ? 0 : 2, seed: r });
     perRun.push((BATCH * 1000) / median(t.stepMs));
     process.stderr.write(`${name} run ${r + 1}/${runs}: ${perRun.at(-1)!.toFixed(1)} img/s\n`);
+    if (name === 'wasm' && torch) {
+      const j = torchRun();
+      torch.nchw.push(j.nchw);
+      torch.channels_last.push(j.channels_last);
+      torch.version = j.torch;
+      torch.threads = j.threads;
+      process.stderr.write(`pytorch run ${r + 1}/${RUNS}: NCHW ${j.nchw.toFixed(1)}, channels_last ${j.channels_last.toFixed(1)} img/s\n`);
+    }
+    loads.push(loadavg()[0]!);
   }
-  rows.push({ backend: `tfjs ${name}${name === 'wasm' ? ' + wsol-run kernels (1 thread)' : ''}`, imagesPerSecond: median(perRun), runs: perRun, note: `median of ${runs} runs x ${name === 'cpu' ? 1 : STEPS} steps` });
-}
-
-// PyTorch CPU, same model, same machine, same run.
-let torch: { nchw: number[]; channels_last: number[]; version: string; threads: number } | null = null;
-let torchNote = '';
-const python = '/usr/bin/python3';
-const hasTorch = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-if (!hasTorch) {
-  torchNote = 'PyTorch not found (Debian: apt-get install python3-torch); row skipped';
-} else {
-  torch = { nchw: [], channels_last: [], version: '', threads: 0 };
-  for (let r = 0; r < RUNS; r++) {
-    const out = spawnSync(python, [packagePath('bench/pytorch_reference.py'), '--threads', '2', '--steps', '10', '--batch', String(BATCH)], { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`pytorch_reference.py failed: ${out.stderr}`);
-    const j = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as { nchw: number; channels_last: number; torch: string; threads: number };
-    torch.nchw.push(j.nchw);
-    torch.channels_last.push(j.channels_last);
-    torch.version = j.torch;
-    torch.threads = j.threads;
-    process.stderr.write(`pytorch run ${r + 1}/${RUNS}: NCHW ${j.nchw.toFixed(1)}, channels_last ${j.channels_last.toFixed(1)} img/s\n`);
+  let label = `tfjs ${name}`;
+  if (name === 'wasm') {
+    const m = activeKernelModule();
+    label = m ? `tfjs wasm + wsol-run kernel module (${m.variant === 'fma' ? 'relaxed-SIMD FMA' : 'SIMD128'}, ${m.threads} threads)${m.failed ? ' FAILED OVER to the previous kernels' : ''}` : 'tfjs wasm + previous wsol-run kernels (1 thread)';
+    wasmLabel = label;
   }
+  rows.push({ backend: label, imagesPerSecond: median(perRun), runs: perRun, note: `median of ${runs} runs x ${name === 'cpu' ? 1 : STEPS} steps` });
 }
+if (torch && torch.nchw.length === 0) torch = null;
 
 // Memory over a long wasm run: RSS after 50 steps vs after MEMORY_STEPS.
 let memory = '';
@@ -95,13 +112,15 @@ const fmt = (x: number | null): string => (x === null ? '-' : x.toFixed(1));
 const ratio = (x: number | null): string => (x === null || best === null ? '-' : `${(x / best).toFixed(2)}x`);
 const tableRows = rows.map((r) => [r.backend, fmt(r.imagesPerSecond), ratio(r.imagesPerSecond), r.note]);
 if (torch) {
-  tableRows.push([`PyTorch ${torch.version} CPU, ${torch.threads} threads, NCHW`, fmt(median(torch.nchw)), ratio(median(torch.nchw)), `median of ${RUNS} runs x 10 steps`]);
-  tableRows.push([`PyTorch ${torch.version} CPU, ${torch.threads} threads, channels_last`, fmt(median(torch.channels_last)), ratio(median(torch.channels_last)), `median of ${RUNS} runs x 10 steps`]);
+  tableRows.push([`PyTorch ${torch.version} CPU, ${torch.threads} threads, NCHW`, fmt(median(torch.nchw)), ratio(median(torch.nchw)), `median of ${torch.nchw.length} runs x 10 steps, interleaved with the wasm runs`]);
+  tableRows.push([`PyTorch ${torch.version} CPU, ${torch.threads} threads, channels_last`, fmt(median(torch.channels_last)), ratio(median(torch.channels_last)), `median of ${torch.channels_last.length} runs x 10 steps, interleaved with the wasm runs`]);
 }
 const table = markdownTable(['backend', 'images/s', 'vs best PyTorch', 'how'], tableRows);
-const wasmRow = rows.find((r) => r.backend.startsWith('tfjs wasm'));
+const allRuns = [...rows.filter((r) => r.runs.length > 1).map((r) => `${r.backend}: ${r.runs.map((x) => x.toFixed(1)).join(', ')}`), ...(torch ? [`PyTorch NCHW: ${torch.nchw.map((x) => x.toFixed(1)).join(', ')}`, `PyTorch channels_last: ${torch.channels_last.map((x) => x.toFixed(1)).join(', ')}`] : [])].join('; ');
+const loadNote = `Load average (1 min) during the throughput runs: ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${cpus().length} cores (a shared machine: other work competes with both tfjs and PyTorch).`;
+const wasmRow = rows.find((r) => r.backend === wasmLabel);
 const target = wasmRow?.imagesPerSecond && best ? `wasm reaches ${(wasmRow.imagesPerSecond / best).toFixed(2)}x of the best PyTorch configuration (target 0.5x: ${wasmRow.imagesPerSecond / best >= 0.5 ? 'met' : 'NOT met'}).` : '';
-process.stdout.write(`${table}\n\n${target}\n${torchNote}\n${memory}\n`);
+process.stdout.write(`${table}\n\n${target}\n${torchNote}\n${loadNote}\nAll runs (img/s): ${allRuns}\n${memory}\n`);
 updateBenchmarks(
   'train-throughput',
   `## Training throughput: reference CNN (specs/backend.md)
@@ -111,6 +130,8 @@ Machine: ${machine()}. Command: \`npm run bench:train -- --runs ${RUNS} --steps 
 ${table}
 
 ${target} ${torchNote}
+
+${loadNote} All runs (img/s): ${allRuns}.
 
 Memory (wasm, one process, ${MEMORY_STEPS} steps): ${memory || 'not measured'}`,
 );

@@ -84,6 +84,8 @@ export type KernelConfig = 'module' | 'module-plain' | 'previous';
  */
 export function gradientSuite(config: KernelConfig): void {
 before(async () => {
+  // Guard bytes after every kernel buffer, checked after every job: a write past a buffer fails the test.
+  process.env.WSOL_RUN_KERNEL_CHECKS = '1';
   tf = await initTensorBackend('wasm');
   await import('@tensorflow/tfjs-backend-cpu');
 });
@@ -93,6 +95,7 @@ test(`the kernels under test are the ${config} ones`, () => {
   if (config === 'previous') assert.equal(m, undefined);
   else {
     assert.ok(m, 'the kernel module started');
+    assert.ok(m.checks, 'buffer guards are on');
     if (config === 'module-plain') assert.equal(m.variant, 'plain');
     process.stdout.write(`# kernel module: ${m.variant}, ${m.threads} threads\n`);
   }
@@ -174,6 +177,10 @@ test('max pooling gradients with ties and negative maxima', async () => {
     await check(`maxPool f${f} s${s} ${pad} ties c6`, (x) => tf.maxPool(x as TfCore.Tensor4D, f, s, pad), [[3, 6, 7, 6]], f * 10 + s + 1, true);
     await check(`maxPool f${f} s${s} ${pad} negative c8`, (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, f, s, pad), [[1, 5, 6, 8]], f + s + 1);
   }
+  // Disjoint windows that cover every pixel (each pixel written once, no zeroing): even sizes, and 'same' with a clipped last window.
+  await check('maxPool f2 s2 valid covering c5', (x) => tf.maxPool(x as TfCore.Tensor4D, 2, 2, 'valid'), [[2, 8, 6, 5]], 71, true);
+  await check('maxPool f2 s2 same clipped c6', (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, 2, 2, 'same'), [[1, 7, 7, 6]], 72);
+  await check('maxPool f3 s3 same clipped c4', (x) => tf.maxPool(x as TfCore.Tensor4D, 3, 3, 'same'), [[3, 7, 8, 4]], 73, true);
 });
 
 test('depthwise and separable conv gradients', async () => {
@@ -205,6 +212,10 @@ test('pooling, dense, batch norm, activations, losses, gather and resize gradien
     const flat = tf.add(top, tf.mul(tf.reshape(tf.range(0, 4, 1, 'int32'), [4, 1]), tf.scalar(9, 'int32')));
     return tf.mean(tf.gather(tf.reshape(x, [36]), flat), 1);
   }, [[4, 9]]);
+});
+
+test('the kernel module never failed over to the previous kernels during the suite', () => {
+  if (config !== 'previous') assert.equal(activeKernelModule()?.failed, false);
 });
 
 test('worst relative error stays far below the bound', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { initTensorBackend } from '../../src/tensor/backends/init.js';
+import { activeKernelModule, initTensorBackend } from '../../src/tensor/backends/init.js';
 import { referenceModel } from '../../src/tensor/models/reference.js';
 
 /** Losses of `steps` SGD-momentum steps of the reference model from fixed weights on one backend. */
@@ -25,11 +25,14 @@ async function losses(tf: typeof TfCore, backend: string, steps: number): Promis
 }
 
 test('a few training steps on wasm match the cpu backend’s losses', async () => {
+  process.env.WSOL_RUN_KERNEL_CHECKS = '1';
   const tf = await initTensorBackend('wasm');
   await import('@tensorflow/tfjs-backend-cpu');
   const cpu = await losses(tf, 'cpu', 5);
   const wasm = await losses(tf, 'wasm', 5);
   for (let i = 0; i < cpu.length; i++) assert.ok(Math.abs(cpu[i]! - wasm[i]!) < 1e-4 * Math.max(1, Math.abs(cpu[i]!)), `step ${i}: cpu ${cpu[i]} wasm ${wasm[i]}`);
   assert.ok(wasm.at(-1)! < wasm[0]!, `training lowers the loss: ${wasm.join(', ')}`);
+  const m = activeKernelModule();
+  assert.ok(m && !m.failed, 'the kernel module ran every step (no failover to the previous kernels)');
   await tf.setBackend('wasm');
 });

@@ -12,9 +12,26 @@ let ready: Promise<Tf> | undefined;
 let readyName: BackendName | undefined;
 let kernelModule: KernelModule | undefined;
 
-/** What runs the wasm backend's hot kernels in this thread: wsol-run's kernel module (variant, threads), or undefined for the slower kernels. */
-export function activeKernelModule(): { variant: 'fma' | 'plain'; threads: number } | undefined {
-  return kernelModule && { variant: kernelModule.variant, threads: kernelModule.threads };
+/**
+ * What runs the wasm backend's hot kernels in this thread: wsol-run's kernel
+ * module (variant, threads, whether it failed over, and its cumulative time
+ * copying inputs in, running jobs and copying results out, in ms), or
+ * undefined for the slower kernels.
+ */
+export function activeKernelModule(): KernelModuleInfo | undefined {
+  return kernelModule && { variant: kernelModule.variant, threads: kernelModule.threads, checks: kernelModule.checks, failed: kernelModule.failed, soloPeriods: kernelModule.solo.periods, time: { ...kernelModule.time } };
+}
+
+export interface KernelModuleInfo {
+  variant: 'fma' | 'plain';
+  threads: number;
+  /** Buffer guards on (WSOL_RUN_KERNEL_CHECKS=1). */
+  checks: boolean;
+  /** A kernel failed and the previous kernels took over. */
+  failed: boolean;
+  /** How often the module ran without its helpers for a while because they were being descheduled (a busy machine). */
+  soloPeriods: number;
+  time: { copyIn: number; jobs: number; copyOut: number };
 }
 
 /** Explains the usual ways a tfjs-node(-gpu) load fails. */
@@ -52,6 +69,8 @@ async function load(name: BackendName): Promise<Tf> {
       const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.js');
       kernelModule = await startKernelModule();
       registerWasmTrainingKernels(kernelModule);
+      const { registerFasterGradients } = await import('./faster-gradients.js');
+      registerFasterGradients();
       break;
     }
     case 'cpu': {

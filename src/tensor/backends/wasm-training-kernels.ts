@@ -303,7 +303,7 @@ let registered = false;
  * runs for what the module does not handle, and for everything once the
  * module has failed (one warning, then the previous kernels, never a crash).
  */
-function preferFast(fast: FastKernel, fallback: (args: KernelArgs) => TensorInfo, health: { failed: boolean }): (args: KernelArgs) => TensorInfo {
+function preferFast(fast: FastKernel, fallback: (args: KernelArgs) => TensorInfo, health: KernelModule): (args: KernelArgs) => TensorInfo {
   return (args) => {
     if (!health.failed) {
       try {
@@ -341,7 +341,6 @@ export function registerWasmTrainingKernels(mod?: KernelModule): void {
     ['Cast', shareData(nativeKernel('Cast'))],
   ];
   if (mod) {
-    const health = { failed: false };
     const byName = new Map(kernels);
     const nativeFused = nativeKernel('FusedConv2D');
     const fastKernels: [string, FastKernel, (args: KernelArgs) => TensorInfo][] = [
@@ -352,7 +351,7 @@ export function registerWasmTrainingKernels(mod?: KernelModule): void {
       ['MaxPoolGrad', fast.maxPoolGrad(mod), maxPoolGrad],
       ['Sum', fast.sumLeadingAxes(mod), byName.get('Sum')!],
     ];
-    for (const [name, f, fallback] of fastKernels) byName.set(name, preferFast(f, fallback, health));
+    for (const [name, f, fallback] of fastKernels) byName.set(name, preferFast(f, fallback, mod));
     kernels.splice(0, kernels.length, ...byName);
   }
   for (const [kernelName, fn] of kernels) {

@@ -1,5 +1,5 @@
 /**
- * Compiles wsol_kernels.c into the two committed WebAssembly modules:
+ * Compiles the kernel sources (wsol_kernels.c, winograd.c) into the two committed WebAssembly modules:
  * plain SIMD128, and a variant whose multiply-adds are fused (relaxed SIMD).
  * Needs clang (14) and wasm-ld; used by `npm run build:kernels` and by the
  * test that checks the committed modules match their source.
@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../../paths.js';
 
-export const KERNEL_SOURCE = packagePath('src/tensor/kernels/wsol_kernels.c');
+/** The C sources, compiled and linked together (kernels_common.h is included by both). */
+export const KERNEL_SOURCES = ['wsol_kernels.c', 'winograd.c'].map((f) => packagePath(`src/tensor/kernels/${f}`));
 export const KERNEL_MODULES = { plain: packagePath('src/tensor/kernels/wsol_kernels.wasm'), fma: packagePath('src/tensor/kernels/wsol_kernels_fma.wasm') } as const;
 
 const CLANG_CANDIDATES = ['clang-14', 'clang'];
@@ -32,7 +33,7 @@ export function findClang(): string | undefined {
 }
 
 function compile(clang: string, out: string, extra: string[]): Buffer {
-  const r = spawnSync(clang, [...FLAGS, ...extra, '-o', out, KERNEL_SOURCE], { encoding: 'utf8' });
+  const r = spawnSync(clang, [...FLAGS, ...extra, '-o', out, ...KERNEL_SOURCES], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${clang} failed:\n${r.stderr}`);
   return readFileSync(out);
 }

@@ -13,7 +13,7 @@ export const J = {
 export const JOB_FIELDS = 28;
 export type JobField = keyof typeof J;
 
-export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, winograd: 5, winogradFilterGrad: 6 } as const;
+export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, winograd: 5, winogradFilterGrad: 6, winograd4: 7, winograd4FilterGrad: 8 } as const;
 
 /** Pixels per filter-gradient chunk and 4-pixel tiles per convolution chunk (DW_CHUNK, CONV_TILES in C). */
 export const DW_CHUNK = 128;
@@ -22,6 +22,9 @@ export const CONV_TILES = 16;
 export const WG_TILES = 16;
 /** 2x2 tiles of dy per Winograd filter-gradient work unit (WGF_TILES in C). */
 export const WGF_TILES = 32;
+/** 4x4 tiles per F(4x4,3x3) unit, forward and filter gradient (WG4_TILES, WG4F_TILES in C). */
+export const WG4_TILES = 16;
+export const WG4F_TILES = 16;
 /**
  * Partial results of a reduction (filter gradient, column sums): a constant,
  * not the thread count, so that results never depend on the machine; enough
@@ -35,6 +38,8 @@ export interface KernelExports {
   pack_filter(w: number, out: number, taps: number, c: number, k: number): void;
   pack_filter_transposed(w: number, out: number, kh: number, kw: number, c: number, k: number): void;
   pack_filter_winograd(w: number, out: number, c: number, k: number, transposed: number): void;
+  pack_filter_winograd4(w: number, out: number, c: number, k: number, transposed: number): void;
+  unpack_winograd4_filter_grad(part: number, c: number, k: number, out: number): void;
   sum_blocks(parts: number, blocks: number, floats: number): void;
   unpack_filter_grad(part: number, taps: number, c: number, k: number, out: number): void;
   unpack_winograd_filter_grad(part: number, c: number, k: number, out: number): void;

@@ -19,8 +19,16 @@ import { KERNEL_MODULES } from './build.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, the module's declared maximum
-/** Polls for running helpers to leave a job before sleeping in Atomics.wait: they usually finish within microseconds of us. */
-const SPIN = 20000;
+/**
+ * Polls for running helpers to leave a job before sleeping in Atomics.wait.
+ * Short: a helper still inside is finishing one work unit (up to about a
+ * millisecond), and on a busy machine spinning takes the core it needs.
+ */
+const SPIN = 500;
+/** See KernelModule.watchWaiting(): jobs per observation window, share of waiting that triggers running alone, and for how many jobs (about 25 training steps of the reference model). */
+const SOLO_WINDOW = 40;
+const SOLO_WAIT_SHARE = 0.2;
+const SOLO_JOBS = 400;
 
 export type Variant = 'fma' | 'plain';
 
@@ -40,6 +48,20 @@ export class KernelModule {
   private arenaStart: number;
   private readonly slots: Slot[] = [];
   private clock = 0;
+  /**
+   * WSOL_RUN_KERNEL_CHECKS=1 (the tests): every arena allocation, and every
+   * region given to guard(), is followed by GUARD_BYTES of a known pattern,
+   * checked after each job, so a kernel that writes past its buffers fails
+   * loudly instead of corrupting a neighbour.
+   */
+  readonly checks = process.env.WSOL_RUN_KERNEL_CHECKS === '1';
+  /** Set when a kernel using the module failed: the tfjs kernels then use the previous implementations for good. */
+  failed = false;
+  private guards: number[] = [];
+  /** The busy-machine fallback of watchWaiting(); `periods` counts how often it ran alone. */
+  readonly solo = { jobs: 0, jobMs: 0, waitedMs: 0, jobsLeft: 0, periods: 0 };
+  /** Wall time (ms) spent copying inputs in, running jobs and copying results out, since start: for bench/profile-kernels.ts. */
+  readonly time = { copyIn: 0, jobs: 0, copyOut: 0 };
 
   private constructor(
     readonly variant: Variant,
@@ -125,7 +147,9 @@ export class KernelModule {
     }
     if (relayout) this.layoutSlots();
     this.top = this.arenaStart;
-    return inputs.map((e) => {
+    this.guards = [];
+    const t = performance.now();
+    const offsets = inputs.map((e) => {
       const s = slotOf.get(e);
       if (!s) {
         const at = this.alloc(bytes(e));
@@ -140,6 +164,8 @@ export class KernelModule {
       s.used = ++this.clock;
       return s.at;
     });
+    this.time.copyIn += performance.now() - t;
+    return offsets;
   }
 
   /** Places the slots one after the other and the arena after them; a slot that moves forgets what it held. */
@@ -162,7 +188,7 @@ export class KernelModule {
   /** `bytes` of arena, 64-byte aligned (growing the memory if needed); its byte offset. */
   alloc(bytes: number): number {
     const at = align(this.top, 64);
-    const end = at + bytes;
+    const end = at + bytes + (this.checks ? GUARD_BYTES : 0);
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
@@ -170,7 +196,22 @@ export class KernelModule {
       this.memory.grow(pages);
     }
     this.top = end;
+    if (this.checks) this.guard(at + bytes);
     return at;
+  }
+
+  /** With checks on: GUARD_BYTES at `at` must keep their pattern through every job of this call. */
+  guard(at: number): void {
+    if (!this.checks) return;
+    new Uint8Array(this.memory.buffer, at, GUARD_BYTES).fill(GUARD_VALUE);
+    this.guards.push(at);
+  }
+
+  private checkGuards(): void {
+    const bytes = new Uint8Array(this.memory.buffer);
+    for (const at of this.guards) {
+      for (let i = at; i < at + GUARD_BYTES; i++) if (bytes[i] !== GUARD_VALUE) throw new Error(`a kernel wrote past the end of its buffer (guard at ${at})`);
+    }
   }
 
   /** A float view of the arena (views go stale when the memory grows: take them after the last alloc). */
@@ -196,24 +237,60 @@ export class KernelModule {
    * inside the job any more.
    */
   runParallel(job: number): void {
+    const t = performance.now();
+    try {
+      this.runJob(job);
+    } finally {
+      this.time.jobs += performance.now() - t;
+    }
+    if (this.checks) this.checkGuards();
+  }
+
+  private runJob(job: number): void {
     Atomics.store(this.i32(job, JOB_FIELDS), J.NEXT, 0);
-    if (this.threads === 1) {
+    if (this.threads === 1 || this.solo.jobsLeft > 0) {
+      this.solo.jobsLeft = Math.max(0, this.solo.jobsLeft - 1);
       this.exports.run(job, 0);
       return;
     }
     const ctl = this.ctl;
+    const start = performance.now();
     Atomics.store(ctl, CTL.JOB, job);
     Atomics.store(ctl, CTL.STATE, 0);
     Atomics.add(ctl, CTL.SEQ, 1);
     Atomics.notify(ctl, CTL.SEQ);
     this.exports.run(job, 0);
+    const ownDone = performance.now();
     let state = Atomics.or(ctl, CTL.STATE, CLOSED) | CLOSED;
     for (let i = 0; i < SPIN && state !== CLOSED; i++) state = Atomics.load(ctl, CTL.STATE);
     while (state !== CLOSED) {
-      Atomics.wait(ctl, CTL.STATE, state, 1000);
+      Atomics.wait(ctl, CTL.STATE, state, 100);
       state = Atomics.load(ctl, CTL.STATE);
     }
+    this.watchWaiting(performance.now() - start, performance.now() - ownDone);
     if (Atomics.load(ctl, CTL.FAILED)) throw new Error('a kernel helper thread failed');
+  }
+
+  /**
+   * On a busy machine a helper that took a unit can be descheduled in the
+   * middle of it, and this thread then waits for it (a scheduler time slice,
+   * milliseconds). When such waits add up to more than SOLO_WAIT_SHARE of the
+   * job time over a window of jobs, run alone for SOLO_JOBS jobs, then try
+   * helpers again. Results do not change: reductions never depend on the
+   * thread count.
+   */
+  private watchWaiting(jobMs: number, waitedMs: number): void {
+    const w = this.solo;
+    w.jobMs += jobMs;
+    w.waitedMs += waitedMs;
+    if (++w.jobs < SOLO_WINDOW) return;
+    if (w.waitedMs > SOLO_WAIT_SHARE * w.jobMs) {
+      w.jobsLeft = SOLO_JOBS;
+      w.periods++;
+    }
+    w.jobs = 0;
+    w.jobMs = 0;
+    w.waitedMs = 0;
   }
 
   /** Stops the helper threads (tests; a process exit does it anyway). */
@@ -230,6 +307,8 @@ const RESIDENT_MIN_BYTES = 1 << 20;
 const RESIDENT_SLOTS = 2;
 /** Bytes after every input: the kernels read whole vectors, up to 7 floats past the last row. */
 const SLACK = 32;
+export const GUARD_BYTES = 64;
+const GUARD_VALUE = 0xa5;
 
 /** One input of a kernel call: its identity, size, and how to copy it into the module's memory. */
 export interface InputSpec {

@@ -28,8 +28,12 @@ export interface MapsSplitEntry {
 export interface MapsManifest {
   format: 'wsol-run-maps';
   version: 1;
-  /** Whose class each map is: the ground-truth class, or the predicted top-1. */
-  target: 'gt' | 'predicted';
+  /**
+   * Whose class each map is: the ground-truth class, the predicted top-1, or
+   * no single class (`agnostic`: e.g. SLT-Net's top-K ACAM, the same map
+   * whatever the class, which the paper scores as GT-known and Top-1 Loc).
+   */
+  target: 'gt' | 'predicted' | 'agnostic';
   /** How the maps were made, e.g. `cam`, `acam-top5`, `gradcam@conv2`. */
   method: string;
   splits: Partial<Record<SplitName, MapsSplitEntry>>;

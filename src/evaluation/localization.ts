@@ -28,7 +28,7 @@ export interface MapSet {
   /** Raw map of image i (row-major, height x width). */
   map(i: number): Float32Array;
   /** Whose class each map is. */
-  target: 'gt' | 'predicted';
+  target: 'gt' | 'predicted' | 'agnostic';
 }
 
 /** Class scores: count x classes, logits or probabilities. */
@@ -352,14 +352,15 @@ function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOp
   fillSingleBoxes(gt, maps, options, sweep.boxImages, tau, perImage);
   const n = sweep.boxImages.length;
   detail.tauChoice = { tau, chosenOn, metric: 'single-box BoxAcc(τ, 50)' };
-  if (maps.target === 'gt') {
+  // A class-agnostic map is the same for the true class: GT-known applies.
+  if (maps.target !== 'predicted') {
     headline.gtKnownLoc = (hits * 100) / n;
     detail.gtKnownLoc = { value: headline.gtKnownLoc, tau, chosenOn, error: 100 - headline.gtKnownLoc };
   } else notes.push('maps are of the predicted class: GT-known and Top-5 Loc need the ground-truth class\'s maps');
   if (ranks) {
     headline.top1Loc = (top1 * 100) / n;
     detail.top1Loc = { value: headline.top1Loc, tau, chosenOn, error: 100 - headline.top1Loc };
-    if (maps.target === 'gt') {
+    if (maps.target !== 'predicted') {
       headline.top5Loc = (top5 * 100) / n;
       detail.top5Loc = { value: headline.top5Loc, tau, chosenOn, error: 100 - headline.top5Loc };
     }

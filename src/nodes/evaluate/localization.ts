@@ -24,7 +24,7 @@ export const SCOREMAP_METHOD_PREFIX = 'scoremaps:';
  */
 export const localizationNode = defineNode<LocalizationParams>({
   type: 'evaluate/localization',
-  version: 1,
+  version: 2,
   description: 'Localization metrics as wsolevaluation computes them (MaxBoxAcc, MaxBoxAccV2, GT-known/Top-1/Top-5 Loc, PxAP, PIoU, F1+/F1-, classification, binary ACC/AUC/AP, STL localization AP) from maps and/or boxes; writes evaluation.json, curves.json and per-image.json.',
   params: {
     type: 'object',

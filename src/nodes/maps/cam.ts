@@ -17,7 +17,7 @@ export interface CamMapsParams extends Omit<MapOptions, 'method'> {
  */
 export const camMapsNode = defineNode<CamMapsParams>({
   type: 'maps/cam',
-  version: 1,
+  version: 2,
   description: 'Class maps of a trained model: CAM, top-K ACAM or Grad-CAM at a layer, for the GT or predicted class, with class scores.',
   params: {
     type: 'object',
@@ -57,7 +57,7 @@ export const camMapsNode = defineNode<CamMapsParams>({
         splits[name] = makeSplitMaps(tf, model.net, classifier?.net ?? null, data.split(name), p, ctx.signal);
       });
       const method = p.method === 'acam' ? `acam-top${p.topK}` : p.method === 'gradcam' ? `gradcam@${p.layer || model.net.backbone.stageNames().at(-1)}` : 'cam';
-      await writeMapsArtifact(ctx.outDir, { target: p.method === 'acam' ? 'predicted' : p.target, method }, splits);
+      await writeMapsArtifact(ctx.outDir, { target: p.method === 'acam' ? 'agnostic' : p.target, method }, splits);
       const first = splits[p.splits[0]!]!;
       return { metrics: { maps: p.splits.reduce((s, n) => s + splits[n]!.entry.count, 0), mapSize: `${first.entry.width}x${first.entry.height}` } };
     } finally {

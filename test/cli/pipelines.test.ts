@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodesWith, runCli, tempDir } from '../helpers/cli.js';
+import { packagePath } from '../../src/paths.js';
+
+const TINY = ['--set', 'data.train=48', '--set', 'data.val=24', '--set', 'data.test=24', '--set', 'params.epochs=1'];
+
+function shipped(name: string, dir: string): string {
+  const target = join(dir, name);
+  copyFileSync(packagePath(`pipelines/${name}`), target);
+  return target;
+}
+
+test('the quickstart runs end to end at a tiny size, then re-runs as a no-op; a NaN loss fails only its branch', async () => {
+  const dir = tempDir();
+  const file = shipped('quickstart.json', dir);
+  const r = await runCli([file, '--json', ...TINY], dir);
+  assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
+  const done = r.events.filter((e) => e.event === 'node-done') as { node: string; metrics?: Record<string, number> }[];
+  assert.deepEqual(done.map((e) => e.node).sort(), ['boxes', 'classifier', 'data', 'eval', 'eval-localizer', 'localizer', 'localizer-maps', 'pseudo-boxes', 'regressor']);
+  const evalLoc = done.find((e) => e.node === 'eval-localizer')!.metrics!;
+  for (const m of ['gtKnownLoc', 'top1Loc', 'maxBoxAccV2', 'pxap']) assert.ok(Number.isFinite(evalLoc[m]), `${m} in ${JSON.stringify(evalLoc)}`);
+  const evalBoxes = done.find((e) => e.node === 'eval')!.metrics!;
+  assert.ok(Number.isFinite(evalBoxes['boxGtKnownLoc']), JSON.stringify(evalBoxes));
+  const again = await runCli([file, '--json', ...TINY], dir);
+  assert.equal(nodesWith(again, 'node-start').length, 0);
+  // `show` prints an evaluation's metrics later.
+  const show = await runCli(['show', file, 'eval-localizer'], dir);
+  assert.match(show.stdout, /gtKnownLoc/);
+  // A diverging learning rate: the classifier fails naming epoch and step; the localizer branch still finishes.
+  const nan = await runCli([file, '--json', '--keep-going', ...TINY, '--set', 'classifier.lr=1e30', '--set', 'classifier.optimizer=sgd'], dir);
+  assert.equal(nan.code, 1);
+  const failed = nan.events.find((e) => e.event === 'node-failed') as { node: string; error: { message: string; hint?: string } };
+  assert.equal(failed.node, 'classifier');
+  assert.match(failed.error.message, /the loss became .* at epoch 1, step \d+/);
+  assert.doesNotMatch(nan.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('the SLT-Net ablation expands into its five variants and ends in one comparison table', async () => {
+  const dir = tempDir();
+  const file = shipped('slt-net-ablation.json', dir);
+  const args = [...TINY.filter((a) => !a.startsWith('params.epochs')).slice(0, 6), '--set', 'params.seeds=[0]', '--set', 'params.channels=[8,8,8,8]'];
+  const plan = await runCli(['plan', file, ...args], dir);
+  assert.equal(plan.code, 0, plan.stderr);
+  for (const v of ['1-baseline-cam', '2-new-optimisation', '3-smt', '4-topk-acam', '5-vst']) assert.match(plan.stdout, new RegExp(`localizer\\[variant=${v},seed=0\\]`));
+  const run = await runCli([file, '--json', ...args], dir);
+  assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
+  const table = run.events.find((e) => e.event === 'node-done' && e.node === 'table') as { digest: string } | undefined;
+  assert.ok(table);
+  const show = await runCli(['show', file, 'table', '--path'], dir);
+  const markdown = readFileSync(join(show.stdout.trim(), 'table.md'), 'utf8');
+  assert.equal(markdown.trim().split('\n').length, 2 + 5, markdown);
+  assert.match(markdown, /\| 5-vst \| 1 \|/);
+});

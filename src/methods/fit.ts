@@ -66,6 +66,28 @@ export async function fit(
   return trainLoop({ tf, epochs: p.epochs, batchSize: p.batchSize, count: train.count, seed: p.seed, optimizer: p, groups, decayed, step, ...hooks, ...(onEpochEnd ? { onEpochEnd } : {}) });
 }
 
+/**
+ * Trains a classifier-like network (validation top-1 of `logitsOf` after each
+ * epoch) and returns it; the network is disposed if training fails.
+ */
+export async function fitClassifier(
+  tf: Tf,
+  net: Network,
+  p: TrainingParams,
+  data: { train: SplitView; val: SplitView },
+  step: (indices: readonly number[], info: { epoch: number; step: number; random: () => number }) => StepLosses,
+  hooks: Hooks,
+): Promise<{ net: Network; log: EpochRecord[]; valTop1: number }> {
+  const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, data.val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
+  try {
+    const log = await fit(tf, net, p, data.train, step, hooks, accuracy);
+    return { net, log, valTop1: log.at(-1)?.eval['valTop1'] ?? Number.NaN };
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+}
+
 /** Top-1 accuracy (%) of `logitsOf` over a split, in batches. */
 export function splitAccuracy(tf: Tf, split: SplitView, batchSize: number, net: Network, logitsOf: (x: TfCore.Tensor4D) => TfCore.Tensor2D): number {
   if (split.count === 0) return Number.NaN;

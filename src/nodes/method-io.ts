@@ -2,7 +2,7 @@
  * What the method nodes share: opening their input artifacts with errors a
  * user can act on, and writing a trained model with its training log.
  */
-import { NodeError, type InputArtifact, type JsonObject, type NodeContext } from './contract.js';
+import { NodeError, type InputArtifact, type JsonObject, type Metrics, type NodeContext } from './contract.js';
 import type { DatasetView } from '../datasets/types.js';
 import type { Network } from '../tensor/models/network.js';
 import type { EpochRecord } from '../training/loop.js';
@@ -56,6 +56,27 @@ export async function saveTrained(ctx: NodeContext<unknown>, net: Network, data:
   const { saveModel } = await import('../tensor/models/model-io.js');
   const training: JsonObject = { epochs: log as unknown as JsonObject[], params: ctx.params as JsonObject };
   await saveModel(ctx.outDir, net, { classNames: [...data.info.classNames], trainedBy: ctx.nodeId, training, ...(localizationMap ? { localizationMap } : {}) });
+}
+
+/**
+ * The body every classifier-like trainer node shares: start the backend, open
+ * the dataset, train, save the model, report validation accuracy and loss.
+ */
+export async function runClassifierTraining<P>(
+  ctx: NodeContext<P>,
+  train: (tf: Tf, data: DatasetView) => Promise<{ net: Network; log: EpochRecord[]; valTop1: number }>,
+  localizationMap?: ModelDescription['localizationMap'],
+): Promise<{ metrics: Metrics }> {
+  const { tensorsFor } = await import('../tensor/backends/for-node.js');
+  const tf = await tensorsFor(ctx.env);
+  const data = await inputDataset(ctx as NodeContext<unknown>);
+  const { net, log, valTop1 } = await train(tf, data);
+  try {
+    await saveTrained(ctx as NodeContext<unknown>, net, data, log, localizationMap);
+  } finally {
+    net.dispose();
+  }
+  return { metrics: { valTop1: round(valTop1), finalLoss: round(log.at(-1)!.loss, 4) } };
 }
 
 export function hooksOf(ctx: NodeContext<unknown>): { signal: AbortSignal; progress: NodeContext<unknown>['progress']; log: NodeContext<unknown>['log'] } {

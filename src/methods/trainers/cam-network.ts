@@ -12,7 +12,7 @@ import type { Network } from '../../tensor/models/network.js';
 import type { EpochRecord, StepLosses } from '../../training/loop.js';
 import { crossEntropy, oneHot, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
 import { applyVst, drawVst, invertVstMaps, type VstParams } from '../vst.js';
-import { batchTensor, buildTrainableNetwork, fit, splitAccuracy, type Hooks } from '../fit.js';
+import { batchTensor, buildTrainableNetwork, fitClassifier, type Hooks } from '../fit.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 
 export interface CamTrainingParams extends TrainingParams {
@@ -56,12 +56,5 @@ export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingP
     const vst = visualStimuliLoss(tf, original, back);
     return { loss: tf.add(cls, tf.mul(vst, p.beta)) as TfCore.Scalar, parts: { [p.smt ? 'smt' : 'ce']: cls, vst } };
   };
-  const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
-  try {
-    const log = await fit(tf, net, p, train, step, hooks, accuracy);
-    return { net, log, valTop1: log.at(-1)?.eval['valTop1'] ?? Number.NaN };
-  } catch (e) {
-    net.dispose();
-    throw e;
-  }
+  return fitClassifier(tf, net, p, { train, val }, step, hooks);
 }

@@ -9,7 +9,7 @@ import type { Tf } from '../../tensor/backends/init.js';
 import type { DatasetView } from '../../datasets/types.js';
 import type { GlobalPooling } from '../../tensor/models/network.js';
 import { oneHot, selfTransferLoss, stlAlpha } from '../losses.js';
-import { batchTensor, buildTrainableNetwork, fit, splitAccuracy, type Hooks } from '../fit.js';
+import { batchTensor, buildTrainableNetwork, fitClassifier, type Hooks } from '../fit.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 import type { TrainedNetwork } from './cam-network.js';
 
@@ -41,12 +41,5 @@ export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: H
     return { loss: selfTransferLoss(tf, out.logits!, out.classifierLogits, y, alpha) };
   };
   // The paper reports the localizer's probabilities: accuracy is the localizer branch's.
-  const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
-  try {
-    const log = await fit(tf, net, p, train, step, hooks, accuracy);
-    return { net, log, valTop1: log.at(-1)?.eval['valTop1'] ?? Number.NaN };
-  } catch (e) {
-    net.dispose();
-    throw e;
-  }
+  return fitClassifier(tf, net, p, { train, val }, step, hooks);
 }

@@ -1,7 +1,7 @@
 import { defineNode } from '../contract.js';
 import { trainingSchema } from '../../methods/network-params.js';
 import type { CamTrainingParams } from '../../methods/trainers/cam-network.js';
-import { hooksOf, inputDataset, round, saveTrained } from '../method-io.js';
+import { hooksOf, runClassifierTraining } from '../method-io.js';
 
 export type ClassifierParams = Omit<CamTrainingParams, 'smt' | 'alpha' | 'topK' | 'vst' | 'beta' | 'vstStimuli'>;
 
@@ -18,16 +18,7 @@ export const classifierNode = defineNode<ClassifierParams>({
   output: 'model',
   env: ['backend'],
   async run(ctx) {
-    const { tensorsFor } = await import('../../tensor/backends/for-node.js');
     const { trainCamNetwork } = await import('../../methods/trainers/cam-network.js');
-    const tf = await tensorsFor(ctx.env);
-    const data = await inputDataset(ctx);
-    const { net, log, valTop1 } = await trainCamNetwork(tf, data, { ...ctx.params, smt: false, alpha: 1, topK: 1, vst: false, beta: 0, vstStimuli: { flip: false, scales: [1], brightness: 0, contrast: 0, saturation: 0, hue: 0 } }, hooksOf(ctx));
-    try {
-      await saveTrained(ctx, net, data, log);
-    } finally {
-      net.dispose();
-    }
-    return { metrics: { valTop1: round(valTop1), finalLoss: round(log.at(-1)!.loss, 4) } };
+    return runClassifierTraining(ctx, (tf, data) => trainCamNetwork(tf, data, { ...ctx.params, smt: false, alpha: 1, topK: 1, vst: false, beta: 0, vstStimuli: { flip: false, scales: [1], brightness: 0, contrast: 0, saturation: 0, hue: 0 } }, hooksOf(ctx)), { method: 'cam', topK: 1 });
   },
 });

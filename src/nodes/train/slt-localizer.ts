@@ -1,7 +1,7 @@
 import { defineNode } from '../contract.js';
 import { trainingSchema } from '../../methods/network-params.js';
 import type { CamTrainingParams } from '../../methods/trainers/cam-network.js';
-import { hooksOf, inputDataset, round, saveTrained } from '../method-io.js';
+import { hooksOf, runClassifierTraining } from '../method-io.js';
 
 /**
  * SLT-Net's localizer: a GAP-FC network trained with the semantic-tolerance
@@ -47,16 +47,7 @@ export const sltLocalizerNode = defineNode<SltLocalizerParams>({
   output: 'model',
   env: ['backend'],
   async run(ctx) {
-    const { tensorsFor } = await import('../../tensor/backends/for-node.js');
     const { trainCamNetwork } = await import('../../methods/trainers/cam-network.js');
-    const tf = await tensorsFor(ctx.env);
-    const data = await inputDataset(ctx);
-    const { net, log, valTop1 } = await trainCamNetwork(tf, data, ctx.params, hooksOf(ctx));
-    try {
-      await saveTrained(ctx, net, data, log, { method: ctx.params.localizationMap, topK: ctx.params.topK });
-    } finally {
-      net.dispose();
-    }
-    return { metrics: { valTop1: round(valTop1), finalLoss: round(log.at(-1)!.loss, 4) } };
+    return runClassifierTraining(ctx, (tf, data) => trainCamNetwork(tf, data, ctx.params, hooksOf(ctx)), { method: ctx.params.localizationMap, topK: ctx.params.topK });
   },
 });

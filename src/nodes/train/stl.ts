@@ -1,7 +1,7 @@
 import { defineNode } from '../contract.js';
 import { trainingSchema } from '../../methods/network-params.js';
 import type { StlParams } from '../../methods/trainers/stl.js';
-import { hooksOf, inputDataset, round, saveTrained } from '../method-io.js';
+import { hooksOf, runClassifierTraining } from '../method-io.js';
 
 /**
  * Self-transfer learning: shared trunk, classifier branch (optional) and
@@ -31,16 +31,7 @@ export const stlNode = defineNode<StlParams>({
   output: 'model',
   env: ['backend'],
   async run(ctx) {
-    const { tensorsFor } = await import('../../tensor/backends/for-node.js');
     const { trainStl } = await import('../../methods/trainers/stl.js');
-    const tf = await tensorsFor(ctx.env);
-    const data = await inputDataset(ctx);
-    const { net, log, valTop1 } = await trainStl(tf, data, ctx.params, hooksOf(ctx));
-    try {
-      await saveTrained(ctx, net, data, log);
-    } finally {
-      net.dispose();
-    }
-    return { metrics: { valTop1: round(valTop1), finalLoss: round(log.at(-1)!.loss, 4) } };
+    return runClassifierTraining(ctx, (tf, data) => trainStl(tf, data, ctx.params, hooksOf(ctx)), { method: 'cam', topK: 1 });
   },
 });

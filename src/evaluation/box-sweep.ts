@@ -68,6 +68,7 @@ export class BoxSweeper {
     this.xOf = Int16Array.from({ length: n }, (_, p) => (p % this.stride) - 1);
     this.yOf = Int16Array.from({ length: n }, (_, p) => Math.floor(p / this.stride) - 1);
     this.order = new Int32Array(width * height);
+    this.q = new Uint8Array(width * height);
     this.start = new Int32Array(257);
     this.escape = new Int16Array(n);
     this.queueNext = new Int32Array(n);
@@ -83,14 +84,44 @@ export class BoxSweeper {
     return Int32Array.from(thresholds, (t) => quantizedLevel(t, maxQ));
   }
 
-  /** Best IoU with the ground truth at every threshold, all contours kept (MaxBoxAccV2). */
+  /** Best IoU with the ground truth at every threshold, all contours kept (MaxBoxAccV2), from a quantised map. */
   multiBestIou(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
     if (q.length !== this.width * this.height) throw new RangeError(`map has ${q.length} pixels, the sweeper ${this.width}x${this.height}`);
-    const levels = this.levels(q, thresholds);
+    this.countValues(q);
+    return this.sweep(q, thresholds, gt);
+  }
+
+  /** Same from a [0, 1] score map, quantised on the way (no allocation but the result). */
+  multiBestIouOfMap(map: Float32Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
+    if (map.length !== this.width * this.height) throw new RangeError(`map has ${map.length} pixels, the sweeper ${this.width}x${this.height}`);
+    const q = this.q;
+    const counts = this.start;
+    counts.fill(0);
+    for (let i = 0; i < map.length; i++) {
+      const v = Math.trunc(Math.fround(map[i]! * 255)); // as quantizeScoremap
+      q[i] = v;
+      counts[v + 1]++;
+    }
+    return this.sweep(q, thresholds, gt);
+  }
+
+  /** Quantised map buffer of multiBestIouOfMap. */
+  private readonly q: Uint8Array;
+
+  private countValues(q: Uint8Array): void {
+    const counts = this.start;
+    counts.fill(0);
+    for (let i = 0; i < q.length; i++) counts[q[i]! + 1]++;
+  }
+
+  /** The sweep proper; `start` holds the value counts of q (shifted by one). */
+  private sweep(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
+    let maxQ = 255;
+    while (maxQ > 0 && this.start[maxQ + 1] === 0) maxQ--;
+    const levels = Int32Array.from(thresholds, (t) => quantizedLevel(t, maxQ));
     const best = new Float64Array(levels.length);
     this.sortByValue(q);
-    this.foregroundPass(levels, gt, best);
-    this.holesPass(q, levels, gt, best);
+    if (this.foregroundPass(levels, gt, best)) this.holesPass(q, levels, gt, best);
     return best;
   }
 
@@ -105,10 +136,9 @@ export class BoxSweeper {
     return best;
   }
 
+  /** Counting sort of the pixels by value; `start` holds the counts on entry, the offsets on exit. */
   private sortByValue(q: Uint8Array): void {
     const { start, order, width, height, stride } = this;
-    start.fill(0);
-    for (let i = 0; i < q.length; i++) start[q[i]! + 1]++;
     for (let v = 0; v < 256; v++) start[v + 1] += start[v]!;
     const fill = start.slice(0, 256);
     for (let y = 0; y < height; y++) {
@@ -160,13 +190,22 @@ export class BoxSweeper {
     return big;
   }
 
-  /** Foreground q > level, 8-connected, levels from the highest: one outer contour per component. */
-  private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array): void {
-    const { parent, order, start, dirty, stride: s, bbox, width, height } = this;
+  /**
+   * Foreground q > level, 8-connected, levels from the highest: one outer
+   * contour per component. Also tracks the Euler number of the foreground
+   * (Gray's bit quads: E = (Q1 - Q3 - 2 QD) / 4 for 8-connectivity), so that
+   * holes = components - E tells, for free, whether any level has a hole;
+   * returns that.
+   */
+  private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array): boolean {
+    const { parent, order, start, dirty, stride: s, bbox, size, xOf, yOf, width, height } = this;
     parent.fill(-1);
     this.beginLevels();
     const noContour = bestIou([NO_BOX], gt);
     let value = 255; // pixels with q > value are in
+    let components = 0;
+    let euler4 = 0; // 4 x Euler number
+    let holes = false;
     for (let i = levels.length - 1; i >= 0; i--) {
       const level = levels[i]!;
       if (i < levels.length - 1 && level === levels[i + 1]) {
@@ -177,26 +216,88 @@ export class BoxSweeper {
       for (; value > level; value--) {
         for (let k = start[value]!, end = start[value + 1]!; k < end; k++) {
           const p = order[k]!;
-          this.addPixel(p);
-          let r = p;
-          if (parent[p - s - 1]! >= 0) r = this.link(r, p - s - 1);
-          if (parent[p - s]! >= 0) r = this.link(r, p - s);
-          if (parent[p - s + 1]! >= 0) r = this.link(r, p - s + 1);
-          if (parent[p - 1]! >= 0) r = this.link(r, p - 1);
-          if (parent[p + 1]! >= 0) r = this.link(r, p + 1);
-          if (parent[p + s - 1]! >= 0) r = this.link(r, p + s - 1);
-          if (parent[p + s]! >= 0) r = this.link(r, p + s);
-          if (parent[p + s + 1]! >= 0) r = this.link(r, p + s + 1);
+          const tl = parent[p - s - 1]! >= 0 ? 1 : 0, t = parent[p - s]! >= 0 ? 1 : 0, tr = parent[p - s + 1]! >= 0 ? 1 : 0;
+          const l = parent[p - 1]! >= 0 ? 1 : 0, rt = parent[p + 1]! >= 0 ? 1 : 0;
+          const bl = parent[p + s - 1]! >= 0 ? 1 : 0, b = parent[p + s]! >= 0 ? 1 : 0, br = parent[p + s + 1]! >= 0 ? 1 : 0;
+          // The four 2x2 quads around p (bits: top-left 1, top-right 2, bottom-left 4, bottom-right 8).
+          const q1 = tl | (t << 1) | (l << 2), q2 = t | (tr << 1) | (rt << 3), q3 = l | (bl << 2) | (b << 3), q4 = (rt << 1) | (b << 2) | (br << 3);
+          euler4 += QUAD[q1 | 8]! - QUAD[q1]! + QUAD[q2 | 4]! - QUAD[q2]! + QUAD[q3 | 2]! - QUAD[q3]! + QUAD[q4 | 1]! - QUAD[q4]!;
+          // Present neighbours that touch each other are already one component: join one
+          // representative of each group (t covers tl, tr, l, rt; b covers bl, br, l, rt;
+          // l covers tl, bl; rt covers tr, br).
+          let r = -1;
+          if (t) r = this.join(r, p - s);
+          else {
+            if (tl && !l) r = this.join(r, p - s - 1);
+            if (tr && !rt) r = this.join(r, p - s + 1);
+          }
+          if (b) r = this.join(r, p + s);
+          else {
+            if (bl && !l) r = this.join(r, p + s - 1);
+            if (br && !rt) r = this.join(r, p + s + 1);
+          }
+          if (!t && !b) {
+            if (l) r = this.join(r, p - 1);
+            if (rt) r = this.join(r, p + 1);
+          }
+          if (r < 0) {
+            this.addPixel(p);
+            r = p;
+            components++;
+          } else {
+            // p joins r's component: it never needs a box of its own.
+            parent[p] = r;
+            size[r]++;
+            const x = xOf[p]!, y = yOf[p]!, o = 4 * r;
+            if (x < bbox[o]!) bbox[o] = x;
+            else if (x > bbox[o + 2]!) bbox[o + 2] = x;
+            if (y < bbox[o + 1]!) bbox[o + 1] = y;
+            else if (y > bbox[o + 3]!) bbox[o + 3] = y;
+          }
           if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
       }
+      components -= this.merges;
+      this.merges = 0;
+      if (4 * components !== euler4) holes = true;
       // A component's rectangle (x, y, w, h) gives the box (x, y, min(x+w, W-1), min(y+h, H-1)).
       const top = this.rescore(nDirty, gt, (r) => {
-        const b = 4 * r;
-        return bestIouOf(bbox[b]!, bbox[b + 1]!, Math.min(bbox[b + 2]! + 1, width - 1), Math.min(bbox[b + 3]! + 1, height - 1), gt);
+        const o = 4 * r;
+        return bestIouOf(bbox[o]!, bbox[o + 1]!, Math.min(bbox[o + 2]! + 1, width - 1), Math.min(bbox[o + 3]! + 1, height - 1), gt);
       }, () => true);
       best[i] = top < 0 ? noContour : top;
     }
+    return holes;
+  }
+
+  /** Merges counted by join() since the last level. */
+  private merges = 0;
+
+  /** The root of q's component, merged with root r unless r < 0 (union by size); returns the root. */
+  private join(r: number, q: number): number {
+    const parent = this.parent;
+    if (parent[q] === r) return r; // the common case: a neighbour hangs right under r
+    while (parent[q] !== q) {
+      const g = parent[parent[q]!]!;
+      parent[q] = g;
+      q = g;
+    }
+    if (r < 0 || q === r) return q;
+    this.merges++;
+    const { size, bbox } = this;
+    let big = r, small = q;
+    if (size[r]! < size[q]!) {
+      big = q;
+      small = r;
+    }
+    parent[small] = big;
+    size[big] += size[small]!;
+    const o = 4 * big, m = 4 * small;
+    if (bbox[m]! < bbox[o]!) bbox[o] = bbox[m]!;
+    if (bbox[m + 1]! < bbox[o + 1]!) bbox[o + 1] = bbox[m + 1]!;
+    if (bbox[m + 2]! > bbox[o + 2]!) bbox[o + 2] = bbox[m + 2]!;
+    if (bbox[m + 3]! > bbox[o + 3]!) bbox[o + 3] = bbox[m + 3]!;
+    return big;
   }
 
   /** Holes: 4-connected pixels with q <= level < escape level, levels from the lowest. */
@@ -401,6 +502,12 @@ class IouHeap {
     this.versions = grow(this.versions, (n) => new Int32Array(n));
   }
 }
+
+/** 4 x the Euler-number contribution of a 2x2 quad pattern: Q1 - Q3 - 2 QD (8-connectivity). */
+const QUAD = Int8Array.from({ length: 16 }, (_, m) => {
+  const n = (m & 1) + ((m >> 1) & 1) + ((m >> 2) & 1) + ((m >> 3) & 1);
+  return (n === 1 ? 1 : 0) - (n === 3 ? 1 : 0) - (m === 9 || m === 6 ? 2 : 0);
+});
 
 function bestIouOf(bx0: number, by0: number, bx1: number, by1: number, gt: readonly Box[]): number {
   let best = 0;

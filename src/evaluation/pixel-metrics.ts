@@ -51,6 +51,20 @@ export class PixelAccumulator {
     }
   }
 
+  /** The two histograms (foreground, background pixels per bin), e.g. to merge another worker's. */
+  histograms(): { positives: Float64Array; negatives: Float64Array } {
+    return { positives: this.positives, negatives: this.negatives };
+  }
+
+  /** Adds histograms accumulated elsewhere over the same thresholds (counts: the order does not matter). */
+  merge(h: { positives: ArrayLike<number>; negatives: ArrayLike<number> }): void {
+    if (h.positives.length !== this.positives.length || h.negatives.length !== this.negatives.length) throw new RangeError('histograms of other thresholds');
+    for (let i = 0; i < this.positives.length; i++) {
+      this.positives[i] += h.positives[i]!;
+      this.negatives[i] += h.negatives[i]!;
+    }
+  }
+
   /** tp, fp per threshold (highest bin first) and the positive count. */
   private cumulative(): { tp: Float64Array; fp: Float64Array; p: number } {
     const m = this.positives.length;

@@ -24,6 +24,7 @@ test('the union-find sweep equals per-threshold contours (multi-box) on random s
     const gt = randomBoxes(rand, w, h);
     const sweeper = new BoxSweeper(w, h);
     assert.deepEqual(Array.from(sweeper.multiBestIou(q, THRESHOLDS, gt)), reference(q, w, h, gt, 'multi'), `map ${t} (${w}x${h})`);
+    assert.deepEqual(sweeper.multiBestIouOfMap(map, THRESHOLDS, gt), sweeper.multiBestIou(q, THRESHOLDS, gt));
     assert.deepEqual(Array.from(sweeper.singleBestIou(q, THRESHOLDS, gt)), reference(q, w, h, gt, 'single'), `map ${t} (${w}x${h}) single`);
   }
 });

@@ -22,8 +22,8 @@ export const CONV_TILES = 16;
 export const WG_TILES = 16;
 /** 2x2 tiles of dy per Winograd filter-gradient work unit (WGF_TILES in C). */
 export const WGF_TILES = 32;
-/** 4x4 tiles per F(4x4,3x3) unit, forward and filter gradient (WG4_TILES, WG4F_TILES in C). */
-export const WG4_TILES = 16;
+/** 4x4 tiles per F(4x4,3x3) unit, forward and filter gradient (WG4_TILES, WG4F_TILES in C; see there). */
+export const WG4_TILES = 4;
 export const WG4F_TILES = 16;
 /**
  * Partial results of a reduction (filter gradient, column sums): a constant,

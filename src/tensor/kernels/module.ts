@@ -1,10 +1,10 @@
 /**
- * Loads wsol-run's kernel module (wsol_kernels.c compiled to WebAssembly)
- * and runs its jobs on all cores: the calling thread plus helper worker
- * threads, all on one shared WebAssembly memory.
+ * Loads wsol-run's kernel module (the C sources here, compiled to
+ * WebAssembly) and runs its jobs on all cores: the calling thread plus helper
+ * worker threads, all on one shared WebAssembly memory.
  *
  * Memory: a few resident slots that keep large inputs between calls (see
- * input()), then a bump arena reset at the start of every kernel call. Both
+ * startCall()), then a bump arena reset at the start of every kernel call. Both
  * grow to the largest need and are then reused as they are, so a long
  * training run allocates nothing new per step (no heap growth, no
  * fragmentation).

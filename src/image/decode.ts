@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 /**
  * Reading image files from disk: decode + resize in one sharp (libvips)
  * pipeline for JPEG/PNG/…, our own decoder for BMP (src/image/bmp.ts).
@@ -65,7 +66,8 @@ async function readBmp(path: string): Promise<ReturnType<typeof decodeBmp>> {
 
 function sharpFailure(path: string, e: unknown): ImageReadError {
   const message = e instanceof Error ? e.message : String(e);
-  return new ImageReadError(path, message, /missing|ENOENT|no such file/i.test(message));
+  // Ask the file system, not sharp's message: libvips does not always report a missing file as missing.
+  return new ImageReadError(path, message, !existsSync(path));
 }
 
 /** Decodes `path` and resizes it to `size` (aspect ratio not kept, as wsolevaluation does), RGB. */

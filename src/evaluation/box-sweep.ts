@@ -116,24 +116,41 @@ export class BoxSweeper {
 
   /** The sweep proper; `start` holds the value counts of q (shifted by one). */
   private sweep(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
-    let maxQ = 255;
-    while (maxQ > 0 && this.start[maxQ + 1] === 0) maxQ--;
-    const levels = Int32Array.from(thresholds, (t) => quantizedLevel(t, maxQ));
+    const levels = this.levelsFromCounts(thresholds);
     const best = new Float64Array(levels.length);
     this.sortByValue(q);
     if (this.foregroundPass(levels, gt, best)) this.holesPass(q, levels, gt, best);
     return best;
   }
 
-  /** Best IoU at every threshold keeping only the largest-area contour (MaxBoxAcc v1). */
+  /**
+   * Best IoU at every threshold keeping only the largest-area contour
+   * (MaxBoxAcc v1). Where a level has one component and no hole there is a
+   * single contour, whose box the component pass gives; only the other
+   * levels are traced.
+   */
   singleBestIou(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
-    const levels = this.levels(q, thresholds);
+    if (q.length !== this.width * this.height) throw new RangeError(`map has ${q.length} pixels, the sweeper ${this.width}x${this.height}`);
+    this.countValues(q);
+    const levels = this.levelsFromCounts(thresholds);
+    this.sortByValue(q);
+    const single = new Int16Array(4 * levels.length).fill(-1);
+    this.foregroundPass(levels, gt, new Float64Array(levels.length), single);
     this.tracer ??= new ContourTracer(this.width, this.height);
     const best = new Float64Array(levels.length);
     for (let i = 0; i < levels.length; i++) {
-      best[i] = i > 0 && levels[i] === levels[i - 1] ? best[i - 1]! : bestIou(boxesAtLevel(this.tracer, q, levels[i]!, 'single'), gt);
+      if (i > 0 && levels[i] === levels[i - 1]) best[i] = best[i - 1]!;
+      else if (single[4 * i]! >= 0) best[i] = bestIouOf(single[4 * i]!, single[4 * i + 1]!, Math.min(single[4 * i + 2]! + 1, this.width - 1), Math.min(single[4 * i + 3]! + 1, this.height - 1), gt);
+      else best[i] = bestIou(boxesAtLevel(this.tracer, q, levels[i]!, 'single'), gt);
     }
     return best;
+  }
+
+  /** Levels int(τ * max(q)), max(q) read from the value counts in `start`. */
+  private levelsFromCounts(thresholds: readonly number[]): Int32Array {
+    let maxQ = 255;
+    while (maxQ > 0 && this.start[maxQ + 1] === 0) maxQ--;
+    return Int32Array.from(thresholds, (t) => quantizedLevel(t, maxQ));
   }
 
   /** Counting sort of the pixels by value; `start` holds the counts on entry, the offsets on exit. */
@@ -195,9 +212,11 @@ export class BoxSweeper {
    * contour per component. Also tracks the Euler number of the foreground
    * (Gray's bit quads: E = (Q1 - Q3 - 2 QD) / 4 for 8-connectivity), so that
    * holes = components - E tells, for free, whether any level has a hole;
-   * returns that.
+   * returns that. With `single`, records at 4i the box (x0, y0, x1, y1) of
+   * the only component of level i when it is the only contour (one
+   * component, no hole); other entries are left alone.
    */
-  private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array): boolean {
+  private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array, single?: Int16Array): boolean {
     const { parent, order, start, dirty, stride: s, bbox, size, xOf, yOf, width, height } = this;
     parent.fill(-1);
     this.beginLevels();
@@ -260,6 +279,10 @@ export class BoxSweeper {
       components -= this.merges;
       this.merges = 0;
       if (4 * components !== euler4) holes = true;
+      else if (single && components === 1) {
+        const o = 4 * this.find(order[order.length - 1]!); // the first pixel added lies in the only component
+        single.set(bbox.subarray(o, o + 4), 4 * i);
+      }
       // A component's rectangle (x, y, w, h) gives the box (x, y, min(x+w, W-1), min(y+h, H-1)).
       const top = this.rescore(nDirty, gt, (r) => {
         const o = 4 * r;

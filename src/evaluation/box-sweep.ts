@@ -27,7 +27,7 @@ import type { Box } from './iou.js';
 import { bestIou } from './iou.js';
 import { boxesAtLevel, NO_BOX } from './box-extraction.js';
 import { ContourTracer } from './contours.js';
-import { maxOf, quantizedLevel } from './scoremap.js';
+import { quantizedLevel } from './scoremap.js';
 
 /** Reusable buffers for maps of one size. */
 export class BoxSweeper {
@@ -76,12 +76,6 @@ export class BoxSweeper {
     this.dirty = new Int32Array(width * height);
     this.stamp = new Int32Array(n);
     this.version = new Int32Array(n);
-  }
-
-  /** Levels int(τ * max(q)) for each threshold; foreground at threshold i is q > levels[i]. */
-  levels(q: Uint8Array, thresholds: readonly number[]): Int32Array {
-    const maxQ = maxOf(q);
-    return Int32Array.from(thresholds, (t) => quantizedLevel(t, maxQ));
   }
 
   /** Best IoU with the ground truth at every threshold, all contours kept (MaxBoxAccV2), from a quantised map. */
@@ -173,38 +167,27 @@ export class BoxSweeper {
     return p;
   }
 
-  private addPixel(p: number): void {
-    const b = 4 * p;
-    this.parent[p] = p;
-    this.size[p] = 1;
-    this.bbox[b] = this.bbox[b + 2] = this.xOf[p]!;
-    this.bbox[b + 1] = this.bbox[b + 3] = this.yOf[p]!;
-  }
-
-  /** Joins root r with the component of pixel q (union by size); returns the new root. */
-  private link(r: number, q: number): number {
-    const parent = this.parent;
-    // Path halving; most neighbours are already in r's component.
-    while (parent[q] !== q) {
-      const g = parent[parent[q]!]!;
-      parent[q] = g;
-      q = g;
+  /** Puts pixel p into root r's component (r < 0: p starts its own); returns p's root. */
+  private attach(p: number, r: number): number {
+    const { parent, size, bbox } = this;
+    const x = this.xOf[p]!, y = this.yOf[p]!;
+    if (r < 0) {
+      const o = 4 * p;
+      parent[p] = p;
+      size[p] = 1;
+      bbox[o] = bbox[o + 2] = x;
+      bbox[o + 1] = bbox[o + 3] = y;
+      return p;
     }
-    if (q === r) return r;
-    const { size, bbox } = this;
-    let big = r, small = q;
-    if (size[r]! < size[q]!) {
-      big = q;
-      small = r;
-    }
-    parent[small] = big;
-    size[big] += size[small]!;
-    const b = 4 * big, s = 4 * small;
-    if (bbox[s]! < bbox[b]!) bbox[b] = bbox[s]!;
-    if (bbox[s + 1]! < bbox[b + 1]!) bbox[b + 1] = bbox[s + 1]!;
-    if (bbox[s + 2]! > bbox[b + 2]!) bbox[b + 2] = bbox[s + 2]!;
-    if (bbox[s + 3]! > bbox[b + 3]!) bbox[b + 3] = bbox[s + 3]!;
-    return big;
+    // p joins r's component: it never needs a box of its own.
+    parent[p] = r;
+    size[r]++;
+    const o = 4 * r;
+    if (x < bbox[o]!) bbox[o] = x;
+    else if (x > bbox[o + 2]!) bbox[o + 2] = x;
+    if (y < bbox[o + 1]!) bbox[o + 1] = y;
+    else if (y > bbox[o + 3]!) bbox[o + 3] = y;
+    return r;
   }
 
   /**
@@ -217,9 +200,10 @@ export class BoxSweeper {
    * component, no hole); other entries are left alone.
    */
   private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array, single?: Int16Array): boolean {
-    const { parent, order, start, dirty, stride: s, bbox, size, xOf, yOf, width, height } = this;
+    const { parent, order, start, dirty, stride: s, bbox, width, height } = this;
     parent.fill(-1);
     this.beginLevels();
+    this.merges = 0;
     const noContour = bestIou([NO_BOX], gt);
     let value = 255; // pixels with q > value are in
     let components = 0;
@@ -259,20 +243,8 @@ export class BoxSweeper {
             if (l) r = this.join(r, p - 1);
             if (rt) r = this.join(r, p + 1);
           }
-          if (r < 0) {
-            this.addPixel(p);
-            r = p;
-            components++;
-          } else {
-            // p joins r's component: it never needs a box of its own.
-            parent[p] = r;
-            size[r]++;
-            const x = xOf[p]!, y = yOf[p]!, o = 4 * r;
-            if (x < bbox[o]!) bbox[o] = x;
-            else if (x > bbox[o + 2]!) bbox[o + 2] = x;
-            if (y < bbox[o + 1]!) bbox[o + 1] = y;
-            else if (y > bbox[o + 3]!) bbox[o + 3] = y;
-          }
+          if (r < 0) components++;
+          r = this.attach(p, r);
           if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
       }
@@ -341,12 +313,12 @@ export class BoxSweeper {
         for (; next < basin.length && qp[basin[next]!]! <= level; next++) {
           const p = basin[next]!;
           if (escape[p]! <= level) continue; // its hole has already opened to the outside
-          this.addPixel(p);
-          let r = p;
-          if (parent[p - s]! >= 0) r = this.link(r, p - s);
-          if (parent[p - 1]! >= 0) r = this.link(r, p - 1);
-          if (parent[p + 1]! >= 0) r = this.link(r, p + 1);
-          if (parent[p + s]! >= 0) r = this.link(r, p + s);
+          let r = -1;
+          if (parent[p - s]! >= 0) r = this.join(r, p - s);
+          if (parent[p - 1]! >= 0) r = this.join(r, p - 1);
+          if (parent[p + 1]! >= 0) r = this.join(r, p + 1);
+          if (parent[p + s]! >= 0) r = this.join(r, p + s);
+          r = this.attach(p, r);
           if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
         // A hole's border runs through the foreground around it: its rectangle is the hole's grown by one.

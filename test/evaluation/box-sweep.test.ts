@@ -115,3 +115,23 @@ test('a perfect map (1 inside the ground-truth box, 0 outside) scores 100 in bot
     { numRuns: 60 },
   );
 });
+
+test('the worker-thread sweep gives the single-threaded results, PxAP included', async () => {
+  const { shared, sweepInParallel } = await import('../../src/evaluation/parallel-sweep.js');
+  const { PixelAccumulator } = await import('../../src/evaluation/pixel-metrics.js');
+  const { mapWithObject } = await import('../../src/evaluation/random-maps.js');
+  const w = 20, h = 16, n = 24;
+  const objects = Array.from({ length: n }, (_, i) => mapWithObject(rng(50 + i), w, h));
+  const maps = shared(Float32Array.from(objects.flatMap((o) => Array.from(o.map))));
+  const masks = shared(Uint8Array.from(objects.flatMap((o) => Array.from(o.mask))));
+  const boxes = objects.map((o) => [o.box]);
+  const result = await sweepInParallel({ width: w, height: h, count: n, maps, masks, boxes, thresholds: THRESHOLDS }, 3);
+  const sweeper = new BoxSweeper(w, h);
+  const pixels = new PixelAccumulator(THRESHOLDS);
+  objects.forEach((o, i) => {
+    assert.deepEqual(result.bestIou.subarray(i * THRESHOLDS.length, (i + 1) * THRESHOLDS.length), sweeper.multiBestIou(quantizeScoremap(o.map), THRESHOLDS, [o.box]));
+    pixels.add(o.map, o.mask, null);
+  });
+  assert.equal(result.pixels!.pxap(), pixels.pxap());
+  await assert.rejects(sweepInParallel({ width: w, height: h, count: n, maps: Float32Array.from(maps), masks: null, boxes, thresholds: THRESHOLDS }, 2), /SharedArrayBuffer/);
+});

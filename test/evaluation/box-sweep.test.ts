@@ -51,6 +51,19 @@ test('the sweep equals contours on arbitrary quantised maps (fast-check), platea
   );
 });
 
+test('all-zero, constant and single-pixel maps sweep like the contours do', () => {
+  const gt: Box[] = [[1, 1, 3, 2]];
+  for (const [w, h, values] of [[5, 4, new Array(20).fill(0)], [5, 4, new Array(20).fill(128)], [1, 1, [255]], [1, 1, [0]], [7, 1, [0, 9, 0, 9, 9, 0, 9]], [1, 6, [9, 0, 9, 9, 0, 9]]] as [number, number, number[]][]) {
+    const q = Uint8Array.from(values);
+    const sweeper = new BoxSweeper(w, h);
+    const box: Box[] = [[0, 0, Math.min(1, w - 1), Math.min(1, h - 1)]];
+    for (const truth of [gt, box]) {
+      assert.deepEqual(Array.from(sweeper.multiBestIou(q, THRESHOLDS, truth)), reference(q, w, h, truth, 'multi'), `${w}x${h} ${values}`);
+      assert.deepEqual(Array.from(sweeper.singleBestIou(q, THRESHOLDS, truth)), reference(q, w, h, truth, 'single'), `${w}x${h} ${values} single`);
+    }
+  }
+});
+
 test('every box lies inside the map, in both modes, at every threshold', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 16 }), fc.integer(), (w, h, seed) => {

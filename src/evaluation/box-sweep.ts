@@ -504,6 +504,7 @@ const QUAD = Int8Array.from({ length: 16 }, (_, m) => {
   return (n === 1 ? 1 : 0) - (n === 3 ? 1 : 0) - (m === 9 || m === 6 ? 2 : 0);
 });
 
+/** bestIou of iou.ts for one box given by its corners: the hot path allocates no tuple. */
 function bestIouOf(bx0: number, by0: number, bx1: number, by1: number, gt: readonly Box[]): number {
   let best = 0;
   const area = (bx1 - bx0 + 1) * (by1 - by0 + 1);

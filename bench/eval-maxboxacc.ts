@@ -151,7 +151,7 @@ ${table}
 
 ${comparison}
 
-${verdict}
+${verdict} The issue's figure for the reference (about 200 maps/s, target 400) is for an idle machine; the ratio above compares runs under the same load.
 
 Our numbers: MaxBoxAccV2 ${ours.v2} (${ours.perDelta.map((d) => `@${d.delta}: ${d.value} at τ ${d.tau}`).join(', ')}), PxAP ${ours.pxap}. Every run, single-threaded or not, gave the same numbers.`,
 );

@@ -27,7 +27,7 @@ import type { Box } from './iou.js';
 import { bestIou } from './iou.js';
 import { boxesAtLevel, NO_BOX } from './box-extraction.js';
 import { ContourTracer } from './contours.js';
-import { maxOf, quantizedLevel } from './scoremap.js';
+import { quantizedLevel } from './scoremap.js';
 
 /** Reusable buffers for maps of one size. */
 export class BoxSweeper {
@@ -78,12 +78,6 @@ export class BoxSweeper {
     this.version = new Int32Array(n);
   }
 
-  /** Levels int(τ * max(q)) for each threshold; foreground at threshold i is q > levels[i]. */
-  levels(q: Uint8Array, thresholds: readonly number[]): Int32Array {
-    const maxQ = maxOf(q);
-    return Int32Array.from(thresholds, (t) => quantizedLevel(t, maxQ));
-  }
-
   /** Best IoU with the ground truth at every threshold, all contours kept (MaxBoxAccV2), from a quantised map. */
   multiBestIou(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
     if (q.length !== this.width * this.height) throw new RangeError(`map has ${q.length} pixels, the sweeper ${this.width}x${this.height}`);
@@ -116,24 +110,41 @@ export class BoxSweeper {
 
   /** The sweep proper; `start` holds the value counts of q (shifted by one). */
   private sweep(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
-    let maxQ = 255;
-    while (maxQ > 0 && this.start[maxQ + 1] === 0) maxQ--;
-    const levels = Int32Array.from(thresholds, (t) => quantizedLevel(t, maxQ));
+    const levels = this.levelsFromCounts(thresholds);
     const best = new Float64Array(levels.length);
     this.sortByValue(q);
     if (this.foregroundPass(levels, gt, best)) this.holesPass(q, levels, gt, best);
     return best;
   }
 
-  /** Best IoU at every threshold keeping only the largest-area contour (MaxBoxAcc v1). */
+  /**
+   * Best IoU at every threshold keeping only the largest-area contour
+   * (MaxBoxAcc v1). Where a level has one component and no hole there is a
+   * single contour, whose box the component pass gives; only the other
+   * levels are traced.
+   */
   singleBestIou(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
-    const levels = this.levels(q, thresholds);
+    if (q.length !== this.width * this.height) throw new RangeError(`map has ${q.length} pixels, the sweeper ${this.width}x${this.height}`);
+    this.countValues(q);
+    const levels = this.levelsFromCounts(thresholds);
+    this.sortByValue(q);
+    const single = new Int16Array(4 * levels.length).fill(-1);
+    this.foregroundPass(levels, gt, new Float64Array(levels.length), single);
     this.tracer ??= new ContourTracer(this.width, this.height);
     const best = new Float64Array(levels.length);
     for (let i = 0; i < levels.length; i++) {
-      best[i] = i > 0 && levels[i] === levels[i - 1] ? best[i - 1]! : bestIou(boxesAtLevel(this.tracer, q, levels[i]!, 'single'), gt);
+      if (i > 0 && levels[i] === levels[i - 1]) best[i] = best[i - 1]!;
+      else if (single[4 * i]! >= 0) best[i] = bestIouOf(single[4 * i]!, single[4 * i + 1]!, Math.min(single[4 * i + 2]! + 1, this.width - 1), Math.min(single[4 * i + 3]! + 1, this.height - 1), gt);
+      else best[i] = bestIou(boxesAtLevel(this.tracer, q, levels[i]!, 'single'), gt);
     }
     return best;
+  }
+
+  /** Levels int(τ * max(q)), max(q) read from the value counts in `start`. */
+  private levelsFromCounts(thresholds: readonly number[]): Int32Array {
+    let maxQ = 255;
+    while (maxQ > 0 && this.start[maxQ + 1] === 0) maxQ--;
+    return Int32Array.from(thresholds, (t) => quantizedLevel(t, maxQ));
   }
 
   /** Counting sort of the pixels by value; `start` holds the counts on entry, the offsets on exit. */
@@ -156,38 +167,27 @@ export class BoxSweeper {
     return p;
   }
 
-  private addPixel(p: number): void {
-    const b = 4 * p;
-    this.parent[p] = p;
-    this.size[p] = 1;
-    this.bbox[b] = this.bbox[b + 2] = this.xOf[p]!;
-    this.bbox[b + 1] = this.bbox[b + 3] = this.yOf[p]!;
-  }
-
-  /** Joins root r with the component of pixel q (union by size); returns the new root. */
-  private link(r: number, q: number): number {
-    const parent = this.parent;
-    // Path halving; most neighbours are already in r's component.
-    while (parent[q] !== q) {
-      const g = parent[parent[q]!]!;
-      parent[q] = g;
-      q = g;
+  /** Puts pixel p into root r's component (r < 0: p starts its own); returns p's root. */
+  private attach(p: number, r: number): number {
+    const { parent, size, bbox } = this;
+    const x = this.xOf[p]!, y = this.yOf[p]!;
+    if (r < 0) {
+      const o = 4 * p;
+      parent[p] = p;
+      size[p] = 1;
+      bbox[o] = bbox[o + 2] = x;
+      bbox[o + 1] = bbox[o + 3] = y;
+      return p;
     }
-    if (q === r) return r;
-    const { size, bbox } = this;
-    let big = r, small = q;
-    if (size[r]! < size[q]!) {
-      big = q;
-      small = r;
-    }
-    parent[small] = big;
-    size[big] += size[small]!;
-    const b = 4 * big, s = 4 * small;
-    if (bbox[s]! < bbox[b]!) bbox[b] = bbox[s]!;
-    if (bbox[s + 1]! < bbox[b + 1]!) bbox[b + 1] = bbox[s + 1]!;
-    if (bbox[s + 2]! > bbox[b + 2]!) bbox[b + 2] = bbox[s + 2]!;
-    if (bbox[s + 3]! > bbox[b + 3]!) bbox[b + 3] = bbox[s + 3]!;
-    return big;
+    // p joins r's component: it never needs a box of its own.
+    parent[p] = r;
+    size[r]++;
+    const o = 4 * r;
+    if (x < bbox[o]!) bbox[o] = x;
+    else if (x > bbox[o + 2]!) bbox[o + 2] = x;
+    if (y < bbox[o + 1]!) bbox[o + 1] = y;
+    else if (y > bbox[o + 3]!) bbox[o + 3] = y;
+    return r;
   }
 
   /**
@@ -195,12 +195,15 @@ export class BoxSweeper {
    * contour per component. Also tracks the Euler number of the foreground
    * (Gray's bit quads: E = (Q1 - Q3 - 2 QD) / 4 for 8-connectivity), so that
    * holes = components - E tells, for free, whether any level has a hole;
-   * returns that.
+   * returns that. With `single`, records at 4i the box (x0, y0, x1, y1) of
+   * the only component of level i when it is the only contour (one
+   * component, no hole); other entries are left alone.
    */
-  private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array): boolean {
-    const { parent, order, start, dirty, stride: s, bbox, size, xOf, yOf, width, height } = this;
+  private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array, single?: Int16Array): boolean {
+    const { parent, order, start, dirty, stride: s, bbox, width, height } = this;
     parent.fill(-1);
     this.beginLevels();
+    this.merges = 0;
     const noContour = bestIou([NO_BOX], gt);
     let value = 255; // pixels with q > value are in
     let components = 0;
@@ -240,26 +243,18 @@ export class BoxSweeper {
             if (l) r = this.join(r, p - 1);
             if (rt) r = this.join(r, p + 1);
           }
-          if (r < 0) {
-            this.addPixel(p);
-            r = p;
-            components++;
-          } else {
-            // p joins r's component: it never needs a box of its own.
-            parent[p] = r;
-            size[r]++;
-            const x = xOf[p]!, y = yOf[p]!, o = 4 * r;
-            if (x < bbox[o]!) bbox[o] = x;
-            else if (x > bbox[o + 2]!) bbox[o + 2] = x;
-            if (y < bbox[o + 1]!) bbox[o + 1] = y;
-            else if (y > bbox[o + 3]!) bbox[o + 3] = y;
-          }
+          if (r < 0) components++;
+          r = this.attach(p, r);
           if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
       }
       components -= this.merges;
       this.merges = 0;
       if (4 * components !== euler4) holes = true;
+      else if (single && components === 1) {
+        const o = 4 * this.find(order[order.length - 1]!); // the first pixel added lies in the only component
+        single.set(bbox.subarray(o, o + 4), 4 * i);
+      }
       // A component's rectangle (x, y, w, h) gives the box (x, y, min(x+w, W-1), min(y+h, H-1)).
       const top = this.rescore(nDirty, gt, (r) => {
         const o = 4 * r;
@@ -318,12 +313,12 @@ export class BoxSweeper {
         for (; next < basin.length && qp[basin[next]!]! <= level; next++) {
           const p = basin[next]!;
           if (escape[p]! <= level) continue; // its hole has already opened to the outside
-          this.addPixel(p);
-          let r = p;
-          if (parent[p - s]! >= 0) r = this.link(r, p - s);
-          if (parent[p - 1]! >= 0) r = this.link(r, p - 1);
-          if (parent[p + 1]! >= 0) r = this.link(r, p + 1);
-          if (parent[p + s]! >= 0) r = this.link(r, p + s);
+          let r = -1;
+          if (parent[p - s]! >= 0) r = this.join(r, p - s);
+          if (parent[p - 1]! >= 0) r = this.join(r, p - 1);
+          if (parent[p + 1]! >= 0) r = this.join(r, p + 1);
+          if (parent[p + s]! >= 0) r = this.join(r, p + s);
+          r = this.attach(p, r);
           if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
         // A hole's border runs through the foreground around it: its rectangle is the hole's grown by one.
@@ -509,6 +504,7 @@ const QUAD = Int8Array.from({ length: 16 }, (_, m) => {
   return (n === 1 ? 1 : 0) - (n === 3 ? 1 : 0) - (m === 9 || m === 6 ? 2 : 0);
 });
 
+/** bestIou of iou.ts for one box given by its corners: the hot path allocates no tuple. */
 function bestIouOf(bx0: number, by0: number, bx1: number, by1: number, gt: readonly Box[]): number {
   let best = 0;
   const area = (bx1 - bx0 + 1) * (by1 - by0 + 1);

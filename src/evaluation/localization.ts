@@ -219,7 +219,7 @@ export function evaluateLocalization(input: LocalizationInput, options: Localiza
       const row = values.subarray(i * classes, (i + 1) * classes);
       ranks[i] = trueClassRank(row, gt.labels[i]!);
       perImage[i]!.trueRank = ranks[i]!;
-      perImage[i]!.predicted = argmaxIndex(row);
+      perImage[i]!.predicted = argmax(row);
     }
     headline.top1Cls = topKAccuracy(ranks, 1);
     if (classes > 5) headline.top5Cls = topKAccuracy(ranks, 5);
@@ -235,12 +235,6 @@ export function evaluateLocalization(input: LocalizationInput, options: Localiza
   if (input.maps) evaluateMaps(input, input.maps, options, { headline, detail, curves, perImage, notes, ranks });
   if (input.boxes) evaluateBoxList(input, input.boxes, { headline, detail, perImage, notes, ranks });
   return { headline, detail, curves, perImage, notes };
-}
-
-function argmaxIndex(row: Float32Array): number {
-  let best = 0;
-  for (let c = 1; c < row.length; c++) if (row[c]! > row[best]!) best = c;
-  return best;
 }
 
 interface Sink {

@@ -4,17 +4,11 @@
  * evaluation tests and benchmark. Not used by any node.
  */
 import type { Box } from './iou.js';
+import { rng as streams } from '../image/random.js';
 
-/** mulberry32: a small, fast, seedable generator. */
+/** Uniform numbers in [0, 1) from a seed (the project's seeded streams, src/image/random.ts). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return streams(seed, 'evaluation-maps').next;
 }
 
 interface Blob {

@@ -11,7 +11,7 @@
 import type { Box } from './iou.js';
 import { averagePrecision } from './classification.js';
 
-/** Index of the first maximum (row-major). */
+/** Index of the first maximum (of a map, row-major, or of a score row). */
 export function argmax(map: Float32Array): number {
   let best = 0;
   for (let i = 1; i < map.length; i++) if (map[i]! > map[best]!) best = i;

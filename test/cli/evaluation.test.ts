@@ -35,7 +35,8 @@ test('npy maps from elsewhere are evaluated, exported for wsolevaluation and re-
     data: DATA,
     imported: { type: 'maps/npy-import', inputs: { dataset: 'data' }, with: { root: 'maps', splits: ['val', 'test'] } },
     eval: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'imported' } },
-    export: { type: 'export/wsolevaluation', inputs: { dataset: 'data', maps: 'imported' }, with: { name: 'SHAPES' } },
+    export: { type: 'export/wsolevaluation', inputs: { dataset: 'data', maps: 'imported' }, with: {} },
+    masks: { type: 'export/wsolevaluation', inputs: { dataset: 'data', maps: 'imported' }, with: { localization: 'masks', splits: ['test'] } },
   };
   const file = writePipeline(dir, { name: 'eval', nodes });
   const run = await runCli([file, '--json'], dir);
@@ -56,7 +57,7 @@ test('npy maps from elsewhere are evaluated, exported for wsolevaluation and re-
   // The export: wsolevaluation's layout, maps bit-identical to what was evaluated.
   const exportDir = (await runCli(['show', file, 'export', '--path'], dir)).stdout.trim();
   const test_ = dataset.split('test');
-  const meta = join(exportDir, 'metadata', 'SHAPES', 'test');
+  const meta = join(exportDir, 'metadata', 'CUB', 'test'); // boxes: the tool's box evaluator
   assert.deepEqual(readFileSync(join(meta, 'image_ids.txt'), 'utf8').trim().split('\n'), test_.ids);
   assert.equal(readFileSync(join(meta, 'class_labels.txt'), 'utf8').split('\n')[0], `${test_.ids[0]},${test_.labels[0]}`);
   assert.match(readFileSync(join(meta, 'image_sizes.txt'), 'utf8'), new RegExp(`^${test_.ids[0]},224,224\n`));
@@ -64,6 +65,11 @@ test('npy maps from elsewhere are evaluated, exported for wsolevaluation and re-
   const npy = decodeNpy(readFileSync(join(exportDir, 'scoremaps', `${test_.ids[0]}.npy`)));
   assert.deepEqual(npy.shape, [24, 24]);
   assert.deepEqual(npy.data, Float32Array.from(test_.mask(0)!));
+
+  // Mask datasets: the tool's OpenImages layout, masks under <mask_root>/OpenImages.
+  const masksDir = (await runCli(['show', file, 'masks', '--path'], dir)).stdout.trim();
+  assert.equal(readFileSync(join(masksDir, 'metadata', 'OpenImages', 'test', 'localization.txt'), 'utf8').split('\n')[0], `${test_.ids[0]},masks/${test_.ids[0]}.png,`);
+  assert.ok(readFileSync(join(masksDir, 'OpenImages', 'masks', `${test_.ids[0]}.png`)).subarray(1, 4).toString() === 'PNG');
 
   // Re-importing the exported score maps gives a byte-identical maps artifact: the evaluation is reused as is.
   const again = writePipeline(dir, { name: 'again', nodes: { data: DATA, imported: { ...nodes.imported, with: { root: join(exportDir, 'scoremaps'), splits: ['val', 'test'] } }, eval: nodes.eval } }, 'again.json');

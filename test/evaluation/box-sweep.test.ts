@@ -51,6 +51,19 @@ test('the sweep equals contours on arbitrary quantised maps (fast-check), platea
   );
 });
 
+test('all-zero, constant and single-pixel maps sweep like the contours do', () => {
+  const gt: Box[] = [[1, 1, 3, 2]];
+  for (const [w, h, values] of [[5, 4, new Array(20).fill(0)], [5, 4, new Array(20).fill(128)], [1, 1, [255]], [1, 1, [0]], [7, 1, [0, 9, 0, 9, 9, 0, 9]], [1, 6, [9, 0, 9, 9, 0, 9]]] as [number, number, number[]][]) {
+    const q = Uint8Array.from(values);
+    const sweeper = new BoxSweeper(w, h);
+    const box: Box[] = [[0, 0, Math.min(1, w - 1), Math.min(1, h - 1)]];
+    for (const truth of [gt, box]) {
+      assert.deepEqual(Array.from(sweeper.multiBestIou(q, THRESHOLDS, truth)), reference(q, w, h, truth, 'multi'), `${w}x${h} ${values}`);
+      assert.deepEqual(Array.from(sweeper.singleBestIou(q, THRESHOLDS, truth)), reference(q, w, h, truth, 'single'), `${w}x${h} ${values} single`);
+    }
+  }
+});
+
 test('every box lies inside the map, in both modes, at every threshold', () => {
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 16 }), fc.integer(), (w, h, seed) => {
@@ -114,4 +127,24 @@ test('a perfect map (1 inside the ground-truth box, 0 outside) scores 100 in bot
     }),
     { numRuns: 60 },
   );
+});
+
+test('the worker-thread sweep gives the single-threaded results, PxAP included', async () => {
+  const { shared, sweepInParallel } = await import('../../src/evaluation/parallel-sweep.js');
+  const { PixelAccumulator } = await import('../../src/evaluation/pixel-metrics.js');
+  const { mapWithObject } = await import('../../src/evaluation/random-maps.js');
+  const w = 20, h = 16, n = 24;
+  const objects = Array.from({ length: n }, (_, i) => mapWithObject(rng(50 + i), w, h));
+  const maps = shared(Float32Array.from(objects.flatMap((o) => Array.from(o.map))));
+  const masks = shared(Uint8Array.from(objects.flatMap((o) => Array.from(o.mask))));
+  const boxes = objects.map((o) => [o.box]);
+  const result = await sweepInParallel({ width: w, height: h, count: n, maps, masks, boxes, thresholds: THRESHOLDS }, 3);
+  const sweeper = new BoxSweeper(w, h);
+  const pixels = new PixelAccumulator(THRESHOLDS);
+  objects.forEach((o, i) => {
+    assert.deepEqual(result.bestIou.subarray(i * THRESHOLDS.length, (i + 1) * THRESHOLDS.length), sweeper.multiBestIou(quantizeScoremap(o.map), THRESHOLDS, [o.box]));
+    pixels.add(o.map, o.mask, null);
+  });
+  assert.equal(result.pixels!.pxap(), pixels.pxap());
+  await assert.rejects(sweepInParallel({ width: w, height: h, count: n, maps: Float32Array.from(maps), masks: null, boxes, thresholds: THRESHOLDS }, 2), /SharedArrayBuffer/);
 });

@@ -43,6 +43,23 @@ test('histogram bins follow np.histogram edges exactly (left-closed, value 1 in 
   assert.equal(acc.bin(1), 100);
 });
 
+test('add() puts every value in the bin np.histogram would (edges as doubles, steps 0.01 and 0.001)', () => {
+  for (const step of [0.01, 0.001]) {
+    const edges = thresholdList(step);
+    fc.assert(
+      fc.property(fc.float32Array({ minLength: 1, maxLength: 64, min: 0, max: 1, noNaN: true }), (values) => {
+        const acc = new PixelAccumulator(edges);
+        acc.add(values, new Uint8Array(values.length).fill(1), null);
+        const expected = new Float64Array(edges.length + 2);
+        // np.histogram: the last edge <= v (left-closed bins), 1.0 in [1, 2).
+        for (const v of values) expected[v >= 1 ? edges.length : edges.findLastIndex((e) => e <= v)]++;
+        assert.deepEqual(acc.histograms().positives, expected);
+      }),
+      { numRuns: 50 },
+    );
+  }
+});
+
 test('PxAP without a positive pixel, or without pixels, is an error', () => {
   const acc = new PixelAccumulator(T);
   assert.throws(() => acc.pxap(), /no foreground pixel/);

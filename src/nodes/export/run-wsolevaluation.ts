@@ -35,13 +35,18 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
   if (!originalGeometry) ctx.log(`the evaluation size is ${width}x${height}, not 224x224: image_sizes.txt declares 224,224 and boxes are in the ${width}x${height} grid, so the tool's rescaling keeps our ground truth`);
   let written = 0;
   const total = p.splits.reduce((n, s) => n + dataset.split(s).count, 0);
-  for (const name of p.splits as SplitName[]) {
-    const stored = await readMapsSplit(mapsDir, name);
-    if (!stored) throw new NodeError(`the maps artifact has no maps of split ${name} (it has ${Object.keys(manifest.splits).join(', ') || 'none'})`, `export the splits it has: --set ${ctx.nodeId}.splits='["test"]'`);
-    const view = dataset.split(name);
-    if (stored.entry.count !== view.count || stored.entry.ids.some((id, i) => id !== view.ids[i])) throw new NodeError(`the maps of split ${name} are not for the dataset's images (count or ids differ)`, 'make the maps from this dataset (same split, same order)');
+  // One choice for all splits: the tool's evaluator follows the dataset name.
+  const anyBoxes = (p.splits as SplitName[]).some((s) => { const v = dataset.split(s); return Array.from({ length: v.count }, (_, i) => v.boxes(i).length).some((n) => n > 0); });
+  const useMasks = p.localization === 'masks' || (p.localization === 'auto' && !anyBoxes);
+  if (useMasks && !dataset.info.hasMasks) throw new NodeError('the dataset has no masks to export', `export boxes: --set ${ctx.nodeId}.localization=boxes`);
+  const name = p.name === 'auto' ? (useMasks ? 'OpenImages' : 'CUB') : p.name;
+  if (useMasks !== (name === 'OpenImages')) ctx.log(`dataset name ${name} makes wsolevaluation evaluate ${name === 'OpenImages' ? 'masks' : 'boxes'}, but localization.txt holds ${useMasks ? 'masks' : 'boxes'}`);
+  for (const split of p.splits as SplitName[]) {
+    const stored = await readMapsSplit(mapsDir, split);
+    if (!stored) throw new NodeError(`the maps artifact has no maps of split ${split} (it has ${Object.keys(manifest.splits).join(', ') || 'none'})`, `export the splits it has: --set ${ctx.nodeId}.splits='["test"]'`);
+    const view = dataset.split(split);
+    if (stored.entry.count !== view.count || stored.entry.ids.some((id, i) => id !== view.ids[i])) throw new NodeError(`the maps of split ${split} are not for the dataset's images (count or ids differ)`, 'make the maps from this dataset (same split, same order)');
     const maps: MapSet = { width: stored.entry.width, height: stored.entry.height, target: manifest.target, map: (i) => mapAt(stored, i) };
-    const useMasks = p.localization === 'masks' || (p.localization === 'auto' && !Array.from({ length: view.count }, (_, i) => view.boxes(i).length).some((n) => n > 0));
     const ids: string[] = [], labels: string[] = [], sizes: string[] = [], localization: string[] = [];
     for (let i = 0; i < view.count; i++) {
       if (ctx.signal.aborted) throw new Error('cancelled');
@@ -63,14 +68,15 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
       sizes.push(`${id},${size.width},${size.height}`);
       if (useMasks) {
         const mask = view.mask(i);
-        if (!mask) throw new NodeError(`image ${id} of split ${name} has no mask`, 'export boxes instead: --set <node>.localization=boxes');
+        if (!mask) throw new NodeError(`image ${id} of split ${split} has no mask`, `export boxes instead: --set ${ctx.nodeId}.localization=boxes`);
         const maskPath = `masks/${rel}.png`;
-        await writePng(join(ctx.outDir, maskPath), mask, width, height, encodePng);
+        // The tool reads masks under <mask_root>/OpenImages.
+        await writePng(join(ctx.outDir, 'OpenImages', maskPath), mask, width, height, encodePng);
         const ignore = view.ignoreMask(i);
         let ignorePath = '';
         if (ignore) {
           ignorePath = `ignore/${rel}.png`;
-          await writePng(join(ctx.outDir, ignorePath), ignore, width, height, encodePng);
+          await writePng(join(ctx.outDir, 'OpenImages', ignorePath), ignore, width, height, encodePng);
         }
         localization.push(`${id},${maskPath},${ignorePath}`);
       } else {
@@ -80,7 +86,7 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
       written++;
       if (written % 32 === 0 || written === total) ctx.progress({ fraction: written / total, message: `${written}/${total} maps` });
     }
-    const dir = join(ctx.outDir, 'metadata', p.name, p.splitDirs[name]);
+    const dir = join(ctx.outDir, 'metadata', name, p.splitDirs[split]);
     await mkdir(dir, { recursive: true });
     const lines = (xs: string[]): string => (xs.length ? `${xs.join('\n')}\n` : '');
     await writeFile(join(dir, 'image_ids.txt'), lines(ids));
@@ -88,7 +94,7 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
     await writeFile(join(dir, 'image_sizes.txt'), lines(sizes));
     await writeFile(join(dir, 'localization.txt'), lines(localization));
   }
-  return { metrics: { maps: written, splits: p.splits.join('+') } };
+  return { metrics: { maps: written, datasetName: name } };
 }
 
 async function writePng(file: string, mask: Uint8Array, width: number, height: number, encodePng: (w: number, h: number, c: 1 | 3, d: Uint8Array) => Promise<Buffer>): Promise<void> {

@@ -23,6 +23,13 @@ export interface CamTrainingParams extends TrainingParams {
   /** Visual-stimuli tolerance: + β·L_VST. */
   vst: boolean;
   beta: number;
+  /**
+   * Fraction of training over which β ramps up linearly from 0 (0 = the
+   * paper: full β from the first step). Trained from scratch, full β at once
+   * drives the CAMs (and the classifier) to a constant: the paper starts from
+   * an ImageNet-pretrained backbone whose CAMs already mean something.
+   */
+  betaWarmup?: number;
   vstStimuli: VstParams;
 }
 
@@ -43,7 +50,8 @@ export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingP
     net.dispose();
     throw new NodeError('the VST loss cannot train on the cpu backend with non-square images: its bilinear-resize gradient swaps height and width', 'use --backend wasm (or tensorflow), or square images');
   }
-  const step = (indices: readonly number[], info: { random: () => number }): StepLosses => {
+  const stepsPerEpoch = Math.ceil(train.count / p.batchSize);
+  const step = (indices: readonly number[], info: { epoch: number; step: number; random: () => number }): StepLosses => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
     const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);
     const out = net.forward(x, true);
@@ -54,7 +62,10 @@ export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingP
     const original = net.classMaps(out);
     const back = invertVstMaps(tf, net.classMaps(transformed), draw, original.shape[1], original.shape[2]);
     const vst = visualStimuliLoss(tf, original, back);
-    return { loss: tf.add(cls, tf.mul(vst, p.beta)) as TfCore.Scalar, parts: { [p.smt ? 'smt' : 'ce']: cls, vst } };
+    const progress = (info.epoch + info.step / stepsPerEpoch) / p.epochs;
+    const warmup = p.betaWarmup ?? 0;
+    const beta = warmup > 0 ? p.beta * Math.min(1, progress / warmup) : p.beta;
+    return { loss: tf.add(cls, tf.mul(vst, beta)) as TfCore.Scalar, parts: { [p.smt ? 'smt' : 'ce']: cls, vst } };
   };
   return fitClassifier(tf, net, p, { train, val }, step, hooks);
 }

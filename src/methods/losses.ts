@@ -76,6 +76,17 @@ export function visualStimuliLoss(tf: Tf, original: T, inverted: T, valid?: T): 
   return tf.div(tf.mean(tf.sum(diff, [1, 2, 3])), h * w) as Scalar;
 }
 
+/**
+ * A scale-free variant of the VST loss (our option, not the paper's): each
+ * example's maps are L2-normalised over (h, w, classes) before the squared
+ * difference, so shrinking every map toward zero no longer lowers the loss.
+ * Value in [0, 4] per example; mean over the batch.
+ */
+export function normalizedVisualStimuliLoss(tf: Tf, original: T, inverted: T): Scalar {
+  const unit = (m: T): T => tf.div(m, tf.add(tf.sqrt(tf.sum(tf.square(m), [1, 2, 3], true)), 1e-6));
+  return tf.mean(tf.sum(tf.square(tf.sub(unit(original), unit(inverted))), [1, 2, 3])) as Scalar;
+}
+
 /** Smooth-L1 (Huber with δ = 1, as Fast R-CNN), summed over the 4 coordinates, mean over the batch. */
 export function smoothL1(tf: Tf, predicted: T, target: T): Scalar {
   const d = tf.abs(tf.sub(predicted, target));

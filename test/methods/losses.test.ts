@@ -83,3 +83,12 @@ test('the VST inverse maps a flipped and scaled map back exactly', async () => {
   const back = invertVstMaps(tf, transformed, draw, 4, 4);
   close(tf.max(tf.abs(tf.sub(back, unit))).dataSync()[0]!, 0, 1e-6);
 });
+
+test('the normalised VST loss ignores map scale and is 0 for identical directions', async () => {
+  const tf = await initTensorBackend('wasm');
+  const { normalizedVisualStimuliLoss } = await import('../../src/methods/losses.js');
+  const a = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+  close(scalar(normalizedVisualStimuliLoss(tf, a, tf.mul(a, 5))), 0);
+  // Orthogonal unit directions: |u - v|² = 2.
+  close(scalar(normalizedVisualStimuliLoss(tf, tf.tensor4d([1, 0, 0, 0], [1, 2, 2, 1]), tf.tensor4d([0, 3, 0, 0], [1, 2, 2, 1]))), 2);
+});

@@ -10,7 +10,7 @@ import { NodeError } from '../../nodes/contract.js';
 import type { DatasetView } from '../../datasets/types.js';
 import type { Network } from '../../tensor/models/network.js';
 import type { EpochRecord, StepLosses } from '../../training/loop.js';
-import { crossEntropy, oneHot, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
+import { crossEntropy, normalizedVisualStimuliLoss, oneHot, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
 import { applyVst, drawVst, invertVstMaps, type VstParams } from '../vst.js';
 import { batchTensor, buildTrainableNetwork, fitClassifier, type Hooks } from '../fit.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
@@ -30,6 +30,8 @@ export interface CamTrainingParams extends TrainingParams {
    * an ImageNet-pretrained backbone whose CAMs already mean something.
    */
   betaWarmup?: number;
+  /** Compare L2-normalised maps (normalizedVisualStimuliLoss) instead of raw CAMs. */
+  vstNormalize?: boolean;
   vstStimuli: VstParams;
 }
 
@@ -61,7 +63,7 @@ export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingP
     const transformed = net.forward(applyVst(tf, x, draw), true);
     const original = net.classMaps(out);
     const back = invertVstMaps(tf, net.classMaps(transformed), draw, original.shape[1], original.shape[2]);
-    const vst = visualStimuliLoss(tf, original, back);
+    const vst = p.vstNormalize ? normalizedVisualStimuliLoss(tf, original, back) : visualStimuliLoss(tf, original, back);
     const progress = (info.epoch + info.step / stepsPerEpoch) / p.epochs;
     const warmup = p.betaWarmup ?? 0;
     const beta = warmup > 0 ? p.beta * Math.min(1, progress / warmup) : p.beta;

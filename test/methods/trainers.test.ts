@@ -13,7 +13,7 @@ const base: TrainingParams = {
   epochs: 6, batchSize: 16, seed: 1,
   optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', lrStep: 30, lrDecay: 0.1, headLrMultiplier: 1,
 };
-const cam: CamTrainingParams = { ...base, smt: false, alpha: 0.4, topK: 1, vst: false, beta: 1, betaWarmup: 0, vstStimuli: { flip: true, scales: [0.75, 1, 1.25], brightness: 0.2, contrast: 0.2, saturation: 0.2, hue: 0.05 } };
+const cam: CamTrainingParams = { ...base, smt: false, alpha: 0.4, topK: 1, vst: false, beta: 1, vstStimuli: { flip: true, scales: [0.75, 1, 1.25], brightness: 0.2, contrast: 0.2, saturation: 0.2, hue: 0.05 } };
 
 test('the CAM trainer lowers its loss; SMT + VST train too and log their parts', async () => {
   const tf = await initTensorBackend('wasm');

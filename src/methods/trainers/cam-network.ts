@@ -24,12 +24,13 @@ export interface CamTrainingParams extends TrainingParams {
   vst: boolean;
   beta: number;
   /**
-   * Fraction of training over which β ramps up linearly from 0 (0 = the
-   * paper: full β from the first step). Trained from scratch, full β at once
-   * drives the CAMs (and the classifier) to a constant: the paper starts from
-   * an ImageNet-pretrained backbone whose CAMs already mean something.
+   * Fraction of training after which the VST loss switches on (absent or 0 =
+   * the paper: from the first step). Trained from scratch, VST from the start
+   * drives the CAMs (and the classifier) to constants, which are invariant to
+   * every stimulus: the paper starts from an ImageNet-pretrained backbone
+   * whose CAMs already carry the object.
    */
-  betaWarmup?: number;
+  vstFrom?: number;
   /** Compare L2-normalised maps (normalizedVisualStimuliLoss) instead of raw CAMs. */
   vstNormalize?: boolean;
   vstStimuli: VstParams;
@@ -58,15 +59,14 @@ export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingP
     const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);
     const out = net.forward(x, true);
     const cls = p.smt ? semanticToleranceLoss(tf, out.logits!, y, p.alpha, p.topK) : crossEntropy(tf, out.logits!, y);
-    if (!p.vst) return { loss: cls };
+    if (!p.vst || (info.epoch + info.step / stepsPerEpoch) / p.epochs < (p.vstFrom ?? 0)) return { loss: cls, parts: p.vst ? { [p.smt ? 'smt' : 'ce']: cls } : {} };
     const draw = drawVst(p.vstStimuli, indices.length, height, width, net.backbone.stride, info.random);
     const transformed = net.forward(applyVst(tf, x, draw), true);
     const original = net.classMaps(out);
     const back = invertVstMaps(tf, net.classMaps(transformed), draw, original.shape[1], original.shape[2]);
     const vst = p.vstNormalize ? normalizedVisualStimuliLoss(tf, original, back) : visualStimuliLoss(tf, original, back);
     const progress = (info.epoch + info.step / stepsPerEpoch) / p.epochs;
-    const warmup = p.betaWarmup ?? 0;
-    const beta = warmup > 0 ? p.beta * Math.min(1, progress / warmup) : p.beta;
+    const beta = progress >= (p.vstFrom ?? 0) ? p.beta : 0;
     return { loss: tf.add(cls, tf.mul(vst, beta)) as TfCore.Scalar, parts: { [p.smt ? 'smt' : 'ce']: cls, vst } };
   };
   return fitClassifier(tf, net, p, { train, val }, step, hooks);

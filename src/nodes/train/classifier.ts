@@ -19,6 +19,6 @@ export const classifierNode = defineNode<ClassifierParams>({
   env: ['backend'],
   async run(ctx) {
     const { trainCamNetwork } = await import('../../methods/trainers/cam-network.js');
-    return runClassifierTraining(ctx, (tf, data) => trainCamNetwork(tf, data, { ...ctx.params, smt: false, alpha: 1, topK: 1, vst: false, beta: 0, betaWarmup: 0, vstStimuli: { flip: false, scales: [1], brightness: 0, contrast: 0, saturation: 0, hue: 0 } }, hooksOf(ctx)), { method: 'cam', topK: 1 });
+    return runClassifierTraining(ctx, (tf, data) => trainCamNetwork(tf, data, { ...ctx.params, smt: false, alpha: 1, topK: 1, vst: false, beta: 0, vstStimuli: { flip: false, scales: [1], brightness: 0, contrast: 0, saturation: 0, hue: 0 } }, hooksOf(ctx)), { method: 'cam', topK: 1 });
   },
 });

@@ -28,7 +28,7 @@ export const sltLocalizerNode = defineNode<SltLocalizerParams>({
       beta: { type: 'number', minimum: 0, default: 10, description: 'Weight of the VST loss (paper: 10).' },
       // No default: leaving it out keeps the paper's behaviour and the cache keys of pipelines written before it existed.
       vstNormalize: { type: 'boolean', description: 'Compare L2-normalised maps in the VST loss (absent or false = the paper\'s raw CAMs). Raw CAMs let training from scratch minimise the loss by shrinking every map to zero.' },
-      betaWarmup: { type: 'number', minimum: 0, maximum: 1, description: 'Fraction of training over which beta ramps up from 0 (absent or 0 = the paper). From scratch, full beta from the start collapses the maps to a constant.' },
+      vstFrom: { type: 'number', minimum: 0, maximum: 1, description: 'Fraction of training after which the VST loss switches on (absent or 0 = the paper). From scratch, VST from the first step collapses the maps to constants.' },
       vstStimuli: {
         type: 'object',
         properties: {

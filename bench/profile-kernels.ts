@@ -3,7 +3,7 @@
  * wasm backend with a timer (wasm kernels are synchronous, so wall time
  * around the call is the kernel's time), runs training steps of the reference
  * model and prints ms per step for each kernel, with GFLOP/s for the
- * convolutions.
+ * convolutions; the table also goes to BENCHMARKS.md.
  *
  *   npm run bench:profile [-- --steps 10 --batch 32]
  *   WSOL_RUN_KERNELS=0 npm run bench:profile   # the previous kernels, for comparison
@@ -12,7 +12,7 @@ import { getKernelsForBackend, registerKernel, unregisterKernel, type KernelConf
 import { cpus, loadavg } from 'node:os';
 import { activeKernelModule, initTensorBackend } from '../src/tensor/backends/init.js';
 import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
-import { markdownTable, median, numericOption } from './lib/report.js';
+import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
 
 const STEPS = numericOption('steps', 10);
 const BATCH = numericOption('batch', 32);
@@ -90,6 +90,17 @@ const moduleLine = m && before && after
   ? `Kernel module: ${m.variant}, ${m.threads} threads${m.failed ? ' (FAILED: the previous kernels took over, see the warning)' : ''}${m.soloPeriods ? ` (ran alone ${m.soloPeriods} times: helpers kept being descheduled)` : ''}; per step ${((after.copyIn - before.copyIn) / STEPS).toFixed(1)} ms copying inputs in, ${((after.jobs - before.jobs) / STEPS).toFixed(1)} ms in jobs, ${((after.copyOut - before.copyOut) / STEPS).toFixed(1)} ms copying results out (the rest of its kernels' time: filter packing, reductions, shape logic).`
   : 'Kernel module: off (previous kernels).';
 const load = loadavg()[0]!.toFixed(2);
-process.stdout.write(
-  `Reference model, batch ${BATCH}, ${STEPS} steps: mean step ${stepMs.toFixed(1)} ms (median ${median(t.stepMs).toFixed(1)}; ${((BATCH * 1000) / stepMs).toFixed(1)} img/s); kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(stepMs - kernelMs).toFixed(1)} ms; process CPU ${((cpuAll.user + cpuAll.system) / 1000 / STEPS).toFixed(1)} ms per step. Load average at the end: ${load} on ${cpus().length} cores.\n${moduleLine}\n\n${table}\n`,
+const summary =
+  `Reference model, batch ${BATCH}, ${STEPS} steps: mean step ${stepMs.toFixed(1)} ms (median ${median(t.stepMs).toFixed(1)}; ${((BATCH * 1000) / stepMs).toFixed(1)} img/s); kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(stepMs - kernelMs).toFixed(1)} ms; process CPU ${((cpuAll.user + cpuAll.system) / 1000 / STEPS).toFixed(1)} ms per step. Load average at the end: ${load} on ${cpus().length} cores.`;
+process.stdout.write(`${summary}\n${moduleLine}\n\n${table}\n`);
+updateBenchmarks(
+  'train-profile',
+  `## Where a wasm training step goes (bench/profile-kernels.ts)
+
+Machine: ${machine()}. Command: \`npm run bench:profile -- --steps ${STEPS} --batch ${BATCH}\`${process.env.WSOL_RUN_KERNEL_THREADS ? ` with WSOL_RUN_KERNEL_THREADS=${process.env.WSOL_RUN_KERNEL_THREADS}` : ''} (measured ${new Date().toISOString().slice(0, 10)}). Every kernel registered on the wasm backend is timed (wall time, and CPU time of the whole process while it runs, helper threads included); GFLOP/s counts the direct convolution's multiply-adds, so Winograd kernels can exceed the machine's peak.
+
+${summary}
+${moduleLine}
+
+${table}`,
 );

@@ -177,6 +177,11 @@ test('max pooling gradients with ties and negative maxima', async () => {
     await check(`maxPool f${f} s${s} ${pad} ties c6`, (x) => tf.maxPool(x as TfCore.Tensor4D, f, s, pad), [[3, 6, 7, 6]], f * 10 + s + 1, true);
     await check(`maxPool f${f} s${s} ${pad} negative c8`, (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, f, s, pad), [[1, 5, 6, 8]], f + s + 1);
   }
+  // The MaxPoolGrad kernel called directly (as tfjs's gradient does), with its own output tensor.
+  for (const [f, st, pad, shape] of [[2, 2, 'valid', [2, 7, 6, 5]], [3, 1, 'same', [1, 5, 6, 6]]] as const) {
+    const attrs = { filterSize: [f, f], strides: [st, st], pad, dimRoundingMode: undefined };
+    await checkValues(`MaxPoolGrad kernel alone f${f} s${st} ${pad}`, (x, dy) => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: tf.add(tf.maxPool(x as TfCore.Tensor4D, f, st, pad), 0) }, attrs as unknown as TfCore.NamedAttrMap) as TfCore.Tensor, [[...shape], [shape[0], Math.ceil((shape[1] - (pad === 'valid' ? f - 1 : 0)) / st), Math.ceil((shape[2] - (pad === 'valid' ? f - 1 : 0)) / st), shape[3]]], 80 + f);
+  }
   // Disjoint windows that cover every pixel (each pixel written once, no zeroing): even sizes, and 'same' with a clipped last window.
   await check('maxPool f2 s2 valid covering c5', (x) => tf.maxPool(x as TfCore.Tensor4D, 2, 2, 'valid'), [[2, 8, 6, 5]], 71, true);
   await check('maxPool f2 s2 same clipped c6', (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, 2, 2, 'same'), [[1, 7, 7, 6]], 72);

@@ -15,7 +15,7 @@ export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
 export type BackendName = (typeof BACKENDS)[number];
 
 /** Version of our own kernels; part of the backend fact, so a kernel fix invalidates results. */
-export const WASM_KERNELS_VERSION = 2;
+export const WASM_KERNELS_VERSION = 3;
 
 const PACKAGES: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
@@ -37,7 +37,7 @@ export function installedVersion(pkg: string): string | undefined {
 
 export interface BackendPlan {
   name: BackendName;
-  /** The environment fact entering cache keys, e.g. `wasm@4.22.0+kernels2`. */
+  /** The environment fact entering cache keys, e.g. `wasm@4.22.0+kernels3`. */
   fact: string;
   /** Why this one: printed at start-up. */
   reason: string;

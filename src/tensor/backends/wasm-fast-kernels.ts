@@ -72,15 +72,22 @@ function convScratch(taps: number): number {
 /**
  * How a convolution is computed: direct (indirect GEMM, any shape), or for
  * 3x3 stride-1 undilated ones Winograd F(2x2,3x3) (2.25x fewer multiplies)
- * or F(4x4,3x3) (4x fewer, larger transforms): F(4x4) wherever the output
- * fills its 4x4 tiles (measured 1.4-1.8x faster than F(2x2) on the reference
- * model's layers, equal on its C=3 input layer).
+ * or F(4x4,3x3) (4x fewer, larger transforms; measured 1.4-1.8x faster than
+ * F(2x2) on the reference model's layers).
+ *
+ * F(4x4)'s rounding error is about 10x F(2x2)'s (~1e-6 vs ~1e-7 of the
+ * output scale). That is harmless in gradients, which stay linear, but in the
+ * forward pass the output decides relu masks and max-pool winners: on the
+ * reference model F(4x4) forward flipped near-ties and moved conv1/conv2
+ * gradients by 1e-3 relative to tfjs's own convolution, F(2x2) by 1e-5. So
+ * the forward pass uses F(2x2), the input and filter gradients F(4x4)
+ * wherever the output fills its 4x4 tiles.
  */
 type ConvMethod = 'direct' | 'winograd2' | 'winograd4';
 
-function convMethod(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, oh: number, ow: number): ConvMethod {
+function convMethod(purpose: 'forward' | 'gradient', kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, oh: number, ow: number): ConvMethod {
   if (kh !== 3 || kw !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return 'direct';
-  return oh >= 4 && ow >= 4 ? 'winograd4' : 'winograd2';
+  return purpose === 'gradient' && oh >= 4 && ow >= 4 ? 'winograd4' : 'winograd2';
 }
 
 const PLANES: Record<ConvMethod, number> = { direct: 0, winograd2: 16, winograd4: 36 };
@@ -121,7 +128,7 @@ export function conv2d(mod: KernelModule): FastKernel {
     const taps = kh * kw;
     const [xAt, wAt] = copyIn(mod, backend, x, filter);
     const { at: job, fields } = mod.job();
-    const method = convMethod(kh, kw, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, oh, ow);
+    const method = convMethod('forward', kh, kw, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, oh, ow);
     const packed = mod.alloc(roundUp(k, 8) * (PLANES[method] || taps) * c * 4);
     packFilter(mod, method, wAt, packed, kh, kw, c, k, false);
     let biasAt = 0;
@@ -161,7 +168,7 @@ export function conv2dBackpropInput(mod: KernelModule): FastKernel {
     const [dyAt, wAt] = copyIn(mod, backend, dy, filter);
     const { at: job, fields } = mod.job();
     // The input gradient is a convolution with h x w outputs (the forward input).
-    const method = convMethod(kh, kw, info.strideHeight, info.strideWidth, 1, 1, h, w);
+    const method = convMethod('gradient', kh, kw, info.strideHeight, info.strideWidth, 1, 1, h, w);
     const packed = mod.alloc(roundUp(c, 8) * (PLANES[method] || taps) * k * 4);
     packFilter(mod, method, wAt, packed, kh, kw, c, k, true);
     const dx = mod.alloc(n * h * w * c * 4);
@@ -195,7 +202,7 @@ export function conv2dBackpropFilter(mod: KernelModule): FastKernel {
     const c4 = roundUp(c, 4);
     const k8 = roundUp(k, 8);
     // F(2x2) with few input channels spends its time transforming dy (measured 14 vs 20 GFLOP/s direct for C=3; F(4x4) 33).
-    const wino = convMethod(kh, kw, info.strideHeight, info.strideWidth, 1, 1, oh, ow);
+    const wino = convMethod('gradient', kh, kw, info.strideHeight, info.strideWidth, 1, 1, oh, ow);
     const method = wino === 'winograd2' && c < 8 ? 'direct' : wino;
     const partFloats = (PLANES[method] || taps) * c4 * k8;
     const [xAt, dyAt] = copyIn(mod, backend, x, dy);

@@ -19,7 +19,7 @@ export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, w
 export const DW_CHUNK = 128;
 export const CONV_TILES = 16;
 /** 2x2 output tiles per Winograd work unit (WG_TILES in C). */
-export const WG_TILES = 16;
+export const WG_TILES = 8;
 /** 2x2 tiles of dy per Winograd filter-gradient work unit (WGF_TILES in C). */
 export const WGF_TILES = 32;
 /** 4x4 tiles per F(4x4,3x3) unit, forward and filter gradient (WG4_TILES, WG4F_TILES in C; see there). */

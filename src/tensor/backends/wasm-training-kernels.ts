@@ -5,6 +5,11 @@
  * the gradient of negative maxima, misplaces ties) and Conv2DBackpropInput is
  * a slow scalar loop.
  *
+ * The kernels in this file are the portable ones (plain JS and tfjs's own
+ * kernels); with wsol-run's kernel module (../kernels, used through
+ * wasm-fast-kernels.ts) the hot ones run there instead and these remain the
+ * fallback for shapes the module does not take, or if it fails.
+ *
  * Rules for code in here: work on TensorInfos, never create tf.Tensors (the
  * tape would capture them); free every intermediate with disposeData; read
  * heap views only after the last makeOutput (allocation can move the heap).

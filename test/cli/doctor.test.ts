@@ -14,6 +14,7 @@ test('doctor lists backends with why they are (not) usable, and probes training 
   };
   const byName = Object.fromEntries(report.backends.map((b) => [b.name, b]));
   assert.equal(byName.wasm!.usable, true);
+  assert.match(byName.wasm!.detail, /wsol-run kernel module v\d+ \((relaxed-SIMD FMA|SIMD128), \d+ threads\)/);
   assert.equal(byName.cpu!.usable, true);
   assert.match(byName['tensorflow-gpu']!.detail, /not installed.*CUDA 11\.2 \+ cuDNN 8\.1|usable|CUDA/);
   assert.equal(report.selected.name, 'wasm');

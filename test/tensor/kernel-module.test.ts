@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { J, OP, REDUCTION_BLOCKS } from '../../src/tensor/kernels/layout.js';
-import { KernelModule, type InputSpec } from '../../src/tensor/kernels/module.js';
+import { ArenaFull, KernelModule, type InputSpec } from '../../src/tensor/kernels/module.js';
 import { buildKernelModules, findClang, KERNEL_MODULES } from '../../src/tensor/kernels/build.js';
 import { startKernelModule } from '../../src/tensor/backends/init.js';
 
@@ -100,6 +100,14 @@ test('large inputs stay resident between calls; small ones are copied every call
   check(pa!, big, 1);
   const arena = mod.alloc(64);
   assert.ok(arena >= pc! + 3 * big * 4 && arena >= pa! + big * 4, 'the per-call arena starts after the resident slots');
+});
+
+test('a call too large for the module memory throws ArenaFull and leaves the module usable', () => {
+  mod.startCall([]);
+  assert.throws(() => mod.alloc(3 * 2 ** 30), ArenaFull);
+  const src = Float32Array.from({ length: 64 * 3 }, (_, i) => i % 5);
+  const sums = columnSums(mod, src, 64, 3);
+  assert.deepEqual([...sums], [0, 1, 2].map((j) => Array.from({ length: 64 }, (_, i) => (i * 3 + j) % 5).reduce((a, b) => a + b, 0)));
 });
 
 test('a kernel module that cannot start degrades to the previous kernels with a warning', async () => {

@@ -56,7 +56,9 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
     const r = await probe({ backend: name, probeSeconds: 0, batch: 1, size: 8 });
     const detail = r.ok
       ? name === 'wasm'
-        ? `usable: 1 thread, wsol-run training kernels v${WASM_KERNELS_VERSION}`
+        ? r.kernelModule
+          ? `usable: wsol-run kernel module v${WASM_KERNELS_VERSION} (${r.kernelModule.variant === 'fma' ? 'relaxed-SIMD FMA' : 'SIMD128'}, ${r.kernelModule.threads} threads)`
+          : `usable: wsol-run's previous training kernels v${WASM_KERNELS_VERSION}, 1 thread (the kernel module is off or did not start)`
         : name === 'cpu'
           ? 'usable: pure JavaScript, far too slow to train (kept as the last resort)'
           : `usable (${r.active})`

@@ -19,14 +19,20 @@ export interface ProbeResult {
   error?: string;
   /** tfjs's name of the active backend once started. */
   active?: string;
+  /** wasm only: wsol-run's kernel module as started (null: off or failed to start, the previous kernels run). */
+  kernelModule?: { variant: 'fma' | 'plain'; threads: number } | null;
   probe?: { steps: number; medianStepMs: number; imagesPerSecond: number; firstLoss: number; lastLoss: number };
 }
 
 async function main(req: ProbeRequest): Promise<ProbeResult> {
   try {
-    const { initTensorBackend } = await import('./init.js');
+    const { activeKernelModule, initTensorBackend } = await import('./init.js');
     const tf = await initTensorBackend(req.backend);
     const result: ProbeResult = { backend: req.backend, ok: true, active: tf.getBackend() };
+    if (req.backend === 'wasm') {
+      const m = activeKernelModule();
+      result.kernelModule = m ? { variant: m.variant, threads: m.threads } : null;
+    }
     if (req.probeSeconds > 0) {
       const { timeTrainingSteps } = await import('../train-step-probe.js');
       const t = await timeTrainingSteps(tf, { batch: req.batch, size: req.size, steps: 1000, warmup: 1, budgetMs: req.probeSeconds * 1000 });

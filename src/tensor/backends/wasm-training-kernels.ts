@@ -5,11 +5,16 @@
  * the gradient of negative maxima, misplaces ties) and Conv2DBackpropInput is
  * a slow scalar loop.
  *
+ * The kernels in this file are the portable ones (plain JS and tfjs's own
+ * kernels); with wsol-run's kernel module (../kernels, used through
+ * wasm-fast-kernels.ts) the hot ones run there instead and these remain the
+ * fallback for shapes the module does not take, or if it fails.
+ *
  * Rules for code in here: work on TensorInfos, never create tf.Tensors (the
  * tape would capture them); free every intermediate with disposeData; read
  * heap views only after the last makeOutput (allocation can move the heap).
  */
-import type { KernelModule } from '../kernels/module.js';
+import { ArenaFull, type KernelModule } from '../kernels/module.js';
 import * as fast from './wasm-fast-kernels.js';
 import type { FastKernel } from './wasm-fast-kernels.js';
 import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
@@ -300,8 +305,9 @@ let registered = false;
 
 /**
  * Our kernel module's version of a kernel in front of `fallback`: the fallback
- * runs for what the module does not handle, and for everything once the
- * module has failed (one warning, then the previous kernels, never a crash).
+ * runs for what the module does not handle, for calls too large for its
+ * memory, and for everything once the module has failed (one warning, then
+ * the previous kernels, never a crash).
  */
 function preferFast(fast: FastKernel, fallback: (args: KernelArgs) => TensorInfo, health: KernelModule): (args: KernelArgs) => TensorInfo {
   return (args) => {
@@ -310,13 +316,20 @@ function preferFast(fast: FastKernel, fallback: (args: KernelArgs) => TensorInfo
         const out = fast(args);
         if (out) return out;
       } catch (e) {
-        health.failed = true;
-        process.emitWarning(`wsol-run's kernel module failed (${e instanceof Error ? e.message : String(e)}); using the slower kernels from now on`, 'WsolKernels');
+        if (e instanceof ArenaFull) {
+          // Too large for the module's memory: this call only goes to the fallback.
+          if (!warnedArenaFull) process.emitWarning(`${e.message}; kernels this large use the slower kernels`, 'WsolKernels');
+          warnedArenaFull = true;
+        } else {
+          health.failed = true;
+          process.emitWarning(`wsol-run's kernel module failed (${e instanceof Error ? e.message : String(e)}); using the slower kernels from now on`, 'WsolKernels');
+        }
       }
     }
     return fallback(args);
   };
 }
+let warnedArenaFull = false;
 
 /**
  * Registers (or replaces) the training kernels on the wasm backend. Call after

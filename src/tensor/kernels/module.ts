@@ -32,6 +32,11 @@ const SOLO_JOBS = 400;
 
 export type Variant = 'fma' | 'plain';
 
+/** A kernel call too large for the module's memory: that call should use another kernel; the module stays usable. */
+export class ArenaFull extends Error {
+  override name = 'ArenaFull';
+}
+
 export interface KernelModuleOptions {
   /** Threads in all, the calling one included (default: WSOL_RUN_KERNEL_THREADS, else the machine's cores, at most 8). */
   threads?: number;
@@ -192,8 +197,12 @@ export class KernelModule {
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
-      if (have / PAGE + pages > MAX_PAGES) throw new Error(`kernel arena would exceed ${MAX_PAGES * PAGE} bytes`);
-      this.memory.grow(pages);
+      if (have / PAGE + pages > MAX_PAGES) throw new ArenaFull(`the kernel module's memory would exceed ${MAX_PAGES * PAGE} bytes (${end} needed)`);
+      try {
+        this.memory.grow(pages);
+      } catch (e) {
+        throw new ArenaFull(`the kernel module's memory could not grow to ${end} bytes: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     this.top = end;
     if (this.checks) this.guard(at + bytes);

@@ -79,6 +79,14 @@ export async function runClassifierTraining<P>(
   return { metrics: { valTop1: round(valTop1), finalLoss: round(log.at(-1)!.loss, 4) } };
 }
 
+/** An optional `init` model input, as the `pretrained` directory when that param is empty. */
+export const INIT_INPUT = { kind: 'model', optional: true, description: 'A model whose weights initialise layers of the same name (e.g. a trained classifier or localizer).' } as const;
+
+export function withInit<P extends { pretrained: string }>(ctx: NodeContext<P>): P {
+  const init = ctx.inputs['init']?.[0];
+  return init && !ctx.params.pretrained ? { ...ctx.params, pretrained: init.dir } : ctx.params;
+}
+
 export function hooksOf(ctx: NodeContext<unknown>): { signal: AbortSignal; progress: NodeContext<unknown>['progress']; log: NodeContext<unknown>['log'] } {
   return { signal: ctx.signal, progress: (u) => ctx.progress(u), log: (m) => ctx.log(m) };
 }

@@ -2,7 +2,7 @@ import { defineNode, NodeError } from '../contract.js';
 import { trainingSchema } from '../../methods/network-params.js';
 import type { RegressorParams } from '../../methods/trainers/regressor.js';
 import type { Box } from '../../datasets/types.js';
-import { hooksOf, inputDataset, optionalInput, round, saveTrained, single } from '../method-io.js';
+import { hooksOf, INIT_INPUT, inputDataset, round, saveTrained, single, withInit } from '../method-io.js';
 
 /**
  * SLT-Net's box regressor: backbone + GAP + FC + ReLU + FC(4), smooth-L1 on
@@ -24,7 +24,7 @@ export const regressorNode = defineNode<RegressorParams>({
   inputs: {
     dataset: { kind: 'dataset' },
     boxes: { kind: 'boxes', description: 'Pseudo boxes (boxes/pseudo) covering the train split.' },
-    init: { kind: 'model', optional: true, description: 'A model whose backbone weights initialise the regressor\'s (layers of the same name).' },
+    init: INIT_INPUT,
   },
   output: 'model',
   env: ['backend'],
@@ -42,9 +42,7 @@ export const regressorNode = defineNode<RegressorParams>({
     if (split.ids.length !== train.count || split.ids.some((id, i) => id !== train.ids[i])) throw new NodeError(`the boxes of node ${boxesInput.node} are for other images than the dataset's train split`, 'wire the pseudo boxes made from this dataset');
     if (pseudo.imageSize.width !== data.info.imageSize.width || pseudo.imageSize.height !== data.info.imageSize.height) throw new NodeError(`the boxes of node ${boxesInput.node} are in a ${pseudo.imageSize.width}x${pseudo.imageSize.height} grid, the dataset's images are ${data.info.imageSize.width}x${data.info.imageSize.height}`);
     const targets: Box[] = split.boxes.map((b) => b[0] ?? [0, 0, data.info.imageSize.width - 1, data.info.imageSize.height - 1]);
-    const init = optionalInput(ctx, 'init');
-    const params = init && !ctx.params.pretrained ? { ...ctx.params, pretrained: init.dir } : ctx.params;
-    const { net, log } = await trainRegressor(tf, data, targets, params, hooksOf(ctx));
+    const { net, log } = await trainRegressor(tf, data, targets, withInit(ctx), hooksOf(ctx));
     try {
       await saveTrained(ctx, net, data, log);
     } finally {

@@ -1,7 +1,7 @@
 import { defineNode } from '../contract.js';
 import { trainingSchema } from '../../methods/network-params.js';
 import type { CamTrainingParams } from '../../methods/trainers/cam-network.js';
-import { hooksOf, runClassifierTraining } from '../method-io.js';
+import { hooksOf, INIT_INPUT, runClassifierTraining, withInit } from '../method-io.js';
 
 /**
  * SLT-Net's localizer: a GAP-FC network trained with the semantic-tolerance
@@ -46,11 +46,11 @@ export const sltLocalizerNode = defineNode<SltLocalizerParams>({
     },
     additionalProperties: false,
   },
-  inputs: { dataset: { kind: 'dataset' } },
+  inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },
   output: 'model',
   env: ['backend'],
   async run(ctx) {
     const { trainCamNetwork } = await import('../../methods/trainers/cam-network.js');
-    return runClassifierTraining(ctx, (tf, data) => trainCamNetwork(tf, data, ctx.params, hooksOf(ctx)), { method: ctx.params.localizationMap, topK: ctx.params.topK });
+    return runClassifierTraining(ctx, (tf, data) => trainCamNetwork(tf, data, withInit(ctx), hooksOf(ctx)), { method: ctx.params.localizationMap, topK: ctx.params.topK });
   },
 });

@@ -1,7 +1,7 @@
 import { defineNode } from '../contract.js';
 import { trainingSchema } from '../../methods/network-params.js';
 import type { StlParams } from '../../methods/trainers/stl.js';
-import { hooksOf, runClassifierTraining } from '../method-io.js';
+import { hooksOf, INIT_INPUT, runClassifierTraining, withInit } from '../method-io.js';
 
 /**
  * Self-transfer learning: shared trunk, classifier branch (optional) and
@@ -27,11 +27,11 @@ export const stlNode = defineNode<StlParams>({
     },
     additionalProperties: false,
   },
-  inputs: { dataset: { kind: 'dataset' } },
+  inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },
   output: 'model',
   env: ['backend'],
   async run(ctx) {
     const { trainStl } = await import('../../methods/trainers/stl.js');
-    return runClassifierTraining(ctx, (tf, data) => trainStl(tf, data, ctx.params, hooksOf(ctx)), { method: 'cam', topK: 1 });
+    return runClassifierTraining(ctx, (tf, data) => trainStl(tf, data, withInit(ctx), hooksOf(ctx)), { method: 'cam', topK: 1 });
   },
 });

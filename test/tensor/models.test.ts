@@ -129,3 +129,17 @@ test('pretrained weights load from a tfjs LayersModel directory (model.json + sh
   net.dispose();
   keras.dispose();
 });
+
+test('a saved wsol-run model initialises another network of the same backbone by layer name', async () => {
+  const tf = await initTensorBackend('wasm');
+  const trained = buildNetwork(tf, small, 11);
+  const dir = await mkdtemp(join(tmpdir(), 'wsol-init-'));
+  await saveModel(dir, trained, { classNames: ['a', 'b', 'c', 'd'], trainedBy: 'test', training: {} });
+  const fresh = buildNetwork(tf, small, 12);
+  const report = await loadPretrainedWeights(tf, fresh, dir);
+  assert.deepEqual(report.untouched, []);
+  const x = input(tf);
+  assert.equal(maxAbsDiff(tf, trained.forward(x, false).logits!, fresh.forward(x, false).logits!), 0);
+  trained.dispose();
+  fresh.dispose();
+});

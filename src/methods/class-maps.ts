@@ -7,6 +7,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
 import type { Network } from '../tensor/models/network.js';
+import { oneHot } from './losses.js';
 
 type T3 = TfCore.Tensor3D;
 type T4 = TfCore.Tensor4D;
@@ -14,8 +15,7 @@ type T4 = TfCore.Tensor4D;
 /** The map of class `classes[i]` for each image i: [N, h, w]. */
 export function selectClassMaps(tf: Tf, maps: T4, classes: readonly number[]): T3 {
   const c = maps.shape[3];
-  const mask = tf.cast(tf.oneHot(tf.tensor1d(Array.from(classes), 'int32'), c), 'float32');
-  return tf.sum(tf.mul(maps, tf.reshape(mask, [classes.length, 1, 1, c])), 3) as T3;
+  return tf.sum(tf.mul(maps, tf.reshape(oneHot(tf, classes, c), [classes.length, 1, 1, c])), 3) as T3;
 }
 
 /**
@@ -37,8 +37,7 @@ export function topKAveragedMaps(tf: Tf, maps: T4, logits: TfCore.Tensor2D, k: n
  */
 export function gradCam(tf: Tf, net: Network, x: T4, layer: string, classes: readonly number[]): T3 {
   const { output: s } = net.backbone.apply(net.input(x), false, { until: layer });
-  const c = net.config.classes;
-  const mask = tf.cast(tf.oneHot(tf.tensor1d(Array.from(classes), 'int32'), c), 'float32');
+  const mask = oneHot(tf, classes, net.config.classes);
   const g = tf.grad((a: TfCore.Tensor) => {
     const out = net.head(net.backbone.applyFrom(layer, a, false) as T4);
     return tf.sum(tf.mul(out.logits!, mask));

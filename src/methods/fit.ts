@@ -1,14 +1,15 @@
 /**
  * What every trainer does around its loss: build the network (with
  * pretrained weights if asked), split parameters into backbone and head
- * groups, run the shared loop, and measure validation accuracy per epoch.
+ * groups, run the shared loop (disposing the network if it fails), and
+ * measure validation accuracy per epoch.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
 import { buildNetwork, type Network, type NetworkConfig } from '../tensor/models/network.js';
 import { loadPretrainedWeights } from '../tensor/models/model-io.js';
 import { NodeError, type ProgressUpdate } from '../nodes/contract.js';
-import { trainLoop, type EpochRecord, type ParamGroup, type StepLosses } from '../training/loop.js';
+import { trainLoop, type EpochRecord, type ParamGroup, type StepInfo, type StepLosses } from '../training/loop.js';
 import type { TrainingParams } from './network-params.js';
 import type { SplitView } from '../datasets/types.js';
 
@@ -58,34 +59,32 @@ export async function fit(
   net: Network,
   p: TrainingParams,
   train: SplitView,
-  step: (indices: readonly number[], info: { epoch: number; step: number; random: () => number }) => StepLosses,
+  step: (indices: readonly number[], info: StepInfo) => StepLosses,
   hooks: Hooks,
   onEpochEnd?: (epoch: number) => Record<string, number>,
 ): Promise<EpochRecord[]> {
   const { groups, decayed } = parameterGroups(net, p);
-  return trainLoop({ tf, epochs: p.epochs, batchSize: p.batchSize, count: train.count, seed: p.seed, optimizer: p, groups, decayed, step, ...hooks, ...(onEpochEnd ? { onEpochEnd } : {}) });
+  try {
+    return await trainLoop({ tf, epochs: p.epochs, batchSize: p.batchSize, count: train.count, seed: p.seed, optimizer: p, groups, decayed, step, ...hooks, ...(onEpochEnd ? { onEpochEnd } : {}) });
+  } catch (e) {
+    // A failed run leaves nothing to save: free the network's weights.
+    net.dispose();
+    throw e;
+  }
 }
 
-/**
- * Trains a classifier-like network (validation top-1 of `logitsOf` after each
- * epoch) and returns it; the network is disposed if training fails.
- */
+/** Trains a classifier-like network (validation top-1 after each epoch) and returns it. */
 export async function fitClassifier(
   tf: Tf,
   net: Network,
   p: TrainingParams,
   data: { train: SplitView; val: SplitView },
-  step: (indices: readonly number[], info: { epoch: number; step: number; random: () => number }) => StepLosses,
+  step: (indices: readonly number[], info: StepInfo) => StepLosses,
   hooks: Hooks,
 ): Promise<{ net: Network; log: EpochRecord[]; valTop1: number }> {
   const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, data.val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
-  try {
-    const log = await fit(tf, net, p, data.train, step, hooks, accuracy);
-    return { net, log, valTop1: log.at(-1)?.eval['valTop1'] ?? Number.NaN };
-  } catch (e) {
-    net.dispose();
-    throw e;
-  }
+  const log = await fit(tf, net, p, data.train, step, hooks, accuracy);
+  return { net, log, valTop1: log.at(-1)?.eval['valTop1'] ?? Number.NaN };
 }
 
 /** Top-1 accuracy (%) of `logitsOf` over a split, in batches. */

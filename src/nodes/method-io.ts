@@ -39,6 +39,11 @@ export async function inputModel(tf: Tf, ctx: NodeContext<unknown>, name: string
   }
 }
 
+/** Whether an artifact's per-image ids are exactly a split's, in order. */
+export function sameImageIds(ids: readonly string[], split: { ids: readonly string[] }): boolean {
+  return ids.length === split.ids.length && ids.every((id, i) => id === split.ids[i]);
+}
+
 /** A model's classes must be the dataset's, in the same order. */
 export function checkSameClasses(model: { description: ModelDescription; node: string }, data: DatasetView): void {
   const a = model.description.classNames;
@@ -83,7 +88,7 @@ export async function runClassifierTraining<P>(
 export const INIT_INPUT = { kind: 'model', optional: true, description: 'A model whose weights initialise layers of the same name (e.g. a trained classifier or localizer).' } as const;
 
 export function withInit<P extends { pretrained: string }>(ctx: NodeContext<P>): P {
-  const init = ctx.inputs['init']?.[0];
+  const init = optionalInput(ctx as NodeContext<unknown>, 'init');
   return init && !ctx.params.pretrained ? { ...ctx.params, pretrained: init.dir } : ctx.params;
 }
 

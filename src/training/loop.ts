@@ -16,6 +16,15 @@ export interface ParamGroup {
   lrMultiplier: number;
 }
 
+/** Where a step is: 0-based epoch and step, the fraction of training done before it, and the epoch's augmentation stream. */
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  /** (epoch + step / stepsPerEpoch) / epochs: drives schedules inside a loss (STL's α, VST's switch-on). */
+  progress: number;
+  random: () => number;
+}
+
 export interface StepLosses {
   /** The loss to minimise (weight decay is added by the loop). */
   loss: TfCore.Scalar;
@@ -47,7 +56,7 @@ export interface TrainLoopOptions {
   /** Kernels under weight decay. */
   decayed: TfCore.Variable[];
   /** Builds the loss of one mini-batch (called inside the gradient tape). */
-  step(indices: readonly number[], info: { epoch: number; step: number; random: () => number }): StepLosses;
+  step(indices: readonly number[], info: StepInfo): StepLosses;
   signal: AbortSignal;
   progress(update: ProgressUpdate): void;
   log(message: string): void;
@@ -80,7 +89,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         let parts: Record<string, TfCore.Scalar> = {};
         const all = o.groups.flatMap((g) => g.variables);
         const { value, grads } = tf.variableGrads(() => {
-          const out = o.step(indices, { epoch, step: s, random });
+          const out = o.step(indices, { epoch, step: s, progress: (epoch + s / stepsPerEpoch) / o.epochs, random });
           parts = Object.fromEntries(Object.entries(out.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
           const decay = l2Penalty(tf, o.decayed, o.optimizer.weightDecay);
           tf.keep(out.loss);

@@ -9,7 +9,7 @@ import type { Tf } from '../../tensor/backends/init.js';
 import { NodeError } from '../../nodes/contract.js';
 import type { DatasetView } from '../../datasets/types.js';
 import type { Network } from '../../tensor/models/network.js';
-import type { EpochRecord, StepLosses } from '../../training/loop.js';
+import type { EpochRecord, StepInfo, StepLosses } from '../../training/loop.js';
 import { crossEntropy, normalizedVisualStimuliLoss, oneHot, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
 import { applyVst, drawVst, invertVstMaps, type VstParams } from '../vst.js';
 import { batchTensor, buildTrainableNetwork, fitClassifier, type Hooks } from '../fit.js';
@@ -53,21 +53,18 @@ export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingP
     net.dispose();
     throw new NodeError('the VST loss cannot train on the cpu backend with non-square images: its bilinear-resize gradient swaps height and width', 'use --backend wasm (or tensorflow), or square images');
   }
-  const stepsPerEpoch = Math.ceil(train.count / p.batchSize);
-  const step = (indices: readonly number[], info: { epoch: number; step: number; random: () => number }): StepLosses => {
+  const step = (indices: readonly number[], info: StepInfo): StepLosses => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
     const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);
     const out = net.forward(x, true);
     const cls = p.smt ? semanticToleranceLoss(tf, out.logits!, y, p.alpha, p.topK) : crossEntropy(tf, out.logits!, y);
-    if (!p.vst || (info.epoch + info.step / stepsPerEpoch) / p.epochs < (p.vstFrom ?? 0)) return { loss: cls, parts: p.vst ? { [p.smt ? 'smt' : 'ce']: cls } : {} };
+    if (!p.vst || info.progress < (p.vstFrom ?? 0)) return { loss: cls, parts: p.vst ? { [p.smt ? 'smt' : 'ce']: cls } : {} };
     const draw = drawVst(p.vstStimuli, indices.length, height, width, net.backbone.stride, info.random);
     const transformed = net.forward(applyVst(tf, x, draw), true);
     const original = net.classMaps(out);
     const back = invertVstMaps(tf, net.classMaps(transformed), draw, original.shape[1], original.shape[2]);
     const vst = p.vstNormalize ? normalizedVisualStimuliLoss(tf, original, back) : visualStimuliLoss(tf, original, back);
-    const progress = (info.epoch + info.step / stepsPerEpoch) / p.epochs;
-    const beta = progress >= (p.vstFrom ?? 0) ? p.beta : 0;
-    return { loss: tf.add(cls, tf.mul(vst, beta)) as TfCore.Scalar, parts: { [p.smt ? 'smt' : 'ce']: cls, vst } };
+    return { loss: tf.add(cls, tf.mul(vst, p.beta)) as TfCore.Scalar, parts: { [p.smt ? 'smt' : 'ce']: cls, vst } };
   };
   return fitClassifier(tf, net, p, { train, val }, step, hooks);
 }

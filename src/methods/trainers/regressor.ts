@@ -50,11 +50,6 @@ export async function trainRegressor(tf: Tf, data: DatasetView, targets: readonl
     const y = tf.tensor2d(indices.map((i) => normalised[i]!));
     return { loss: smoothL1(tf, net.forward(x, true).boxes!, y) };
   };
-  try {
-    const log = await fit(tf, net, p, train, step, hooks);
-    return { net, log, valTop1: Number.NaN };
-  } catch (e) {
-    net.dispose();
-    throw e;
-  }
+  const log = await fit(tf, net, p, train, step, hooks);
+  return { net, log, valTop1: Number.NaN };
 }

@@ -12,6 +12,7 @@ import { oneHot, selfTransferLoss, stlAlpha } from '../losses.js';
 import { batchTensor, buildTrainableNetwork, fitClassifier, type Hooks } from '../fit.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 import type { TrainedNetwork } from './cam-network.js';
+import type { StepInfo } from '../../training/loop.js';
 
 export interface StlParams extends TrainingParams {
   pooling: GlobalPooling;
@@ -31,13 +32,11 @@ export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: H
   const train = data.split('train');
   const val = data.split('val');
   const classes = data.info.classNames.length;
-  const stepsPerEpoch = Math.ceil(train.count / p.batchSize);
-  const step = (indices: readonly number[], info: { epoch: number; step: number }) => {
+  const step = (indices: readonly number[], info: StepInfo) => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
     const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);
     const out = net.forward(x, true);
-    const progress = (info.epoch + info.step / stepsPerEpoch) / p.epochs;
-    const alpha = stlAlpha(p.alphaSchedule, p.alphaStart, p.alphaEnd, p.alphaSwitchAt, progress);
+    const alpha = stlAlpha(p.alphaSchedule, p.alphaStart, p.alphaEnd, p.alphaSwitchAt, info.progress);
     return { loss: selfTransferLoss(tf, out.logits!, out.classifierLogits, y, alpha) };
   };
   // The paper reports the localizer's probabilities: accuracy is the localizer branch's.

@@ -1,7 +1,7 @@
 import { defineNode, NodeError } from '../contract.js';
 import { SPLIT_NAMES, type Box, type SplitName } from '../../datasets/types.js';
 import type { BoxesSplit } from '../../artifacts/boxes.js';
-import { inputDataset, round, single } from '../method-io.js';
+import { inputDataset, round, sameImageIds, single } from '../method-io.js';
 
 export interface PseudoBoxesParams {
   /** A fixed threshold in [0, 1), or "val": the best GT-known threshold on the val split. */
@@ -40,8 +40,7 @@ export const pseudoBoxesNode = defineNode<PseudoBoxesParams>({
     const load = async (name: SplitName) => {
       const split = await readMapsSplit(mapsInput.dir, name);
       if (!split) throw new NodeError(`the maps of node ${mapsInput.node} do not cover the ${name} split`, `add "${name}" to that maps node's splits`);
-      const ids = data.split(name).ids;
-      if (split.entry.ids.length !== ids.length || split.entry.ids.some((id, i) => id !== ids[i])) throw new NodeError(`the maps of node ${mapsInput.node} are for other images than the dataset's ${name} split`, 'wire the maps made from this dataset');
+      if (!sameImageIds(split.entry.ids, data.split(name))) throw new NodeError(`the maps of node ${mapsInput.node} are for other images than the dataset's ${name} split`, 'wire the maps made from this dataset');
       return split;
     };
     let tau: number;

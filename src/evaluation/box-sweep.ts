@@ -76,18 +76,19 @@ export class BoxSweeper {
     this.dirty = new Int32Array(width * height);
     this.stamp = new Int32Array(n);
     this.version = new Int32Array(n);
+    this.qPadded = new Uint8Array(n);
   }
 
   /** Best IoU with the ground truth at every threshold, all contours kept (MaxBoxAccV2), from a quantised map. */
   multiBestIou(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
-    if (q.length !== this.width * this.height) throw new RangeError(`map has ${q.length} pixels, the sweeper ${this.width}x${this.height}`);
+    this.checkLength(q.length);
     this.countValues(q);
     return this.sweep(q, thresholds, gt);
   }
 
   /** Same from a [0, 1] score map, quantised on the way (no allocation but the result). */
   multiBestIouOfMap(map: Float32Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
-    if (map.length !== this.width * this.height) throw new RangeError(`map has ${map.length} pixels, the sweeper ${this.width}x${this.height}`);
+    this.checkLength(map.length);
     const q = this.q;
     const counts = this.start;
     counts.fill(0);
@@ -97,6 +98,15 @@ export class BoxSweeper {
       counts[v + 1]++;
     }
     return this.sweep(q, thresholds, gt);
+  }
+
+  private checkLength(pixels: number): void {
+    if (pixels !== this.width * this.height) throw new RangeError(`map has ${pixels} pixels, the sweeper ${this.width}x${this.height}`);
+  }
+
+  /** Best IoU of the box of a component rectangle stored at o as (x0, y0, x1, y1): the box is (x0, y0, min(x1+1, W-1), min(y1+1, H-1)), as the reference turns (x, y, w, h) into a box. */
+  private componentIou(b: Int16Array, o: number, gt: readonly Box[]): number {
+    return bestIouOf(b[o]!, b[o + 1]!, Math.min(b[o + 2]! + 1, this.width - 1), Math.min(b[o + 3]! + 1, this.height - 1), gt);
   }
 
   /** Quantised map buffer of multiBestIouOfMap. */
@@ -124,7 +134,7 @@ export class BoxSweeper {
    * levels are traced.
    */
   singleBestIou(q: Uint8Array, thresholds: readonly number[], gt: readonly Box[]): Float64Array {
-    if (q.length !== this.width * this.height) throw new RangeError(`map has ${q.length} pixels, the sweeper ${this.width}x${this.height}`);
+    this.checkLength(q.length);
     this.countValues(q);
     const levels = this.levelsFromCounts(thresholds);
     this.sortByValue(q);
@@ -134,7 +144,7 @@ export class BoxSweeper {
     const best = new Float64Array(levels.length);
     for (let i = 0; i < levels.length; i++) {
       if (i > 0 && levels[i] === levels[i - 1]) best[i] = best[i - 1]!;
-      else if (single[4 * i]! >= 0) best[i] = bestIouOf(single[4 * i]!, single[4 * i + 1]!, Math.min(single[4 * i + 2]! + 1, this.width - 1), Math.min(single[4 * i + 3]! + 1, this.height - 1), gt);
+      else if (single[4 * i]! >= 0) best[i] = this.componentIou(single, 4 * i, gt);
       else best[i] = bestIou(boxesAtLevel(this.tracer, q, levels[i]!, 'single'), gt);
     }
     return best;
@@ -200,7 +210,7 @@ export class BoxSweeper {
    * component, no hole); other entries are left alone.
    */
   private foregroundPass(levels: Int32Array, gt: readonly Box[], best: Float64Array, single?: Int16Array): boolean {
-    const { parent, order, start, dirty, stride: s, bbox, width, height } = this;
+    const { parent, order, start, dirty, stride: s, bbox } = this;
     parent.fill(-1);
     this.beginLevels();
     this.merges = 0;
@@ -255,11 +265,9 @@ export class BoxSweeper {
         const o = 4 * this.find(order[order.length - 1]!); // the first pixel added lies in the only component
         single.set(bbox.subarray(o, o + 4), 4 * i);
       }
-      // A component's rectangle (x, y, w, h) gives the box (x, y, min(x+w, W-1), min(y+h, H-1)).
-      const top = this.rescore(nDirty, gt, (r) => {
-        const o = 4 * r;
-        return bestIouOf(bbox[o]!, bbox[o + 1]!, Math.min(bbox[o + 2]! + 1, width - 1), Math.min(bbox[o + 3]! + 1, height - 1), gt);
-      }, () => true);
+      // Single-box callers only need the `single` records: skip scoring every component.
+      if (single) continue;
+      const top = this.rescore(nDirty, (r) => this.componentIou(bbox, 4 * r, gt), () => true);
       best[i] = top < 0 ? noContour : top;
     }
     return holes;
@@ -272,11 +280,7 @@ export class BoxSweeper {
   private join(r: number, q: number): number {
     const parent = this.parent;
     if (parent[q] === r) return r; // the common case: a neighbour hangs right under r
-    while (parent[q] !== q) {
-      const g = parent[parent[q]!]!;
-      parent[q] = g;
-      q = g;
-    }
+    q = this.find(q);
     if (r < 0 || q === r) return q;
     this.merges++;
     const { size, bbox } = this;
@@ -322,7 +326,7 @@ export class BoxSweeper {
           if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
         // A hole's border runs through the foreground around it: its rectangle is the hole's grown by one.
-        top = this.rescore(nDirty, gt, (r) => {
+        top = this.rescore(nDirty, (r) => {
           const b = 4 * r;
           return bestIouOf(bbox[b]! - 1, bbox[b + 1]! - 1, Math.min(bbox[b + 2]! + 2, width - 1), Math.min(bbox[b + 3]! + 2, height - 1), gt);
         }, (r) => escape[r]! > level);
@@ -333,11 +337,10 @@ export class BoxSweeper {
 
   private tick = 0;
   /** The map in padded layout (0 in the padding), filled by padded(). */
-  private qPadded: Uint8Array = new Uint8Array(0);
+  private readonly qPadded: Uint8Array;
 
   private padded(q: Uint8Array): Uint8Array {
     const { width, height, stride } = this;
-    if (this.qPadded.length !== stride * (height + 2)) this.qPadded = new Uint8Array(stride * (height + 2));
     const qp = this.qPadded;
     for (let y = 0; y < height; y++) qp.set(q.subarray(y * width, (y + 1) * width), (y + 1) * stride + 1);
     return qp;
@@ -353,9 +356,8 @@ export class BoxSweeper {
    * Pushes the new IoU of every changed live component (once each), drops
    * stale heap tops, and returns the best IoU among live components (-1 if none).
    */
-  private rescore(nDirty: number, gt: readonly Box[], score: (root: number) => number, alive: (root: number) => boolean): number {
+  private rescore(nDirty: number, score: (root: number) => number, alive: (root: number) => boolean): number {
     const { dirty, stamp, version, heap, parent } = this;
-    void gt;
     const tick = ++this.tick;
     for (let d = 0; d < nDirty; d++) {
       const r = this.find(dirty[d]!);

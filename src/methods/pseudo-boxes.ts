@@ -8,25 +8,21 @@
  */
 import type { Box, SplitView } from '../datasets/types.js';
 import { mapAt, type MapsSplit } from '../artifacts/maps.js';
-import { prepareScoremap, quantizeScoremap, thresholdList } from '../evaluation/scoremap.js';
-import { boxesAtThresholds } from '../evaluation/box-extraction.js';
-import { bestIou } from '../evaluation/iou.js';
+import { maxOf, prepareScoremap, quantizedLevel, quantizeScoremap, thresholdList } from '../evaluation/scoremap.js';
+import { boxesAtLevel } from '../evaluation/box-extraction.js';
 import { BoxAccuracy } from '../evaluation/box-accuracy.js';
+import { BoxSweeper } from '../evaluation/box-sweep.js';
+import { ContourTracer } from '../evaluation/contours.js';
 
 export interface ImageGrid {
   width: number;
   height: number;
 }
 
-/** Single boxes of every map of a split at each threshold: [image][threshold]. */
-export function boxesPerThreshold(maps: MapsSplit, grid: ImageGrid, thresholds: readonly number[]): Box[][] {
-  const { width, height, count } = maps.entry;
-  const out: Box[][] = [];
-  for (let i = 0; i < count; i++) {
-    const map = prepareScoremap(mapAt(maps, i), width, height, grid.width, grid.height);
-    out.push(boxesAtThresholds(quantizeScoremap(map), grid.width, grid.height, thresholds, 'single').map((b) => b[0]!));
-  }
-  return out;
+/** A map prepared exactly as the evaluator prepares it (bicubic resize to the grid, min-max normalisation), quantised. */
+function quantised(maps: MapsSplit, i: number, grid: ImageGrid): Uint8Array {
+  const { width, height } = maps.entry;
+  return quantizeScoremap(prepareScoremap(mapAt(maps, i), width, height, grid.width, grid.height));
 }
 
 export interface ThresholdChoice {
@@ -40,13 +36,17 @@ export interface ThresholdChoice {
 export function chooseThreshold(maps: MapsSplit, split: SplitView, grid: ImageGrid, step: number): ThresholdChoice {
   const thresholds = thresholdList(step);
   const acc = new BoxAccuracy(thresholds, [50]);
-  const perImage = boxesPerThreshold(maps, grid, thresholds);
-  perImage.forEach((boxes, i) => acc.add(boxes.map((b) => bestIou([b], split.boxes(i)))));
+  const sweeper = new BoxSweeper(grid.width, grid.height);
+  for (let i = 0; i < maps.entry.count; i++) acc.add(sweeper.singleBestIou(quantised(maps, i, grid), thresholds, split.boxes(i)));
   const best = acc.max(50);
   return { tau: best.tau, accuracy: best.value, curve: acc.curve(50) };
 }
 
 /** The single box of each map at one threshold. */
 export function pseudoBoxes(maps: MapsSplit, grid: ImageGrid, tau: number): Box[] {
-  return boxesPerThreshold(maps, grid, [tau]).map((b) => b[0]!);
+  const tracer = new ContourTracer(grid.width, grid.height);
+  return Array.from({ length: maps.entry.count }, (_, i) => {
+    const q = quantised(maps, i, grid);
+    return boxesAtLevel(tracer, q, quantizedLevel(tau, maxOf(q)), 'single')[0]!;
+  });
 }

@@ -36,7 +36,7 @@ interface Numbers {
 }
 
 function numbersOf(acc: BoxAccuracy, pixels: PixelAccumulator): Numbers {
-  return { perDelta: DELTAS.map((d) => ({ delta: d, value: acc.max(d).value, tau: acc.max(d).tau })), v2: acc.meanMax(), pxap: pixels.pxap() };
+  return { perDelta: DELTAS.map((d) => { const m = acc.max(d); return { delta: d, value: m.value, tau: m.tau }; }), v2: acc.meanMax(), pxap: pixels.pxap() };
 }
 
 // Maps in shared memory, made once and not timed.

@@ -346,9 +346,10 @@ class StoredSplit implements SplitView {
     }
     return out;
   }
+  /** Rescaled boxes, computed once per image: evaluators and samplers ask for them inside loops. */
+  private readonly rescaled: (readonly Box[] | undefined)[] = [];
   boxes(i: number): readonly Box[] {
-    const from = this.originalSizes[i]!;
-    return this.boxesOriginal(i).map((b) => rescaleBox(b, from, this.imageSize));
+    return (this.rescaled[i] ??= this.boxesOriginal(i).map((b) => rescaleBox(b, this.originalSizes[i]!, this.imageSize)));
   }
   image(i: number): Uint8Array {
     this.check(i);

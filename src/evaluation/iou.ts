@@ -2,7 +2,7 @@
  * Boxes in wsolevaluation's convention: (x0, y0, x1, y1) with inclusive
  * pixel corners, so a box (0,0,0,0) covers one pixel.
  */
-import type { Box, ImageSize } from '../datasets/types.js';
+import type { Box } from '../datasets/types.js';
 
 export type { Box };
 
@@ -37,12 +37,5 @@ export function bestIou(boxes: readonly Box[], gt: readonly Box[]): number {
   return best;
 }
 
-/**
- * Rescales a box from one image size to another by truncation:
- * x' = int(x * W' / W), as wsolevaluation rescales ground truth.
- */
-export function rescaleBox(box: Box, from: ImageSize, to: ImageSize): Box {
-  const sx = (v: number): number => Math.trunc((v * to.width) / from.width);
-  const sy = (v: number): number => Math.trunc((v * to.height) / from.height);
-  return [sx(box[0]), sy(box[1]), sx(box[2]), sy(box[3])];
-}
+// wsolevaluation's ground-truth rescaling lives with the datasets; re-exported for the evaluator's callers.
+export { rescaleBox } from '../datasets/boxes.js';

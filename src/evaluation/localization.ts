@@ -259,10 +259,10 @@ function evaluateMaps(input: LocalizationInput, maps: MapSet, options: Localizat
     const perDelta: MaxBoxAcc[] = options.deltas.map((d) => multi.max(d));
     headline.maxBoxAccV2 = multi.meanMax();
     for (const m of perDelta) headline[`maxBoxAccV2@${m.delta}`] = m.value;
-    detail.maxBoxAccV2 = { value: multi.meanMax(), mode: 'multi', images: multi.count, perDelta };
+    detail.maxBoxAccV2 = { value: headline.maxBoxAccV2, mode: 'multi', images: multi.count, perDelta };
     curves.boxAccMulti = Object.fromEntries(options.deltas.map((d) => [String(d), multi.curve(d)]));
     const headDelta = perDelta.find((m) => m.delta === 50) ?? perDelta[0]!;
-    fillMultiBoxes(gt, maps, options, sweep.boxImages, headDelta.tau, perImage);
+    let singleTau: number | null = null;
 
     if (options.singleBox) {
       const single = accuracyOf(sweep.single, thresholds, [...new Set([50, ...options.deltas])]);
@@ -270,8 +270,9 @@ function evaluateMaps(input: LocalizationInput, maps: MapSet, options: Localizat
       headline.maxBoxAcc = v1.value;
       detail.maxBoxAcc = { ...v1, mode: 'single' };
       curves.boxAccSingle = Object.fromEntries(single.deltas.map((d) => [String(d), single.curve(d)]));
-      gtKnown(input, maps, options, sweep, sink, curves);
+      singleTau = gtKnown(input, maps, options, sweep, sink, curves);
     }
+    fillBoxes(gt, maps, options, sweep.boxImages, headDelta.tau, singleTau, perImage);
   }
 
   if (sweep.pixels) {
@@ -310,7 +311,7 @@ function evaluateMaps(input: LocalizationInput, maps: MapSet, options: Localizat
 }
 
 /** GT-known Loc at a τ chosen on the choice split, and Top-1 / Top-5 Loc. */
-function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOptions, sweep: SplitSweep, sink: Sink, curves: LocalizationReport['curves']): void {
+function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOptions, sweep: SplitSweep, sink: Sink, curves: LocalizationReport['curves']): number | null {
   const { headline, detail, perImage, notes, ranks } = sink;
   const thresholds = sweep.thresholds;
   let tauIndex: number;
@@ -322,7 +323,7 @@ function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOp
     const choice = sweepSplit(input.choose.gt, input.choose.maps, options, input.choose.split, { multi: false, single: true, pixels: false, stl: false });
     if (choice.single.length === 0) {
       notes.push(`no image of ${input.choose.split} has ground-truth boxes: GT-known / Top-k Loc skipped (give the tau param, or a split with boxes)`);
-      return;
+      return null;
     }
     const acc = accuracyOf(choice.single, thresholds, [50]);
     tauIndex = acc.max(50).tauIndex;
@@ -330,10 +331,9 @@ function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOp
     curves.boxAccSingleChoice = acc.curve(50);
   } else {
     notes.push('no split to choose τ on: GT-known / Top-k Loc skipped (wire maps of the val split, or give the tau param)');
-    return;
+    return null;
   }
   const tau = thresholds[tauIndex]!;
-  const { gt } = input;
   let hits = 0, top1 = 0, top5 = 0;
   sweep.boxImages.forEach((i, k) => {
     const bestIou = sweep.single[k]![tauIndex]!;
@@ -341,9 +341,9 @@ function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOp
     if (hit) hits++;
     if (hit && ranks && ranks[i] === 0) top1++;
     if (hit && ranks && ranks[i]! < 5) top5++;
+    // The box itself is filled by the per-image box pass (fillBoxes).
     perImage[i]!.gtKnown = { tau, iou: bestIou, box: [0, 0, 0, 0], hit };
   });
-  fillSingleBoxes(gt, maps, options, sweep.boxImages, tau, perImage);
   const n = sweep.boxImages.length;
   detail.tauChoice = { tau, chosenOn, metric: 'single-box BoxAcc(τ, 50)' };
   // A class-agnostic map is the same for the true class: GT-known applies.
@@ -359,6 +359,7 @@ function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOp
       detail.top5Loc = { value: headline.top5Loc, tau, chosenOn, error: 100 - headline.top5Loc };
     }
   }
+  return tau;
 }
 
 function nearestIndex(thresholds: number[], tau: number): number {
@@ -367,37 +368,37 @@ function nearestIndex(thresholds: number[], tau: number): number {
   return best;
 }
 
-/** The box of each image reaching its best IoU at τ (a second, light pass: one contour trace per image). */
-function boxesAt(gt: GroundTruth, maps: MapSet, options: LocalizationOptions, images: number[], tau: number, mode: BoxMode, fill: (i: number, box: Box, bestIou: number) => void): void {
+/**
+ * The boxes behind the per-image results, in one light pass (the map is
+ * prepared once per image): the multi-box box reaching the best IoU at the
+ * MaxBoxAccV2 τ, and the single box at the GT-known τ when there is one.
+ */
+function fillBoxes(gt: GroundTruth, maps: MapSet, options: LocalizationOptions, images: number[], multiTau: number, singleTau: number | null, perImage: PerImageResult[]): void {
   const tracer = new ContourTracer(options.imageSize.width, options.imageSize.height);
   for (const i of images) {
     const q = quantizeScoremap(evaluationMap(maps, i, gt.ids[i]!, options));
-    const boxes = boxesAtLevel(tracer, q, quantizedLevel(tau, maxOf(q)), mode);
-    let best = -1;
-    let bestBox: Box = boxes[0]!;
-    for (const b of boxes) {
-      for (const g of gt.boxes(i)) {
-        const v = iou(b, g);
-        if (v > best) {
-          best = v;
-          bestBox = b;
-        }
-      }
-    }
-    fill(i, bestBox, best);
+    const truth = gt.boxes(i);
+    const multi = bestBoxAt(tracer, q, multiTau, 'multi', truth);
+    perImage[i]!.multi = { tau: multiTau, iou: multi.iou, box: multi.box };
+    if (singleTau !== null) perImage[i]!.gtKnown!.box = bestBoxAt(tracer, q, singleTau, 'single', truth).box;
   }
 }
 
-function fillMultiBoxes(gt: GroundTruth, maps: MapSet, options: LocalizationOptions, images: number[], tau: number, perImage: PerImageResult[]): void {
-  boxesAt(gt, maps, options, images, tau, 'multi', (i, box, bestIou) => {
-    perImage[i]!.multi = { tau, iou: bestIou, box };
-  });
-}
-
-function fillSingleBoxes(gt: GroundTruth, maps: MapSet, options: LocalizationOptions, images: number[], tau: number, perImage: PerImageResult[]): void {
-  boxesAt(gt, maps, options, images, tau, 'single', (i, box) => {
-    perImage[i]!.gtKnown!.box = box;
-  });
+/** The box of a quantised map at τ with the best IoU against the ground truth (the first box if none overlaps). */
+function bestBoxAt(tracer: ContourTracer, q: Uint8Array, tau: number, mode: BoxMode, truth: readonly Box[]): { box: Box; iou: number } {
+  const boxes = boxesAtLevel(tracer, q, quantizedLevel(tau, maxOf(q)), mode);
+  let best = -1;
+  let bestBox: Box = boxes[0]!;
+  for (const b of boxes) {
+    for (const g of truth) {
+      const v = iou(b, g);
+      if (v > best) {
+        best = v;
+        bestBox = b;
+      }
+    }
+  }
+  return { box: bestBox, iou: best };
 }
 
 /**

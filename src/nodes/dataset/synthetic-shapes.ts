@@ -1,7 +1,7 @@
 import { NodeError, defineNode } from '../contract.js';
 import { countParam, datasetMetrics, imageProgress, rangeParam, seedParam } from './common.js';
 // Type-only: erased at compile time, so the generator is not loaded with the registry.
-import type { Shape, Texture } from '../../datasets/generators/synthetic-shapes.js';
+import { SHAPES, TEXTURES, type Shape, type Texture } from '../../datasets/generators/synthetic-shapes.js';
 
 export interface SyntheticShapesParams {
   size: number;
@@ -16,8 +16,9 @@ export interface SyntheticShapesParams {
   seed: number;
 }
 
-const SHAPE_NAMES = ['circle', 'square', 'triangle', 'cross', 'ring', 'star'];
-const TEXTURE_NAMES = ['solid', 'stripes', 'checker', 'dots'];
+// The generator's own lists, so the schema never accepts a name it cannot draw.
+const SHAPE_NAMES = [...SHAPES];
+const TEXTURE_NAMES = [...TEXTURES];
 
 export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
   type: 'dataset/synthetic-shapes',

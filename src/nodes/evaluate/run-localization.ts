@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { NodeError, type Metrics, type NodeContext, type NodeResult } from '../contract.js';
 import { openDataset } from '../../datasets/store.js';
 import type { Box, DatasetView, SplitName } from '../../datasets/types.js';
-import { mapAt, readMapsManifest, readMapsSplit, type MapsManifest } from '../../artifacts/maps.js';
+import { readMapsManifest, readMapsSplit, type MapsManifest } from '../../artifacts/maps.js';
 import { readBoxesArtifact, type BoxesSplit } from '../../artifacts/boxes.js';
 import { evaluateLocalization, MapInputError, type LocalizationOptions, type MapSet, type Scores } from '../../evaluation/localization.js';
-import { SCOREMAP_METHOD_PREFIX, type LocalizationParams } from './localization.js';
+import type { LocalizationParams } from './localization.js';
+import { mapSetOf, resolvePreprocess } from './maps-input.js';
 
 async function mapsFor(dir: string, manifest: MapsManifest, dataset: DatasetView, split: SplitName): Promise<{ maps: MapSet; scores: Scores | null } | null> {
   const stored = await readMapsSplit(dir, split);
@@ -22,8 +23,7 @@ async function mapsFor(dir: string, manifest: MapsManifest, dataset: DatasetView
   for (let i = 0; i < view.count; i++) {
     if (entry.ids[i] !== view.ids[i]) throw new NodeError(`map ${i} of split ${split} is for image "${entry.ids[i]}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the maps from this dataset (same split, same order), or re-import them against it');
   }
-  const maps: MapSet = { width: entry.width, height: entry.height, target: manifest.target, map: (i) => mapAt(stored, i) };
-  return { maps, scores: stored.scores ? { classes: entry.classes, values: stored.scores } : null };
+  return { maps: mapSetOf(stored, manifest.target), scores: stored.scores ? { classes: entry.classes, values: stored.scores } : null };
 }
 
 function boxesFor(split: BoxesSplit | undefined, dataset: DatasetView, name: SplitName, grid: { width: number; height: number }): { boxes: Box[][]; scores: Scores | null } | null {
@@ -56,7 +56,7 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
   const boxes = boxesArtifact ? boxesFor(boxesArtifact.splits[p.split], dataset, p.split, boxesArtifact.imageSize) : null;
   if (boxesArtifact && !boxes) throw new NodeError(`the boxes artifact has no boxes of split ${p.split}`, `make boxes of split ${p.split}, or evaluate a split it has`);
 
-  const preprocess = p.preprocess === 'auto' ? (manifest?.method.startsWith(SCOREMAP_METHOD_PREFIX) ? 'none' : 'resize-normalize') : p.preprocess;
+  const preprocess = resolvePreprocess(p.preprocess, manifest);
   let choose: { split: string; gt: typeof gt; maps: MapSet } | null = null;
   const needChoice = evaluated && p.singleBox && p.tau === null;
   if (needChoice) {

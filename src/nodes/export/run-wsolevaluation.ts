@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { NodeError, type NodeContext, type NodeResult } from '../contract.js';
 import { openDataset } from '../../datasets/store.js';
 import type { Box, SplitName } from '../../datasets/types.js';
-import { mapAt, readMapsManifest, readMapsSplit } from '../../artifacts/maps.js';
+import { readMapsManifest, readMapsSplit } from '../../artifacts/maps.js';
 import { encodeNpy } from '../../evaluation/npy.js';
-import { evaluationMap, MapInputError, type MapSet } from '../../evaluation/localization.js';
-import { SCOREMAP_METHOD_PREFIX } from '../evaluate/localization.js';
+import { evaluationMap, MapInputError } from '../../evaluation/localization.js';
+import { mapSetOf, resolvePreprocess } from '../evaluate/maps-input.js';
 import type { WsolevaluationExportParams } from './wsolevaluation.js';
 
 /** The tool rescales ground truth to this size (its _RESIZE_LENGTH). */
@@ -27,7 +27,7 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
   const mapsDir = ctx.inputs.maps![0]!.dir;
   const manifest = await readMapsManifest(mapsDir);
   const { width, height } = dataset.info.imageSize;
-  const preprocess = p.preprocess === 'auto' ? (manifest.method.startsWith(SCOREMAP_METHOD_PREFIX) ? 'none' : 'resize-normalize') : p.preprocess;
+  const preprocess = resolvePreprocess(p.preprocess, manifest);
   // The tool rescales boxes from image_sizes to 224 x 224. At that evaluation size the true
   // original sizes and boxes reproduce ours; at another size we write boxes in our grid and
   // declare images of 224 x 224, so the tool's rescaling leaves them as they are.
@@ -36,7 +36,11 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
   let written = 0;
   const total = p.splits.reduce((n, s) => n + dataset.split(s).count, 0);
   // One choice for all splits: the tool's evaluator follows the dataset name.
-  const anyBoxes = (p.splits as SplitName[]).some((s) => { const v = dataset.split(s); return Array.from({ length: v.count }, (_, i) => v.boxes(i).length).some((n) => n > 0); });
+  const anyBoxes = (p.splits as SplitName[]).some((s) => {
+    const v = dataset.split(s);
+    for (let i = 0; i < v.count; i++) if (v.boxesOriginal(i).length > 0) return true;
+    return false;
+  });
   const useMasks = p.localization === 'masks' || (p.localization === 'auto' && !anyBoxes);
   if (useMasks && !dataset.info.hasMasks) throw new NodeError('the dataset has no masks to export', `export boxes: --set ${ctx.nodeId}.localization=boxes`);
   const name = p.name === 'auto' ? (useMasks ? 'OpenImages' : 'CUB') : p.name;
@@ -46,7 +50,7 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
     if (!stored) throw new NodeError(`the maps artifact has no maps of split ${split} (it has ${Object.keys(manifest.splits).join(', ') || 'none'})`, `export the splits it has: --set ${ctx.nodeId}.splits='["test"]'`);
     const view = dataset.split(split);
     if (stored.entry.count !== view.count || stored.entry.ids.some((id, i) => id !== view.ids[i])) throw new NodeError(`the maps of split ${split} are not for the dataset's images (count or ids differ)`, 'make the maps from this dataset (same split, same order)');
-    const maps: MapSet = { width: stored.entry.width, height: stored.entry.height, target: manifest.target, map: (i) => mapAt(stored, i) };
+    const maps = mapSetOf(stored, manifest.target);
     const ids: string[] = [], labels: string[] = [], sizes: string[] = [], localization: string[] = [];
     for (let i = 0; i < view.count; i++) {
       if (ctx.signal.aborted) throw new Error('cancelled');

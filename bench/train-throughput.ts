@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, getPriority, loadavg } from 'node:os';
 import { activeKernelModule, initTensorBackend } from '../src/tensor/backends/init.js';
-import { BACKENDS, backendPackage, installedVersion, planBackend } from '../src/tensor/backends/select.js';
+import { BACKENDS, backendPackage, installedVersion, kernelVariantLabel, planBackend } from '../src/tensor/backends/select.js';
 import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
 import { packagePath } from '../src/paths.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
@@ -84,7 +84,7 @@ for (const name of BACKENDS) {
   let label = `tfjs ${name}`;
   if (name === 'wasm') {
     const m = activeKernelModule();
-    label = m ? `tfjs wasm + wsol-run kernel module (${m.variant === 'fma' ? 'relaxed-SIMD FMA' : 'SIMD128'}, ${m.threads} threads)${m.failed ? ' FAILED OVER to the previous kernels' : ''}` : 'tfjs wasm + previous wsol-run kernels (1 thread)';
+    label = m ? `tfjs wasm + wsol-run kernel module (${kernelVariantLabel(m.variant)}, ${m.threads} threads)${m.failed ? ' FAILED OVER to the previous kernels' : ''}` : 'tfjs wasm + previous wsol-run kernels (1 thread)';
     wasmLabel = label;
   }
   rows.push({ backend: label, imagesPerSecond: median(perRun), runs: perRun, note: `median of ${runs} runs x ${name === 'cpu' ? 1 : STEPS} steps` });

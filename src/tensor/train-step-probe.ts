@@ -13,6 +13,12 @@ export interface StepTiming {
   losses: number[];
 }
 
+/** The upper median of the timed steps (ms): the figure doctor and the train-speed node report. */
+export function medianStepMs(t: StepTiming): number {
+  const sorted = [...t.stepMs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Runs `warmup` untimed then up to `steps` timed Adam steps (stopping early after `budgetMs`). */
 export async function timeTrainingSteps(tf: Tf, o: { batch?: number; size?: number; steps: number; warmup?: number; budgetMs?: number; seed?: number; onStep?: (i: number) => void }): Promise<StepTiming> {
   const tfl = await import('@tensorflow/tfjs-layers');

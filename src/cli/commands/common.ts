@@ -2,7 +2,7 @@ import { WsolError } from '../../engine/diagnostics.js';
 import { loadPipeline, type LoadedPipeline } from '../../engine/load/load-pipeline.js';
 import type { ResolvedPipeline } from '../../engine/pipeline.js';
 import { nodeTypes } from '../../nodes/registry.js';
-import { BACKENDS, isBackendName, planBackend } from '../../tensor/backends/select.js';
+import { BACKENDS, isBackendName, planBackend, type BackendName } from '../../tensor/backends/select.js';
 
 /** Options every verb that reads a pipeline accepts. */
 export interface PipelineOptions {
@@ -22,11 +22,16 @@ export function load(path: string, o: PipelineOptions): Promise<LoadedPipeline> 
  * backend is chosen only when some node computes with tensors (and without
  * loading tfjs: see tensor/backends/select.ts).
  */
-export function runEnvironment(p: ResolvedPipeline, o: { backend?: string }): { env: Record<string, string>; backendReason?: string } {
-  const requested = o.backend ?? process.env.WSOL_RUN_BACKEND;
-  if (requested !== undefined && !isBackendName(requested)) {
-    throw new WsolError({ message: `--backend ${requested}: unknown backend`, hint: `choose one of: ${BACKENDS.join(', ')}` });
+/** A backend name given by the user, checked: an unknown name is a bad-input error listing the known ones. */
+export function requestedBackend(name: string | undefined): BackendName | undefined {
+  if (name !== undefined && !isBackendName(name)) {
+    throw new WsolError({ message: `--backend ${name}: unknown backend`, hint: `choose one of: ${BACKENDS.join(', ')}` });
   }
+  return name;
+}
+
+export function runEnvironment(p: ResolvedPipeline, o: { backend?: string }): { env: Record<string, string>; backendReason?: string } {
+  const requested = requestedBackend(o.backend ?? process.env.WSOL_RUN_BACKEND);
   if (![...p.nodes.values()].some((n) => n.nodeType.env?.includes('backend'))) return { env: {} };
   try {
     const plan = planBackend(requested);

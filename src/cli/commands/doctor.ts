@@ -1,10 +1,10 @@
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { BACKENDS, backendPackage, installedVersion, planBackend, WASM_KERNELS_VERSION, type BackendName } from '../../tensor/backends/select.js';
+import { BACKENDS, backendPackage, installedVersion, kernelVariantLabel, planBackend, WASM_KERNELS_VERSION, type BackendName } from '../../tensor/backends/select.js';
 import type { ProbeRequest, ProbeResult } from '../../tensor/backends/probe-worker.js';
 import { formatBytes, table } from '../format.js';
 import { detectGpus } from '../options.js';
-import { printJson } from './common.js';
+import { printJson, requestedBackend } from './common.js';
 
 export interface DoctorOptions {
   json?: boolean;
@@ -37,6 +37,8 @@ const NOT_INSTALLED: Record<BackendName, string> = {
 
 /** Which backends are installed and usable (and why not), the machine, and a training-speed probe. */
 export async function doctorCommand(o: DoctorOptions): Promise<number> {
+  // A misspelt --backend is bad input, as it is for `run`, before any probing.
+  const requested = requestedBackend(o.backend);
   const gpus = detectGpus();
   const machine = {
     cores: availableParallelism(),
@@ -57,7 +59,7 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
     const detail = r.ok
       ? name === 'wasm'
         ? r.kernelModule
-          ? `usable: wsol-run kernel module v${WASM_KERNELS_VERSION} (${r.kernelModule.variant === 'fma' ? 'relaxed-SIMD FMA' : 'SIMD128'}, ${r.kernelModule.threads} threads)`
+          ? `usable: wsol-run kernel module v${WASM_KERNELS_VERSION} (${kernelVariantLabel(r.kernelModule.variant)}, ${r.kernelModule.threads} threads)`
           : `usable: wsol-run's previous training kernels v${WASM_KERNELS_VERSION}, 1 thread (the kernel module is off or did not start)`
         : name === 'cpu'
           ? 'usable: pure JavaScript, far too slow to train (kept as the last resort)'
@@ -68,7 +70,6 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
   let selected: { name: string; reason: string } | null = null;
   let selectionError: string | null = null;
   try {
-    const requested = o.backend as BackendName | undefined;
     const plan = planBackend(requested);
     const usable = backends.find((b) => b.name === plan.name)?.usable;
     selected = { name: plan.name, reason: plan.reason };

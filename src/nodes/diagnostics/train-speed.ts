@@ -33,13 +33,12 @@ export const trainSpeedNode = defineNode<TrainSpeedParams>({
   env: ['backend'],
   async run(ctx) {
     const { tensorsFor } = await import('../../tensor/backends/for-node.js');
-    const { timeTrainingSteps } = await import('../../tensor/train-step-probe.js');
+    const { timeTrainingSteps, medianStepMs } = await import('../../tensor/train-step-probe.js');
     const tf = await tensorsFor(ctx.env);
     const p = ctx.params;
     ctx.progress({ fraction: 0, message: `${tf.getBackend()}: warming up` });
     const t = await timeTrainingSteps(tf, { steps: p.steps, warmup: p.warmup, batch: p.batch, size: p.size, seed: p.seed });
-    const sorted = [...t.stepMs].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const median = medianStepMs(t);
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     await writeFile(join(ctx.outDir, 'steps.json'), JSON.stringify({ backend: ctx.env.backend, stepMs: t.stepMs, losses: t.losses }, null, 2));

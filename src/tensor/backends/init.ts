@@ -11,6 +11,16 @@ export type Tf = typeof TfCore;
 let ready: Promise<Tf> | undefined;
 let readyName: BackendName | undefined;
 let kernelModule: KernelModule | undefined;
+let wasmKernels: Promise<KernelModule | undefined> | undefined;
+
+async function registerWasmKernels(): Promise<KernelModule | undefined> {
+  const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.js');
+  const { registerFasterGradients } = await import('./faster-gradients.js');
+  const mod = await startKernelModule();
+  registerWasmTrainingKernels(mod);
+  registerFasterGradients();
+  return mod;
+}
 
 /**
  * What runs the wasm backend's hot kernels in this thread: wsol-run's kernel
@@ -66,11 +76,8 @@ async function load(name: BackendName): Promise<Tf> {
       // little (specs/backend.md); our kernel module uses the other cores for the hot ops.
       wasm.setThreadsCount(1);
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
-      const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.js');
-      kernelModule = await startKernelModule();
-      registerWasmTrainingKernels(kernelModule);
-      const { registerFasterGradients } = await import('./faster-gradients.js');
-      registerFasterGradients();
+      // Once per thread: switching backends and back must not start a second module (its kernels would never be registered).
+      kernelModule = await (wasmKernels ??= registerWasmKernels());
       break;
     }
     case 'cpu': {

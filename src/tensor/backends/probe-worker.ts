@@ -34,10 +34,9 @@ async function main(req: ProbeRequest): Promise<ProbeResult> {
       result.kernelModule = m ? { variant: m.variant, threads: m.threads } : null;
     }
     if (req.probeSeconds > 0) {
-      const { timeTrainingSteps } = await import('../train-step-probe.js');
+      const { timeTrainingSteps, medianStepMs } = await import('../train-step-probe.js');
       const t = await timeTrainingSteps(tf, { batch: req.batch, size: req.size, steps: 1000, warmup: 1, budgetMs: req.probeSeconds * 1000 });
-      const sorted = [...t.stepMs].sort((a, b) => a - b);
-      const median = sorted[Math.floor(sorted.length / 2)]!;
+      const median = medianStepMs(t);
       result.probe = { steps: t.stepMs.length, medianStepMs: median, imagesPerSecond: (req.batch * 1000) / median, firstLoss: t.losses[0]!, lastLoss: t.losses.at(-1)! };
     }
     return result;

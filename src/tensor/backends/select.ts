@@ -14,6 +14,11 @@ import { createRequire } from 'node:module';
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
+/** How the kernel module's build is named in doctor and the benchmark. */
+export function kernelVariantLabel(variant: string): string {
+  return variant === 'fma' ? 'relaxed-SIMD FMA' : 'SIMD128';
+}
+
 /** Version of our own kernels; part of the backend fact, so a kernel fix invalidates results. */
 export const WASM_KERNELS_VERSION = 3;
 

@@ -46,7 +46,6 @@ export interface KernelModuleOptions {
 
 export class KernelModule {
   private top = 0;
-  private seq = 0;
   private readonly ctl: Int32Array;
   /** Where the resident slots start, and where the per-call arena starts (after them). */
   private readonly slotsStart: number;
@@ -305,7 +304,8 @@ export class KernelModule {
   /** Stops the helper threads (tests; a process exit does it anyway). */
   async stop(): Promise<void> {
     Atomics.store(this.ctl, CTL.STOP, 1);
-    Atomics.store(this.ctl, CTL.SEQ, ++this.seq);
+    // The same counter runJob advances: every helper sees a new value and wakes.
+    Atomics.add(this.ctl, CTL.SEQ, 1);
     Atomics.notify(this.ctl, CTL.SEQ);
     await Promise.all(this.helpers.map((w) => new Promise((r) => (w.threadId >= 0 ? w.once('exit', r) : r(undefined)))));
   }

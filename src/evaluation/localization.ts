@@ -18,6 +18,7 @@ import { diceScores, PixelAccumulator, type PixelCurve } from './pixel-metrics.j
 import { resizeBicubic, resizeBilinear } from './resize.js';
 import { maxOf, normalizeScoremap, quantizeScoremap, quantizedLevel, scoremapProblem, thresholdList } from './scoremap.js';
 import { argmax, nearRegion, stlLocalizationAp } from './stl-localization.js';
+import { MapInputError } from '../core/errors.js';
 
 /** The ground truth of one split, as a DatasetView split provides it. */
 export type GroundTruth = Pick<SplitView, 'count' | 'ids' | 'labels' | 'boxes' | 'mask' | 'ignoreMask'>;
@@ -56,14 +57,6 @@ export interface LocalizationOptions {
   fixedTau: number | null;
   signal?: AbortSignal;
   progress?(fraction: number, message: string): void;
-}
-
-/** A map that cannot be evaluated: names the image and what to do. */
-export class MapInputError extends Error {
-  constructor(message: string, readonly hint: string) {
-    super(message);
-    this.name = 'MapInputError';
-  }
 }
 
 /** Raw map -> evaluation-ready score map, with the checks the spec requires. */
@@ -117,7 +110,7 @@ export function sweepSplit(gt: GroundTruth, maps: MapSet, options: LocalizationO
   const sweeper = new BoxSweeper(width, height);
   const out: SplitSweep = { thresholds, boxImages: [], multi: [], single: [], pixels: null, dice: [], stlFound: [] };
   for (let i = 0; i < gt.count; i++) {
-    if (options.signal?.aborted) throw options.signal.reason ?? new Error('cancelled');
+    options.signal?.throwIfAborted();
     const id = gt.ids[i]!;
     const map = evaluationMap(maps, i, id, options);
     const boxes = gt.boxes(i);

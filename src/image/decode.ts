@@ -11,22 +11,12 @@ import { extname } from 'node:path';
 import sharpModule from 'sharp';
 import { BmpError, decodeBmp } from './bmp.js';
 import type { ImageSize } from '../datasets/types.js';
+import { ImageReadError } from '../core/errors.js';
 
 const sharp = sharpModule;
 // Each file is read once; libvips's operation cache would only hold memory.
 sharp.cache(false);
 
-/** A file that is missing or cannot be decoded. The message names the file. */
-export class ImageReadError extends Error {
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-    readonly missing: boolean,
-  ) {
-    super(`${path}: ${missing ? 'image file is missing' : `cannot decode image (${reason})`}`);
-    this.name = 'ImageReadError';
-  }
-}
 
 export interface ResizedImage {
   originalSize: ImageSize;

@@ -8,10 +8,11 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
 import { buildNetwork, type Network, type NetworkConfig } from '../tensor/models/network.js';
 import { loadPretrainedWeights } from '../tensor/models/model-io.js';
-import { NodeError, type ProgressUpdate } from '../nodes/contract.js';
+import { type ProgressUpdate } from '../nodes/contract.js';
 import { trainLoop, type EpochRecord, type ParamGroup, type StepInfo, type StepLosses } from '../training/loop.js';
 import type { TrainingParams } from './network-params.js';
 import type { SplitView } from '../datasets/types.js';
+import { UserError } from '../core/errors.js';
 
 export interface Hooks {
   signal: AbortSignal;
@@ -28,7 +29,7 @@ export async function buildTrainableNetwork(tf: Tf, config: NetworkConfig, p: Tr
       hooks.log(`pretrained: ${report.assigned.length} tensors from ${p.pretrained}; ${report.untouched.length} initialised fresh${report.unused.length ? `; ${report.unused.length} unused` : ''}`);
     } catch (e) {
       net.dispose();
-      throw new NodeError(`cannot load pretrained weights: ${e instanceof Error ? e.message : String(e)}`, 'set `pretrained` to a tfjs LayersModel directory (model.json + shards) whose layer names match the backbone, or to "" to train from scratch');
+      throw new UserError(`cannot load pretrained weights: ${e instanceof Error ? e.message : String(e)}`, 'set `pretrained` to a tfjs LayersModel directory (model.json + shards) whose layer names match the backbone, or to "" to train from scratch');
     }
   }
   return net;

@@ -35,7 +35,7 @@ export function makeSplitMaps(tf: Tf, net: Network, classifier: Network | null, 
   let mapH = 0;
   let mapW = 0;
   for (let start = 0; start < split.count; start += o.batchSize) {
-    if (signal.aborted) throw new Error('cancelled');
+    signal.throwIfAborted();
     const indices = range(start, Math.min(split.count, start + o.batchSize));
     const result = tf.tidy(() => {
       const x = batchTensor(tf, split, indices, { height, width }, net.config.inChannels);

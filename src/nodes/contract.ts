@@ -98,15 +98,8 @@ export interface NodeType<P = JsonObject> {
   run(ctx: NodeContext<P>): Promise<NodeResult | void>;
 }
 
-/** A failure inside a node that the user can fix: printed without a stack trace. */
-export class NodeError extends Error {
-  readonly hint: string | undefined;
-  constructor(message: string, hint?: string) {
-    super(message);
-    this.name = 'NodeError';
-    this.hint = hint;
-  }
-}
+/** A failure inside a node that the user can fix: printed with its hint, without a stack trace. */
+export { UserError } from '../core/errors.js';
 
 export function acceptedKinds(spec: InputSpec): readonly ArtifactKind[] {
   return typeof spec.kind === 'string' ? [spec.kind] : spec.kind;

@@ -2,7 +2,7 @@
  * What the method nodes share: opening their input artifacts with errors a
  * user can act on, and writing a trained model with its training log.
  */
-import { NodeError, type InputArtifact, type JsonObject, type Metrics, type NodeContext } from './contract.js';
+import { UserError, type InputArtifact, type JsonObject, type Metrics, type NodeContext } from './contract.js';
 import type { DatasetView } from '../datasets/types.js';
 import type { Network } from '../tensor/models/network.js';
 import type { EpochRecord } from '../training/loop.js';
@@ -11,7 +11,7 @@ import type { ModelDescription } from '../tensor/models/model-io.js';
 
 export function single(ctx: NodeContext<unknown>, name: string): InputArtifact {
   const a = ctx.inputs[name]?.[0];
-  if (!a) throw new NodeError(`input ${name} is not wired`, `add "${name}": "<node id>" under this node's inputs`);
+  if (!a) throw new UserError(`input ${name} is not wired`, `add "${name}": "<node id>" under this node's inputs`);
   return a;
 }
 
@@ -25,7 +25,7 @@ export async function inputDataset(ctx: NodeContext<unknown>, name = 'dataset'):
   try {
     return await openDataset(a.dir);
   } catch (e) {
-    throw new NodeError(`cannot read the dataset from node ${a.node}: ${e instanceof Error ? e.message : String(e)}`, `re-run with --force ${a.node} to rebuild it`);
+    throw new UserError(`cannot read the dataset from node ${a.node}: ${e instanceof Error ? e.message : String(e)}`, `re-run with --force ${a.node} to rebuild it`);
   }
 }
 
@@ -35,7 +35,7 @@ export async function inputModel(tf: Tf, ctx: NodeContext<unknown>, name: string
   try {
     return { ...(await loadModel(tf, a.dir)), node: a.node };
   } catch (e) {
-    throw new NodeError(`cannot load the model of node ${a.node}: ${e instanceof Error ? e.message : String(e)}`, `re-run with --force ${a.node} to retrain it`);
+    throw new UserError(`cannot load the model of node ${a.node}: ${e instanceof Error ? e.message : String(e)}`, `re-run with --force ${a.node} to retrain it`);
   }
 }
 
@@ -49,11 +49,11 @@ export function checkSameClasses(model: { description: ModelDescription; node: s
   const a = model.description.classNames;
   const b = data.info.classNames;
   if (a.length !== b.length || a.some((n, i) => n !== b[i])) {
-    throw new NodeError(`the model of node ${model.node} was trained on ${a.length} classes (${a.slice(0, 3).join(', ')}…) but the dataset has ${b.length} (${b.slice(0, 3).join(', ')}…)`, 'wire the model and the dataset it was trained on');
+    throw new UserError(`the model of node ${model.node} was trained on ${a.length} classes (${a.slice(0, 3).join(', ')}…) but the dataset has ${b.length} (${b.slice(0, 3).join(', ')}…)`, 'wire the model and the dataset it was trained on');
   }
   const size = model.description.network.inputSize;
   if (size.width !== data.info.imageSize.width || size.height !== data.info.imageSize.height) {
-    throw new NodeError(`the model of node ${model.node} takes ${size.width}x${size.height} images but the dataset stores ${data.info.imageSize.width}x${data.info.imageSize.height}`, 'use a dataset with the image size the model was trained at');
+    throw new UserError(`the model of node ${model.node} takes ${size.width}x${size.height} images but the dataset stores ${data.info.imageSize.width}x${data.info.imageSize.height}`, 'use a dataset with the image size the model was trained at');
   }
 }
 

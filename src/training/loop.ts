@@ -7,9 +7,10 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
-import { NodeError, type ProgressUpdate } from '../nodes/contract.js';
+import { type ProgressUpdate } from '../nodes/contract.js';
 import { l2Penalty, learningRate, makeOptimizer, type Optimizer, type OptimizerParams } from './optimizer.js';
 import { deriveSeed, permutation, rng } from './random.js';
+import { UserError } from '../core/errors.js';
 
 export interface ParamGroup {
   variables: TfCore.Variable[];
@@ -65,7 +66,7 @@ export interface TrainLoopOptions {
 
 export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
   const tf = o.tf;
-  if (o.count < 1) throw new NodeError('the training split is empty', 'check the dataset node: its train split has no images');
+  if (o.count < 1) throw new UserError('the training split is empty', 'check the dataset node: its train split has no images');
   const stepsPerEpoch = Math.ceil(o.count / o.batchSize);
   const lr0 = learningRate(o.optimizer, 0, o.epochs);
   const optimizers: Optimizer[] = o.groups.map((g) => makeOptimizer(tf, o.optimizer, lr0 * g.lrMultiplier));
@@ -82,7 +83,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
       const partSums: Record<string, number> = {};
       let steps = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
-        if (o.signal.aborted) throw new NodeError('training cancelled');
+        o.signal.throwIfAborted();
         const indices = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
         // A batch of one breaks batch statistics; the remainder joins the next epoch's shuffle.
         if (indices.length < 2 && stepsPerEpoch > 1) continue;
@@ -102,7 +103,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         value.dispose();
         if (!Number.isFinite(lossValue)) {
           for (const g of Object.values(grads)) g.dispose();
-          throw new NodeError(
+          throw new UserError(
             `the loss became ${lossValue} at epoch ${epoch + 1}, step ${s + 1} (learning rate ${lr})`,
             'lower the learning rate (`lr`), or check the dataset for broken images; results of earlier nodes are kept in the cache',
           );

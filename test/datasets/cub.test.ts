@@ -6,7 +6,7 @@ import { buildCub, type CubOptions } from '../../src/datasets/loaders/cub.js';
 import { writeCubFixture } from '../../src/datasets/fixtures/cub.js';
 import { openDataset } from '../../src/datasets/store.js';
 import { rescaleBox } from '../../src/datasets/boxes.js';
-import { DatasetInputError } from '../../src/datasets/errors.js';
+import { DatasetInputError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/cli.js';
 import { assertColourNear, dirDigests, expectedMask, pixel } from './helpers.js';
 

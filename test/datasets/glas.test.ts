@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildGlas } from '../../src/datasets/loaders/glas.js';
 import { writeGlasFixture } from '../../src/datasets/fixtures/glas.js';
 import { openDataset } from '../../src/datasets/store.js';
-import { DatasetInputError } from '../../src/datasets/errors.js';
+import { DatasetInputError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/cli.js';
 import { assertColourNear, dirDigests, expectedMask, pixel } from './helpers.js';
 

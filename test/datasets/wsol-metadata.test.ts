@@ -6,7 +6,7 @@ import { buildWsolMetadata, type WsolMetadataOptions } from '../../src/datasets/
 import { writeWsolFixture, type WsolFixture } from '../../src/datasets/fixtures/wsol-metadata.js';
 import { openDataset } from '../../src/datasets/store.js';
 import { rescaleBox } from '../../src/datasets/boxes.js';
-import { DatasetInputError } from '../../src/datasets/errors.js';
+import { DatasetInputError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/cli.js';
 import { assertColourNear, expectedMask, pixel } from './helpers.js';
 

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateLocalization, MapInputError, type GroundTruth, type LocalizationOptions, type MapSet } from '../../src/evaluation/localization.js';
+import { evaluateLocalization, type GroundTruth, type LocalizationOptions, type MapSet } from '../../src/evaluation/localization.js';
 import type { Box } from '../../src/evaluation/iou.js';
 import { randomBoxes, rng, smoothMap } from '../../src/evaluation/random-maps.js';
+import { MapInputError } from '../../src/core/errors.js';
 
 const W = 16, H = 12;
 
@@ -73,7 +74,7 @@ test('maps at another size are resized bicubic; a NaN map is an error naming the
   const small = [smoothMap(rng(1), 4, 3), Float32Array.from({ length: 12 }, (_, i) => (i === 5 ? NaN : i))];
   assert.throws(
     () => evaluateLocalization({ split: 'test', gt, maps: mapSet(small, 4, 3), boxes: null, scores: null, choose: null, classes: 1 }, OPTIONS),
-    (e: unknown) => e instanceof MapInputError && /map of image 1 \(img1.png\) has NaN at \(x=1, y=1\)/.test(e.message) && /nanMaps/.test(e.hint),
+    (e: unknown) => e instanceof MapInputError && /map of image 1 \(img1.png\) has NaN at \(x=1, y=1\)/.test(e.message) && /nanMaps/.test(e.hint ?? ""),
   );
   const zero = evaluateLocalization({ split: 'test', gt, maps: mapSet(small, 4, 3), boxes: null, scores: null, choose: null, classes: 1 }, { ...OPTIONS, nanMaps: 'zero' });
   assert.ok(zero.headline.maxBoxAccV2 !== undefined);

@@ -4,12 +4,12 @@
  * resize each image, check its boxes and sizes against the decoded file,
  * load its masks, and stream it into the dataset store in record order.
  */
-import { DatasetInputError, at } from '../errors.js';
+import { DatasetInputError, ImageReadError, at } from '../../core/errors.js';
 import { boxProblem, maskBox } from '../boxes.js';
 import { mapOrdered } from '../ordered-map.js';
 import { createDatasetWriter, type DatasetHeader, type DatasetSample } from '../store.js';
 import type { Box, DatasetInfo, ImageSize, SplitName } from '../types.js';
-import { ImageReadError, readImageResized, readLabelImage, type LabelImage } from '../../image/decode.js';
+import { readImageResized, readLabelImage, type LabelImage } from '../../image/decode.js';
 import { resizeNearest } from '../../image/raster.js';
 
 /** Where a fact came from, for messages: `file` and `line`. */

@@ -10,7 +10,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DatasetInputError, at } from '../errors.js';
+import { DatasetInputError, at } from '../../core/errors.js';
 import { carveValidation, type ValidationCarve } from '../splits.js';
 import type { DatasetInfo, SplitName } from '../types.js';
 import { readTable } from './text-table.js';

@@ -4,7 +4,7 @@
  * line number, so any problem found later can point at it.
  */
 import { readFile } from 'node:fs/promises';
-import { DatasetInputError, at } from '../errors.js';
+import { DatasetInputError, at } from '../../core/errors.js';
 
 export interface Row {
   file: string;

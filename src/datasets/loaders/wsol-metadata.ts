@@ -12,7 +12,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DatasetInputError, at } from '../errors.js';
+import { DatasetInputError, at } from '../../core/errors.js';
 import { SPLIT_NAMES, type DatasetInfo, type SplitName } from '../types.js';
 import { indexRows, intField, numberField, readTable, type Row } from './text-table.js';
 import { writeFileDataset, type ImageRecord } from './file-dataset.js';

@@ -5,9 +5,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import { NodeError, type NodeContext, type NodeResult } from '../../nodes/contract.js';
+import { type NodeContext, type NodeResult } from '../../nodes/contract.js';
 import { nodeTypes } from '../../nodes/registry.js';
 import { METRICS_FILE, type NodeTask, type TaskOutcome, type WorkerMessage } from './executor.js';
+import { UserError } from '../../core/errors.js';
 
 export default async function runTask({ task, port }: { task: NodeTask; port: MessagePort }): Promise<TaskOutcome> {
   const controller = new AbortController();
@@ -34,7 +35,7 @@ export default async function runTask({ task, port }: { task: NodeTask; port: Me
     return result?.metrics ? { ok: true, metrics: result.metrics } : { ok: true };
   } catch (e) {
     if (controller.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
-    if (e instanceof NodeError) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };
+    if (e instanceof UserError) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };
     const err = e instanceof Error ? e : new Error(String(e));
     return { ok: false, error: { message: `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`, stack: err.stack ?? '' } };
   } finally {

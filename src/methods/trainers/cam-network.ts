@@ -6,7 +6,7 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../../tensor/backends/init.js';
-import { NodeError } from '../../nodes/contract.js';
+
 import type { DatasetView } from '../../datasets/types.js';
 import type { Network } from '../../tensor/models/network.js';
 import type { EpochRecord, StepInfo, StepLosses } from '../../training/loop.js';
@@ -14,6 +14,7 @@ import { crossEntropy, normalizedVisualStimuliLoss, oneHot, semanticToleranceLos
 import { applyVst, drawVst, invertVstMaps, type VstParams } from '../vst.js';
 import { batchTensor, buildTrainableNetwork, fitClassifier, type Hooks } from '../fit.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
+import { UserError } from '../../core/errors.js';
 
 export interface CamTrainingParams extends TrainingParams {
   /** Semantic tolerance: α·CE when the true class is in the top-K. */
@@ -51,7 +52,7 @@ export async function trainCamNetwork(tf: Tf, data: DatasetView, p: CamTrainingP
   const classes = data.info.classNames.length;
   if (p.vst && tf.getBackend() === 'cpu' && height !== width) {
     net.dispose();
-    throw new NodeError('the VST loss cannot train on the cpu backend with non-square images: its bilinear-resize gradient swaps height and width', 'use --backend wasm (or tensorflow), or square images');
+    throw new UserError('the VST loss cannot train on the cpu backend with non-square images: its bilinear-resize gradient swaps height and width', 'use --backend wasm (or tensorflow), or square images');
   }
   const step = (indices: readonly number[], info: StepInfo): StepLosses => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);

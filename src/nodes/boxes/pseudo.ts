@@ -1,4 +1,4 @@
-import { defineNode, NodeError } from '../contract.js';
+import { defineNode, UserError } from '../contract.js';
 import { SPLIT_NAMES, type Box, type SplitName } from '../../datasets/types.js';
 import type { BoxesSplit } from '../../artifacts/boxes.js';
 import { inputDataset, round, sameImageIds, single } from '../method-io.js';
@@ -39,8 +39,8 @@ export const pseudoBoxesNode = defineNode<PseudoBoxesParams>({
     const grid = data.info.imageSize;
     const load = async (name: SplitName) => {
       const split = await readMapsSplit(mapsInput.dir, name);
-      if (!split) throw new NodeError(`the maps of node ${mapsInput.node} do not cover the ${name} split`, `add "${name}" to that maps node's splits`);
-      if (!sameImageIds(split.entry.ids, data.split(name))) throw new NodeError(`the maps of node ${mapsInput.node} are for other images than the dataset's ${name} split`, 'wire the maps made from this dataset');
+      if (!split) throw new UserError(`the maps of node ${mapsInput.node} do not cover the ${name} split`, `add "${name}" to that maps node's splits`);
+      if (!sameImageIds(split.entry.ids, data.split(name))) throw new UserError(`the maps of node ${mapsInput.node} are for other images than the dataset's ${name} split`, 'wire the maps made from this dataset');
       return split;
     };
     let tau: number;

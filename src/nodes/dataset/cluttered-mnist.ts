@@ -1,4 +1,4 @@
-import { NodeError, defineNode } from '../contract.js';
+import { UserError, defineNode } from '../contract.js';
 import { countParam, datasetMetrics, imageProgress, rangeParam, seedParam } from './common.js';
 
 export interface ClutteredMnistParams {
@@ -35,7 +35,7 @@ export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
   output: 'dataset',
   async run(ctx) {
     const p = ctx.params;
-    if (p.digitScale[0] > p.digitScale[1]) throw new NodeError(`digitScale [${p.digitScale.join(', ')}] has min > max`, 'write it as [min, max]');
+    if (p.digitScale[0] > p.digitScale[1]) throw new UserError(`digitScale [${p.digitScale.join(', ')}] has min > max`, 'write it as [min, max]');
     const { clutteredMnist, MNIST_CLASS_NAMES } = await import('../../datasets/generators/cluttered-mnist.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');
     const { writeFile } = await import('node:fs/promises');

@@ -1,10 +1,8 @@
 /**
- * What the dataset node types share: param schemas, the conversion of data
- * problems into NodeErrors, and progress reporting. Kept free of heavy
+ * What the dataset node types share: param schemas and progress reporting. Kept free of heavy
  * imports: the CLI loads every node module to validate a pipeline.
  */
-import { NodeError, type JsonSchema, type NodeContext } from '../contract.js';
-import { DatasetInputError } from '../../datasets/errors.js';
+import type { JsonSchema, NodeContext } from '../contract.js';
 import type { DatasetInfo } from '../../datasets/types.js';
 
 export const seedParam: JsonSchema = { type: 'integer', default: 0, description: 'Seed: the dataset is a pure function of the params and this seed.' };
@@ -30,16 +28,6 @@ export function valCarveParams(perClass: number | null, fraction: number | null)
 
 export function valCarve(p: { valPerClass?: number; valFraction?: number }): { perClass?: number; fraction?: number } {
   return p.valFraction !== undefined ? { fraction: p.valFraction } : { perClass: p.valPerClass ?? 0 };
-}
-
-/** Runs a dataset build, turning data problems into NodeErrors (message + hint, no stack trace). */
-export async function userErrors<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (e) {
-    if (e instanceof DatasetInputError) throw new NodeError(e.message, e.hint);
-    throw e;
-  }
 }
 
 /** Progress callback for loaders: a bar fraction plus `done/total images`. */

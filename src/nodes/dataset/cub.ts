@@ -1,5 +1,5 @@
 import { defineNode } from '../contract.js';
-import { datasetMetrics, imageProgress, imageSizeParam, seedParam, userErrors, valCarve, valCarveParams } from './common.js';
+import { datasetMetrics, imageProgress, imageSizeParam, seedParam, valCarve, valCarveParams } from './common.js';
 
 export interface CubParams {
   root: string;
@@ -33,9 +33,7 @@ export const cubNode = defineNode<CubParams>({
   async run(ctx) {
     const { buildCub } = await import('../../datasets/loaders/cub.js');
     const p = ctx.params;
-    const info = await userErrors(() =>
-      buildCub(ctx.outDir, { root: p.root, imageSize: p.imageSize, ...(p.classes ? { classes: p.classes } : {}), segmentations: p.segmentations, val: valCarve(p), seed: p.seed, signal: ctx.signal, progress: imageProgress(ctx) }),
-    );
+    const info = await buildCub(ctx.outDir, { root: p.root, imageSize: p.imageSize, ...(p.classes ? { classes: p.classes } : {}), segmentations: p.segmentations, val: valCarve(p), seed: p.seed, signal: ctx.signal, progress: imageProgress(ctx) });
     return { metrics: datasetMetrics(info) };
   },
 });

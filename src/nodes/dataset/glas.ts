@@ -1,5 +1,5 @@
 import { defineNode } from '../contract.js';
-import { datasetMetrics, imageProgress, imageSizeParam, seedParam, userErrors, valCarve, valCarveParams } from './common.js';
+import { datasetMetrics, imageProgress, imageSizeParam, seedParam, valCarve, valCarveParams } from './common.js';
 
 export interface GlasParams {
   root: string;
@@ -29,7 +29,7 @@ export const glasNode = defineNode<GlasParams>({
   async run(ctx) {
     const { buildGlas } = await import('../../datasets/loaders/glas.js');
     const p = ctx.params;
-    const info = await userErrors(() => buildGlas(ctx.outDir, { root: p.root, imageSize: p.imageSize, val: valCarve(p), seed: p.seed, signal: ctx.signal, progress: imageProgress(ctx) }));
+    const info = await buildGlas(ctx.outDir, { root: p.root, imageSize: p.imageSize, val: valCarve(p), seed: p.seed, signal: ctx.signal, progress: imageProgress(ctx) });
     return { metrics: datasetMetrics(info) };
   },
 });

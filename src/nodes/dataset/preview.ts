@@ -1,4 +1,4 @@
-import { NodeError, defineNode } from '../contract.js';
+import { UserError, defineNode } from '../contract.js';
 import { seedParam } from './common.js';
 
 export interface PreviewParams {
@@ -48,7 +48,7 @@ export const previewNode = defineNode<PreviewParams>({
     const p = ctx.params;
     const dataset = await openDataset(ctx.inputs.dataset![0]!.dir);
     const split = dataset.split(p.split);
-    if (split.count === 0) throw new NodeError(`split ${p.split} of the dataset is empty`, 'preview another split: --set <node>.split=train');
+    if (split.count === 0) throw new UserError(`split ${p.split} of the dataset is empty`, 'preview another split: --set <node>.split=train');
     const all = Array.from({ length: split.count }, (_, i) => i);
     const chosen = (p.pick === 'random' ? rng(p.seed, 'preview').shuffle(all) : all).slice(0, p.count);
     const { width, height } = dataset.info.imageSize;

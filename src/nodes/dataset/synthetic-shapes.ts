@@ -1,4 +1,4 @@
-import { NodeError, defineNode } from '../contract.js';
+import { UserError, defineNode } from '../contract.js';
 import { countParam, datasetMetrics, imageProgress, rangeParam, seedParam } from './common.js';
 // Type-only: erased at compile time, so the generator is not loaded with the registry.
 import { SHAPES, TEXTURES, type Shape, type Texture } from '../../datasets/generators/synthetic-shapes.js';
@@ -45,7 +45,7 @@ export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
   async run(ctx) {
     const p = ctx.params;
     for (const [name, range] of [['instances', p.instances], ['objectScale', p.objectScale]] as const) {
-      if (range[0] > range[1]) throw new NodeError(`${name} [${range.join(', ')}] has min > max`, 'write it as [min, max]');
+      if (range[0] > range[1]) throw new UserError(`${name} [${range.join(', ')}] has min > max`, 'write it as [min, max]');
     }
     const { syntheticShapes, shapeClassNames } = await import('../../datasets/generators/synthetic-shapes.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');

@@ -1,5 +1,5 @@
 import { defineNode } from '../contract.js';
-import { datasetMetrics, imageProgress, imageSizeParam, userErrors } from './common.js';
+import { datasetMetrics, imageProgress, imageSizeParam } from './common.js';
 
 export interface WsolMetadataParams {
   metadata: string;
@@ -40,8 +40,7 @@ export const wsolMetadataNode = defineNode<WsolMetadataParams>({
   async run(ctx) {
     const { buildWsolMetadata } = await import('../../datasets/loaders/wsol-metadata.js');
     const p = ctx.params;
-    const info = await userErrors(() =>
-      buildWsolMetadata(ctx.outDir, {
+    const info = await buildWsolMetadata(ctx.outDir, {
         metadata: p.metadata,
         imageRoot: p.imageRoot,
         ...(p.maskRoot ? { maskRoot: p.maskRoot } : {}),
@@ -51,8 +50,7 @@ export const wsolMetadataNode = defineNode<WsolMetadataParams>({
         name: p.name,
         signal: ctx.signal,
         progress: imageProgress(ctx),
-      }),
-    );
+      });
     return { metrics: datasetMetrics(info) };
   },
 });

@@ -1,4 +1,4 @@
-import { NodeError, defineNode } from '../contract.js';
+import { UserError, defineNode } from '../contract.js';
 
 export interface LocalizationParams {
   split: 'train' | 'val' | 'test';
@@ -50,7 +50,7 @@ export const localizationNode = defineNode<LocalizationParams>({
   async run(ctx) {
     const { runLocalization } = await import('./run-localization.js');
     const p = ctx.params;
-    if (!ctx.inputs.maps?.length && !ctx.inputs.boxes?.length) throw new NodeError('evaluate/localization needs maps or boxes to evaluate', 'wire a maps artifact ("maps": "<node>") and/or a boxes artifact ("boxes": "<node>")');
+    if (!ctx.inputs.maps?.length && !ctx.inputs.boxes?.length) throw new UserError('evaluate/localization needs maps or boxes to evaluate', 'wire a maps artifact ("maps": "<node>") and/or a boxes artifact ("boxes": "<node>")');
     return runLocalization(ctx, p);
   },
 });

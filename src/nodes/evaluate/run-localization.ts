@@ -5,12 +5,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NodeError, type Metrics, type NodeContext, type NodeResult } from '../contract.js';
+import { UserError, type Metrics, type NodeContext, type NodeResult } from '../contract.js';
 import { openDataset } from '../../datasets/store.js';
 import type { Box, DatasetView, SplitName } from '../../datasets/types.js';
 import { readMapsManifest, readMapsSplit, type MapsManifest } from '../../artifacts/maps.js';
 import { readBoxesArtifact, type BoxesSplit } from '../../artifacts/boxes.js';
-import { evaluateLocalization, MapInputError, type LocalizationOptions, type MapSet, type Scores } from '../../evaluation/localization.js';
+import { evaluateLocalization, type LocalizationOptions, type MapSet, type Scores } from '../../evaluation/localization.js';
 import type { LocalizationParams } from './localization.js';
 import { mapSetOf, resolvePreprocess } from './maps-input.js';
 
@@ -19,9 +19,9 @@ async function mapsFor(dir: string, manifest: MapsManifest, dataset: DatasetView
   if (!stored) return null;
   const { entry } = stored;
   const view = dataset.split(split);
-  if (entry.count !== view.count) throw new NodeError(`the maps of split ${split} cover ${entry.count} images, the dataset's split has ${view.count}`, 'make the maps from this dataset (same split, same order)');
+  if (entry.count !== view.count) throw new UserError(`the maps of split ${split} cover ${entry.count} images, the dataset's split has ${view.count}`, 'make the maps from this dataset (same split, same order)');
   for (let i = 0; i < view.count; i++) {
-    if (entry.ids[i] !== view.ids[i]) throw new NodeError(`map ${i} of split ${split} is for image "${entry.ids[i]}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the maps from this dataset (same split, same order), or re-import them against it');
+    if (entry.ids[i] !== view.ids[i]) throw new UserError(`map ${i} of split ${split} is for image "${entry.ids[i]}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the maps from this dataset (same split, same order), or re-import them against it');
   }
   return { maps: mapSetOf(stored, manifest.target), scores: stored.scores ? { classes: entry.classes, values: stored.scores } : null };
 }
@@ -30,10 +30,10 @@ function boxesFor(split: BoxesSplit | undefined, dataset: DatasetView, name: Spl
   if (!split) return null;
   const view = dataset.split(name);
   const { width, height } = dataset.info.imageSize;
-  if (grid.width !== width || grid.height !== height) throw new NodeError(`the boxes are in a ${grid.width}x${grid.height} grid, the dataset's images are ${width}x${height}`, 'make the boxes from this dataset (boxes are in the stored image size)');
-  if (split.ids.length !== view.count) throw new NodeError(`the boxes of split ${name} cover ${split.ids.length} images, the dataset's split has ${view.count}`, 'make the boxes from this dataset (same split, same order)');
+  if (grid.width !== width || grid.height !== height) throw new UserError(`the boxes are in a ${grid.width}x${grid.height} grid, the dataset's images are ${width}x${height}`, 'make the boxes from this dataset (boxes are in the stored image size)');
+  if (split.ids.length !== view.count) throw new UserError(`the boxes of split ${name} cover ${split.ids.length} images, the dataset's split has ${view.count}`, 'make the boxes from this dataset (same split, same order)');
   split.ids.forEach((id, i) => {
-    if (id !== view.ids[i]) throw new NodeError(`boxes ${i} of split ${name} are for image "${id}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the boxes from this dataset (same split, same order)');
+    if (id !== view.ids[i]) throw new UserError(`boxes ${i} of split ${name} are for image "${id}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the boxes from this dataset (same split, same order)');
   });
   let scores: Scores | null = null;
   if (split.scores && split.scores.length === view.count) {
@@ -46,15 +46,15 @@ function boxesFor(split: BoxesSplit | undefined, dataset: DatasetView, name: Spl
 export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: LocalizationParams): Promise<NodeResult> {
   const dataset = await openDataset(ctx.inputs.dataset![0]!.dir);
   const gt = dataset.split(p.split);
-  if (gt.count === 0) throw new NodeError(`split ${p.split} of the dataset is empty`, `evaluate another split: --set ${ctx.nodeId}.split=val`);
+  if (gt.count === 0) throw new UserError(`split ${p.split} of the dataset is empty`, `evaluate another split: --set ${ctx.nodeId}.split=val`);
   const mapsDir = ctx.inputs.maps?.[0]?.dir;
   const boxesDir = ctx.inputs.boxes?.[0]?.dir;
   const manifest = mapsDir ? await readMapsManifest(mapsDir) : null;
   const evaluated = mapsDir && manifest ? await mapsFor(mapsDir, manifest, dataset, p.split) : null;
-  if (mapsDir && !evaluated) throw new NodeError(`the maps artifact has no maps of split ${p.split} (it has ${Object.keys(manifest!.splits).join(', ') || 'none'})`, `make maps of split ${p.split}, or evaluate a split it has: --set ${ctx.nodeId}.split=<split>`);
+  if (mapsDir && !evaluated) throw new UserError(`the maps artifact has no maps of split ${p.split} (it has ${Object.keys(manifest!.splits).join(', ') || 'none'})`, `make maps of split ${p.split}, or evaluate a split it has: --set ${ctx.nodeId}.split=<split>`);
   const boxesArtifact = boxesDir ? await readBoxesArtifact(boxesDir) : null;
   const boxes = boxesArtifact ? boxesFor(boxesArtifact.splits[p.split], dataset, p.split, boxesArtifact.imageSize) : null;
-  if (boxesArtifact && !boxes) throw new NodeError(`the boxes artifact has no boxes of split ${p.split}`, `make boxes of split ${p.split}, or evaluate a split it has`);
+  if (boxesArtifact && !boxes) throw new UserError(`the boxes artifact has no boxes of split ${p.split}`, `make boxes of split ${p.split}, or evaluate a split it has`);
 
   const preprocess = resolvePreprocess(p.preprocess, manifest);
   let choose: { split: string; gt: typeof gt; maps: MapSet } | null = null;
@@ -92,8 +92,7 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
       options,
     );
   } catch (e) {
-    if (e instanceof MapInputError) throw new NodeError(e.message, e.hint);
-    if (e instanceof RangeError) throw new NodeError(e.message, 'check the maps and the dataset\'s ground truth of this split');
+    if (e instanceof RangeError) throw new UserError(e.message, 'check the maps and the dataset\'s ground truth of this split');
     throw e;
   }
   for (const note of report.notes) ctx.log(note);

@@ -1,12 +1,12 @@
 /** export/wsolevaluation's work, loaded only inside run(). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { NodeError, type NodeContext, type NodeResult } from '../contract.js';
+import { UserError, type NodeContext, type NodeResult } from '../contract.js';
 import { openDataset } from '../../datasets/store.js';
 import type { Box, SplitName } from '../../datasets/types.js';
 import { readMapsManifest, readMapsSplit } from '../../artifacts/maps.js';
 import { encodeNpy } from '../../evaluation/npy.js';
-import { evaluationMap, MapInputError } from '../../evaluation/localization.js';
+import { evaluationMap } from '../../evaluation/localization.js';
 import { mapSetOf, resolvePreprocess } from '../evaluate/maps-input.js';
 import type { WsolevaluationExportParams } from './wsolevaluation.js';
 
@@ -16,7 +16,7 @@ const TOOL_SIZE = 224;
 /** An image id used as a relative path must stay inside the export folder. */
 function safeRelative(id: string): string {
   const parts = id.split(/[\\/]/);
-  if (id.startsWith('/') || parts.some((p) => p === '..' || p === '')) throw new NodeError(`image id "${id}" cannot be used as a relative path`, 'export needs image ids that are relative paths without ".." (e.g. class/name.jpg)');
+  if (id.startsWith('/') || parts.some((p) => p === '..' || p === '')) throw new UserError(`image id "${id}" cannot be used as a relative path`, 'export needs image ids that are relative paths without ".." (e.g. class/name.jpg)');
   return parts.join('/');
 }
 
@@ -42,27 +42,21 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
     return false;
   });
   const useMasks = p.localization === 'masks' || (p.localization === 'auto' && !anyBoxes);
-  if (useMasks && !dataset.info.hasMasks) throw new NodeError('the dataset has no masks to export', `export boxes: --set ${ctx.nodeId}.localization=boxes`);
+  if (useMasks && !dataset.info.hasMasks) throw new UserError('the dataset has no masks to export', `export boxes: --set ${ctx.nodeId}.localization=boxes`);
   const name = p.name === 'auto' ? (useMasks ? 'OpenImages' : 'CUB') : p.name;
   if (useMasks !== (name === 'OpenImages')) ctx.log(`dataset name ${name} makes wsolevaluation evaluate ${name === 'OpenImages' ? 'masks' : 'boxes'}, but localization.txt holds ${useMasks ? 'masks' : 'boxes'}`);
   for (const split of p.splits as SplitName[]) {
     const stored = await readMapsSplit(mapsDir, split);
-    if (!stored) throw new NodeError(`the maps artifact has no maps of split ${split} (it has ${Object.keys(manifest.splits).join(', ') || 'none'})`, `export the splits it has: --set ${ctx.nodeId}.splits='["test"]'`);
+    if (!stored) throw new UserError(`the maps artifact has no maps of split ${split} (it has ${Object.keys(manifest.splits).join(', ') || 'none'})`, `export the splits it has: --set ${ctx.nodeId}.splits='["test"]'`);
     const view = dataset.split(split);
-    if (stored.entry.count !== view.count || stored.entry.ids.some((id, i) => id !== view.ids[i])) throw new NodeError(`the maps of split ${split} are not for the dataset's images (count or ids differ)`, 'make the maps from this dataset (same split, same order)');
+    if (stored.entry.count !== view.count || stored.entry.ids.some((id, i) => id !== view.ids[i])) throw new UserError(`the maps of split ${split} are not for the dataset's images (count or ids differ)`, 'make the maps from this dataset (same split, same order)');
     const maps = mapSetOf(stored, manifest.target);
     const ids: string[] = [], labels: string[] = [], sizes: string[] = [], localization: string[] = [];
     for (let i = 0; i < view.count; i++) {
-      if (ctx.signal.aborted) throw new Error('cancelled');
+      ctx.signal.throwIfAborted();
       const id = view.ids[i]!;
       const rel = safeRelative(id);
-      let map: Float32Array;
-      try {
-        map = evaluationMap(maps, i, id, { imageSize: dataset.info.imageSize, preprocess, nanMaps: p.nanMaps });
-      } catch (e) {
-        if (e instanceof MapInputError) throw new NodeError(e.message, e.hint);
-        throw e;
-      }
+      const map = evaluationMap(maps, i, id, { imageSize: dataset.info.imageSize, preprocess, nanMaps: p.nanMaps });
       const file = join(ctx.outDir, 'scoremaps', `${rel}.npy`);
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, encodeNpy(map, [height, width]));
@@ -72,7 +66,7 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
       sizes.push(`${id},${size.width},${size.height}`);
       if (useMasks) {
         const mask = view.mask(i);
-        if (!mask) throw new NodeError(`image ${id} of split ${split} has no mask`, `export boxes instead: --set ${ctx.nodeId}.localization=boxes`);
+        if (!mask) throw new UserError(`image ${id} of split ${split} has no mask`, `export boxes instead: --set ${ctx.nodeId}.localization=boxes`);
         const maskPath = `masks/${rel}.png`;
         // The tool reads masks under <mask_root>/OpenImages.
         await writePng(join(ctx.outDir, 'OpenImages', maskPath), mask, width, height, encodePng);

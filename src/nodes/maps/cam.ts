@@ -1,4 +1,4 @@
-import { defineNode, NodeError } from '../contract.js';
+import { defineNode, UserError } from '../contract.js';
 import { SPLIT_NAMES, type SplitName } from '../../datasets/types.js';
 import type { MapOptions } from '../../methods/make-maps.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
@@ -48,9 +48,9 @@ export const camMapsNode = defineNode<CamMapsParams>({
       const declared = model.description.localizationMap;
       const p: MapOptions & { splits: SplitName[] } = ctx.params.method === 'auto' ? { ...ctx.params, method: declared?.method ?? 'cam', topK: declared?.topK ?? ctx.params.topK } : { ...ctx.params, method: ctx.params.method };
       if (p.method === 'gradcam' && p.layer && !model.net.backbone.stageNames().includes(p.layer)) {
-        throw new NodeError(`layer ${p.layer} is not in the model's backbone`, `layers: ${model.net.backbone.stageNames().join(', ')}`);
+        throw new UserError(`layer ${p.layer} is not in the model's backbone`, `layers: ${model.net.backbone.stageNames().join(', ')}`);
       }
-      if (model.net.config.head.kind === 'regressor') throw new NodeError(`the model of node ${model.node} is a box regressor: it has no class maps`, 'wire a classifier or localizer model');
+      if (model.net.config.head.kind === 'regressor') throw new UserError(`the model of node ${model.node} is a box regressor: it has no class maps`, 'wire a classifier or localizer model');
       const splits: Partial<Record<SplitName, MapsSplit>> = {};
       p.splits.forEach((name, i) => {
         ctx.progress({ fraction: i / p.splits.length, message: `maps of ${name}` });

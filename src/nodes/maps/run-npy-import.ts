@@ -1,7 +1,7 @@
 /** maps/npy-import's work, loaded only inside run(). */
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { NodeError, type NodeContext, type NodeResult } from '../contract.js';
+import { UserError, type NodeContext, type NodeResult } from '../contract.js';
 import { openDataset } from '../../datasets/store.js';
 import type { SplitName } from '../../datasets/types.js';
 import { writeMapsArtifact, type MapsSplit } from '../../artifacts/maps.js';
@@ -26,37 +26,37 @@ async function readMap(root: string, id: string): Promise<{ path: string; shape:
     try {
       array = decodeNpy(bytes);
     } catch (e) {
-      throw new NodeError(`${path}: ${(e as Error).message}`, 'save the map with numpy.save as a 2-D float array (H x W)');
+      throw new UserError(`${path}: ${(e as Error).message}`, 'save the map with numpy.save as a 2-D float array (H x W)');
     }
     const shape = array.shape.filter((d, k) => !(d === 1 && array.shape.length > 2 && (k === 0 || k === array.shape.length - 1)));
-    if (shape.length !== 2) throw new NodeError(`${path} holds an array of shape (${array.shape.join(', ')}), not a 2-D map`, 'save one H x W map per image');
+    if (shape.length !== 2) throw new UserError(`${path} holds an array of shape (${array.shape.join(', ')}), not a 2-D map`, 'save one H x W map per image');
     return { path, shape, data: array.data };
   }
-  throw new NodeError(`no map for image "${id}": none of ${candidates.join(', ')} exists`, 'maps must be at <root>/<image id>.npy, as wsolevaluation writes them; check root and the dataset');
+  throw new UserError(`no map for image "${id}": none of ${candidates.join(', ')} exists`, 'maps must be at <root>/<image id>.npy, as wsolevaluation writes them; check root and the dataset');
 }
 
 export async function importNpyMaps(ctx: NodeContext<NpyImportParams>): Promise<NodeResult> {
   const p = ctx.params;
   const root = isAbsolute(p.root) ? p.root : resolve(p.root);
-  if (!(await stat(root).catch(() => null))?.isDirectory()) throw new NodeError(`map folder ${root} does not exist`, 'set root to the folder holding the .npy maps (relative paths are taken from where wsol-run runs)');
+  if (!(await stat(root).catch(() => null))?.isDirectory()) throw new UserError(`map folder ${root} does not exist`, 'set root to the folder holding the .npy maps (relative paths are taken from where wsol-run runs)');
   const dataset = await openDataset(ctx.inputs.dataset![0]!.dir);
   const splits: Partial<Record<SplitName, MapsSplit>> = {};
   const total = p.splits.reduce((n, s) => n + dataset.split(s).count, 0);
   let done = 0;
   for (const name of p.splits as SplitName[]) {
     const view = dataset.split(name);
-    if (view.count === 0) throw new NodeError(`split ${name} of the dataset is empty`, `import other splits: --set ${ctx.nodeId}.splits='["test"]'`);
+    if (view.count === 0) throw new UserError(`split ${name} of the dataset is empty`, `import other splits: --set ${ctx.nodeId}.splits='["test"]'`);
     let maps: Float32Array | null = null;
     let height = 0, width = 0, firstPath = '';
     for (let i = 0; i < view.count; i++) {
-      if (ctx.signal.aborted) throw new Error('cancelled');
+      ctx.signal.throwIfAborted();
       const m = await readMap(root, view.ids[i]!);
       if (!maps) {
         [height, width] = m.shape as [number, number];
         firstPath = m.path;
         maps = new Float32Array(view.count * height * width);
       } else if (m.shape[0] !== height || m.shape[1] !== width) {
-        throw new NodeError(`${m.path} is ${m.shape[0]}x${m.shape[1]}, but ${firstPath} is ${height}x${width} (H x W)`, 'the maps of one split must share one size; resize them to the evaluation size first');
+        throw new UserError(`${m.path} is ${m.shape[0]}x${m.shape[1]}, but ${firstPath} is ${height}x${width} (H x W)`, 'the maps of one split must share one size; resize them to the evaluation size first');
       }
       maps.set(m.data, i * height * width);
       if (++done % 64 === 0 || done === total) ctx.progress({ fraction: done / total, message: `${done}/${total} maps` });

@@ -1,4 +1,4 @@
-import { defineNode, NodeError } from '../contract.js';
+import { defineNode, UserError } from '../contract.js';
 import { SPLIT_NAMES, type Box, type SplitName } from '../../datasets/types.js';
 import type { BoxesSplit } from '../../artifacts/boxes.js';
 import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
@@ -38,7 +38,7 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
     const model = await inputModel(tf, ctx, 'model');
     const classifier = optionalInput(ctx, 'classifier') ? await inputModel(tf, ctx, 'classifier') : null;
     try {
-      if (model.net.config.head.kind !== 'regressor') throw new NodeError(`the model of node ${model.node} is not a box regressor`, 'wire a train/regressor node as `model`');
+      if (model.net.config.head.kind !== 'regressor') throw new UserError(`the model of node ${model.node} is not a box regressor`, 'wire a train/regressor node as `model`');
       if (classifier) checkSameClasses(classifier, data);
       const { width, height } = data.info.imageSize;
       const out: Partial<Record<SplitName, BoxesSplit>> = {};
@@ -47,7 +47,7 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
         const boxes: Box[][] = [];
         const scores: number[][] = [];
         for (let start = 0; start < split.count; start += ctx.params.batchSize) {
-          if (ctx.signal.aborted) throw new NodeError('cancelled');
+          ctx.signal.throwIfAborted();
           const indices = range(start, Math.min(split.count, start + ctx.params.batchSize));
           tf.tidy(() => {
             const x = batchTensor(tf, split, indices, data.info.imageSize, data.info.channels);

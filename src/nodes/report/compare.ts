@@ -1,4 +1,4 @@
-import { defineNode, NodeError, type Metrics } from '../contract.js';
+import { defineNode, UserError, type Metrics } from '../contract.js';
 
 export interface CompareParams {
   /** Metric names to show; empty = every numeric metric the inputs share. */
@@ -35,7 +35,7 @@ export const compareNode = defineNode<CompareParams>({
     const { instanceCoordinates } = await import('../../engine/load/references.js');
     const { compareResults, comparisonMarkdown } = await import('../../reports/compare.js');
     const results = ctx.inputs['results'] ?? [];
-    if (results.length === 0) throw new NodeError('report/compare has no results to compare', 'wire e.g. "results": "eval[*]"');
+    if (results.length === 0) throw new UserError('report/compare has no results to compare', 'wire e.g. "results": "eval[*]"');
     const rows = await Promise.all(
       results.map(async (a) => {
         const metrics = JSON.parse(await readFile(join(a.dir, METRICS_FILE), 'utf8').catch(() => '{}')) as Metrics;

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { NodeError, defineNode } from '../contract.js';
+import { UserError, defineNode } from '../contract.js';
 import { writeConcatenation } from './text-output.js';
 
 export interface SleepParams {
@@ -35,7 +35,7 @@ export const sleepNode = defineNode<SleepParams>({
       await delay(Math.min(tick, ctx.params.ms - elapsed), undefined, { signal: ctx.signal });
     }
     ctx.progress({ fraction: 1 });
-    if (ctx.params.fail !== undefined) throw new NodeError(ctx.params.fail, 'util/sleep was asked to fail (param "fail")');
+    if (ctx.params.fail !== undefined) throw new UserError(ctx.params.fail, 'util/sleep was asked to fail (param "fail")');
     await writeConcatenation(ctx.inputs, ctx.params.text, ctx.outDir);
   },
 });

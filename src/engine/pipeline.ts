@@ -54,4 +54,6 @@ export interface ResolvedPipeline {
   nodes: Map<string, ResolvedNode>;
   /** Base id -> its instance ids (one for a node without matrix). */
   instances: Map<string, string[]>;
+  /** Plugin modules (file URLs) loaded before validation and in every worker. */
+  plugins: string[];
 }

@@ -8,7 +8,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
 import { buildNetwork, type Network, type NetworkConfig } from '../tensor/models/network.js';
 import { loadPretrainedWeights } from '../tensor/models/model-io.js';
-import { type ProgressUpdate } from '../nodes/contract.js';
+import type { ProgressUpdate } from '../core/progress.js';
 import { trainLoop, type EpochRecord, type ParamGroup, type StepInfo, type StepLosses } from '../training/loop.js';
 import type { TrainingParams } from './network-params.js';
 import type { SplitView } from '../datasets/types.js';

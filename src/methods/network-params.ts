@@ -2,7 +2,7 @@
  * The params every trainer shares (backbone, optimisation, batches, seed,
  * pretrained weights) as JSON Schema, and their translation to a NetworkConfig.
  */
-import type { JsonSchema } from '../nodes/contract.js';
+import type { JsonSchema } from '../core/json.js';
 import { optimizerSchema, type OptimizerParams } from '../training/optimizer.js';
 import type { BackboneConfig } from '../tensor/models/backbones.js';
 import type { HeadConfig, NetworkConfig } from '../tensor/models/network.js';

@@ -5,16 +5,15 @@
  * dynamically inside run() so that loading the registry stays cheap: the CLI
  * loads every node module to validate a pipeline, only workers run them.
  */
+import type { JsonObject, JsonSchema } from '../core/json.js';
+import type { ProgressUpdate } from '../core/progress.js';
+export type { JsonObject, JsonSchema, JsonValue } from '../core/json.js';
+export type { ProgressUpdate } from '../core/progress.js';
 
 /** The kinds of artifact a node can produce or consume. Wiring checks them. */
 export const ARTIFACT_KINDS = ['text', 'dataset', 'model', 'maps', 'boxes', 'metrics', 'report'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
-/** A JSON Schema (2020-12) object, as ajv consumes it. */
-export type JsonSchema = { [keyword: string]: unknown };
-
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
 
 export interface InputSpec {
   /** Accepted artifact kind(s). */
@@ -37,27 +36,23 @@ export interface Resources {
 /** Facts of the environment that change a node's results; they enter its cache key. */
 export type EnvFact = 'backend';
 
-export interface ProgressUpdate {
-  /** Fraction done in [0, 1], for the progress bar and ETA. */
-  fraction?: number;
-  epoch?: number;
-  epochs?: number;
-  step?: number;
-  steps?: number;
-  loss?: number;
-  /** Free text shown next to the bar. */
-  message?: string;
-}
-
-/** One input artifact as a node sees it: a read-only directory of files. */
+/** One input artifact as a node sees it: a read-only directory of files, and where it came from. */
 export interface InputArtifact {
-  /** Id of the node that produced it. */
+  /** Id of the node that produced it, e.g. `eval[variant=cam,seed=0]`. */
   node: string;
   kind: ArtifactKind;
+  /** Content digest of the artifact (SHA-256 of its manifest). */
   digest: string;
+  /** Action key of the producing node's run (what the cache filed it under). */
+  key: string;
+  /** The producer's matrix coordinates, e.g. {variant: 'cam', seed: 0} (empty without a matrix). */
+  coords: JsonObject;
   /** Absolute path of the artifact directory (read-only). */
   dir: string;
 }
+
+/** Headline metrics a node returns are stored in its artifact under this name. */
+export const METRICS_FILE = 'metrics.json';
 
 export type Metrics = { [name: string]: number | string | boolean | null };
 

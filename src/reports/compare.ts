@@ -3,7 +3,7 @@
  * instances (their coordinates without the replicate axis, e.g. without
  * `seed`), mean ± sample standard deviation of each metric over the group.
  */
-import type { JsonValue } from '../nodes/contract.js';
+import type { JsonValue } from '../core/json.js';
 
 export interface ResultRow {
   /** Instance coordinates, e.g. {variant: 'vst', seed: 1}. */

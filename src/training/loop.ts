@@ -7,7 +7,7 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
-import { type ProgressUpdate } from '../nodes/contract.js';
+import type { ProgressUpdate } from '../core/progress.js';
 import { l2Penalty, learningRate, makeOptimizer, type Optimizer, type OptimizerParams } from './optimizer.js';
 import { deriveSeed, permutation, rng } from './random.js';
 import { UserError } from '../core/errors.js';

@@ -4,7 +4,7 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
-import type { JsonSchema } from '../nodes/contract.js';
+import type { JsonSchema } from '../core/json.js';
 
 export interface OptimizerParams {
   optimizer: 'sgd' | 'nesterov' | 'adam';

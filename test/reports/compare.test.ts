@@ -1,13 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareResults, comparisonMarkdown } from '../../src/reports/compare.js';
-import { instanceCoordinates } from '../../src/engine/load/references.js';
-
-test('instance ids parse back into coordinates', () => {
-  assert.deepEqual(instanceCoordinates('eval[variant=vst,seed=2]'), { variant: 'vst', seed: 2 });
-  assert.deepEqual(instanceCoordinates('e[name="a,b",x=0.5]'), { name: 'a,b', x: 0.5 });
-  assert.deepEqual(instanceCoordinates('plain'), {});
-});
 
 test('rows group over the replicate axis with mean and sample std', () => {
   const rows = compareResults(

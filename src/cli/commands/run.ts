@@ -62,7 +62,7 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
       fileDigest,
       signal: controller.signal,
       // The pool module (and piscina) load only when a node actually has to run.
-      createExecutor: async (n): Promise<Executor> => new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(n),
+      createExecutor: async ({ jobs, cache }): Promise<Executor> => new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(cache, jobs),
       listeners,
     });
     reporter.stop();

@@ -17,6 +17,7 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 import { chmod, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactDigest, type ManifestFile } from '../keys.js';
+import type { Artifact, ArtifactCheck, CacheStore, Lookup, PendingArtifact, Producer, Verification } from './cache.js';
 import { describeFiles, hashFile, isErrno, processAlive, workDirOwner, workDirPrefix, writeFileAtomic } from './files.js';
 
 export interface Manifest {
@@ -36,26 +37,13 @@ export interface ActionRecord {
   createdAt: string;
 }
 
-export interface Artifact {
-  digest: string;
-  dir: string;
-  manifest: Manifest;
-}
-
-export type Verification = 'fast' | 'full';
-
-export type Lookup =
-  | { status: 'hit'; artifact: Artifact }
-  | { status: 'miss' }
-  | { status: 'invalid'; reason: string };
-
-export type ArtifactCheck = { ok: true; artifact: Artifact } | { ok: false; reason: string };
+export type { Artifact, ArtifactCheck, Lookup, Verification } from './cache.js';
 
 const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a wsol-run cache; see https://bford.info/cachedir/\n';
 
 let workDirCounter = 0;
 
-export class LocalCacheStore {
+export class LocalCacheStore implements CacheStore {
   readonly root: string;
   /** Digests verified in this process, and how thoroughly. */
   private readonly verified = new Map<string, Verification>();
@@ -198,6 +186,23 @@ export class LocalCacheStore {
     await rm(trash, { recursive: true, force: true });
   }
 
+  /** A private work dir for one node's output, committed into this store or discarded. */
+  async beginWrite(): Promise<PendingArtifact> {
+    const dir = await this.createWorkDir();
+    let committed = false;
+    return {
+      dir,
+      commit: async (key, producer) => {
+        const artifact = await this.commit(dir, key, producer);
+        committed = true;
+        return artifact;
+      },
+      discard: async () => {
+        if (!committed) await this.discardWorkDir(dir);
+      },
+    };
+  }
+
   /** A fresh, private, empty directory for a node to write its output into. */
   async createWorkDir(): Promise<string> {
     const dir = join(this.root, 'tmp', `${workDirPrefix()}${Date.now().toString(36)}-${workDirCounter++}`);
@@ -210,7 +215,7 @@ export class LocalCacheStore {
   }
 
   /** Moves a finished work dir into the store under its digest and records key -> digest. */
-  async commit(workDir: string, key: string, producer: { type: string; version: number }): Promise<Artifact> {
+  async commit(workDir: string, key: string, producer: Producer): Promise<Artifact> {
     const files = await describeFiles(workDir);
     const digest = artifactDigest(files);
     const dir = this.artifactDir(digest);

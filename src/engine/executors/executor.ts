@@ -1,25 +1,32 @@
 /**
  * Where nodes run. The scheduler hands an Executor one task at a time and
- * knows nothing else about it: the local worker-thread pool is one
- * implementation; a distributed queue over a shared cache can be another.
+ * knows nothing else about it: the executor creates the node's work area in
+ * a cache, runs the node, commits the result and returns its digest. The
+ * local worker-thread pool is one implementation; a distributed queue whose
+ * workers commit into their own mount of a shared cache can be another.
  */
 import type { EnvFact, InputArtifact, JsonObject, Metrics, ProgressUpdate } from '../../nodes/contract.js';
+import type { CacheStore } from '../cache/cache.js';
 import type { NodeErrorInfo } from '../events.js';
 
-/** Headline metrics a node returns are stored in its artifact under this name. */
-export const METRICS_FILE = 'metrics.json';
+/** An input as the scheduler knows it: by digest, not by path (paths are the executing side's business). */
+export type TaskInput = Omit<InputArtifact, 'dir'>;
 
-/** Everything a worker needs to run one node; plain data, structured-cloneable. */
+/** Everything needed to run one node anywhere; plain data, structured-cloneable and JSON-serialisable. */
 export interface NodeTask {
   nodeId: string;
   type: string;
+  /** The node type's version and the action key the result is committed under. */
+  version: number;
+  key: string;
   params: JsonObject;
-  inputs: Record<string, InputArtifact[]>;
-  outDir: string;
+  inputs: Record<string, TaskInput[]>;
   env: Partial<Record<EnvFact, string>>;
+  /** Plugin modules (file URLs) to load before running, so plugin node types, heads and map methods exist. */
+  plugins: string[];
 }
 
-export type TaskOutcome = { ok: true; metrics?: Metrics } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
+export type TaskOutcome = { ok: true; digest: string; metrics?: Metrics } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
 
 export interface TaskHooks {
   signal: AbortSignal;
@@ -31,6 +38,21 @@ export interface Executor {
   run(task: NodeTask, hooks: TaskHooks): Promise<TaskOutcome>;
   close(): Promise<void>;
 }
+
+/** The task's inputs with the directories where `cache` holds them on this machine. */
+export function resolveInputs(task: NodeTask, cache: Pick<CacheStore, 'artifactDir'>): Record<string, InputArtifact[]> {
+  return Object.fromEntries(Object.entries(task.inputs).map(([name, list]) => [name, list.map((a) => ({ ...a, dir: cache.artifactDir(a.digest) }))]));
+}
+
+/** What a worker thread receives: the task plus where to write and read on this machine. */
+export interface WorkerTask {
+  task: NodeTask;
+  outDir: string;
+  inputs: Record<string, InputArtifact[]>;
+}
+
+/** What a worker thread returns: the node's outcome before commit. */
+export type WorkerOutcome = { ok: true; metrics?: Metrics } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
 
 /** Messages a worker sends back while a task runs. */
 export type WorkerMessage = { kind: 'progress'; update: ProgressUpdate } | { kind: 'log'; message: string };

@@ -5,12 +5,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import { type NodeContext, type NodeResult } from '../../nodes/contract.js';
+import { METRICS_FILE, type NodeContext, type NodeResult } from '../../nodes/contract.js';
 import { nodeTypes } from '../../nodes/registry.js';
-import { METRICS_FILE, type NodeTask, type TaskOutcome, type WorkerMessage } from './executor.js';
+import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
 import { UserError } from '../../core/errors.js';
 
-export default async function runTask({ task, port }: { task: NodeTask; port: MessagePort }): Promise<TaskOutcome> {
+export default async function runTask({ work, port }: { work: WorkerTask; port: MessagePort }): Promise<WorkerOutcome> {
+  const { task } = work;
   const controller = new AbortController();
   port.on('message', (m: unknown) => {
     if (m === 'cancel') controller.abort();
@@ -22,8 +23,8 @@ export default async function runTask({ task, port }: { task: NodeTask; port: Me
     const ctx: NodeContext<unknown> = {
       nodeId: task.nodeId,
       params: task.params,
-      inputs: task.inputs,
-      outDir: task.outDir,
+      inputs: work.inputs,
+      outDir: work.outDir,
       signal: controller.signal,
       env: task.env,
       progress: (update) => post({ kind: 'progress', update }),
@@ -31,7 +32,7 @@ export default async function runTask({ task, port }: { task: NodeTask; port: Me
     };
     // Params were validated against the type's schema by the loader.
     const result = (await nodeType.run(ctx as NodeContext<never>)) as NodeResult | undefined;
-    if (result?.metrics) await writeFile(join(task.outDir, METRICS_FILE), JSON.stringify(result.metrics, null, 2));
+    if (result?.metrics) await writeFile(join(work.outDir, METRICS_FILE), JSON.stringify(result.metrics, null, 2));
     return result?.metrics ? { ok: true, metrics: result.metrics } : { ok: true };
   } catch (e) {
     if (controller.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };

@@ -168,7 +168,7 @@ export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<
     }
   }
   if (problems.length) fail(source, problems);
-  return { name: raw.name, params, overrides: options.overrides ? [...options.overrides] : [], nodes, instances };
+  return { name: raw.name, params, overrides: options.overrides ? [...options.overrides] : [], nodes, instances, plugins: [] };
 }
 
 function specFor(nodeType: RegisteredNodeType, inputName: string): InputSpec | undefined {

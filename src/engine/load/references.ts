@@ -37,36 +37,3 @@ export function instanceId(base: string, coords: Record<string, JsonValue>): str
   if (entries.length === 0) return base;
   return `${base}[${entries.map(([k, v]) => `${k}=${formatCoordinate(v)}`).join(',')}]`;
 }
-
-/** The coordinates of an instance id: `eval[variant=cam,seed=0]` -> {variant: 'cam', seed: 0}. */
-export function instanceCoordinates(id: string): Record<string, JsonValue> {
-  const open = id.indexOf('[');
-  if (open < 0 || !id.endsWith(']')) return {};
-  const body = id.slice(open + 1, -1);
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i]!;
-    if (ch === '"' && body[i - 1] !== '\\') quoted = !quoted;
-    if (ch === ',' && !quoted) {
-      parts.push(current);
-      current = '';
-    } else current += ch;
-  }
-  parts.push(current);
-  const out: Record<string, JsonValue> = {};
-  for (const part of parts) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const raw = part.slice(eq + 1);
-    let value: JsonValue = raw;
-    try {
-      value = JSON.parse(raw) as JsonValue;
-    } catch {
-      // A bare word: the string itself.
-    }
-    out[part.slice(0, eq)] = value;
-  }
-  return out;
-}

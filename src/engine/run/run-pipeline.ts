@@ -4,7 +4,8 @@
  */
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import { LocalCacheStore, type Verification } from '../cache/store.js';
+import { LocalCacheStore } from '../cache/store.js';
+import type { CacheStore, Verification } from '../cache/cache.js';
 import type { EventListener, RunEvent } from '../events.js';
 import type { Executor } from '../executors/executor.js';
 import { LOCK_VERSION, lockPathFor, readLock, writeLock, type LockFile, type LockedNode } from '../lockfile.js';
@@ -24,7 +25,8 @@ export interface RunPipelineOptions {
   env: Record<string, string>;
   fileDigest: string;
   signal: AbortSignal;
-  createExecutor(jobs: number): Promise<Executor>;
+  /** The executor that runs (and commits) the nodes that are not cached. */
+  createExecutor(o: { jobs: number; cache: CacheStore }): Promise<Executor>;
   listeners: EventListener[];
 }
 
@@ -71,7 +73,8 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   try {
     result = await schedule(p, {
       cache,
-      executor: () => o.createExecutor(o.jobs),
+      executor: () => o.createExecutor({ jobs: o.jobs, cache }),
+      plugins: p.plugins,
       jobs: o.jobs,
       gpus: o.gpus,
       force: forced,

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InputArtifact, Metrics } from '../../nodes/contract.js';
-import type { LocalCacheStore, Verification } from '../cache/store.js';
+import { METRICS_FILE, type Metrics } from '../../nodes/contract.js';
+import type { CacheStore, Verification } from '../cache/cache.js';
 import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from '../events.js';
-import { METRICS_FILE, type Executor } from '../executors/executor.js';
+import type { Executor, TaskInput } from '../executors/executor.js';
 import { descendantsOf, pipelineGraph } from '../graph.js';
 import { actionKey, type KeyMaterial } from '../keys.js';
 import type { LockFile } from '../lockfile.js';
@@ -17,9 +17,12 @@ import { explainMiss } from './reasons.js';
 import { keyMaterial } from './node-keys.js';
 
 export interface SchedulerOptions {
-  cache: LocalCacheStore;
+  /** Looked up only: executors write and commit results. */
+  cache: CacheStore;
   /** Created on first use, so a fully cached run starts no worker. */
   executor: () => Promise<Executor>;
+  /** Plugin modules (file URLs) every task loads first. */
+  plugins: string[];
   jobs: number;
   gpus: number;
   force: ReadonlySet<string>;
@@ -158,15 +161,14 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
     }
   };
 
-  const inputsOf = (node: ResolvedNode): Record<string, InputArtifact[]> => {
-    const out: Record<string, InputArtifact[]> = {};
+  const inputsOf = (node: ResolvedNode): Record<string, TaskInput[]> => {
+    const out: Record<string, TaskInput[]> = {};
     for (const [name, producers] of Object.entries(node.inputs)) {
-      out[name] = producers.map((producer) => ({
-        node: producer,
-        kind: p.nodes.get(producer)!.nodeType.output,
-        digest: digests.get(producer)!,
-        dir: o.cache.artifactDir(digests.get(producer)!),
-      }));
+      out[name] = producers.map((producer) => {
+        const from = outcomes.get(producer)!;
+        const resolved = p.nodes.get(producer)!;
+        return { node: producer, kind: resolved.nodeType.output, digest: from.digest!, key: from.key!, coords: resolved.coords };
+      });
     }
     return out;
   };
@@ -176,13 +178,11 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
     const controller = new AbortController();
     running.set(node.id, controller);
     const started = Date.now();
-    let workDir: string | undefined;
     try {
       o.emit({ event: 'node-start', node: node.id, type: node.nodeType.type, key, reason: r.reason });
-      workDir = await o.cache.createWorkDir();
       executor ??= o.executor();
       const outcome = await (await executor).run(
-        { nodeId: node.id, type: node.nodeType.type, params: node.params, inputs: inputsOf(node), outDir: workDir, env: material.env },
+        { nodeId: node.id, type: node.nodeType.type, version: node.nodeType.version, key, params: node.params, inputs: inputsOf(node), env: material.env, plugins: o.plugins },
         {
           signal: controller.signal,
           onProgress: (progress) => o.emit({ event: 'node-progress', node: node.id, progress }),
@@ -199,16 +199,13 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
         }
         return;
       }
-      const artifact = await o.cache.commit(workDir, key, { type: node.nodeType.type, version: node.nodeType.version });
-      workDir = undefined;
-      const sameOutput = o.previous?.nodes[node.id]?.digest === artifact.digest;
-      settle(node.id, { status: 'done', material, key, digest: artifact.digest, durationMs, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
-      o.emit({ event: 'node-done', node: node.id, type: node.nodeType.type, key, digest: artifact.digest, durationMs, sameOutput, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
+      const sameOutput = o.previous?.nodes[node.id]?.digest === outcome.digest;
+      settle(node.id, { status: 'done', material, key, digest: outcome.digest, durationMs, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
+      o.emit({ event: 'node-done', node: node.id, type: node.nodeType.type, key, digest: outcome.digest, durationMs, sameOutput, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
       release(node.id);
     } catch (e) {
       fail(node, errorInfo(e), Date.now() - started);
     } finally {
-      if (workDir) await o.cache.discardWorkDir(workDir).catch(() => undefined);
       running.delete(node.id);
       cpuFree += cpu;
       gpuFree += gpu;

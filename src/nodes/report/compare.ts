@@ -1,4 +1,4 @@
-import { defineNode, UserError, type Metrics } from '../contract.js';
+import { defineNode, METRICS_FILE, UserError, type Metrics } from '../contract.js';
 
 export interface CompareParams {
   /** Metric names to show; empty = every numeric metric the inputs share. */
@@ -31,8 +31,6 @@ export const compareNode = defineNode<CompareParams>({
   async run(ctx) {
     const { readFile, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
-    const { METRICS_FILE } = await import('../../engine/executors/executor.js');
-    const { instanceCoordinates } = await import('../../engine/load/references.js');
     const { compareResults, comparisonMarkdown } = await import('../../reports/compare.js');
     const results = ctx.inputs['results'] ?? [];
     if (results.length === 0) throw new UserError('report/compare has no results to compare', 'wire e.g. "results": "eval[*]"');
@@ -40,7 +38,7 @@ export const compareNode = defineNode<CompareParams>({
       results.map(async (a) => {
         const metrics = JSON.parse(await readFile(join(a.dir, METRICS_FILE), 'utf8').catch(() => '{}')) as Metrics;
         const numeric = Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number'));
-        return { coords: instanceCoordinates(a.node), metrics: numeric };
+        return { coords: a.coords, metrics: numeric };
       }),
     );
     const names = ctx.params.metrics.length ? ctx.params.metrics : Object.keys(rows[0]!.metrics).filter((m) => rows.every((r) => m in r.metrics));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../backends/init.js';
 import { buildNetwork, type Network, type NetworkConfig } from './network.js';
-import type { JsonObject } from '../../nodes/contract.js';
+import type { JsonObject } from '../../core/json.js';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';

@@ -17,7 +17,7 @@ import { buildCub } from '../src/datasets/loaders/cub.js';
 import { openDataset, writeDatasetArtifact } from '../src/datasets/store.js';
 import { clutteredMnist } from '../src/datasets/generators/cluttered-mnist.js';
 import { encodeJpeg } from '../src/image/decode.js';
-import { rng } from '../src/image/random.js';
+import { rng } from '../src/core/random.js';
 import { packagePath } from '../src/paths.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
 

@@ -15,7 +15,7 @@ import { BoxAccuracy } from '../src/evaluation/box-accuracy.js';
 import { BoxSweeper } from '../src/evaluation/box-sweep.js';
 import { sweepInParallel } from '../src/evaluation/parallel-sweep.js';
 import { PixelAccumulator } from '../src/evaluation/pixel-metrics.js';
-import { mapWithObject, rng } from '../src/evaluation/random-maps.js';
+import { mapWithObject, rng } from '../test/helpers/random-maps.js';
 import { thresholdList } from '../src/evaluation/scoremap.js';
 import type { Box } from '../src/evaluation/iou.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';

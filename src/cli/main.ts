@@ -47,7 +47,8 @@ function withPipelineOptions(cmd: Command): Command {
     .option('--cache <dir>', 'cache directory (default: ./cache or $WSOL_RUN_CACHE)')
     .option('--json', 'machine-readable output: one JSON object per line')
     .option('--verbose', 'show stack traces and cached nodes')
-    .option('--backend <name>', 'tensor backend: tensorflow-gpu, tensorflow, wasm or cpu (default: the first installed; $WSOL_RUN_BACKEND)');
+    .option('--backend <name>', 'tensor backend: tensorflow-gpu, tensorflow, wasm or cpu (default: the first installed; $WSOL_RUN_BACKEND)')
+    .option('--plugin <module>', 'load a plugin (an ES module adding node types, heads or map methods) besides the pipeline\'s own "plugins" (repeatable)', collect, []);
 }
 
 export function buildProgram(): Command {
@@ -116,6 +117,7 @@ export function buildProgram(): Command {
   program
     .command('types [type]')
     .description('list node types, or one type with its inputs, output and params')
+    .option('--plugin <module>', 'also list what this plugin adds (repeatable)', collect, [])
     .option('--json', 'JSON output')
     .action(action(async (type: string | undefined, o) => (await import('./commands/types.js')).typesCommand(type, o)));
 

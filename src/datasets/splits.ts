@@ -3,7 +3,7 @@
  * thresholds and layers) out of an official training split, stratified by
  * class and seeded, so the same params always give the same split.
  */
-import { rng } from '../image/random.js';
+import { rng } from '../core/random.js';
 
 export interface ValidationCarve {
   /** Images per class moved to `val` (used when `fraction` is not given). */

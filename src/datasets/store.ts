@@ -446,9 +446,3 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
   }
   return new StoredDataset(info, splits, manifest);
 }
-
-/** Whether `dir` holds a finished dataset artifact (its manifest exists). */
-export async function isDatasetArtifact(dir: string): Promise<boolean> {
-  return (await stat(join(dir, DATASET_MANIFEST)).catch(() => null))?.isFile() ?? false;
-}
-

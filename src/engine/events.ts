@@ -35,6 +35,4 @@ export interface RunCounts {
   skipped: number;
 }
 
-export type EventOf<E extends RunEvent['event']> = Extract<RunEvent, { event: E }>;
-
 export type EventListener = (e: RunEvent) => void;

@@ -5,6 +5,7 @@
  */
 import type { JsonObject, JsonValue, Resources } from '../nodes/contract.js';
 import type { RegisteredNodeType } from '../nodes/registry.js';
+import type { PluginRef } from '../nodes/plugins.js';
 
 export interface NodeDeclaration {
   type: string;
@@ -24,6 +25,7 @@ export interface PipelineFile {
   name: string;
   description?: string;
   params?: JsonObject;
+  plugins?: string[];
   nodes: Record<string, NodeDeclaration>;
 }
 
@@ -54,6 +56,6 @@ export interface ResolvedPipeline {
   nodes: Map<string, ResolvedNode>;
   /** Base id -> its instance ids (one for a node without matrix). */
   instances: Map<string, string[]>;
-  /** Plugin modules (file URLs) loaded before validation and in every worker. */
-  plugins: string[];
+  /** Plugin modules (the file's and --plugin's), loaded before validation and in every worker; their hashes enter every key. */
+  plugins: PluginRef[];
 }

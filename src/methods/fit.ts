@@ -2,17 +2,27 @@
  * What every trainer does around its loss: build the network (with
  * pretrained weights if asked), split parameters into backbone and head
  * groups, run the shared loop (disposing the network if it fails), and
- * measure validation accuracy per epoch.
+ * measure validation accuracy per epoch. Every trainer returns a
+ * TrainedModel.
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
 import { buildNetwork, type Network, type NetworkConfig } from '../tensor/models/network.js';
 import { loadPretrainedWeights } from '../tensor/models/model-io.js';
 import type { ProgressUpdate } from '../core/progress.js';
-import { trainLoop, type EpochRecord, type ParamGroup, type StepInfo, type StepLosses } from '../training/loop.js';
+import { trainLoop, type EpochRecord, type ParamGroup, type TrainStep } from '../training/loop.js';
 import type { TrainingParams } from './network-params.js';
 import type { SplitView } from '../datasets/types.js';
+import { splitAccuracy } from './inference.js';
 import { UserError } from '../core/errors.js';
+
+/** What a trainer hands back: the trained network (the caller disposes it), its per-epoch log, its final validation top-1. */
+export interface TrainedModel {
+  net: Network;
+  log: EpochRecord[];
+  /** Validation top-1 accuracy (%) after the last epoch (NaN for networks without class scores). */
+  valTop1: number;
+}
 
 export interface Hooks {
   signal: AbortSignal;
@@ -51,16 +61,12 @@ export function parameterGroups(net: Network, p: TrainingParams): { groups: Para
   return { groups, decayed };
 }
 
-export function batchTensor(tf: Tf, split: SplitView, indices: readonly number[], size: { height: number; width: number }, channels: number): TfCore.Tensor4D {
-  return tf.tensor4d(split.batch(indices), [indices.length, size.height, size.width, channels]);
-}
-
 export async function fit(
   tf: Tf,
   net: Network,
   p: TrainingParams,
   train: SplitView,
-  step: (indices: readonly number[], info: StepInfo) => StepLosses,
+  step: TrainStep,
   hooks: Hooks,
   onEpochEnd?: (epoch: number) => Record<string, number>,
 ): Promise<EpochRecord[]> {
@@ -80,29 +86,10 @@ export async function fitClassifier(
   net: Network,
   p: TrainingParams,
   data: { train: SplitView; val: SplitView },
-  step: (indices: readonly number[], info: StepInfo) => StepLosses,
+  step: TrainStep,
   hooks: Hooks,
-): Promise<{ net: Network; log: EpochRecord[]; valTop1: number }> {
+): Promise<TrainedModel> {
   const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, data.val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
   const log = await fit(tf, net, p, data.train, step, hooks, accuracy);
   return { net, log, valTop1: log.at(-1)?.eval['valTop1'] ?? Number.NaN };
-}
-
-/** Top-1 accuracy (%) of `logitsOf` over a split, in batches. */
-export function splitAccuracy(tf: Tf, split: SplitView, batchSize: number, net: Network, logitsOf: (x: TfCore.Tensor4D) => TfCore.Tensor2D): number {
-  if (split.count === 0) return Number.NaN;
-  const size = net.config.inputSize;
-  let correct = 0;
-  for (let start = 0; start < split.count; start += batchSize) {
-    const indices = range(start, Math.min(split.count, start + batchSize));
-    const predicted = tf.tidy(() => tf.argMax(logitsOf(batchTensor(tf, split, indices, size, net.config.inChannels)), 1).dataSync());
-    indices.forEach((i, j) => {
-      if (predicted[j] === split.labels[i]) correct++;
-    });
-  }
-  return (100 * correct) / split.count;
-}
-
-export function range(start: number, end: number): number[] {
-  return Array.from({ length: end - start }, (_, i) => start + i);
 }

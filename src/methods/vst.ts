@@ -6,20 +6,28 @@
  * Colour jitter needs no inverse (it does not move pixels).
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Tf } from '../tensor/backends/init.js';
 
 type T4 = TfCore.Tensor4D;
 
-export interface VstParams {
-  flip: boolean;
-  /** Input scales to draw from (1 = no scaling); each scaled side is rounded to a multiple of the network stride. */
-  scales: number[];
-  brightness: number;
-  contrast: number;
-  saturation: number;
-  /** Maximum hue rotation as a fraction of a full turn (0.5 = any hue). */
-  hue: number;
-}
+/** The stimuli's settings (a node param; the type derives from it). */
+export const vstStimuliSchema = {
+  type: 'object',
+  properties: {
+    flip: { type: 'boolean', default: true },
+    scales: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1, default: [0.75, 1, 1.25], description: 'Input side multipliers to draw from (1 = no scaling); each scaled side is rounded to a multiple of the network stride.' },
+    brightness: { type: 'number', minimum: 0, default: 0.3 },
+    contrast: { type: 'number', minimum: 0, default: 0.3 },
+    saturation: { type: 'number', minimum: 0, default: 0.3 },
+    hue: { type: 'number', minimum: 0, maximum: 0.5, default: 0.05, description: 'Maximum hue rotation as a fraction of a full turn (0.5 = any hue).' },
+  },
+  additionalProperties: false,
+  default: {},
+  description: 'Transforms of the VST loss: flip, scales (input side multipliers), colour jitter amounts.',
+} as const;
+
+export type VstParams = FromSchema<typeof vstStimuliSchema>;
 
 export interface VstDraw {
   flip: boolean;

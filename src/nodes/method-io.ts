@@ -8,6 +8,10 @@ import type { Network } from '../tensor/models/network.js';
 import type { EpochRecord } from '../training/loop.js';
 import type { Tf } from '../tensor/backends/init.js';
 import type { ModelDescription } from '../tensor/models/model-io.js';
+import type { TrainedModel } from '../methods/fit.js';
+import type { JsonSchema } from '../core/json.js';
+import type { HeadCapability } from '../tensor/models/heads/head.js';
+import { headKinds, headParamSchema } from '../tensor/models/heads/registry.js';
 
 export function single(ctx: NodeContext<unknown>, name: string): InputArtifact {
   const a = ctx.inputs[name]?.[0];
@@ -69,7 +73,7 @@ export async function saveTrained(ctx: NodeContext<unknown>, net: Network, data:
  */
 export async function runClassifierTraining<P>(
   ctx: NodeContext<P>,
-  train: (tf: Tf, data: DatasetView) => Promise<{ net: Network; log: EpochRecord[]; valTop1: number }>,
+  train: (tf: Tf, data: DatasetView) => Promise<TrainedModel>,
   localizationMap?: ModelDescription['localizationMap'],
 ): Promise<{ metrics: Metrics }> {
   const { tensorsFor } = await import('../tensor/backends/for-node.js');
@@ -99,4 +103,18 @@ export function hooksOf(ctx: NodeContext<unknown>): { signal: AbortSignal; progr
 export function round(v: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+/**
+ * A trainer's params schema: its own properties plus a `head` param that
+ * accepts every registered head providing `needs` (plugins' heads too), so
+ * it is built when read and rebuilt only when the set of heads changes.
+ */
+export function trainerSchema(properties: Record<string, JsonSchema>, needs: readonly HeadCapability[], defaultHead: string): () => JsonSchema {
+  let cached: { kinds: string; schema: JsonSchema } | undefined;
+  return () => {
+    const kinds = headKinds(needs).join(',');
+    if (cached?.kinds !== kinds) cached = { kinds, schema: { type: 'object', properties: { ...properties, head: headParamSchema(needs, defaultHead) }, additionalProperties: false } };
+    return cached.schema;
+  };
 }

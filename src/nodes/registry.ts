@@ -23,7 +23,8 @@ import { npyImportNode } from './maps/npy-import.js';
 /**
  * Every node type, by name. Params are validated against each type's schema
  * before run() is called, so the registry erases the params type.
- * To add a node type: write one module under src/nodes/ and add it here.
+ * To add a node type: write one module under src/nodes/ and add it here
+ * (or ship it in a plugin: see plugins.ts).
  */
 export type RegisteredNodeType = NodeType<never>;
 
@@ -50,4 +51,12 @@ const ALL: RegisteredNodeType[] = [
   npyImportNode,
 ];
 
-export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = new Map(ALL.map((n) => [n.type, n]));
+const registered = new Map<string, RegisteredNodeType>(ALL.map((n) => [n.type, n]));
+
+/** The registered node types (live: plugins add to it). */
+export const nodeTypes: ReadonlyMap<string, RegisteredNodeType> = registered;
+
+export function registerNodeType<P>(node: NodeType<P>): void {
+  if (registered.has(node.type)) throw new Error(`a node type named '${node.type}' is already registered`);
+  registered.set(node.type, node as unknown as RegisteredNodeType);
+}

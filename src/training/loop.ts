@@ -9,7 +9,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
 import type { ProgressUpdate } from '../core/progress.js';
 import { l2Penalty, learningRate, makeOptimizer, type Optimizer, type OptimizerParams } from './optimizer.js';
-import { deriveSeed, permutation, rng } from './random.js';
+import { permutation, rng } from '../core/random.js';
 import { UserError } from '../core/errors.js';
 
 export interface ParamGroup {
@@ -32,6 +32,25 @@ export interface StepLosses {
   /** Named parts to log (e.g. smt, vst); read after the step. */
   parts?: Record<string, TfCore.Scalar>;
 }
+
+/** A loss and its gradients over the trained variables, read back to numbers. */
+export interface MeasuredGradients {
+  loss: number;
+  parts: Record<string, number>;
+  /** Variable name -> gradient; the caller owns (and disposes) them. */
+  grads: TfCore.NamedTensorMap;
+}
+
+/**
+ * A step that makes its own gradients, for methods that need more than one
+ * loss per step (e.g. accumulating over several forward passes so memory
+ * does not grow with their number). `measure` differentiates one loss over
+ * every trained variable; the loop adds weight decay to what is returned.
+ */
+export type GradientStep = (indices: readonly number[], info: StepInfo, measure: (loss: () => StepLosses) => MeasuredGradients) => MeasuredGradients;
+
+/** What a trainer supplies per step: a loss (the usual case), or its own gradients. */
+export type TrainStep = ((indices: readonly number[], info: StepInfo) => StepLosses) | { gradients: GradientStep };
 
 export interface EpochRecord {
   epoch: number;
@@ -56,8 +75,8 @@ export interface TrainLoopOptions {
   groups: ParamGroup[];
   /** Kernels under weight decay. */
   decayed: TfCore.Variable[];
-  /** Builds the loss of one mini-batch (called inside the gradient tape). */
-  step(indices: readonly number[], info: StepInfo): StepLosses;
+  /** The loss of one mini-batch (called inside the gradient tape), or a step that makes its own gradients. */
+  step: TrainStep;
   signal: AbortSignal;
   progress(update: ProgressUpdate): void;
   log(message: string): void;
@@ -77,8 +96,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
       const started = performance.now();
       const lr = learningRate(o.optimizer, epoch, o.epochs);
       optimizers.forEach((opt, i) => setLearningRate(opt, lr * o.groups[i]!.lrMultiplier));
-      const order = permutation(o.count, rng(deriveSeed(o.seed, `shuffle/${epoch}`)));
-      const random = rng(deriveSeed(o.seed, `augment/${epoch}`));
+      const order = permutation(o.count, rng(o.seed, 'shuffle', epoch));
+      const random = rng(o.seed, 'augment', epoch).next;
       let lossSum = 0;
       const partSums: Record<string, number> = {};
       let steps = 0;
@@ -87,20 +106,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         const indices = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
         // A batch of one breaks batch statistics; the remainder joins the next epoch's shuffle.
         if (indices.length < 2 && stepsPerEpoch > 1) continue;
-        let parts: Record<string, TfCore.Scalar> = {};
-        const all = o.groups.flatMap((g) => g.variables);
-        const { value, grads } = tf.variableGrads(() => {
-          const out = o.step(indices, { epoch, step: s, progress: (epoch + s / stepsPerEpoch) / o.epochs, random });
-          parts = Object.fromEntries(Object.entries(out.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
-          const decay = l2Penalty(tf, o.decayed, o.optimizer.weightDecay);
-          tf.keep(out.loss);
-          parts['__loss'] = out.loss;
-          return decay ? tf.add(out.loss, decay) : out.loss;
-        }, all);
-        const lossValue = parts['__loss']!.dataSync()[0]!;
-        const partValues = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]!]));
-        for (const t of Object.values(parts)) t.dispose();
-        value.dispose();
+        const info: StepInfo = { epoch, step: s, progress: (epoch + s / stepsPerEpoch) / o.epochs, random };
+        const { loss: lossValue, parts: partValues, grads } = typeof o.step === 'function' ? lossStep(tf, o, o.step, indices, info) : gradientStep(tf, o, o.step.gradients, indices, info);
         if (!Number.isFinite(lossValue)) {
           for (const g of Object.values(grads)) g.dispose();
           throw new UserError(
@@ -115,7 +122,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         });
         for (const g of Object.values(grads)) g.dispose();
         lossSum += lossValue;
-        for (const [k, v] of Object.entries(partValues)) if (k !== '__loss') partSums[k] = (partSums[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(partValues)) partSums[k] = (partSums[k] ?? 0) + v;
         steps++;
         const now = performance.now();
         if (now - lastReport > 500 || s === stepsPerEpoch - 1) {
@@ -141,6 +148,65 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
     for (const opt of optimizers) opt.dispose();
   }
   return records;
+}
+
+/** One loss over every variable, weight decay inside the same tape. */
+function lossStep(tf: Tf, o: TrainLoopOptions, step: (indices: readonly number[], info: StepInfo) => StepLosses, indices: readonly number[], info: StepInfo): MeasuredGradients {
+  let parts: Record<string, TfCore.Scalar> = {};
+  let loss: TfCore.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = step(indices, info);
+    parts = Object.fromEntries(Object.entries(out.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
+    loss = tf.keep(out.loss);
+    const decay = l2Penalty(tf, o.decayed, o.optimizer.weightDecay);
+    return decay ? tf.add(out.loss, decay) : out.loss;
+  }, trainedVariables(o));
+  const measured = { ...readBack(loss!, parts), grads };
+  value.dispose(); // may be the loss itself (no weight decay): read first
+  return measured;
+}
+
+/** A trainer's own gradients, plus the weight-decay gradient. */
+function gradientStep(tf: Tf, o: TrainLoopOptions, step: GradientStep, indices: readonly number[], info: StepInfo): MeasuredGradients {
+  const variables = trainedVariables(o);
+  const measure = (lossOf: () => StepLosses): MeasuredGradients => {
+    let parts: Record<string, TfCore.Scalar> = {};
+    let loss: TfCore.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const out = lossOf();
+      parts = Object.fromEntries(Object.entries(out.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
+      loss = tf.keep(out.loss);
+      return out.loss;
+    }, variables);
+    const measured = { ...readBack(loss!, parts), grads };
+    value.dispose(); // the loss itself: read first
+    return measured;
+  };
+  const result = step(indices, info, measure);
+  const decay = o.optimizer.weightDecay > 0 && o.decayed.length > 0 ? tf.variableGrads(() => l2Penalty(tf, o.decayed, o.optimizer.weightDecay)!, o.decayed) : null;
+  if (!decay) return result;
+  decay.value.dispose();
+  const grads: TfCore.NamedTensorMap = { ...result.grads };
+  for (const [name, g] of Object.entries(decay.grads)) {
+    const own = grads[name];
+    grads[name] = own ? tf.add(own, g) : g;
+    if (own) {
+      own.dispose();
+      g.dispose();
+    }
+  }
+  return { ...result, grads };
+}
+
+function trainedVariables(o: TrainLoopOptions): TfCore.Variable[] {
+  return o.groups.flatMap((g) => g.variables);
+}
+
+function readBack(loss: TfCore.Scalar, parts: Record<string, TfCore.Scalar>): { loss: number; parts: Record<string, number> } {
+  const out = { loss: loss.dataSync()[0]!, parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]!])) };
+  loss.dispose();
+  for (const t of Object.values(parts)) t.dispose();
+  return out;
 }
 
 /** tfjs's SGD/momentum optimisers have setLearningRate; Adam keeps it in a field read on every step. */

@@ -4,34 +4,21 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
-import type { JsonSchema } from '../core/json.js';
+import type { FromSchema } from 'json-schema-to-ts';
 
-export interface OptimizerParams {
-  optimizer: 'sgd' | 'nesterov' | 'adam';
-  lr: number;
-  momentum: number;
-  weightDecay: number;
-  /** constant; step: ×lrDecay every lrStep epochs; cosine: to 0 over the run. */
-  schedule: 'constant' | 'step' | 'cosine';
-  lrStep: number;
-  lrDecay: number;
-  /** Multiplier of the learning rate of head parameters (e.g. 10 when fine-tuning a pretrained backbone). */
-  headLrMultiplier: number;
-}
+/** JSON Schema properties of the optimiser settings, for node param schemas (types derive from them). */
+export const optimizerProperties = {
+  optimizer: { enum: ['sgd', 'nesterov', 'adam'], default: 'sgd', description: 'SGD with momentum, SGD with Nesterov momentum, or Adam.' },
+  lr: { type: 'number', exclusiveMinimum: 0, default: 0.01, description: 'Initial learning rate.' },
+  momentum: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
+  weightDecay: { type: 'number', minimum: 0, default: 5e-4, description: 'L2 penalty on conv and dense kernels.' },
+  schedule: { enum: ['constant', 'step', 'cosine'], default: 'constant', description: 'constant; step: ×lrDecay every lrStep epochs; cosine: to 0 over the run.' },
+  lrStep: { type: 'integer', minimum: 1, default: 30, description: 'Epochs between decays (schedule "step").' },
+  lrDecay: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'Decay factor (schedule "step").' },
+  headLrMultiplier: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Learning-rate multiplier of the head (layers after the backbone), e.g. 10 when fine-tuning a pretrained backbone.' },
+} as const;
 
-/** JSON Schema properties of OptimizerParams, for node param schemas. */
-export function optimizerSchema(defaults: Partial<OptimizerParams> = {}): Record<string, JsonSchema> {
-  return {
-    optimizer: { enum: ['sgd', 'nesterov', 'adam'], default: defaults.optimizer ?? 'sgd', description: 'SGD with momentum, SGD with Nesterov momentum, or Adam.' },
-    lr: { type: 'number', exclusiveMinimum: 0, default: defaults.lr ?? 0.01, description: 'Initial learning rate.' },
-    momentum: { type: 'number', minimum: 0, maximum: 1, default: defaults.momentum ?? 0.9 },
-    weightDecay: { type: 'number', minimum: 0, default: defaults.weightDecay ?? 5e-4, description: 'L2 penalty on conv and dense kernels.' },
-    schedule: { enum: ['constant', 'step', 'cosine'], default: defaults.schedule ?? 'constant' },
-    lrStep: { type: 'integer', minimum: 1, default: defaults.lrStep ?? 30, description: 'Epochs between decays (schedule "step").' },
-    lrDecay: { type: 'number', exclusiveMinimum: 0, default: defaults.lrDecay ?? 0.1, description: 'Decay factor (schedule "step").' },
-    headLrMultiplier: { type: 'number', exclusiveMinimum: 0, default: defaults.headLrMultiplier ?? 1, description: 'Learning-rate multiplier of the head (layers after the backbone).' },
-  };
-}
+export type OptimizerParams = FromSchema<{ type: 'object'; properties: typeof optimizerProperties; additionalProperties: false }>;
 
 export function learningRate(p: OptimizerParams, epoch: number, epochs: number, fraction = 0): number {
   switch (p.schedule) {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { nodesWith, runCli, tempDir, writePipeline } from '../helpers/cli.js';
 import { openDataset } from '../../src/datasets/store.js';
 import { encodeNpy, decodeNpy } from '../../src/evaluation/npy.js';
-import { rng, smoothMap } from '../../src/evaluation/random-maps.js';
+import { rng, smoothMap } from '../helpers/random-maps.js';
 
 type Events = Awaited<ReturnType<typeof runCli>>['events'];
 const metricsOf = (events: Events, node: string): Record<string, number> =>

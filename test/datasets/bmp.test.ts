@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeBmp, encodeBmp24, encodeBmp8, BmpError } from '../../src/image/bmp.js';
 import { readImageResized, readLabelImage, encodePng } from '../../src/image/decode.js';
-import { rng } from '../../src/image/random.js';
+import { rng } from '../../src/core/random.js';
 import { tempDir } from '../helpers/cli.js';
 
 function randomBytes(n: number, seed: number): Uint8Array {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCub, type CubOptions } from '../../src/datasets/loaders/cub.js';
-import { writeCubFixture } from '../../src/datasets/fixtures/cub.js';
+import { writeCubFixture } from '../helpers/fixtures/cub.js';
 import { openDataset } from '../../src/datasets/store.js';
 import { rescaleBox } from '../../src/datasets/boxes.js';
 import { DatasetInputError } from '../../src/core/errors.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGlas } from '../../src/datasets/loaders/glas.js';
-import { writeGlasFixture } from '../../src/datasets/fixtures/glas.js';
+import { writeGlasFixture } from '../helpers/fixtures/glas.js';
 import { openDataset } from '../../src/datasets/store.js';
 import { DatasetInputError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/cli.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { SplitView } from '../../src/datasets/types.js';
 import { resizeNearest } from '../../src/image/raster.js';
-import { paintMask } from '../../src/datasets/fixtures/pixels.js';
+import { paintMask } from '../helpers/fixtures/pixels.js';
 import type { Box } from '../../src/datasets/types.js';
 
 /** sha256 of every file of a directory, by name. */

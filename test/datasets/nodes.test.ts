@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { openDataset } from '../../src/datasets/store.js';
-import { writeCubFixture } from '../../src/datasets/fixtures/cub.js';
+import { writeCubFixture } from '../helpers/fixtures/cub.js';
 import { packagePath } from '../../src/paths.js';
 import { runCli, tempDir, writePipeline } from '../helpers/cli.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildWsolMetadata, type WsolMetadataOptions } from '../../src/datasets/loaders/wsol-metadata.js';
-import { writeWsolFixture, type WsolFixture } from '../../src/datasets/fixtures/wsol-metadata.js';
+import { writeWsolFixture, type WsolFixture } from '../helpers/fixtures/wsol-metadata.js';
 import { openDataset } from '../../src/datasets/store.js';
 import { rescaleBox } from '../../src/datasets/boxes.js';
 import { DatasetInputError } from '../../src/core/errors.js';

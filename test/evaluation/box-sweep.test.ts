@@ -6,7 +6,7 @@ import { boxesAtThresholds } from '../../src/evaluation/box-extraction.js';
 import { BoxAccuracy } from '../../src/evaluation/box-accuracy.js';
 import { bestIou, type Box } from '../../src/evaluation/iou.js';
 import { quantizeScoremap, thresholdList } from '../../src/evaluation/scoremap.js';
-import { randomBoxes, rng, smoothMap } from '../../src/evaluation/random-maps.js';
+import { randomBoxes, rng, smoothMap } from '../helpers/random-maps.js';
 
 const THRESHOLDS = thresholdList(0.01);
 
@@ -132,7 +132,7 @@ test('a perfect map (1 inside the ground-truth box, 0 outside) scores 100 in bot
 test('the worker-thread sweep gives the single-threaded results, PxAP included', async () => {
   const { shared, sweepInParallel } = await import('../../src/evaluation/parallel-sweep.js');
   const { PixelAccumulator } = await import('../../src/evaluation/pixel-metrics.js');
-  const { mapWithObject } = await import('../../src/evaluation/random-maps.js');
+  const { mapWithObject } = await import('../helpers/random-maps.js');
   const w = 20, h = 16, n = 24;
   const objects = Array.from({ length: n }, (_, i) => mapWithObject(rng(50 + i), w, h));
   const maps = shared(Float32Array.from(objects.flatMap((o) => Array.from(o.map))));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { boundingRect, contourArea, findContours } from '../../src/evaluation/contours.js';
 import { boxesFromScoremap } from '../../src/evaluation/box-extraction.js';
-import { rng } from '../../src/evaluation/random-maps.js';
+import { rng } from '../helpers/random-maps.js';
 import { cvContours, opencv } from './oracle.js';
 
 const TAUS = [0, 0.2, 0.4, 0.6, 0.8];

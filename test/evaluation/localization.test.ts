@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateLocalization, type GroundTruth, type LocalizationOptions, type MapSet } from '../../src/evaluation/localization.js';
 import type { Box } from '../../src/evaluation/iou.js';
-import { randomBoxes, rng, smoothMap } from '../../src/evaluation/random-maps.js';
+import { randomBoxes, rng, smoothMap } from '../helpers/random-maps.js';
 import { MapInputError } from '../../src/core/errors.js';
 
 const W = 16, H = 12;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cubicWeights, resizeBicubic, resizeBilinear } from '../../src/evaluation/resize.js';
 import { checkScoremap, normalizeScoremap, prepareScoremap, quantizeScoremap, quantizedLevel, thresholdList } from '../../src/evaluation/scoremap.js';
-import { rng } from '../../src/evaluation/random-maps.js';
+import { rng } from '../helpers/random-maps.js';
 import { cvResizeCubic, opencv } from './oracle.js';
 
 test('bicubic resize is bit-identical to OpenCV INTER_CUBIC on random float32 maps (up, down, odd ratios)', async () => {

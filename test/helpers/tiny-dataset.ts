@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDatasetArtifact, openDataset, type SplitSample } from '../../src/datasets/store.js';
 import type { DatasetView, SplitName } from '../../src/datasets/types.js';
-import { rng } from '../../src/training/random.js';
+import { rng } from '../../src/core/random.js';
 
 export async function tinyDataset(o: { size?: number; perSplit?: Partial<Record<SplitName, number>>; seed?: number; dir?: string } = {}): Promise<{ dir: string; view: DatasetView }> {
   const size = o.size ?? 16;
   const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'wsol-tiny-')));
-  const random = rng(o.seed ?? 7);
+  const random = rng(o.seed ?? 7, 'tiny-dataset').next;
   const counts: Record<SplitName, number> = { train: 48, val: 16, test: 16, ...o.perSplit };
   const samples: SplitSample[] = [];
   for (const split of ['train', 'val', 'test'] as const) {

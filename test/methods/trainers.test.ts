@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initTensorBackend } from '../../src/tensor/backends/init.js';
-import { trainCamNetwork, type CamTrainingParams } from '../../src/methods/trainers/cam-network.js';
+import { trainSltLocalizer, type SltLocalizerParams } from '../../src/methods/trainers/slt-localizer.js';
+import { trainClassifier } from '../../src/methods/trainers/classifier.js';
 import { trainStl } from '../../src/methods/trainers/stl.js';
 import { trainRegressor } from '../../src/methods/trainers/regressor.js';
 import type { TrainingParams } from '../../src/methods/network-params.js';
@@ -13,15 +14,15 @@ const base: TrainingParams = {
   epochs: 6, batchSize: 16, seed: 1,
   optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', lrStep: 30, lrDecay: 0.1, headLrMultiplier: 1,
 };
-const cam: CamTrainingParams = { ...base, smt: false, alpha: 0.4, topK: 1, vst: false, beta: 1, vstStimuli: { flip: true, scales: [0.75, 1, 1.25], brightness: 0.2, contrast: 0.2, saturation: 0.2, hue: 0.05 } };
+const cam: SltLocalizerParams = { ...base, head: { kind: 'gap-fc' }, localizationMap: 'cam', smt: false, alpha: 0.4, topK: 1, vst: false, beta: 1, vstStimuli: { flip: true, scales: [0.75, 1, 1.25], brightness: 0.2, contrast: 0.2, saturation: 0.2, hue: 0.05 } };
 
 test('the CAM trainer lowers its loss; SMT + VST train too and log their parts', async () => {
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset();
-  const plain = await trainCamNetwork(tf, view, cam, hooks);
+  const plain = await trainClassifier(tf, view, { ...base, head: { kind: 'gap-fc' } }, hooks);
   assert.ok(plain.log.at(-1)!.loss < plain.log[0]!.loss, plain.log.map((r) => r.loss).join(', '));
   plain.net.dispose();
-  const slt = await trainCamNetwork(tf, view, { ...cam, smt: true, vst: true, epochs: 4 }, hooks);
+  const slt = await trainSltLocalizer(tf, view, { ...cam, smt: true, vst: true, epochs: 4 }, hooks);
   assert.ok('vst' in slt.log[0]!.parts && 'smt' in slt.log[0]!.parts);
   assert.ok(slt.log.at(-1)!.loss < slt.log[0]!.loss, slt.log.map((r) => r.loss).join(', '));
   slt.net.dispose();
@@ -30,8 +31,8 @@ test('the CAM trainer lowers its loss; SMT + VST train too and log their parts',
 test('the same seed gives the same losses (deterministic on a backend)', async () => {
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset();
-  const a = await trainCamNetwork(tf, view, { ...cam, epochs: 2 }, hooks);
-  const b = await trainCamNetwork(tf, view, { ...cam, epochs: 2 }, hooks);
+  const a = await trainSltLocalizer(tf, view, { ...cam, epochs: 2 }, hooks);
+  const b = await trainSltLocalizer(tf, view, { ...cam, epochs: 2 }, hooks);
   assert.deepEqual(a.log.map((r) => r.loss), b.log.map((r) => r.loss));
   a.net.dispose();
   b.net.dispose();
@@ -55,5 +56,5 @@ test('STL (with and without the classifier branch) and the regressor lower their
 test('a NaN loss stops training with the epoch and step', async () => {
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset();
-  await assert.rejects(trainCamNetwork(tf, view, { ...cam, lr: 1e30, epochs: 3 }, hooks), /the loss became (NaN|Infinity|-Infinity) at epoch \d+, step \d+/);
+  await assert.rejects(trainSltLocalizer(tf, view, { ...cam, lr: 1e30, epochs: 3 }, hooks), /the loss became (NaN|Infinity|-Infinity) at epoch \d+, step \d+/);
 });

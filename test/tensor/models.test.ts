@@ -34,7 +34,7 @@ test('small backbone: named stages, shapes, and cutting at any stage gives the s
   assert.deepEqual(full.features.shape, [2, 4, 4, 16]);
   assert.deepEqual(full.logits!.shape, [2, 4]);
   for (const name of net.backbone.stageNames()) {
-    const { output } = net.backbone.apply(net.input(x), false, { until: name });
+    const output = net.backbone.apply(net.input(x), false, name);
     const resumed = net.backbone.applyFrom(name, output, false);
     assert.ok(maxAbsDiff(tf, resumed, full.features) < 1e-6, `cut at ${name}`);
   }
@@ -48,7 +48,7 @@ test('CAM equals the channel sum of gradient x features, times h*w (the identity
   const out = net.forward(x, false);
   const cam = net.classMaps(out);
   const c = 1;
-  const g = tf.grad((s: TfCore.Tensor) => tf.sum(tf.slice(net.head(s as TfCore.Tensor4D).logits!, [0, c], [-1, 1])))(out.features);
+  const g = tf.grad((s: TfCore.Tensor) => tf.sum(tf.slice(net.applyHead(s as TfCore.Tensor4D, false).logits!, [0, c], [-1, 1])))(out.features);
   const dgl = tf.sum(tf.mul(g, out.features), 3);
   const camC = tf.squeeze(tf.slice(cam, [0, 0, 0, c], [-1, -1, -1, 1]), [3]);
   assert.ok(maxAbsDiff(tf, tf.mul(dgl, 16), camC) < 1e-4);

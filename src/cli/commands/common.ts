@@ -11,10 +11,11 @@ export interface PipelineOptions {
   json?: boolean;
   verbose?: boolean;
   backend?: string;
+  plugin?: string[];
 }
 
 export function load(path: string, o: PipelineOptions): Promise<LoadedPipeline> {
-  return loadPipeline(path, { overrides: o.set ?? [], types: nodeTypes });
+  return loadPipeline(path, { overrides: o.set ?? [], types: nodeTypes, plugins: o.plugin ?? [] });
 }
 
 /**

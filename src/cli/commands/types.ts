@@ -21,7 +21,17 @@ function describeType(n: RegisteredNodeType): string {
 }
 
 /** Lists the node types, or one type's params, inputs and output. */
-export async function typesCommand(type: string | undefined, o: { json?: boolean }): Promise<number> {
+export async function typesCommand(type: string | undefined, o: { json?: boolean; plugin?: string[] }): Promise<number> {
+  if (o.plugin?.length) {
+    const { loadPlugins, pluginRef } = await import('../../nodes/plugins.js');
+    for (const path of o.plugin) {
+      try {
+        await loadPlugins([pluginRef(path, process.cwd()).url]);
+      } catch (e) {
+        throw new WsolError({ message: `--plugin ${path}: ${e instanceof Error ? e.message : String(e)}`, hint: 'a plugin is an ES module whose default export is definePlugin({ name, nodes?, heads?, mapMethods? })' });
+      }
+    }
+  }
   const selected = type ? [nodeTypes.get(type)] : [...nodeTypes.values()];
   if (type && !selected[0]) {
     throw new WsolError({ message: `unknown node type '${type}'.${didYouMean(type, nodeTypes.keys())}`, hint: `known types: ${[...nodeTypes.keys()].join(', ')}` });

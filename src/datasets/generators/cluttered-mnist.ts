@@ -6,7 +6,7 @@
  * box = the tight box of that mask. Images are grey, stored as 3 equal
  * channels so every backbone takes them like colour images.
  */
-import { rng, type Rng } from '../../image/random.js';
+import { rng, type Rng } from '../../core/random.js';
 import { resizeBilinear, greyToRgb } from '../../image/raster.js';
 import { maskBox } from '../boxes.js';
 import type { SplitSample } from '../store.js';

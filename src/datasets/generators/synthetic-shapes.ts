@@ -6,7 +6,7 @@
  * may appear (never overlapping); each gets a box (tight box of its visible
  * pixels) and the mask is their union.
  */
-import { rng, type Rng } from '../../image/random.js';
+import { rng, type Rng } from '../../core/random.js';
 import { maskBox } from '../boxes.js';
 import type { SplitSample } from '../store.js';
 import type { Box, SplitName } from '../types.js';

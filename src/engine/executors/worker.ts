@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { METRICS_FILE, type NodeContext, type NodeResult } from '../../nodes/contract.js';
 import { nodeTypes } from '../../nodes/registry.js';
+import { loadPlugins } from '../../nodes/plugins.js';
 import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
 import { UserError } from '../../core/errors.js';
 
@@ -18,6 +19,7 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
   });
   const post = (m: WorkerMessage): void => port.postMessage(m);
   try {
+    await loadPlugins(task.plugins);
     const nodeType = nodeTypes.get(task.type);
     if (!nodeType) throw new Error(`node type ${task.type} is not registered in the worker`);
     const ctx: NodeContext<unknown> = {

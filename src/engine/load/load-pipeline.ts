@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { acceptedKinds, type InputSpec, type JsonObject, type JsonValue } from '../../nodes/contract.js';
 import type { RegisteredNodeType } from '../../nodes/registry.js';
+import { loadPlugins, pluginRef, type PluginRef } from '../../nodes/plugins.js';
 import { WsolError, didYouMean, type Diagnostic } from '../diagnostics.js';
 import { findCycle, graphOf, topologicalOrder } from '../graph.js';
 import type { NodeDeclaration, PipelineFile, ResolvedNode, ResolvedPipeline } from '../pipeline.js';
@@ -17,6 +18,8 @@ export interface LoadOptions {
   /** `--set path=value` strings, applied in order. */
   overrides?: readonly string[];
   types: ReadonlyMap<string, RegisteredNodeType>;
+  /** --plugin paths (relative to the working directory), loaded after the file's own. */
+  plugins?: readonly string[];
 }
 
 export interface LoadedPipeline {
@@ -40,9 +43,32 @@ export async function loadPipeline(path: string, options: LoadOptions): Promise<
     });
   }
   const source = parseJsonSource(text, path, 'pipeline');
+  await prepareValidators([[PIPELINE_SCHEMA_ID, getPipelineSchema()]]);
+  checkFileSchema(source, source.value, false);
+  const plugins = await loadPipelinePlugins(source, dirname(file), options.plugins ?? []);
   await prepareSchemas(options.types);
   const pipeline = resolvePipeline(source, options);
-  return { pipeline: { ...pipeline, file }, fileDigest: createHash('sha256').update(text).digest('hex') };
+  return { pipeline: { ...pipeline, file, plugins }, fileDigest: createHash('sha256').update(text).digest('hex') };
+}
+
+/** Loads the file's plugins (relative to it) and the command line's (relative to the working directory), each problem located. */
+async function loadPipelinePlugins(source: JsonSource, dir: string, extra: readonly string[]): Promise<PluginRef[]> {
+  const declared = ((source.value as { plugins?: string[] }).plugins ?? []).map((path, i) => ({ path, base: dir, pointer: `/plugins/${i}` as string | undefined }));
+  const all = [...declared, ...extra.map((path) => ({ path, base: process.cwd(), pointer: undefined }))];
+  const refs: PluginRef[] = [];
+  for (const { path, base, pointer } of all) {
+    try {
+      const ref = pluginRef(path, base);
+      await loadPlugins([ref.url]);
+      if (!refs.some((r) => r.url === ref.url)) refs.push(ref);
+    } catch (e) {
+      const message = `cannot load plugin ${path}: ${e instanceof Error ? e.message : String(e)}`;
+      const hint = 'a plugin is an ES module (.js) whose default export is definePlugin({ name, nodes?, heads?, mapMethods? }); paths in "plugins" are relative to the pipeline file';
+      if (pointer !== undefined) fail(source, [{ pointer, message, hint }]);
+      throw new WsolError({ message: `--plugin ${path}: ${message}`, hint });
+    }
+  }
+  return refs;
 }
 
 /** Validators for the pipeline schema and every node type's params (needed before resolvePipeline). */
@@ -71,7 +97,7 @@ function checkFileSchema(source: JsonSource, data: unknown, afterOverrides: bool
 }
 
 /** The pure part of loading: from parsed JSON to a resolved pipeline. */
-export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<ResolvedPipeline, 'file'> {
+export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<ResolvedPipeline, 'file' | 'plugins'> {
   const { types } = options;
   checkFileSchema(source, source.value, false);
   const raw = structuredClone(source.value) as unknown as PipelineFile;
@@ -168,7 +194,7 @@ export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<
     }
   }
   if (problems.length) fail(source, problems);
-  return { name: raw.name, params, overrides: options.overrides ? [...options.overrides] : [], nodes, instances, plugins: [] };
+  return { name: raw.name, params, overrides: options.overrides ? [...options.overrides] : [], nodes, instances };
 }
 
 function specFor(nodeType: RegisteredNodeType, inputName: string): InputSpec | undefined {

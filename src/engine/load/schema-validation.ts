@@ -131,8 +131,8 @@ export function validateAgainst(schema: JsonSchema, data: unknown): SchemaViolat
   const seen = new Set<string>();
   const out: SchemaViolation[] = [];
   for (const e of errors) {
-    // oneOf failures are explained by the branch errors that accompany them.
-    if (e.keyword === 'oneOf' && errors.length > 1) continue;
+    // oneOf and if/then failures are explained by the branch errors that accompany them.
+    if ((e.keyword === 'oneOf' || e.keyword === 'if') && errors.length > 1) continue;
     const v = describe(e, data);
     const id = `${v.pointer}|${v.message}`;
     if (!seen.has(id)) {

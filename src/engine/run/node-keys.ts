@@ -1,5 +1,6 @@
 import type { ResolvedNode } from '../pipeline.js';
 import type { KeyMaterial } from '../keys.js';
+import type { PluginRef } from '../../nodes/plugins.js';
 
 /** The environment facts a node declared, picked from the run's environment. */
 export function envFor(node: ResolvedNode, env: Record<string, string>): Record<string, string> {
@@ -8,8 +9,12 @@ export function envFor(node: ResolvedNode, env: Record<string, string>): Record<
   return out;
 }
 
-/** Key material once every producer's digest is known; undefined before. */
-export function keyMaterial(node: ResolvedNode, digests: ReadonlyMap<string, string>, env: Record<string, string>): KeyMaterial | undefined {
+/**
+ * Key material once every producer's digest is known; undefined before.
+ * With plugins loaded, their files' hashes are an environment fact of every
+ * node: a plugin's code may change any node's results (a head, a map method).
+ */
+export function keyMaterial(node: ResolvedNode, digests: ReadonlyMap<string, string>, env: Record<string, string>, plugins: readonly PluginRef[] = []): KeyMaterial | undefined {
   const inputs: Record<string, string[]> = {};
   for (const [name, producers] of Object.entries(node.inputs)) {
     const list: string[] = [];
@@ -20,5 +25,7 @@ export function keyMaterial(node: ResolvedNode, digests: ReadonlyMap<string, str
     }
     inputs[name] = list;
   }
-  return { type: node.nodeType.type, version: node.nodeType.version, params: node.params, inputs, env: envFor(node, env) };
+  const facts = envFor(node, env);
+  if (plugins.length) facts['plugins'] = plugins.map((p) => p.sha256).join(',');
+  return { type: node.nodeType.type, version: node.nodeType.version, params: node.params, inputs, env: facts };
 }

@@ -33,7 +33,7 @@ export async function planPipeline(
   const entries: PlanEntry[] = [];
   for (const node of p.nodes.values()) {
     const type = node.nodeType.type;
-    const material = keyMaterial(node, digests, o.env);
+    const material = keyMaterial(node, digests, o.env, p.plugins);
     if (!material) {
       const upstream = Object.values(node.inputs).flat().filter((x) => toRun.has(x));
       toRun.add(node.id);

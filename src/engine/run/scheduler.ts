@@ -14,6 +14,7 @@ import { actionKey, type KeyMaterial } from '../keys.js';
 import type { LockFile } from '../lockfile.js';
 import type { ResolvedNode, ResolvedPipeline } from '../pipeline.js';
 import { explainMiss } from './reasons.js';
+import type { PluginRef } from '../../nodes/plugins.js';
 import { keyMaterial } from './node-keys.js';
 
 export interface SchedulerOptions {
@@ -21,8 +22,8 @@ export interface SchedulerOptions {
   cache: CacheStore;
   /** Created on first use, so a fully cached run starts no worker. */
   executor: () => Promise<Executor>;
-  /** Plugin modules (file URLs) every task loads first. */
-  plugins: string[];
+  /** Plugin modules every task loads first; their hashes enter every key. */
+  plugins: readonly PluginRef[];
   jobs: number;
   gpus: number;
   force: ReadonlySet<string>;
@@ -133,7 +134,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
 
   const checkCache = async (node: ResolvedNode): Promise<void> => {
     try {
-      const material = keyMaterial(node, digests, o.env)!;
+      const material = keyMaterial(node, digests, o.env, o.plugins)!;
       const key = actionKey(material);
       if (o.force.has(node.id)) {
         runnable.push({ node, material, key, reason: 'forced (--force)' });
@@ -182,7 +183,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
       o.emit({ event: 'node-start', node: node.id, type: node.nodeType.type, key, reason: r.reason });
       executor ??= o.executor();
       const outcome = await (await executor).run(
-        { nodeId: node.id, type: node.nodeType.type, version: node.nodeType.version, key, params: node.params, inputs: inputsOf(node), env: material.env, plugins: o.plugins },
+        { nodeId: node.id, type: node.nodeType.type, version: node.nodeType.version, key, params: node.params, inputs: inputsOf(node), env: material.env, plugins: o.plugins.map((r) => r.url) },
         {
           signal: controller.signal,
           onProgress: (progress) => o.emit({ event: 'node-progress', node: node.id, progress }),

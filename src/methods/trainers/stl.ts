@@ -1,36 +1,34 @@
 /**
  * Self-transfer learning (Hwang & Kim): a shared trunk with a classifier
- * branch and a localizer branch (1x1 conv to one map per class + global
- * pooling), trained on (1-α)·CE_cls + α·CE_loc with α moving from its start
- * to its end value by a step or a linear ramp. Without the classifier branch
- * it is the plain localizer network the paper compares against.
+ * branch and a localizer branch (the `stl` head), trained on
+ * (1-α)·CE_cls + α·CE_loc with α moving from its start to its end value by
+ * a step or a linear ramp. Without the classifier branch it is the plain
+ * localizer network the paper compares against.
  */
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Tf } from '../../tensor/backends/init.js';
 import type { DatasetView } from '../../datasets/types.js';
-import type { GlobalPooling } from '../../tensor/models/network.js';
-import { oneHot, selfTransferLoss, stlAlpha } from '../losses.js';
-import { batchTensor, buildTrainableNetwork, fitClassifier, type Hooks } from '../fit.js';
-import { networkConfig, type TrainingParams } from '../network-params.js';
-import type { TrainedNetwork } from './cam-network.js';
+import { stlHeadParams } from '../../tensor/models/heads/stl.js';
 import type { StepInfo } from '../../training/loop.js';
+import { oneHot, selfTransferLoss, stlAlpha } from '../losses.js';
+import { buildTrainableNetwork, fitClassifier, type Hooks, type TrainedModel } from '../fit.js';
+import { batchTensor } from '../inference.js';
+import { networkConfig, type TrainingParams } from '../network-params.js';
 
-export interface StlParams extends TrainingParams {
-  pooling: GlobalPooling;
-  lseR: number;
-  classifierBranch: boolean;
-  hidden: number;
-  alphaSchedule: 'step' | 'linear';
-  alphaStart: number;
-  alphaEnd: number;
-  /** Fraction of training at which the step schedule switches. */
-  alphaSwitchAt: number;
-}
+export const stlProperties = {
+  ...stlHeadParams,
+  alphaSchedule: { enum: ['step', 'linear'], default: 'step', description: 'step: the paper (α jumps at alphaSwitchAt); linear: a ramp over training.' },
+  alphaStart: { type: 'number', minimum: 0, maximum: 1, default: 0.1 },
+  alphaEnd: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
+  alphaSwitchAt: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'Fraction of training where the step schedule switches.' },
+} as const;
 
-export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: Hooks): Promise<TrainedNetwork> {
-  const head = { kind: 'stl' as const, pooling: p.pooling, lseR: p.lseR, classifierBranch: p.classifierBranch, hidden: p.hidden };
+export type StlParams = TrainingParams & FromSchema<{ type: 'object'; properties: typeof stlProperties; additionalProperties: false }>;
+
+export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: Hooks): Promise<TrainedModel> {
+  const head = { kind: 'stl', pooling: p.pooling, lseR: p.lseR, classifierBranch: p.classifierBranch, hidden: p.hidden };
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, head), p, hooks);
   const train = data.split('train');
-  const val = data.split('val');
   const classes = data.info.classNames.length;
   const step = (indices: readonly number[], info: StepInfo) => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
@@ -40,5 +38,5 @@ export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: H
     return { loss: selfTransferLoss(tf, out.logits!, out.classifierLogits, y, alpha) };
   };
   // The paper reports the localizer's probabilities: accuracy is the localizer branch's.
-  return fitClassifier(tf, net, p, { train, val }, step, hooks);
+  return fitClassifier(tf, net, p, { train, val: data.split('val') }, step, hooks);
 }

@@ -39,7 +39,7 @@ export const previewNode = defineNode<PreviewParams>({
   output: 'report',
   async run(ctx) {
     const { openDataset } = await import('../../datasets/store.js');
-    const { rng } = await import('../../image/random.js');
+    const { rng } = await import('../../core/random.js');
     const { resizeNearest, greyToRgb } = await import('../../image/raster.js');
     const { contactSheet, scaleBox, strokeBox, tint } = await import('../../image/draw.js');
     const { encodePng } = await import('../../image/decode.js');

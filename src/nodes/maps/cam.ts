@@ -1,35 +1,61 @@
-import { defineNode, UserError } from '../contract.js';
+import { defineNode, UserError, type JsonSchema } from '../contract.js';
 import { SPLIT_NAMES, type SplitName } from '../../datasets/types.js';
-import type { MapOptions } from '../../methods/make-maps.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
+import type { MapOptions } from '../../methods/maps/map-method.js';
+import { mapMethod, mapMethodNames, mapMethodParams } from '../../methods/maps/registry.js';
+import { headType } from '../../tensor/models/heads/registry.js';
 import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
 
-export interface CamMapsParams extends Omit<MapOptions, 'method'> {
-  method: MapOptions['method'] | 'auto';
+export interface CamMapsParams extends MapOptions {
+  /** A registered map method, or `auto`: the one the model's trainer declared. */
+  method: string;
   splits: SplitName[];
+  batchSize: number;
+}
+
+const sharedProperties = {
+  topK: { type: 'integer', minimum: 1, default: 3, description: "acam: number of top classes averaged (auto: the localizer's topK)." },
+  layer: { type: 'string', default: '', description: 'Layer-based methods (gradcam): backbone layer name (e.g. conv2, block4_conv2, conv4_block6_out); empty = the last.' },
+  target: { enum: ['gt', 'predicted'], default: 'gt', description: 'Map of the ground-truth class (GT-known Loc) or of the top-1 prediction.' },
+  splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['train', 'val', 'test'], description: 'Splits to map (train is needed for pseudo boxes).' },
+  batchSize: { type: 'integer', minimum: 1, default: 64 },
+} as const;
+
+let cached: { names: string; schema: JsonSchema } | undefined;
+
+/** The params: the shared ones, `method` over every registered map method, and the params those methods add. */
+function camMapsSchema(): JsonSchema {
+  const names = mapMethodNames();
+  if (cached?.names !== names.join(',')) {
+    const methods = names.map((n) => `${n}: ${mapMethod(n).description}`).join('; ');
+    cached = {
+      names: names.join(','),
+      schema: {
+        type: 'object',
+        properties: {
+          method: { enum: ['auto', ...names], default: 'auto', description: `auto: the map the model's method defines (top-K ACAM for an SLT-Net localizer, else CAM); ${methods}` },
+          ...sharedProperties,
+          ...mapMethodParams(),
+        },
+        additionalProperties: false,
+      },
+    };
+  }
+  return cached.schema;
 }
 
 /**
- * Localization maps of a trained model over dataset splits: CAM of the GT
- * or predicted class, SLT-Net's top-K ACAM, or Grad-CAM at a named layer.
- * Class scores come from the optional `classifier` model if wired (SLT-Net),
- * else from the model itself.
+ * Localization maps of a trained model over dataset splits, by any
+ * registered map method (CAM, top-K ACAM, Grad-CAM at a layer, …), for the
+ * GT or predicted class. Class scores come from the optional `classifier`
+ * model if wired (SLT-Net), else from the model itself.
  */
 export const camMapsNode = defineNode<CamMapsParams>({
   type: 'maps/cam',
-  version: 2,
-  description: 'Class maps of a trained model: CAM, top-K ACAM or Grad-CAM at a layer, for the GT or predicted class, with class scores.',
-  params: {
-    type: 'object',
-    properties: {
-      method: { enum: ['auto', 'cam', 'acam', 'gradcam'], default: 'auto', description: 'auto: the map the model\'s method defines (top-K ACAM for an SLT-Net localizer, else CAM); cam: Σ_k w[k,c]·S_k; acam: mean CAM of the top-K predicted classes; gradcam: Grad-CAM at `layer`.' },
-      topK: { type: 'integer', minimum: 1, default: 3, description: 'acam: number of top classes averaged (auto: the localizer\'s topK).' },
-      layer: { type: 'string', default: '', description: 'gradcam: backbone layer name (e.g. conv2, block4_conv2, conv4_block6_out); empty = the last.' },
-      target: { enum: ['gt', 'predicted'], default: 'gt', description: 'Map of the ground-truth class (GT-known Loc) or of the top-1 prediction.' },
-      splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['train', 'val', 'test'], description: 'Splits to map (train is needed for pseudo boxes).' },
-      batchSize: { type: 'integer', minimum: 1, default: 64 },
-    },
-    additionalProperties: false,
+  version: 3,
+  description: 'Class maps of a trained model by a map method (CAM, top-K ACAM, Grad-CAM at a layer, …) for the GT or predicted class, with class scores.',
+  get params() {
+    return camMapsSchema();
   },
   inputs: { model: { kind: 'model' }, dataset: { kind: 'dataset' }, classifier: { kind: 'model', optional: true, description: 'Separate classifier for the class scores and the predicted class.' } },
   output: 'maps',
@@ -46,20 +72,24 @@ export const camMapsNode = defineNode<CamMapsParams>({
       checkSameClasses(model, data);
       if (classifier) checkSameClasses(classifier, data);
       const declared = model.description.localizationMap;
-      const p: MapOptions & { splits: SplitName[] } = ctx.params.method === 'auto' ? { ...ctx.params, method: declared?.method ?? 'cam', topK: declared?.topK ?? ctx.params.topK } : { ...ctx.params, method: ctx.params.method };
-      if (p.method === 'gradcam' && p.layer && !model.net.backbone.stageNames().includes(p.layer)) {
-        throw new UserError(`layer ${p.layer} is not in the model's backbone`, `layers: ${model.net.backbone.stageNames().join(', ')}`);
-      }
-      if (model.net.config.head.kind === 'regressor') throw new UserError(`the model of node ${model.node} is a box regressor: it has no class maps`, 'wire a classifier or localizer model');
+      const { splits: splitNames, batchSize, method: requested, ...rest } = ctx.params;
+      const auto = requested === 'auto';
+      const name = auto ? (declared?.method ?? 'cam') : requested;
+      const options = { ...rest, ...(auto ? declared?.options : {}) } as MapOptions;
+      const method = mapMethod(name);
+      const head = model.net.config.head.kind;
+      const missing = method.needs.filter((n) => !headType(head).provides.includes(n));
+      if (missing.length) throw new UserError(`map method ${name} needs ${missing.join(' and ')} from the model of node ${model.node}, whose ${head} head does not make them`, head === 'regressor' ? 'wire a classifier or localizer model' : 'choose another method, or a model whose head makes them');
+      const problem = method.problem?.(model.net, options);
+      if (problem) throw new UserError(problem[0], problem[1]);
       const splits: Partial<Record<SplitName, MapsSplit>> = {};
-      p.splits.forEach((name, i) => {
-        ctx.progress({ fraction: i / p.splits.length, message: `maps of ${name}` });
-        splits[name] = makeSplitMaps(tf, model.net, classifier?.net ?? null, data.split(name), p, ctx.signal);
+      splitNames.forEach((split, i) => {
+        ctx.progress({ fraction: i / splitNames.length, message: `maps of ${split}` });
+        splits[split] = makeSplitMaps(tf, model.net, classifier?.net ?? null, data.split(split), method, options, batchSize, ctx.signal);
       });
-      const method = p.method === 'acam' ? `acam-top${p.topK}` : p.method === 'gradcam' ? `gradcam@${p.layer || model.net.backbone.stageNames().at(-1)}` : 'cam';
-      await writeMapsArtifact(ctx.outDir, { target: p.method === 'acam' ? 'agnostic' : p.target, method }, splits);
-      const first = splits[p.splits[0]!]!;
-      return { metrics: { maps: p.splits.reduce((s, n) => s + splits[n]!.entry.count, 0), mapSize: `${first.entry.width}x${first.entry.height}` } };
+      await writeMapsArtifact(ctx.outDir, { target: method.agnostic ? 'agnostic' : options.target, method: method.label(model.net, options) }, splits);
+      const first = splits[splitNames[0]!]!;
+      return { metrics: { maps: splitNames.reduce((s, n) => s + splits[n]!.entry.count, 0), mapSize: `${first.entry.width}x${first.entry.height}` } };
     } finally {
       model.net.dispose();
       classifier?.net.dispose();

@@ -1,6 +1,7 @@
 import { defineNode, UserError } from '../contract.js';
 import { SPLIT_NAMES, type Box, type SplitName } from '../../datasets/types.js';
 import type { BoxesSplit } from '../../artifacts/boxes.js';
+import { headType } from '../../tensor/models/heads/registry.js';
 import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
 
 export interface PredictBoxesParams {
@@ -31,14 +32,13 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
   async run(ctx) {
     const { tensorsFor } = await import('../../tensor/backends/for-node.js');
     const { writeBoxesArtifact } = await import('../../artifacts/boxes.js');
-    const { denormaliseBox, boxScale } = await import('../../methods/trainers/regressor.js');
-    const { batchTensor, range } = await import('../../methods/fit.js');
+    const { batches, batchTensor, predictBoxes } = await import('../../methods/inference.js');
     const tf = await tensorsFor(ctx.env);
     const data = await inputDataset(ctx);
     const model = await inputModel(tf, ctx, 'model');
     const classifier = optionalInput(ctx, 'classifier') ? await inputModel(tf, ctx, 'classifier') : null;
     try {
-      if (model.net.config.head.kind !== 'regressor') throw new UserError(`the model of node ${model.node} is not a box regressor`, 'wire a train/regressor node as `model`');
+      if (!headType(model.net.config.head.kind).provides.includes('boxes')) throw new UserError(`the model of node ${model.node} is not a box regressor (its head is ${model.net.config.head.kind})`, 'wire a train/regressor node as `model`');
       if (classifier) checkSameClasses(classifier, data);
       const { width, height } = data.info.imageSize;
       const out: Partial<Record<SplitName, BoxesSplit>> = {};
@@ -46,14 +46,11 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
         const split = data.split(name);
         const boxes: Box[][] = [];
         const scores: number[][] = [];
-        for (let start = 0; start < split.count; start += ctx.params.batchSize) {
+        for (const indices of batches(split.count, ctx.params.batchSize)) {
           ctx.signal.throwIfAborted();
-          const indices = range(start, Math.min(split.count, start + ctx.params.batchSize));
           tf.tidy(() => {
             const x = batchTensor(tf, split, indices, data.info.imageSize, data.info.channels);
-            const b = model.net.forward(x, false).boxes!.arraySync();
-            const [sx, sy] = boxScale(model.net);
-            for (const v of b) boxes.push([denormaliseBox([v[0]! / sx, v[1]! / sy, v[2]! / sx, v[3]! / sy], width, height)]);
+            for (const b of predictBoxes(model.net, x, width, height)) boxes.push([b]);
             if (classifier) for (const s of classifier.net.forward(x, false).logits!.arraySync()) scores.push(s);
           });
         }

@@ -1,6 +1,6 @@
 import { defineNode, UserError } from '../contract.js';
-import { trainingSchema } from '../../methods/network-params.js';
-import type { RegressorParams } from '../../methods/trainers/regressor.js';
+import { trainingProperties, withDefaults } from '../../methods/network-params.js';
+import { regressorProperties, type RegressorParams } from '../../methods/trainers/regressor.js';
 import type { Box } from '../../datasets/types.js';
 import { hooksOf, INIT_INPUT, inputDataset, round, sameImageIds, saveTrained, single, withInit } from '../method-io.js';
 
@@ -11,16 +11,9 @@ import { hooksOf, INIT_INPUT, inputDataset, round, sameImageIds, saveTrained, si
  */
 export const regressorNode = defineNode<RegressorParams>({
   type: 'train/regressor',
-  version: 2,
+  version: 3,
   description: 'Trains a box regressor (backbone + 2 FC) with smooth-L1 on pseudo boxes of the train split.',
-  params: {
-    type: 'object',
-    properties: {
-      ...trainingSchema({ lr: 0.01 }),
-      hidden: { type: 'integer', minimum: 1, default: 256, description: 'Units of the hidden FC layer.' },
-    },
-    additionalProperties: false,
-  },
+  params: { type: 'object', properties: { ...withDefaults(trainingProperties, { lr: 0.01 }), ...regressorProperties }, additionalProperties: false },
   inputs: {
     dataset: { kind: 'dataset' },
     boxes: { kind: 'boxes', description: 'Pseudo boxes (boxes/pseudo) covering the train split.' },

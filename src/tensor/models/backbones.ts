@@ -66,17 +66,12 @@ export class Backbone {
     return i;
   }
 
-  /** Runs the stages up to and including `until` (default: all), collecting the activations named in `capture`. */
-  apply(x: Tensor, training: boolean, o: { until?: string; capture?: readonly string[] } = {}): { output: Tensor; captured: Map<string, Tensor> } {
-    const last = o.until === undefined ? this.stages.length - 1 : this.indexOf(o.until);
-    const captured = new Map<string, Tensor>();
+  /** Runs the stages up to and including `until` (default: all). */
+  apply(x: Tensor, training: boolean, until?: string): Tensor {
+    const last = until === undefined ? this.stages.length - 1 : this.indexOf(until);
     let h = x;
-    for (let i = 0; i <= last; i++) {
-      const stage = this.stages[i]!;
-      h = stage.apply(h, training);
-      if (o.capture?.includes(stage.name)) captured.set(stage.name, h);
-    }
-    return { output: h, captured };
+    for (let i = 0; i <= last; i++) h = this.stages[i]!.apply(h, training);
+    return h;
   }
 
   /** Continues from the activation `s` of stage `name` to the last stage. */

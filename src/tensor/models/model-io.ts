@@ -27,8 +27,8 @@ export interface ModelDescription {
   trainedBy: string;
   /** Per-epoch training log and anything else the trainer records. */
   training: JsonObject;
-  /** The localization map the method defines (maps/cam's `auto`): CAM, or SLT-Net's top-K ACAM. */
-  localizationMap?: { method: 'cam' | 'acam'; topK: number };
+  /** The localization map the method defines (maps/cam's `auto`): a map method's name and the options it is read with (e.g. SLT-Net's top-K ACAM with its topK). */
+  localizationMap?: { method: string; options: JsonObject };
   weightsManifest: { paths: string[]; weights: TfCore.io.WeightsManifestEntry[] }[];
 }
 

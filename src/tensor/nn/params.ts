@@ -6,6 +6,7 @@
  */
 import type { Tf } from '../backends/init.js';
 import type * as TfCore from '@tensorflow/tfjs-core';
+import { streamSeed } from '../../core/random.js';
 
 export type Variable = TfCore.Variable;
 export type Tensor = TfCore.Tensor;
@@ -33,7 +34,7 @@ export class ParamStore {
   create(name: string, shape: number[], init: Initializer, trainable = true): Variable {
     if (this.vars.has(name)) throw new Error(`parameter ${name} defined twice`);
     const tf = this.tf;
-    const seed = paramSeed(this.seed, name);
+    const seed = streamSeed(this.seed, 'init', name);
     const value = tf.tidy(() => {
       switch (init.kind) {
         case 'zeros':
@@ -118,14 +119,4 @@ export class ParamStore {
     this.vars.clear();
     this.trainableNames.clear();
   }
-}
-
-/** A 31-bit seed from the store seed and a parameter name (FNV-1a). */
-export function paramSeed(seed: number, name: string): number {
-  let h = 0x811c9dc5 ^ (seed | 0);
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 1) & 0x7fffffff;
 }

@@ -3,8 +3,8 @@
  * ground-truth boxes, deterministic from a seed: the inputs of the
  * evaluation tests and benchmark. Not used by any node.
  */
-import type { Box } from './iou.js';
-import { rng as streams } from '../image/random.js';
+import type { Box } from '../../src/evaluation/iou.js';
+import { rng as streams } from '../../src/core/random.js';
 
 /** Uniform numbers in [0, 1) from a seed (the project's seeded streams, src/image/random.ts). */
 export function rng(seed: number): () => number {

@@ -1,11 +1,14 @@
 /**
- * Seeded random numbers: every generated dataset and every augmentation is a
- * pure function of a seed. A stream is named by the seed plus labels (e.g.
- * `rng(seed, 'train', 17)`), so each image draws from its own stream and
- * changing one count or split never reshuffles the others.
+ * The one source of seeded randomness: every generated dataset, every
+ * shuffle, every augmentation draw and every initial weight is a pure
+ * function of a seed. A stream is named by the seed plus labels (e.g.
+ * `rng(seed, 'train', 17)`, `rng(seed, 'shuffle', epoch)`), so each consumer
+ * draws from its own stream and changing one count, split or epoch never
+ * reshuffles the others.
  *
  * Generator: sfc32 (small, fast, passes PractRand to large sizes), its state
- * filled by splitmix32 from an FNV-1a hash of the stream name.
+ * filled by splitmix32 from an FNV-1a hash of the stream name. tfjs's own
+ * initializers take an integer seed: streamSeed gives one per named stream.
  */
 
 export interface Rng {
@@ -42,8 +45,22 @@ function splitmix32(state: { s: number }): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+function streamName(seed: number, stream: readonly (string | number)[]): string {
+  return `${seed}|${stream.join('|')}`;
+}
+
+/** A 31-bit integer seed for a named stream (for tfjs ops that take a seed, e.g. initializers). */
+export function streamSeed(seed: number, ...stream: (string | number)[]): number {
+  return fnv1a(streamName(seed, stream)) >>> 1;
+}
+
+/** Fisher-Yates permutation of 0..n-1. */
+export function permutation(n: number, random: Rng): number[] {
+  return random.shuffle(Array.from({ length: n }, (_, i) => i));
+}
+
 export function rng(seed: number, ...stream: (string | number)[]): Rng {
-  const init = { s: fnv1a(`${seed}|${stream.join('|')}`) };
+  const init = { s: fnv1a(streamName(seed, stream)) };
   let a = splitmix32(init);
   let b = splitmix32(init);
   let c = splitmix32(init);

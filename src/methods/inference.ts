@@ -1,0 +1,67 @@
+/**
+ * Running a trained network over a split: image batches as tensors, top-1
+ * accuracy, and the regressor's boxes decoded back into pixels. Shared by
+ * the trainers (validation) and the inference nodes (maps, boxes).
+ */
+import type * as TfCore from '@tensorflow/tfjs-core';
+import type { Tf } from '../tensor/backends/init.js';
+import type { Network } from '../tensor/models/network.js';
+import type { Box, SplitView } from '../datasets/types.js';
+
+export function batchTensor(tf: Tf, split: SplitView, indices: readonly number[], size: { height: number; width: number }, channels: number): TfCore.Tensor4D {
+  return tf.tensor4d(split.batch(indices), [indices.length, size.height, size.width, channels]);
+}
+
+/** Consecutive index batches 0..count-1 of at most `size`. */
+export function* batches(count: number, size: number): Generator<number[]> {
+  for (let start = 0; start < count; start += size) yield range(start, Math.min(count, start + size));
+}
+
+export function range(start: number, end: number): number[] {
+  return Array.from({ length: end - start }, (_, i) => start + i);
+}
+
+/** Top-1 accuracy (%) of `logitsOf` over a split, in batches. */
+export function splitAccuracy(tf: Tf, split: SplitView, batchSize: number, net: Network, logitsOf: (x: TfCore.Tensor4D) => TfCore.Tensor2D): number {
+  if (split.count === 0) return Number.NaN;
+  const size = net.config.inputSize;
+  let correct = 0;
+  for (const indices of batches(split.count, batchSize)) {
+    const predicted = tf.tidy(() => tf.argMax(logitsOf(batchTensor(tf, split, indices, size, net.config.inChannels)), 1).dataSync());
+    indices.forEach((i, j) => {
+      if (predicted[j] === split.labels[i]) correct++;
+    });
+  }
+  return (100 * correct) / split.count;
+}
+
+/**
+ * Box edges (not pixel indices: x0, y0, x1+1, y1+1) normalised to [0, 1] and
+ * then, as SLT-Net's regressor (p = x / m, m the network's downsampling),
+ * expressed in feature-map cells: multiplied by W/m and H/m.
+ */
+export function normaliseBox(b: Box, width: number, height: number): [number, number, number, number] {
+  return [b[0] / width, b[1] / height, (b[2] + 1) / width, (b[3] + 1) / height];
+}
+
+/** Normalised regressor output -> an inclusive pixel box inside the image. */
+export function denormaliseBox(v: ArrayLike<number>, width: number, height: number): Box {
+  const clamp = (x: number, max: number): number => Math.min(max, Math.max(0, x));
+  const x0 = clamp(Math.round(v[0]! * width), width - 1);
+  const y0 = clamp(Math.round(v[1]! * height), height - 1);
+  const x1 = clamp(Math.round(v[2]! * width) - 1, width - 1);
+  const y1 = clamp(Math.round(v[3]! * height) - 1, height - 1);
+  return [Math.min(x0, x1), Math.min(y0, y1), Math.max(x0, x1), Math.max(y0, y1)];
+}
+
+/** Multipliers from normalised x and y to feature-map cells: [W/m, H/m]. */
+export function boxScale(net: Network): [number, number] {
+  const m = net.backbone.stride;
+  return [net.config.inputSize.width / m, net.config.inputSize.height / m];
+}
+
+/** The regressor's box for each image of `x`, in the image's pixel grid. */
+export function predictBoxes(net: Network, x: TfCore.Tensor4D, width: number, height: number): Box[] {
+  const [sx, sy] = boxScale(net);
+  return net.forward(x, false).boxes!.arraySync().map((v) => denormaliseBox([v[0]! / sx, v[1]! / sy, v[2]! / sx, v[3]! / sy], width, height));
+}

@@ -1,0 +1,39 @@
+/**
+ * Every localization-map method, by name. Built-in methods are listed here
+ * (one line each); plugins add theirs with registerMapMethod. Importing this
+ * module loads no tensor library (maps/cam builds its param schema from it).
+ */
+import type { JsonSchema } from '../../core/json.js';
+import type { MapMethod } from './map-method.js';
+import { acamMethod } from './acam.js';
+import { camMethod } from './cam.js';
+import { gradCamMethod } from './gradcam.js';
+
+const methods = new Map<string, MapMethod>();
+
+export function registerMapMethod(method: MapMethod): void {
+  if (methods.has(method.name)) throw new Error(`a map method named '${method.name}' is already registered`);
+  for (const [param, schema] of Object.entries(method.params)) {
+    for (const other of methods.values()) {
+      if (param in other.params && JSON.stringify(other.params[param]) !== JSON.stringify(schema)) throw new Error(`map method '${method.name}' declares param '${param}' differently from '${other.name}'`);
+    }
+  }
+  methods.set(method.name, method);
+}
+
+for (const method of [camMethod, acamMethod, gradCamMethod]) registerMapMethod(method);
+
+export function mapMethod(name: string): MapMethod {
+  const method = methods.get(name);
+  if (!method) throw new Error(`unknown map method '${name}' (known: ${[...methods.keys()].join(', ')})`);
+  return method;
+}
+
+export function mapMethodNames(): string[] {
+  return [...methods.keys()];
+}
+
+/** The params every registered method adds, merged (a param shared by two methods must be declared identically). */
+export function mapMethodParams(): Record<string, JsonSchema> {
+  return Object.assign({}, ...[...methods.values()].map((m) => m.params)) as Record<string, JsonSchema>;
+}

@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as TfCore from '@tensorflow/tfjs-core';
+import { initTensorBackend } from '../../src/tensor/backends/init.js';
+import { buildNetwork } from '../../src/tensor/models/network.js';
+import { trainLoop, type StepLosses, type TrainStep } from '../../src/training/loop.js';
+import { crossEntropy, oneHot } from '../../src/methods/losses.js';
+import { batchTensor } from '../../src/methods/inference.js';
+import { tinyDataset } from '../helpers/tiny-dataset.js';
+
+const hooks = { signal: new AbortController().signal, progress: () => {}, log: () => {} };
+const optimizer = { optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3, schedule: 'constant', lrStep: 30, lrDecay: 0.1, headLrMultiplier: 1 } as const;
+
+test('a gradient step that accumulates two half-batches trains exactly like the loss step of the whole batch', async () => {
+  const tf = await initTensorBackend('wasm');
+  const { view } = await tinyDataset({ perSplit: { train: 16 } });
+  const train = view.split('train');
+  const config = { inputSize: { height: 16, width: 16 }, inChannels: 3, classes: 2, backbone: { kind: 'small', channels: [4, 8], poolAfter: [0], batchNorm: false }, head: { kind: 'gap-fc' }, preprocess: 'centered' } as const;
+  const lossOf = (net: ReturnType<typeof buildNetwork>, indices: readonly number[], weight: number): StepLosses => {
+    const x = batchTensor(tf, train, indices, { height: 16, width: 16 }, 3);
+    const y = oneHot(tf, indices.map((i) => train.labels[i]!), 2);
+    return { loss: tf.mul(crossEntropy(tf, net.forward(x, true).logits!, y), weight) as TfCore.Scalar };
+  };
+  const run = async (step: (net: ReturnType<typeof buildNetwork>) => TrainStep): Promise<{ losses: number[]; weights: Float32Array[] }> => {
+    const net = buildNetwork(tf, { ...config, backbone: { ...config.backbone, channels: [4, 8], poolAfter: [0] } }, 3);
+    const kernels = net.params.names().filter((n) => n.endsWith('/kernel')).map((n) => net.params.get(n));
+    const log = await trainLoop({ tf, epochs: 6, batchSize: 8, count: train.count, seed: 5, optimizer, groups: [{ variables: net.trainable(), lrMultiplier: 1 }], decayed: kernels, step: step(net), ...hooks });
+    const weights = net.params.names().map((n) => net.params.get(n).dataSync() as Float32Array);
+    net.dispose();
+    return { losses: log.map((r) => r.loss), weights };
+  };
+  const whole = await run((net) => (indices) => lossOf(net, indices, 1));
+  const halves = await run((net) => ({
+    gradients: (indices, _info, measure) => {
+      const a = measure(() => lossOf(net, indices.slice(0, 4), 0.5));
+      const b = measure(() => lossOf(net, indices.slice(4), 0.5));
+      const grads: TfCore.NamedTensorMap = {};
+      for (const name of Object.keys(a.grads)) {
+        grads[name] = tf.add(a.grads[name]!, b.grads[name]!);
+        a.grads[name]!.dispose();
+        b.grads[name]!.dispose();
+      }
+      return { loss: a.loss + b.loss, parts: {}, grads };
+    },
+  }));
+  whole.losses.forEach((l, i) => assert.ok(Math.abs(l - halves.losses[i]!) < 1e-5, `epoch ${i + 1}: ${l} vs ${halves.losses[i]}`));
+  let worst = 0;
+  whole.weights.forEach((w, i) => w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - halves.weights[i]![j]!)))));
+  assert.ok(worst < 1e-5, `weights differ by ${worst}`);
+  assert.ok(whole.losses.at(-1)! < whole.losses[0]!, `the loss went down: ${whole.losses.join(', ')}`);
+});

@@ -13,13 +13,8 @@ export const SPLIT_NAMES = ['train', 'val', 'test'] as const;
  */
 export type SplitName = (typeof SPLIT_NAMES)[number];
 
-/** (x0, y0, x1, y1): inclusive pixel corners, wsolevaluation's convention. */
-export type Box = readonly [number, number, number, number];
-
-export interface ImageSize {
-  width: number;
-  height: number;
-}
+import type { Box, ImageSize } from '../core/geometry.js';
+export type { Box, ImageSize } from '../core/geometry.js';
 
 export interface DatasetInfo {
   /** Loader name, e.g. `cluttered-mnist`, `cub`. */

@@ -2,7 +2,7 @@
  * Boxes in wsolevaluation's convention: (x0, y0, x1, y1) with inclusive
  * pixel corners, so a box (0,0,0,0) covers one pixel.
  */
-import type { Box } from '../datasets/types.js';
+import type { Box } from '../core/geometry.js';
 
 export type { Box };
 

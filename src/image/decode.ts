@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import sharpModule from 'sharp';
 import { BmpError, decodeBmp } from './bmp.js';
-import type { ImageSize } from '../datasets/types.js';
+import type { ImageSize } from '../core/geometry.js';
 import { ImageReadError } from '../core/errors.js';
 
 const sharp = sharpModule;

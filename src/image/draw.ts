@@ -1,6 +1,6 @@
 /** Drawing on RGB rasters, for dataset previews: mask tints, box outlines, contact sheets. */
 import { createRaster, type Raster } from './raster.js';
-import type { Box } from '../datasets/types.js';
+import type { Box } from '../core/geometry.js';
 
 export type Colour = readonly [number, number, number];
 

@@ -1,0 +1,9 @@
+/** The geometry every layer speaks: image sizes and boxes. A leaf module. */
+
+/** (x0, y0, x1, y1): inclusive pixel corners, wsolevaluation's convention. */
+export type Box = readonly [number, number, number, number];
+
+export interface ImageSize {
+  width: number;
+  height: number;
+}

@@ -26,9 +26,9 @@ export interface CarvedSplit {
 export function carveValidation(labels: readonly number[], carve: ValidationCarve, seed: number): CarvedSplit {
   const byClass = new Map<number, number[]>();
   labels.forEach((c, i) => {
-    let list = byClass.get(c);
-    if (!list) byClass.set(c, (list = []));
-    list.push(i);
+    const list = byClass.get(c);
+    if (list) list.push(i);
+    else byClass.set(c, [i]);
   });
   const inVal = new Uint8Array(labels.length);
   for (const [c, members] of [...byClass].sort((a, b) => a[0] - b[0])) {

@@ -349,7 +349,8 @@ class StoredSplit implements SplitView {
   /** Rescaled boxes, computed once per image: evaluators and samplers ask for them inside loops. */
   private readonly rescaled: (readonly Box[] | undefined)[] = [];
   boxes(i: number): readonly Box[] {
-    return (this.rescaled[i] ??= this.boxesOriginal(i).map((b) => rescaleBox(b, this.originalSizes[i]!, this.imageSize)));
+    this.rescaled[i] ??= this.boxesOriginal(i).map((b) => rescaleBox(b, this.originalSizes[i]!, this.imageSize));
+    return this.rescaled[i];
   }
   image(i: number): Uint8Array {
     this.check(i);

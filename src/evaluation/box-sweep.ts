@@ -46,7 +46,7 @@ export class BoxSweeper {
   private readonly order: Int32Array;
   private readonly start: Int32Array;
   /** Escape level of each padded index (holes pass). */
-  private readonly escape: Int16Array;
+  private readonly escapeAt: Int16Array;
   private readonly queueNext: Int32Array;
   private readonly queueHead: Int32Array;
   /** Components touched since the last level (may repeat or be stale). */
@@ -70,7 +70,7 @@ export class BoxSweeper {
     this.order = new Int32Array(width * height);
     this.q = new Uint8Array(width * height);
     this.start = new Int32Array(257);
-    this.escape = new Int16Array(n);
+    this.escapeAt = new Int16Array(n);
     this.queueNext = new Int32Array(n);
     this.queueHead = new Int32Array(256);
     this.dirty = new Int32Array(width * height);
@@ -303,7 +303,7 @@ export class BoxSweeper {
   private holesPass(q: Uint8Array, levels: Int32Array, gt: readonly Box[], best: Float64Array): void {
     const basin = this.escapeLevels(q);
     if (basin.length === 0) return; // no hole at any level
-    const { parent, escape, dirty, stride: s, bbox, width, height } = this;
+    const { parent, escapeAt, dirty, stride: s, bbox, width, height } = this;
     const qp = this.qPadded;
     parent.fill(-1);
     this.beginLevels();
@@ -316,7 +316,7 @@ export class BoxSweeper {
         let nDirty = 0;
         for (; next < basin.length && qp[basin[next]!]! <= level; next++) {
           const p = basin[next]!;
-          if (escape[p]! <= level) continue; // its hole has already opened to the outside
+          if (escapeAt[p]! <= level) continue; // its hole has already opened to the outside
           let r = -1;
           if (parent[p - s]! >= 0) r = this.join(r, p - s);
           if (parent[p - 1]! >= 0) r = this.join(r, p - 1);
@@ -329,7 +329,7 @@ export class BoxSweeper {
         top = this.rescore(nDirty, (r) => {
           const b = 4 * r;
           return bestIouOf(bbox[b]! - 1, bbox[b + 1]! - 1, Math.min(bbox[b + 2]! + 2, width - 1), Math.min(bbox[b + 3]! + 2, height - 1), gt);
-        }, (r) => escape[r]! > level);
+        }, (r) => escapeAt[r]! > level);
       }
       if (top > best[i]!) best[i] = top;
     }
@@ -379,17 +379,17 @@ export class BoxSweeper {
    * with a bucket queue). Returns the basin pixels (q < escape), sorted by q.
    */
   private escapeLevels(q: Uint8Array): Int32Array {
-    const { escape, queueNext: nextOf, queueHead: head, stride, width, height, order } = this;
-    escape.fill(-1);
+    const { escapeAt, queueNext: nextOf, queueHead: head, stride, width, height, order } = this;
+    escapeAt.fill(-1);
     head.fill(-1);
     const push = (p: number, e: number): void => {
-      escape[p] = e;
+      escapeAt[p] = e;
       nextOf[p] = head[e]!;
       head[e] = p;
     };
     // The padding is the outside: mark it reached so the flood stays inside.
-    for (let x = 0; x < stride; x++) escape[x] = escape[(height + 1) * stride + x] = 0;
-    for (let y = 1; y <= height; y++) escape[y * stride] = escape[y * stride + width + 1] = 0;
+    for (let x = 0; x < stride; x++) escapeAt[x] = escapeAt[(height + 1) * stride + x] = 0;
+    for (let y = 1; y <= height; y++) escapeAt[y * stride] = escapeAt[y * stride + width + 1] = 0;
     for (let x = 0; x < width; x++) {
       push((1) * stride + x + 1, q[x]!);
       if (height > 1) push(height * stride + x + 1, q[(height - 1) * width + x]!);
@@ -411,17 +411,17 @@ export class BoxSweeper {
       while (head[e]! >= 0) {
         const p = head[e]!;
         head[e] = nextOf[p]!;
-        if (escape[p - stride]! < 0) visit(p - stride, e);
-        if (escape[p - 1]! < 0) visit(p - 1, e);
-        if (escape[p + 1]! < 0) visit(p + 1, e);
-        if (escape[p + stride]! < 0) visit(p + stride, e);
+        if (escapeAt[p - stride]! < 0) visit(p - stride, e);
+        if (escapeAt[p - 1]! < 0) visit(p - 1, e);
+        if (escapeAt[p + 1]! < 0) visit(p + 1, e);
+        if (escapeAt[p + stride]! < 0) visit(p + stride, e);
       }
     }
     const basin = new Int32Array(basinCount);
     let k = 0;
     for (let j = 0; j < order.length; j++) {
       const p = order[j]!;
-      if (escape[p]! > qp[p]!) basin[k++] = p;
+      if (escapeAt[p]! > qp[p]!) basin[k++] = p;
     }
     return basin;
   }

@@ -139,7 +139,10 @@ export class ContourTracer {
       let prev = 0;
       let p = 0;
       for (let x = 1; x < width; x++) {
-        while (x < width && (p = img[row + x]!) === prev) x++;
+        for (; x < width; x++) {
+          p = img[row + x]!;
+          if (p !== prev) break;
+        }
         if (x >= width) break;
         let isHole = false;
         if (!(prev === 0 && p === 1)) {

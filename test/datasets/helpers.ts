@@ -30,6 +30,9 @@ export function assertColourNear(actual: readonly number[], expected: readonly n
 /** The 0/1 mask of rectangles in an image of width x height, resized as the loaders must (nearest, OpenCV convention). */
 export function expectedMask(width: number, height: number, rects: readonly Box[], size: number): number[] {
   const m = new Uint8Array(width * height);
-  for (const r of rects) paintMask(width, height, r, 1).forEach((v, k) => (m[k] = m[k]! | v));
+  for (const r of rects) {
+    const painted = paintMask(width, height, r, 1);
+    for (let k = 0; k < m.length; k++) m[k] = m[k]! | painted[k]!;
+  }
   return [...resizeNearest({ width, height, channels: 1, data: m }, size, size).data];
 }

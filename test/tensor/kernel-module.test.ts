@@ -20,7 +20,14 @@ after(async () => {
 
 /** An input of `floats` values, all equal to `value`, counting how often it is copied. */
 function input(key: object, floats: number, value: number, copies: Map<object, number>): InputSpec {
-  return { key, floats, fill: (dst) => (dst.fill(value), copies.set(key, (copies.get(key) ?? 0) + 1)) };
+  return {
+    key,
+    floats,
+    fill: (dst) => {
+      dst.fill(value);
+      copies.set(key, (copies.get(key) ?? 0) + 1);
+    },
+  };
 }
 
 /** Column sums of a [rows, k] matrix on `m`, REDUCTION_BLOCKS partial sums added in order. */

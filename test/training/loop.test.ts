@@ -45,7 +45,9 @@ test('a gradient step that accumulates two half-batches trains exactly like the 
   }));
   whole.losses.forEach((l, i) => assert.ok(Math.abs(l - halves.losses[i]!) < 1e-5, `epoch ${i + 1}: ${l} vs ${halves.losses[i]}`));
   let worst = 0;
-  whole.weights.forEach((w, i) => w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - halves.weights[i]![j]!)))));
+  whole.weights.forEach((w, i) => {
+    for (let j = 0; j < w.length; j++) worst = Math.max(worst, Math.abs(w[j]! - halves.weights[i]![j]!));
+  });
   assert.ok(worst < 1e-5, `weights differ by ${worst}`);
   assert.ok(whole.losses.at(-1)! < whole.losses[0]!, `the loss went down: ${whole.losses.join(', ')}`);
 });

@@ -1,14 +1,20 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode, UserError } from '../contract.js';
 import { SPLIT_NAMES, type Box, type SplitName } from '../../datasets/types.js';
 import type { BoxesSplit } from '../../artifacts/boxes.js';
 import { inputDataset, round, sameImageIds, single } from '../method-io.js';
 
-export interface PseudoBoxesParams {
-  /** A fixed threshold in [0, 1), or "val": the best GT-known threshold on the val split. */
-  threshold: number | 'val';
-  thresholdStep: number;
-  splits: SplitName[];
-}
+const params = {
+  type: 'object',
+  properties: {
+    threshold: { oneOf: [{ type: 'number', minimum: 0, exclusiveMaximum: 1 }, { const: 'val' }], default: 'val', description: 'Threshold of the normalised map, or "val" to choose it on the val split.' },
+    thresholdStep: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.01, description: 'Grid step when choosing on val.' },
+    splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['train'], description: 'Splits to make boxes for (the regressor trains on train).' },
+  },
+  additionalProperties: false,
+} as const;
+
+export type PseudoBoxesParams = FromSchema<typeof params>;
 
 /**
  * SLT-Net's pseudo boxes: each map normalised and thresholded, the box of
@@ -19,15 +25,7 @@ export const pseudoBoxesNode = defineNode<PseudoBoxesParams>({
   type: 'boxes/pseudo',
   version: 1,
   description: 'Pseudo boxes from maps: normalise, threshold (fixed, or the best GT-known threshold on val), box of the largest contour.',
-  params: {
-    type: 'object',
-    properties: {
-      threshold: { oneOf: [{ type: 'number', minimum: 0, exclusiveMaximum: 1 }, { const: 'val' }], default: 'val', description: 'Threshold of the normalised map, or "val" to choose it on the val split.' },
-      thresholdStep: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.01, description: 'Grid step when choosing on val.' },
-      splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['train'], description: 'Splits to make boxes for (the regressor trains on train).' },
-    },
-    additionalProperties: false,
-  },
+  params,
   inputs: { maps: { kind: 'maps' }, dataset: { kind: 'dataset' } },
   output: 'boxes',
   async run(ctx) {

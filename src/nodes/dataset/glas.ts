@@ -1,29 +1,26 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
 import { datasetMetrics, imageProgress, imageSizeParam, seedParam, valCarve, valCarveParams } from './common.js';
 
-export interface GlasParams {
-  root: string;
-  imageSize: number;
-  valPerClass?: number;
-  valFraction?: number;
-  seed: number;
-}
+const params = {
+  type: 'object',
+  properties: {
+    root: { type: 'string', minLength: 1, description: 'The GlaS folder (Warwick_QU_Dataset) with the BMPs and Grade.csv.' },
+    imageSize: imageSizeParam(224),
+    ...valCarveParams(null, 0.2),
+    seed: seedParam,
+  },
+  required: ['root'],
+  additionalProperties: false,
+} as const;
+
+export type GlasParams = FromSchema<typeof params>;
 
 export const glasNode = defineNode<GlasParams>({
   type: 'dataset/glas',
   version: 1,
   description: 'GlaS gland segmentation (BMP images and _anno.bmp annotations, Grade.csv): classes benign/malignant, gland masks and one box per gland; val carved out of train, test = testA + testB.',
-  params: {
-    type: 'object',
-    properties: {
-      root: { type: 'string', minLength: 1, description: 'The GlaS folder (Warwick_QU_Dataset) with the BMPs and Grade.csv.' },
-      imageSize: imageSizeParam(224),
-      ...valCarveParams(null, 0.2),
-      seed: seedParam,
-    },
-    required: ['root'],
-    additionalProperties: false,
-  },
+  params,
   inputs: {},
   output: 'dataset',
   async run(ctx) {

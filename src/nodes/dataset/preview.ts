@@ -1,40 +1,34 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { UserError, defineNode } from '../contract.js';
 import { seedParam } from './common.js';
-
-export interface PreviewParams {
-  split: 'train' | 'val' | 'test';
-  count: number;
-  columns: number;
-  cellSize: number;
-  pick: 'first' | 'random';
-  boxes: boolean;
-  masks: boolean;
-  seed: number;
-}
 
 /** Colours of the overlays: boxes green, foreground masks red, ignore masks blue. */
 const BOX = [40, 230, 60] as const;
 const MASK = [255, 40, 40] as const;
 const IGNORE = [60, 120, 255] as const;
 
+const params = {
+  type: 'object',
+  properties: {
+    split: { enum: ['train', 'val', 'test'], default: 'val', description: 'Split to show.' },
+    count: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Images on the sheet (fewer if the split is smaller).' },
+    columns: { type: 'integer', minimum: 0, maximum: 64, default: 0, description: 'Columns of the grid (0: about square).' },
+    cellSize: { type: 'integer', minimum: 16, maximum: 1024, default: 128, description: 'Side of each cell in pixels (images are scaled with nearest neighbour).' },
+    pick: { enum: ['first', 'random'], default: 'random', description: 'The first images of the split, or a seeded random sample.' },
+    boxes: { type: 'boolean', default: true, description: 'Draw ground-truth boxes.' },
+    masks: { type: 'boolean', default: true, description: 'Tint masks.' },
+    seed: seedParam,
+  },
+  additionalProperties: false,
+} as const;
+
+export type PreviewParams = FromSchema<typeof params>;
+
 export const previewNode = defineNode<PreviewParams>({
   type: 'dataset/preview',
   version: 1,
   description: 'Contact sheet (PNG) of N images of a dataset split with their ground-truth boxes (green), masks (red) and ignore masks (blue) drawn; a JSON legend gives each cell\'s id and class.',
-  params: {
-    type: 'object',
-    properties: {
-      split: { enum: ['train', 'val', 'test'], default: 'val', description: 'Split to show.' },
-      count: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Images on the sheet (fewer if the split is smaller).' },
-      columns: { type: 'integer', minimum: 0, maximum: 64, default: 0, description: 'Columns of the grid (0: about square).' },
-      cellSize: { type: 'integer', minimum: 16, maximum: 1024, default: 128, description: 'Side of each cell in pixels (images are scaled with nearest neighbour).' },
-      pick: { enum: ['first', 'random'], default: 'random', description: 'The first images of the split, or a seeded random sample.' },
-      boxes: { type: 'boolean', default: true, description: 'Draw ground-truth boxes.' },
-      masks: { type: 'boolean', default: true, description: 'Tint masks.' },
-      seed: seedParam,
-    },
-    additionalProperties: false,
-  },
+  params,
   inputs: { dataset: { kind: 'dataset', description: 'The dataset to preview.' } },
   output: 'report',
   async run(ctx) {

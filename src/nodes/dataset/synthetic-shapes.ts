@@ -1,58 +1,49 @@
-import { UserError, defineNode } from '../contract.js';
-import { countParam, datasetMetrics, imageProgress, rangeParam, seedParam } from './common.js';
-// Type-only: erased at compile time, so the generator is not loaded with the registry.
-import { SHAPES, TEXTURES, type Shape, type Texture } from '../../datasets/generators/synthetic-shapes.js';
-
-export interface SyntheticShapesParams {
-  size: number;
-  train: number;
-  val: number;
-  test: number;
-  shapes: Shape[];
-  textures: Texture[];
-  instances: [number, number];
-  objectScale: [number, number];
-  noise: number;
-  seed: number;
-}
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineNode } from '../contract.js';
+import { countParam, datasetMetrics, imageProgress, minMax, rangeParam, seedParam } from './common.js';
+// The shape and texture lists the schema offers (the generator module imports only light image helpers, no sharp or tfjs).
+import { SHAPES, TEXTURES } from '../../datasets/generators/synthetic-shapes.js';
 
 // The generator's own lists, so the schema never accepts a name it cannot draw.
 const SHAPE_NAMES = [...SHAPES];
 const TEXTURE_NAMES = [...TEXTURES];
 
+const params = {
+  type: 'object',
+  properties: {
+    size: { type: 'integer', minimum: 16, maximum: 512, default: 64, description: 'Image side in pixels.' },
+    train: countParam(2000, 'train'),
+    val: countParam(300, 'val'),
+    test: countParam(500, 'test'),
+    shapes: { type: 'array', items: { enum: SHAPE_NAMES }, minItems: 1, uniqueItems: true, default: ['circle', 'square', 'triangle', 'cross'], description: `Shapes (${SHAPE_NAMES.join(', ')}); classes are every shape x texture, named shape-texture.` },
+    textures: { type: 'array', items: { enum: TEXTURE_NAMES }, minItems: 1, uniqueItems: true, default: ['solid', 'stripes'], description: `Textures (${TEXTURE_NAMES.join(', ')}).` },
+    instances: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 16 }, minItems: 2, maxItems: 2, default: [1, 1], description: 'Instances of the class per image [min, max] (fewer when they do not fit without overlap).' },
+    objectScale: rangeParam([0.3, 0.6], 0.1, 1, "An instance's diameter as a fraction of the image side"),
+    noise: { type: 'number', minimum: 0, maximum: 0.5, default: 0.03, description: 'Standard deviation of Gaussian pixel noise (intensities in [0, 1]).' },
+    seed: seedParam,
+  },
+  additionalProperties: false,
+} as const;
+
+export type SyntheticShapesParams = FromSchema<typeof params>;
+
 export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
   type: 'dataset/synthetic-shapes',
   version: 1,
   description: 'Procedural classes (shape x texture) on textured backgrounds, with a box per instance and masks; optionally several instances per image.',
-  params: {
-    type: 'object',
-    properties: {
-      size: { type: 'integer', minimum: 16, maximum: 512, default: 64, description: 'Image side in pixels.' },
-      train: countParam(2000, 'train'),
-      val: countParam(300, 'val'),
-      test: countParam(500, 'test'),
-      shapes: { type: 'array', items: { enum: SHAPE_NAMES }, minItems: 1, uniqueItems: true, default: ['circle', 'square', 'triangle', 'cross'], description: `Shapes (${SHAPE_NAMES.join(', ')}); classes are every shape x texture, named shape-texture.` },
-      textures: { type: 'array', items: { enum: TEXTURE_NAMES }, minItems: 1, uniqueItems: true, default: ['solid', 'stripes'], description: `Textures (${TEXTURE_NAMES.join(', ')}).` },
-      instances: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 16 }, minItems: 2, maxItems: 2, default: [1, 1], description: 'Instances of the class per image [min, max] (fewer when they do not fit without overlap).' },
-      objectScale: rangeParam([0.3, 0.6], 0.1, 1, "An instance's diameter as a fraction of the image side"),
-      noise: { type: 'number', minimum: 0, maximum: 0.5, default: 0.03, description: 'Standard deviation of Gaussian pixel noise (intensities in [0, 1]).' },
-      seed: seedParam,
-    },
-    additionalProperties: false,
-  },
+  params,
   inputs: {},
   output: 'dataset',
   async run(ctx) {
     const p = ctx.params;
-    for (const [name, range] of [['instances', p.instances], ['objectScale', p.objectScale]] as const) {
-      if (range[0] > range[1]) throw new UserError(`${name} [${range.join(', ')}] has min > max`, 'write it as [min, max]');
-    }
+    const instances = minMax('instances', p.instances);
+    const objectScale = minMax('objectScale', p.objectScale);
     const { syntheticShapes, shapeClassNames } = await import('../../datasets/generators/synthetic-shapes.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');
     const progress = imageProgress(ctx);
     const total = p.train + p.val + p.test;
     let done = 0;
-    const options = { size: p.size, counts: { train: p.train, val: p.val, test: p.test }, shapes: p.shapes, textures: p.textures, instances: p.instances, objectScale: p.objectScale, noise: p.noise, seed: p.seed };
+    const options = { size: p.size, counts: { train: p.train, val: p.val, test: p.test }, shapes: p.shapes, textures: p.textures, instances, objectScale, noise: p.noise, seed: p.seed };
     const samples = (function* () {
       for (const s of syntheticShapes(options)) {
         ctx.signal.throwIfAborted();

@@ -1,40 +1,35 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
 import { datasetMetrics, imageProgress, imageSizeParam } from './common.js';
 
-export interface WsolMetadataParams {
-  metadata: string;
-  imageRoot: string;
-  maskRoot?: string;
-  splitDirs: { train: string; val: string; test: string };
-  classNames?: string[];
-  imageSize: number;
-  name: string;
-}
+const params = {
+  type: 'object',
+  properties: {
+    metadata: { type: 'string', minLength: 1, description: 'metadata/<DATASET>: the folder holding one folder per split.' },
+    imageRoot: { type: 'string', minLength: 1, description: 'Folder the image ids are relative to.' },
+    maskRoot: { type: 'string', minLength: 1, description: 'Folder the mask and ignore paths are relative to (default: imageRoot).' },
+    splitDirs: {
+      type: 'object',
+      properties: { train: { type: 'string', default: 'train' }, val: { type: 'string', default: 'val' }, test: { type: 'string', default: 'test' } },
+      additionalProperties: false,
+      default: { train: 'train', val: 'val', test: 'test' },
+      description: 'Folder under metadata of each split (wsolevaluation\'s val is the train-fullsup split).',
+    },
+    classNames: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Name of each class index; by default classes are named by index.' },
+    imageSize: imageSizeParam(224),
+    name: { type: 'string', minLength: 1, default: 'wsol-metadata', description: 'Dataset name recorded in the artifact (e.g. OpenImages).' },
+  },
+  required: ['metadata', 'imageRoot'],
+  additionalProperties: false,
+} as const;
+
+export type WsolMetadataParams = FromSchema<typeof params>;
 
 export const wsolMetadataNode = defineNode<WsolMetadataParams>({
   type: 'dataset/wsol-metadata',
   version: 1,
   description: 'Any dataset described in the wsolevaluation metadata layout (image_ids, class_labels, image_sizes, localization: boxes, or masks + ignore masks).',
-  params: {
-    type: 'object',
-    properties: {
-      metadata: { type: 'string', minLength: 1, description: 'metadata/<DATASET>: the folder holding one folder per split.' },
-      imageRoot: { type: 'string', minLength: 1, description: 'Folder the image ids are relative to.' },
-      maskRoot: { type: 'string', minLength: 1, description: 'Folder the mask and ignore paths are relative to (default: imageRoot).' },
-      splitDirs: {
-        type: 'object',
-        properties: { train: { type: 'string', default: 'train' }, val: { type: 'string', default: 'val' }, test: { type: 'string', default: 'test' } },
-        additionalProperties: false,
-        default: { train: 'train', val: 'val', test: 'test' },
-        description: 'Folder under metadata of each split (wsolevaluation\'s val is the train-fullsup split).',
-      },
-      classNames: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Name of each class index; by default classes are named by index.' },
-      imageSize: imageSizeParam(224),
-      name: { type: 'string', minLength: 1, default: 'wsol-metadata', description: 'Dataset name recorded in the artifact (e.g. OpenImages).' },
-    },
-    required: ['metadata', 'imageRoot'],
-    additionalProperties: false,
-  },
+  params,
   inputs: {},
   output: 'dataset',
   async run(ctx) {

@@ -1,12 +1,19 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
 
-export interface TrainSpeedParams {
-  steps: number;
-  warmup: number;
-  batch: number;
-  size: number;
-  seed: number;
-}
+const params = {
+  type: 'object',
+  properties: {
+    steps: { type: 'integer', minimum: 1, default: 10, description: 'Timed steps.' },
+    warmup: { type: 'integer', minimum: 0, default: 2, description: 'Untimed steps first.' },
+    batch: { type: 'integer', minimum: 1, default: 32, description: 'Images per step.' },
+    size: { type: 'integer', minimum: 8, default: 64, description: 'Image side (pixels).' },
+    seed: { type: 'integer', default: 0, description: 'Seed of the random weights and data.' },
+  },
+  additionalProperties: false,
+} as const;
+
+export type TrainSpeedParams = FromSchema<typeof params>;
 
 /**
  * Measures training throughput of the reference model (specs/backend.md) on
@@ -17,17 +24,7 @@ export const trainSpeedNode = defineNode<TrainSpeedParams>({
   type: 'diagnostics/train-speed',
   version: 1,
   description: 'Times Adam training steps of the reference CNN (conv32-pool-conv64-pool-conv128-GAP-dense10) on the run backend.',
-  params: {
-    type: 'object',
-    properties: {
-      steps: { type: 'integer', minimum: 1, default: 10, description: 'Timed steps.' },
-      warmup: { type: 'integer', minimum: 0, default: 2, description: 'Untimed steps first.' },
-      batch: { type: 'integer', minimum: 1, default: 32, description: 'Images per step.' },
-      size: { type: 'integer', minimum: 8, default: 64, description: 'Image side (pixels).' },
-      seed: { type: 'integer', default: 0, description: 'Seed of the random weights and data.' },
-    },
-    additionalProperties: false,
-  },
+  params,
   inputs: {},
   output: 'metrics',
   env: ['backend'],

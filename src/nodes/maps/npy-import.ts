@@ -1,11 +1,19 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
 
-export interface NpyImportParams {
-  root: string;
-  splits: ('train' | 'val' | 'test')[];
-  target: 'gt' | 'predicted';
-  name: string;
-}
+const params = {
+  type: 'object',
+  properties: {
+    root: { type: 'string', minLength: 1, description: 'Folder the image ids are relative to (the tool\'s scoremap_root). The cache key covers this path, not the files: after replacing them, re-run with --force.' },
+    splits: { type: 'array', items: { enum: ['train', 'val', 'test'] }, minItems: 1, uniqueItems: true, default: ['test'], description: 'Splits to import (add val to let evaluate/localization choose τ on it).' },
+    target: { enum: ['gt', 'predicted'], default: 'gt', description: 'Whose class the maps are: the ground-truth class, or the predicted top-1.' },
+    name: { type: 'string', minLength: 1, default: 'npy', description: 'Recorded as method scoremaps:<name>.' },
+  },
+  required: ['root'],
+  additionalProperties: false,
+} as const;
+
+export type NpyImportParams = FromSchema<typeof params>;
 
 /**
  * Maps made elsewhere (e.g. a PyTorch project's wsolevaluation score maps)
@@ -19,17 +27,7 @@ export const npyImportNode = defineNode<NpyImportParams>({
   type: 'maps/npy-import',
   version: 1,
   description: 'Reads a directory of .npy score maps (<root>/<image id>.npy) into a maps artifact for a dataset\'s splits, to evaluate other projects\' maps.',
-  params: {
-    type: 'object',
-    properties: {
-      root: { type: 'string', minLength: 1, description: 'Folder the image ids are relative to (the tool\'s scoremap_root). The cache key covers this path, not the files: after replacing them, re-run with --force.' },
-      splits: { type: 'array', items: { enum: ['train', 'val', 'test'] }, minItems: 1, uniqueItems: true, default: ['test'], description: 'Splits to import (add val to let evaluate/localization choose τ on it).' },
-      target: { enum: ['gt', 'predicted'], default: 'gt', description: 'Whose class the maps are: the ground-truth class, or the predicted top-1.' },
-      name: { type: 'string', minLength: 1, default: 'npy', description: 'Recorded as method scoremaps:<name>.' },
-    },
-    required: ['root'],
-    additionalProperties: false,
-  },
+  params,
   inputs: { dataset: { kind: 'dataset', description: 'The dataset whose image ids name the files.' } },
   output: 'maps',
   async run(ctx) {

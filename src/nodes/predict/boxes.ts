@@ -1,13 +1,20 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode, UserError } from '../contract.js';
 import { SPLIT_NAMES, type Box, type SplitName } from '../../datasets/types.js';
 import type { BoxesSplit } from '../../artifacts/boxes.js';
 import { headType } from '../../tensor/models/heads/registry.js';
 import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
 
-export interface PredictBoxesParams {
-  splits: SplitName[];
-  batchSize: number;
-}
+const params = {
+  type: 'object',
+  properties: {
+    splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['val', 'test'] },
+    batchSize: { type: 'integer', minimum: 1, default: 64 },
+  },
+  additionalProperties: false,
+} as const;
+
+export type PredictBoxesParams = FromSchema<typeof params>;
 
 /**
  * SLT-Net's inference: the box from the regressor, the class scores from a
@@ -18,14 +25,7 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
   type: 'predict/boxes',
   version: 2,
   description: 'Boxes from a trained regressor (and class scores from an optional classifier) for dataset splits.',
-  params: {
-    type: 'object',
-    properties: {
-      splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['val', 'test'] },
-      batchSize: { type: 'integer', minimum: 1, default: 64 },
-    },
-    additionalProperties: false,
-  },
+  params,
   inputs: { model: { kind: 'model', description: 'A train/regressor model.' }, dataset: { kind: 'dataset' }, classifier: { kind: 'model', optional: true, description: 'Classifier for the class scores (Top-1/Top-5 Loc).' } },
   output: 'boxes',
   env: ['backend'],

@@ -1,12 +1,17 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode, METRICS_FILE, UserError, type Metrics } from '../contract.js';
 
-export interface CompareParams {
-  /** Metric names to show; empty = every numeric metric the inputs share. */
-  metrics: string[];
-  /** Coordinates averaged over (replicates), e.g. seed. */
-  replicates: string[];
-  digits: number;
-}
+const params = {
+  type: 'object',
+  properties: {
+    metrics: { type: 'array', items: { type: 'string' }, default: [], description: 'Metrics to show, in order; empty = every numeric metric all inputs have.' },
+    replicates: { type: 'array', items: { type: 'string' }, default: ['seed'], description: 'Coordinates to average over.' },
+    digits: { type: 'integer', minimum: 0, maximum: 6, default: 2 },
+  },
+  additionalProperties: false,
+} as const;
+
+export type CompareParams = FromSchema<typeof params>;
 
 /**
  * One comparison table over many results (typically `eval[*]` of a matrix):
@@ -17,15 +22,7 @@ export const compareNode = defineNode<CompareParams>({
   type: 'report/compare',
   version: 1,
   description: 'Comparison table (mean ± std over replicate axes such as seed) of the metrics of many nodes, e.g. "eval[*]".',
-  params: {
-    type: 'object',
-    properties: {
-      metrics: { type: 'array', items: { type: 'string' }, default: [], description: 'Metrics to show, in order; empty = every numeric metric all inputs have.' },
-      replicates: { type: 'array', items: { type: 'string' }, default: ['seed'], description: 'Coordinates to average over.' },
-      digits: { type: 'integer', minimum: 0, maximum: 6, default: 2 },
-    },
-    additionalProperties: false,
-  },
+  params,
   inputs: { results: { kind: ['metrics'], many: true, description: 'The results to compare, e.g. "eval[*]".' } },
   output: 'report',
   async run(ctx) {

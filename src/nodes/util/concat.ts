@@ -1,20 +1,21 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
 import { writeConcatenation } from './text-output.js';
 
-export interface ConcatParams {
-  text: string;
-}
+const params = {
+  type: 'object',
+  properties: { text: { type: 'string', default: '', description: 'Appended after the inputs.' } },
+  additionalProperties: false,
+} as const;
+
+export type ConcatParams = FromSchema<typeof params>;
 
 /** Concatenates its text inputs and a string: the engine's test and benchmark workhorse. */
 export const concatNode = defineNode<ConcatParams>({
   type: 'util/concat',
   version: 1,
   description: "Writes out.txt = every input's out.txt in input-name order, then `text`.",
-  params: {
-    type: 'object',
-    properties: { text: { type: 'string', default: '', description: 'Appended after the inputs.' } },
-    additionalProperties: false,
-  },
+  params,
   inputs: { '*': { kind: 'text', many: true, optional: true, description: 'Any number of text inputs, any names.' } },
   output: 'text',
   async run(ctx) {

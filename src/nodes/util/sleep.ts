@@ -1,28 +1,27 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { FromSchema } from 'json-schema-to-ts';
 import { UserError, defineNode } from '../contract.js';
 import { writeConcatenation } from './text-output.js';
 
-export interface SleepParams {
-  ms: number;
-  text: string;
-  fail?: string;
-}
+const params = {
+  type: 'object',
+  properties: {
+    ms: { type: 'number', minimum: 0, description: 'How long to sleep.' },
+    text: { type: 'string', default: '', description: 'Appended after the inputs.' },
+    fail: { type: 'string', description: 'If set, fail with this message after sleeping (to exercise failure handling).' },
+  },
+  required: ['ms'],
+  additionalProperties: false,
+} as const;
+
+export type SleepParams = FromSchema<typeof params>;
 
 /** Waits `ms` (reporting progress, honouring cancel), then behaves as util/concat. */
 export const sleepNode = defineNode<SleepParams>({
   type: 'util/sleep',
   version: 1,
   description: 'Sleeps `ms` milliseconds with live progress, then writes out.txt like util/concat.',
-  params: {
-    type: 'object',
-    properties: {
-      ms: { type: 'number', minimum: 0, description: 'How long to sleep.' },
-      text: { type: 'string', default: '', description: 'Appended after the inputs.' },
-      fail: { type: 'string', description: 'If set, fail with this message after sleeping (to exercise failure handling).' },
-    },
-    required: ['ms'],
-    additionalProperties: false,
-  },
+  params,
   inputs: { '*': { kind: 'text', many: true, optional: true, description: 'Optional text inputs, any names.' } },
   output: 'text',
   async run(ctx) {

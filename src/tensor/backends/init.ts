@@ -77,7 +77,8 @@ async function load(name: BackendName): Promise<Tf> {
       wasm.setThreadsCount(1);
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
       // Once per thread: switching backends and back must not start a second module (its kernels would never be registered).
-      kernelModule = await (wasmKernels ??= registerWasmKernels());
+      wasmKernels ??= registerWasmKernels();
+      kernelModule = await wasmKernels;
       break;
     }
     case 'cpu': {

@@ -43,7 +43,9 @@ function photo(seed: number): Uint8Array {
       const inside = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
       const texture = 0.08 * Math.sin(x * fx * 6 + Math.sin(y * fy * 4) * 3);
       for (let k = 0; k < 3; k++) {
-        const base = inside ? bird[k]! : corners[0]![k]! * (1 - u) * (1 - v) + corners[1]![k]! * u * (1 - v) + corners[2]![k]! * (1 - u) * v + corners[3]![k]! * u * v;
+        const base = inside
+          ? bird[k]!
+          : corners[0]![k]! * (1 - u) * (1 - v) + corners[1]![k]! * u * (1 - v) + corners[2]![k]! * (1 - u) * v + corners[3]![k]! * u * v;
         const value = base + texture + 0.04 * r.normal();
         out[3 * (y * W + x) + k] = Math.max(0, Math.min(255, Math.round(value * 255)));
       }
@@ -73,11 +75,11 @@ async function benchDirectory(): Promise<{ root: string; meanBytes: number }> {
     lines.split!.push(`${i} ${i % 5 === 0 ? 0 : 1}`);
     lines.boxes!.push(`${i} 100.0 80.0 250.0 200.0`);
   }
-  await writeFile(join(root, 'classes.txt'), classes.map((n, c) => `${c + 1} ${n}`).join('\n') + '\n');
-  await writeFile(join(root, 'images.txt'), lines.images!.join('\n') + '\n');
-  await writeFile(join(root, 'image_class_labels.txt'), lines.labels!.join('\n') + '\n');
-  await writeFile(join(root, 'train_test_split.txt'), lines.split!.join('\n') + '\n');
-  await writeFile(join(root, 'bounding_boxes.txt'), lines.boxes!.join('\n') + '\n');
+  await writeFile(join(root, 'classes.txt'), `${classes.map((n, c) => `${c + 1} ${n}`).join('\n')}\n`);
+  await writeFile(join(root, 'images.txt'), `${lines.images!.join('\n')}\n`);
+  await writeFile(join(root, 'image_class_labels.txt'), `${lines.labels!.join('\n')}\n`);
+  await writeFile(join(root, 'train_test_split.txt'), `${lines.split!.join('\n')}\n`);
+  await writeFile(join(root, 'bounding_boxes.txt'), `${lines.boxes!.join('\n')}\n`);
   return { root, meanBytes: bytes / IMAGES };
 }
 
@@ -117,7 +119,11 @@ for (let run = 0; run < RUNS; run++) {
 const mnistDir = packagePath('.bench/mnist-default');
 await rm(mnistDir, { recursive: true, force: true });
 let t0 = process.hrtime.bigint();
-await writeDatasetArtifact(mnistDir, { name: 'cluttered-mnist', classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], imageSize: { width: 64, height: 64 }, channels: 3 }, clutteredMnist({ size: 64, counts: { train: 2000, val: 500, test: 1000 }, digitScale: [0.35, 0.65], clutterDensity: 4, fragmentSize: 0.15, seed: 0 }));
+await writeDatasetArtifact(
+  mnistDir,
+  { name: 'cluttered-mnist', classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], imageSize: { width: 64, height: 64 }, channels: 3 },
+  clutteredMnist({ size: 64, counts: { train: 2000, val: 500, test: 1000 }, digitScale: [0.35, 0.65], clutterDensity: 4, fragmentSize: 0.15, seed: 0 }),
+);
 const mnistBuild = seconds(t0);
 const openMnist: number[] = [];
 const batchMnist: number[] = [];
@@ -138,9 +144,24 @@ const ratio = (x: number): string => `${(x / TRAIN_IMAGES_PER_S).toFixed(1)}x`;
 const table = markdownTable(
   ['what', `median of ${RUNS}`, 'vs training (73.8 img/s)', 'runs'],
   [
-    [`decode + resize ${W}x${H} JPEG -> 64x64, into an artifact (images/s)`, f1(median(decode[64]!)), ratio(median(decode[64]!)), decode[64]!.map(f1).join(', ')],
-    [`decode + resize ${W}x${H} JPEG -> 224x224, into an artifact (images/s)`, f1(median(decode[224]!)), ratio(median(decode[224]!)), decode[224]!.map(f1).join(', ')],
-    [`open the 224x224 artifact (${IMAGES} images, ${((IMAGES * 224 * 224 * 3) / 2 ** 20).toFixed(0)} MiB), ms`, f1(median(open224)), '-', open224.map(f1).join(', ')],
+    [
+      `decode + resize ${W}x${H} JPEG -> 64x64, into an artifact (images/s)`,
+      f1(median(decode[64]!)),
+      ratio(median(decode[64]!)),
+      decode[64]!.map(f1).join(', '),
+    ],
+    [
+      `decode + resize ${W}x${H} JPEG -> 224x224, into an artifact (images/s)`,
+      f1(median(decode[224]!)),
+      ratio(median(decode[224]!)),
+      decode[224]!.map(f1).join(', '),
+    ],
+    [
+      `open the 224x224 artifact (${IMAGES} images, ${((IMAGES * 224 * 224 * 3) / 2 ** 20).toFixed(0)} MiB), ms`,
+      f1(median(open224)),
+      '-',
+      open224.map(f1).join(', '),
+    ],
     ['batches of 32 from the 224x224 artifact, shuffled (images/s)', f1(median(batch224)), ratio(median(batch224)), batch224.map(f1).join(', ')],
     ['open the default cluttered-MNIST artifact (3,500 images at 64x64, 41 MiB), ms', f1(median(openMnist)), '-', openMnist.map(f1).join(', ')],
     ['batches of 32 from it, shuffled (images/s)', f1(median(batchMnist)), ratio(median(batchMnist)), batchMnist.map(f1).join(', ')],

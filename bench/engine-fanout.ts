@@ -90,7 +90,8 @@ function wsolTool(): Tool {
     run(scenario) {
       const { s, stdout } = timed(process.execPath, [bin, file, '--jobs', String(JOBS), '--no-progress'], dir);
       const ran = /done: (\d+) ran/.exec(stdout)?.[1];
-      if (Number(ran) !== expectedRan[scenario]) throw new Error(`wsol-run ${scenario}: expected ${expectedRan[scenario]} nodes run, got ${ran ?? '?'}:\n${stdout}`);
+      if (Number(ran) !== expectedRan[scenario])
+        throw new Error(`wsol-run ${scenario}: expected ${expectedRan[scenario]} nodes run, got ${ran ?? '?'}:\n${stdout}`);
       return s;
     },
   };
@@ -118,7 +119,9 @@ function checkOutputs(tool: string, dir: string, scenario: Scenario, before: big
   if (after.includes(-1n)) throw new Error(`${tool} ${scenario}: missing outputs`);
   const want = scenario === 'cold' ? outputs : scenario === 'noop' ? [] : [`m${EDITED}.txt`, 'out.txt'];
   if (changed.join(' ') !== want.join(' ')) {
-    throw new Error(`${tool} ${scenario}: expected ${want.length} outputs rewritten, got ${changed.length} (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', ...' : ''})`);
+    throw new Error(
+      `${tool} ${scenario}: expected ${want.length} outputs rewritten, got ${changed.length} (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', ...' : ''})`,
+    );
   }
   const out = readFileSync(join(dir, 'out.txt'), 'utf8');
   const lines = out.trimEnd().split('\n');
@@ -277,12 +280,18 @@ const rows = SCENARIOS.map((s) => [
 ]);
 const snakeHead = snakemakeVersion ? `Snakemake ${snakemakeVersion}` : 'Snakemake';
 const makeHead = makeVersion ? makeVersion.replace(/^GNU Make/, 'GNU make') : 'make';
-const table = markdownTable(
-  ['scenario', `wsol-run (median of ${RUNS})`, 'target', '', snakeHead, makeHead, 'wsol-run / Snakemake', 'wsol-run / make'],
-  rows,
-);
+const table = markdownTable(['scenario', `wsol-run (median of ${RUNS})`, 'target', '', snakeHead, makeHead, 'wsol-run / Snakemake', 'wsol-run / make'], rows);
 const allRuns = tools
-  .map((t) => `${t.name}: ${SCENARIOS.map((s) => `${s === 'noop' ? 'no-op' : s} ${times.get(t.name)![s].map((x) => x.toFixed(3)).join(', ')}`).join('; ')}`)
+  .map(
+    (t) =>
+      `${t.name}: ${SCENARIOS.map(
+        (s) =>
+          `${s === 'noop' ? 'no-op' : s} ${times
+            .get(t.name)!
+            [s].map((x) => x.toFixed(3))
+            .join(', ')}`,
+      ).join('; ')}`,
+  )
   .join('. ');
 const commands = tools.map((t) => `\`${t.command}\``).join(', ');
 process.stdout.write(`${table}\n\nall runs (s): ${allRuns}\n1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after\n`);

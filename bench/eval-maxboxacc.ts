@@ -36,7 +36,14 @@ interface Numbers {
 }
 
 function numbersOf(acc: BoxAccuracy, pixels: PixelAccumulator): Numbers {
-  return { perDelta: DELTAS.map((d) => { const m = acc.max(d); return { delta: d, value: m.value, tau: m.tau }; }), v2: acc.meanMax(), pxap: pixels.pxap() };
+  return {
+    perDelta: DELTAS.map((d) => {
+      const m = acc.max(d);
+      return { delta: d, value: m.value, tau: m.tau };
+    }),
+    v2: acc.meanMax(),
+    pxap: pixels.pxap(),
+  };
 }
 
 // Maps in shared memory, made once and not timed.
@@ -62,7 +69,8 @@ function oneThread(): { boxSeconds: number; pixelSeconds: number; numbers: Numbe
   for (let i = 0; i < N; i++) acc.add(sweeper.multiBestIouOfMap(maps.subarray(i * pixelsPerMap, (i + 1) * pixelsPerMap), thresholds, boxes[i]!));
   const boxSeconds = (performance.now() - t) / 1000;
   t = performance.now();
-  for (let i = 0; i < N; i++) pixels.add(maps.subarray(i * pixelsPerMap, (i + 1) * pixelsPerMap), masks.subarray(i * pixelsPerMap, (i + 1) * pixelsPerMap), null);
+  for (let i = 0; i < N; i++)
+    pixels.add(maps.subarray(i * pixelsPerMap, (i + 1) * pixelsPerMap), masks.subarray(i * pixelsPerMap, (i + 1) * pixelsPerMap), null);
   const numbers = numbersOf(acc, pixels);
   return { boxSeconds, pixelSeconds: (performance.now() - t) / 1000, numbers };
 }
@@ -110,10 +118,13 @@ const multi: { seconds: number; numbers: Numbers }[] = [];
 for (let r = 0; r < RUNS; r++) {
   single.push(oneThread());
   multi.push(await threaded(THREADS));
-  process.stdout.write(`run ${r + 1}/${RUNS}: 1 thread box ${single.at(-1)!.boxSeconds.toFixed(2)} s + PxAP ${single.at(-1)!.pixelSeconds.toFixed(2)} s; ${THREADS} threads ${multi.at(-1)!.seconds.toFixed(2)} s\n`);
+  process.stdout.write(
+    `run ${r + 1}/${RUNS}: 1 thread box ${single.at(-1)!.boxSeconds.toFixed(2)} s + PxAP ${single.at(-1)!.pixelSeconds.toFixed(2)} s; ${THREADS} threads ${multi.at(-1)!.seconds.toFixed(2)} s\n`,
+  );
 }
 const ours = single[0]!.numbers;
-for (const r of [...single, ...multi]) if (JSON.stringify(r.numbers) !== JSON.stringify(ours)) throw new Error('runs disagree: the evaluation is not deterministic');
+for (const r of [...single, ...multi])
+  if (JSON.stringify(r.numbers) !== JSON.stringify(ours)) throw new Error('runs disagree: the evaluation is not deterministic');
 
 const rate = (seconds: number): string => (N / seconds).toFixed(0);
 const boxS = median(single.map((r) => r.boxSeconds));
@@ -131,12 +142,13 @@ if (hasReference()) {
   const ref = await reference();
   rows.push([`reference: Python + OpenCV ${ref.opencv} (numpy ${ref.numpy}), 1 process: boxes`, rate(ref.boxSeconds), `${ref.boxSeconds.toFixed(2)} s`]);
   rows.push([`reference: boxes + PxAP`, rate(ref.boxSeconds + ref.pixelSeconds), `${(ref.boxSeconds + ref.pixelSeconds).toFixed(2)} s`]);
-  const same = DELTAS.every((d) => {
-    const o = ours.perDelta.find((x) => x.delta === d)!;
-    return ref.maxBoxAcc[String(d)]!.value === o.value && ref.maxBoxAcc[String(d)]!.tau === o.tau;
-  }) && ref.pxap === ours.pxap;
+  const same =
+    DELTAS.every((d) => {
+      const o = ours.perDelta.find((x) => x.delta === d)!;
+      return ref.maxBoxAcc[String(d)]!.value === o.value && ref.maxBoxAcc[String(d)]!.tau === o.tau;
+    }) && ref.pxap === ours.pxap;
   comparison = `Numbers, wsol-run vs reference: ${DELTAS.map((d) => `MaxBoxAcc@${d} ${ours.perDelta.find((x) => x.delta === d)!.value} (τ ${ours.perDelta.find((x) => x.delta === d)!.tau}) vs ${ref.maxBoxAcc[String(d)]!.value} (τ ${ref.maxBoxAcc[String(d)]!.tau})`).join('; ')}; PxAP ${ours.pxap} vs ${ref.pxap}: ${same ? '**identical** (every digit)' : '**DIFFERENT**'}.`;
-  verdict = `Speed-up of the box part over the reference: ${(ref.boxSeconds / boxS).toFixed(1)}x on one thread, ${(ref.boxSeconds / multiS).toFixed(1)}x on ${THREADS} threads with PxAP included (target: 2x, i.e. ${(2 * N / ref.boxSeconds).toFixed(0)} maps/s): ${N / multiS >= (2 * N) / ref.boxSeconds ? 'met' : 'NOT met'}.`;
+  verdict = `Speed-up of the box part over the reference: ${(ref.boxSeconds / boxS).toFixed(1)}x on one thread, ${(ref.boxSeconds / multiS).toFixed(1)}x on ${THREADS} threads with PxAP included (target: 2x, i.e. ${((2 * N) / ref.boxSeconds).toFixed(0)} maps/s): ${N / multiS >= (2 * N) / ref.boxSeconds ? 'met' : 'NOT met'}.`;
   if (!same) process.exitCode = 1;
 }
 const table = markdownTable(['what', 'maps/s', `time for ${N} maps (median of ${RUNS})`], rows);
@@ -145,7 +157,7 @@ updateBenchmarks(
   'eval-maxboxacc',
   `## Evaluation: MaxBoxAccV2 + PxAP over ${N} maps of ${SIZE}x${SIZE}
 
-Machine: ${machine()}. Command: \`npm run bench:eval -- --maps ${N} --runs ${RUNS} --threads ${THREADS}\` (measured ${new Date().toISOString().slice(0, 10)}; the machine is shared with other jobs: 1-minute load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, on 2 cores, so the worker threads found little idle CPU). Maps: smooth random maps (1 to 4 Gaussian blobs; the strongest is the object, with its box and elliptic mask as ground truth), in memory, made before timing. τ in arange(0, 1, 0.01), δ in {30, 50, 70}, multi-contour; PxAP over all pixels. The reference is bench/eval_reference.py (the protocol of shared/specs/evaluation.md in Python with OpenCV's findContours/boundingRect and numpy's histogram), fed the same float32 maps through a pipe; reading is not timed.
+Machine: ${machine()}. Command: \`npm run bench:eval -- --maps ${N} --runs ${RUNS} --threads ${THREADS}\` (measured ${new Date().toISOString().slice(0, 10)}; the machine is shared with other jobs: 1-minute load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end, on 2 cores, so the worker threads found little idle CPU). Maps: smooth random maps (1 to 4 Gaussian blobs; the strongest is the object, with its box and elliptic mask as ground truth), in memory, made before timing. τ in arange(0, 1, 0.01), δ in {30, 50, 70}, multi-contour; PxAP over all pixels. The reference is bench/eval_reference.py (the protocol of docs/evaluation.md in Python with OpenCV's findContours/boundingRect and numpy's histogram), fed the same float32 maps through a pipe; reading is not timed.
 
 ${table}
 

@@ -1,5 +1,5 @@
 """The reference protocol (wsolevaluation's box and mask evaluation) in
-Python + OpenCV + numpy, written from shared/specs/evaluation.md, to time it
+Python + OpenCV + numpy, written from docs/evaluation.md, to time it
 and to compare its numbers with wsol-run's on the same maps.
 
 Reads from stdin: one JSON line {count, width, height, step, deltas, boxes},

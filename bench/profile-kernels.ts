@@ -8,7 +8,15 @@
  *   npm run bench:profile [-- --steps 10 --batch 32]
  *   WSOL_RUN_KERNELS=0 npm run bench:profile   # the previous kernels, for comparison
  */
-import { getKernelsForBackend, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  getKernelsForBackend,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { cpus, loadavg } from 'node:os';
 import { activeKernelModule, initTensorBackend } from '../src/tensor/backends/init.js';
 import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
@@ -83,15 +91,23 @@ const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const kernelMs = rows.reduce((a, [, s]) => a + s.ms, 0) / STEPS;
 const table = markdownTable(
   ['kernel', 'ms / step', 'share of step', 'CPU ms / step (all threads)', 'calls / step', 'GFLOP/s (wall)', 'GFLOP per CPU-s'],
-  rows.map(([name, s]) => [name, (s.ms / STEPS).toFixed(2), `${((s.ms / STEPS / stepMs) * 100).toFixed(1)}%`, (s.cpuMs / STEPS).toFixed(2), String(s.calls / STEPS), s.flops ? (s.flops / s.ms / 1e6).toFixed(1) : '', s.flops && s.cpuMs ? (s.flops / s.cpuMs / 1e6).toFixed(1) : '']),
+  rows.map(([name, s]) => [
+    name,
+    (s.ms / STEPS).toFixed(2),
+    `${((s.ms / STEPS / stepMs) * 100).toFixed(1)}%`,
+    (s.cpuMs / STEPS).toFixed(2),
+    String(s.calls / STEPS),
+    s.flops ? (s.flops / s.ms / 1e6).toFixed(1) : '',
+    s.flops && s.cpuMs ? (s.flops / s.cpuMs / 1e6).toFixed(1) : '',
+  ]),
 );
 const m = activeKernelModule();
-const moduleLine = m && before && after
-  ? `Kernel module: ${m.variant}, ${m.threads} threads${m.failed ? ' (FAILED: the previous kernels took over, see the warning)' : ''}${m.soloPeriods ? ` (ran alone ${m.soloPeriods} times: helpers kept being descheduled)` : ''}; per step ${((after.copyIn - before.copyIn) / STEPS).toFixed(1)} ms copying inputs in, ${((after.jobs - before.jobs) / STEPS).toFixed(1)} ms in jobs, ${((after.copyOut - before.copyOut) / STEPS).toFixed(1)} ms copying results out (the rest of its kernels' time: filter packing, reductions, shape logic).`
-  : 'Kernel module: off (previous kernels).';
+const moduleLine =
+  m && before && after
+    ? `Kernel module: ${m.variant}, ${m.threads} threads${m.failed ? ' (FAILED: the previous kernels took over, see the warning)' : ''}${m.soloPeriods ? ` (ran alone ${m.soloPeriods} times: helpers kept being descheduled)` : ''}; per step ${((after.copyIn - before.copyIn) / STEPS).toFixed(1)} ms copying inputs in, ${((after.jobs - before.jobs) / STEPS).toFixed(1)} ms in jobs, ${((after.copyOut - before.copyOut) / STEPS).toFixed(1)} ms copying results out (the rest of its kernels' time: filter packing, reductions, shape logic).`
+    : 'Kernel module: off (previous kernels).';
 const load = loadavg()[0]!.toFixed(2);
-const summary =
-  `Reference model, batch ${BATCH}, ${STEPS} steps: mean step ${stepMs.toFixed(1)} ms (median ${median(t.stepMs).toFixed(1)}; ${((BATCH * 1000) / stepMs).toFixed(1)} img/s); kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(stepMs - kernelMs).toFixed(1)} ms; process CPU ${((cpuAll.user + cpuAll.system) / 1000 / STEPS).toFixed(1)} ms per step. Load average at the end: ${load} on ${cpus().length} cores.`;
+const summary = `Reference model, batch ${BATCH}, ${STEPS} steps: mean step ${stepMs.toFixed(1)} ms (median ${median(t.stepMs).toFixed(1)}; ${((BATCH * 1000) / stepMs).toFixed(1)} img/s); kernels ${kernelMs.toFixed(1)} ms, outside kernels ${(stepMs - kernelMs).toFixed(1)} ms; process CPU ${((cpuAll.user + cpuAll.system) / 1000 / STEPS).toFixed(1)} ms per step. Load average at the end: ${load} on ${cpus().length} cores.`;
 process.stdout.write(`${summary}\n${moduleLine}\n\n${table}\n`);
 updateBenchmarks(
   'train-profile',

@@ -1,4 +1,4 @@
-"""PyTorch CPU training throughput of the reference model (specs/backend.md), for comparison.
+"""PyTorch CPU training throughput of the reference model (docs/backends.md), for comparison.
 
 Prints one JSON line: {"torch": version, "threads": n, "nchw": img/s, "channels_last": img/s, ...}.
 Usage: python3 bench/pytorch_reference.py [--threads 2] [--steps 20] [--batch 32]

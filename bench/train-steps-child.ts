@@ -15,4 +15,6 @@ await timeTrainingSteps(tf, { batch: BATCH, steps: 0, warmup: 2 });
 const cpu = process.cpuUsage();
 const t = await timeTrainingSteps(tf, { batch: BATCH, steps: STEPS, warmup: 0 });
 const used = process.cpuUsage(cpu);
-process.stdout.write(`${JSON.stringify({ imagesPerSecond: (BATCH * 1000) / median(t.stepMs), cpuMsPerStep: (used.user + used.system) / 1000 / t.stepMs.length, threads: activeKernelModule()?.threads ?? 0 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ imagesPerSecond: (BATCH * 1000) / median(t.stepMs), cpuMsPerStep: (used.user + used.system) / 1000 / t.stepMs.length, threads: activeKernelModule()?.threads ?? 0 })}\n`,
+);

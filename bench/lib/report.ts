@@ -34,7 +34,9 @@ export function updateBenchmarks(id: string, body: string): void {
   const begin = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;
   const section = `${begin}\n${body.trim()}\n${end}`;
-  let text = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n\nEvery figure here is written by a script in bench/; re-run it to refresh its section.\n';
+  let text = existsSync(path)
+    ? readFileSync(path, 'utf8')
+    : '# Benchmarks\n\nEvery figure here is written by a script in bench/; re-run it to refresh its section.\n';
   const i = text.indexOf(begin);
   const j = text.indexOf(end);
   text = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;

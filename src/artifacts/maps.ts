@@ -62,8 +62,10 @@ export async function writeMapsArtifact(
   const entries: Partial<Record<SplitName, MapsSplitEntry>> = {};
   for (const [name, split] of Object.entries(splits) as [SplitName, MapsSplit][]) {
     const { count, height, width, classes } = split.entry;
-    if (split.maps.length !== count * height * width) throw new Error(`maps of split ${name}: ${split.maps.length} values, expected ${count}x${height}x${width}`);
-    if (split.scores && split.scores.length !== count * classes) throw new Error(`scores of split ${name}: ${split.scores.length} values, expected ${count}x${classes}`);
+    if (split.maps.length !== count * height * width)
+      throw new Error(`maps of split ${name}: ${split.maps.length} values, expected ${count}x${height}x${width}`);
+    if (split.scores && split.scores.length !== count * classes)
+      throw new Error(`scores of split ${name}: ${split.scores.length} values, expected ${count}x${classes}`);
     await writeFile(join(dir, `${name}.maps.f32`), float32Bytes(split.maps));
     if (split.scores) await writeFile(join(dir, `${name}.scores.f32`), float32Bytes(split.scores));
     entries[name] = { ...split.entry, classes: split.scores ? classes : 0 };

@@ -16,13 +16,13 @@ let json = process.argv.includes('--json');
 
 function report(e: unknown): number {
   if (e instanceof WsolError) {
-    if (json) process.stdout.write(JSON.stringify({ event: 'error', diagnostics: e.diagnostics }) + '\n');
+    if (json) process.stdout.write(`${JSON.stringify({ event: 'error', diagnostics: e.diagnostics })}\n`);
     for (const d of e.diagnostics) process.stderr.write(`error: ${formatDiagnostic(d)}\n`);
     if (verbose) process.stderr.write(`${e.stack ?? ''}\n`);
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  if (json) process.stdout.write(JSON.stringify({ event: 'error', diagnostics: [{ message: err.message }] }) + '\n');
+  if (json) process.stdout.write(`${JSON.stringify({ event: 'error', diagnostics: [{ message: err.message }] })}\n`);
   process.stderr.write(`error: ${err.message}\n`);
   process.stderr.write(verbose ? `${err.stack ?? ''}\n` : '  (this is a bug or an environment problem; run again with --verbose for the stack trace)\n');
   return EXIT_INTERNAL;
@@ -48,7 +48,12 @@ function withPipelineOptions(cmd: Command): Command {
     .option('--json', 'machine-readable output: one JSON object per line')
     .option('--verbose', 'show stack traces and cached nodes')
     .option('--backend <name>', 'tensor backend: tensorflow-gpu, tensorflow, wasm or cpu (default: the first installed; $WSOL_RUN_BACKEND)')
-    .option('--plugin <module>', 'load a plugin (an ES module adding node types, heads or map methods) besides the pipeline\'s own "plugins" (repeatable)', collect, []);
+    .option(
+      '--plugin <module>',
+      'load a plugin (an ES module adding node types, heads or map methods) besides the pipeline\'s own "plugins" (repeatable)',
+      collect,
+      [],
+    );
 }
 
 export function buildProgram(): Command {
@@ -100,7 +105,11 @@ export function buildProgram(): Command {
     .command('gc [pipelines...]')
     .description('remove cached results that no lock file or recent run references, and print what was freed')
     .addOption(new Option('--keep-days <n>', 'keep results of runs from the last n days').argParser(parseNonNegativeInt('--keep-days')).default(7))
-    .addOption(new Option('--grace <seconds>', 'never remove results younger than this (protects concurrent runs)').argParser(parseNonNegativeInt('--grace')).default(60))
+    .addOption(
+      new Option('--grace <seconds>', 'never remove results younger than this (protects concurrent runs)')
+        .argParser(parseNonNegativeInt('--grace'))
+        .default(60),
+    )
     .option('-n, --dry-run', 'only report what would be removed')
     .option('--cache <dir>', 'cache directory')
     .option('--json', 'JSON output')
@@ -109,7 +118,9 @@ export function buildProgram(): Command {
   program
     .command('doctor')
     .description('which tensor backends are installed and usable (and why not), the machine, and a training-speed probe')
-    .addOption(new Option('--probe-seconds <n>', 'length of the training-speed probe (0 to skip)').argParser(parseNonNegativeInt('--probe-seconds')).default(10))
+    .addOption(
+      new Option('--probe-seconds <n>', 'length of the training-speed probe (0 to skip)').argParser(parseNonNegativeInt('--probe-seconds')).default(10),
+    )
     .option('--backend <name>', 'probe this backend instead of the default choice')
     .option('--json', 'JSON output')
     .action(action(async (o) => (await import('./commands/doctor.js')).doctorCommand(o)));

@@ -6,7 +6,10 @@ import { formatDuration, formatMetric, table } from './format.js';
 export function metricsTable(rows: [string, Metrics][]): string | undefined {
   if (rows.length === 0) return undefined;
   const names = [...new Set(rows.flatMap(([, m]) => Object.keys(m)))];
-  return table(['node', ...names], rows.map(([id, m]) => [id, ...names.map((n) => (m[n] === undefined ? '' : formatMetric(m[n]!)))]));
+  return table(
+    ['node', ...names],
+    rows.map(([id, m]) => [id, ...names.map((n) => (m[n] === undefined ? '' : formatMetric(m[n]!)))]),
+  );
 }
 
 /** What ran, what was cached, what failed (with its error), what was skipped, and headline metrics. */
@@ -24,5 +27,5 @@ export function formatSummary(r: RunPipelineResult): string {
   if (skipped.length) lines.push(`  skipped  ${skipped.length > 8 ? `${skipped.slice(0, 8).join(', ')} and ${skipped.length - 8} more` : skipped.join(', ')}`);
   const metrics = metricsTable([...r.outcomes].filter(([, o]) => o.metrics && Object.keys(o.metrics).length).map(([id, o]) => [id, o.metrics!]));
   if (metrics) lines.push('', metrics);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

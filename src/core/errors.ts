@@ -62,7 +62,11 @@ export class ImageReadError extends UserError {
     readonly reason: string,
     readonly missing: boolean,
   ) {
-    super(`${path}: ${missing ? 'image file is missing' : `cannot decode image (${reason})`}`, missing ? 'check the dataset root and the image list' : 'replace or remove the corrupt file', { file: path });
+    super(
+      `${path}: ${missing ? 'image file is missing' : `cannot decode image (${reason})`}`,
+      missing ? 'check the dataset root and the image list' : 'replace or remove the corrupt file',
+      { file: path },
+    );
     this.name = 'ImageReadError';
   }
 }

@@ -3,7 +3,12 @@
  * flight and yields the results in input order: decoding overlaps (libvips
  * works on libuv threads), the dataset is still written in a fixed order.
  */
-export async function* mapOrdered<T, R>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<R>, signal?: AbortSignal): AsyncGenerator<R> {
+export async function* mapOrdered<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T, index: number) => Promise<R>,
+  signal?: AbortSignal,
+): AsyncGenerator<R> {
   const pending: Promise<R>[] = [];
   let next = 0;
   const launch = (): void => {

@@ -127,15 +127,21 @@ class StreamingDatasetWriter implements DatasetWriter {
     const where = `dataset writer, image '${s.id}'`;
     if (!s.id || /[\r\n]/.test(s.id)) throw new Error(`${where}: an id must be non-empty and on one line`);
     if (this.seenIds.has(s.id)) throw new Error(`${where}: the id appears twice`);
-    if (!Number.isInteger(s.label) || s.label < 0 || s.label >= this.header.classNames.length) throw new Error(`${where}: label ${s.label} is not a class index (0..${this.header.classNames.length - 1})`);
-    if (s.image.length !== this.imageBytes) throw new Error(`${where}: ${s.image.length} image bytes, expected ${this.imageBytes} (${this.header.imageSize.width}x${this.header.imageSize.height}x${this.header.channels})`);
+    if (!Number.isInteger(s.label) || s.label < 0 || s.label >= this.header.classNames.length)
+      throw new Error(`${where}: label ${s.label} is not a class index (0..${this.header.classNames.length - 1})`);
+    if (s.image.length !== this.imageBytes)
+      throw new Error(
+        `${where}: ${s.image.length} image bytes, expected ${this.imageBytes} (${this.header.imageSize.width}x${this.header.imageSize.height}x${this.header.channels})`,
+      );
     const hasMask = s.mask != null;
     const hasIgnore = s.ignoreMask != null;
     if (acc.masks !== undefined && acc.masks !== hasMask) throw new Error(`${where}: every image of split ${split} must have a mask, or none`);
-    if (acc.ignoreMasks !== undefined && acc.ignoreMasks !== hasIgnore) throw new Error(`${where}: every image of split ${split} must have an ignore mask, or none`);
+    if (acc.ignoreMasks !== undefined && acc.ignoreMasks !== hasIgnore)
+      throw new Error(`${where}: every image of split ${split} must have an ignore mask, or none`);
     if (hasIgnore && !hasMask) throw new Error(`${where}: an ignore mask needs a foreground mask`);
     if (s.mask && s.mask.length !== this.maskBytes) throw new Error(`${where}: mask has ${s.mask.length} pixels, expected ${this.maskBytes}`);
-    if (s.ignoreMask && s.ignoreMask.length !== this.maskBytes) throw new Error(`${where}: ignore mask has ${s.ignoreMask.length} pixels, expected ${this.maskBytes}`);
+    if (s.ignoreMask && s.ignoreMask.length !== this.maskBytes)
+      throw new Error(`${where}: ignore mask has ${s.ignoreMask.length} pixels, expected ${this.maskBytes}`);
     for (const b of s.boxes) if (b.length !== 4 || !b.every(Number.isFinite)) throw new Error(`${where}: box (${b.join(', ')}) is not 4 finite numbers`);
     this.seenIds.add(s.id);
     acc.masks = hasMask;
@@ -309,7 +315,8 @@ class FileRecords implements RecordSource {
 }
 
 function typed<T>(bytes: Uint8Array, Ctor: { new (buffer: ArrayBuffer): T; BYTES_PER_ELEMENT: number }, path: string): T {
-  if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) throw new Error(`${path}: ${bytes.byteLength} bytes is not a whole number of ${Ctor.BYTES_PER_ELEMENT}-byte values`);
+  if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0)
+    throw new Error(`${path}: ${bytes.byteLength} bytes is not a whole number of ${Ctor.BYTES_PER_ELEMENT}-byte values`);
   // Copy into a fresh buffer: a Buffer from readFile may sit at an unaligned offset of a shared pool.
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
@@ -392,7 +399,8 @@ class StoredDataset implements DatasetView {
 async function records(path: string, recordSize: number, count: number, maxInMemory: number): Promise<RecordSource> {
   const size = (await stat(path).catch(() => null))?.size;
   if (size === undefined) throw new Error(`${path} is missing: the dataset artifact is incomplete`);
-  if (size !== recordSize * count) throw new Error(`${path}: ${size} bytes, expected ${count} x ${recordSize} = ${recordSize * count}; the dataset artifact is truncated or corrupt`);
+  if (size !== recordSize * count)
+    throw new Error(`${path}: ${size} bytes, expected ${count} x ${recordSize} = ${recordSize * count}; the dataset artifact is truncated or corrupt`);
   if (size <= maxInMemory) {
     const bytes = await readFile(path);
     // A plain Uint8Array view: consumers get Uint8Arrays, not Buffers (whose constructor differs).
@@ -435,8 +443,17 @@ export async function openDataset(dir: string, options: OpenOptions = {}): Promi
     const sizes = typed(await readFile(p('sizes.u32')), Uint32Array, p('sizes.u32'));
     const boxIndex = typed(await readFile(p('box-index.u32')), Uint32Array, p('box-index.u32'));
     const boxValues = typed(await readFile(p('boxes.f64')), Float64Array, p('boxes.f64'));
-    if (ids.length !== count || labels.length !== count || sizes.length !== 2 * count || boxIndex.length !== count + 1 || boxValues.length !== 4 * entry.boxes || boxIndex[count] !== entry.boxes) {
-      throw new Error(`${dir}: the metadata files of split ${name} disagree with ${DATASET_MANIFEST} (${count} images, ${entry.boxes} boxes); the artifact is corrupt`);
+    if (
+      ids.length !== count ||
+      labels.length !== count ||
+      sizes.length !== 2 * count ||
+      boxIndex.length !== count + 1 ||
+      boxValues.length !== 4 * entry.boxes ||
+      boxIndex[count] !== entry.boxes
+    ) {
+      throw new Error(
+        `${dir}: the metadata files of split ${name} disagree with ${DATASET_MANIFEST} (${count} images, ${entry.boxes} boxes); the artifact is corrupt`,
+      );
     }
     const originalSizes: ImageSize[] = [];
     for (let i = 0; i < count; i++) originalSizes.push({ width: sizes[2 * i]!, height: sizes[2 * i + 1]! });

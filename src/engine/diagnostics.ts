@@ -38,7 +38,7 @@ export function formatDiagnostic(d: Diagnostic): string {
   let where = '';
   if (d.file) {
     where = d.file;
-    if (d.line !== undefined) where += `:${d.line}` + (d.column !== undefined ? `:${d.column}` : '');
+    if (d.line !== undefined) where += `:${d.line}${d.column !== undefined ? `:${d.column}` : ''}`;
     where += ': ';
   }
   const at: string[] = [];

@@ -65,5 +65,5 @@ export async function readLock(pipelineFile: string): Promise<LockFile | undefin
 }
 
 export async function writeLock(pipelineFile: string, lock: LockFile): Promise<void> {
-  await writeFileAtomic(lockPathFor(pipelineFile), JSON.stringify(lock, null, 2) + '\n');
+  await writeFileAtomic(lockPathFor(pipelineFile), `${JSON.stringify(lock, null, 2)}\n`);
 }

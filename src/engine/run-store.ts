@@ -93,10 +93,24 @@ export class RunRecorder {
         nodes[e.node] = { type: e.type, status: 'cached', key: e.key, digest: e.digest, reason: 'cache hit' };
         break;
       case 'node-done':
-        nodes[e.node] = { ...node, type: e.type, status: 'done', key: e.key, digest: e.digest, durationMs: e.durationMs, ...(e.metrics ? { metrics: e.metrics } : {}) };
+        nodes[e.node] = {
+          ...node,
+          type: e.type,
+          status: 'done',
+          key: e.key,
+          digest: e.digest,
+          durationMs: e.durationMs,
+          ...(e.metrics ? { metrics: e.metrics } : {}),
+        };
         break;
       case 'node-failed':
-        nodes[e.node] = { ...node, type: e.type, status: e.error.message === 'cancelled' ? 'cancelled' : 'failed', error: e.error, ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}) };
+        nodes[e.node] = {
+          ...node,
+          type: e.type,
+          status: e.error.message === 'cancelled' ? 'cancelled' : 'failed',
+          error: e.error,
+          ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
+        };
         break;
       case 'node-cancelled':
         nodes[e.node] = { ...node, type: e.type, status: 'cancelled' };

@@ -46,7 +46,14 @@ export function boxesFromScoremap(map: Float32Array, width: number, height: numb
 }
 
 /** Boxes at every threshold (one contour pass per distinct level). */
-export function boxesAtThresholds(q: Uint8Array, width: number, height: number, thresholds: readonly number[], mode: BoxMode, tracer = new ContourTracer(width, height)): Box[][] {
+export function boxesAtThresholds(
+  q: Uint8Array,
+  width: number,
+  height: number,
+  thresholds: readonly number[],
+  mode: BoxMode,
+  tracer = new ContourTracer(width, height),
+): Box[][] {
   const maxQ = maxOf(q);
   const out: Box[][] = [];
   let lastLevel = -1;

@@ -180,7 +180,8 @@ export class BoxSweeper {
   /** Puts pixel p into root r's component (r < 0: p starts its own); returns p's root. */
   private attach(p: number, r: number): number {
     const { parent, size, bbox } = this;
-    const x = this.xOf[p]!, y = this.yOf[p]!;
+    const x = this.xOf[p]!,
+      y = this.yOf[p]!;
     if (r < 0) {
       const o = 4 * p;
       parent[p] = p;
@@ -229,11 +230,19 @@ export class BoxSweeper {
       for (; value > level; value--) {
         for (let k = start[value]!, end = start[value + 1]!; k < end; k++) {
           const p = order[k]!;
-          const tl = parent[p - s - 1]! >= 0 ? 1 : 0, t = parent[p - s]! >= 0 ? 1 : 0, tr = parent[p - s + 1]! >= 0 ? 1 : 0;
-          const l = parent[p - 1]! >= 0 ? 1 : 0, rt = parent[p + 1]! >= 0 ? 1 : 0;
-          const bl = parent[p + s - 1]! >= 0 ? 1 : 0, b = parent[p + s]! >= 0 ? 1 : 0, br = parent[p + s + 1]! >= 0 ? 1 : 0;
+          const tl = parent[p - s - 1]! >= 0 ? 1 : 0,
+            t = parent[p - s]! >= 0 ? 1 : 0,
+            tr = parent[p - s + 1]! >= 0 ? 1 : 0;
+          const l = parent[p - 1]! >= 0 ? 1 : 0,
+            rt = parent[p + 1]! >= 0 ? 1 : 0;
+          const bl = parent[p + s - 1]! >= 0 ? 1 : 0,
+            b = parent[p + s]! >= 0 ? 1 : 0,
+            br = parent[p + s + 1]! >= 0 ? 1 : 0;
           // The four 2x2 quads around p (bits: top-left 1, top-right 2, bottom-left 4, bottom-right 8).
-          const q1 = tl | (t << 1) | (l << 2), q2 = t | (tr << 1) | (rt << 3), q3 = l | (bl << 2) | (b << 3), q4 = (rt << 1) | (b << 2) | (br << 3);
+          const q1 = tl | (t << 1) | (l << 2),
+            q2 = t | (tr << 1) | (rt << 3),
+            q3 = l | (bl << 2) | (b << 3),
+            q4 = (rt << 1) | (b << 2) | (br << 3);
           euler4 += QUAD[q1 | 8]! - QUAD[q1]! + QUAD[q2 | 4]! - QUAD[q2]! + QUAD[q3 | 2]! - QUAD[q3]! + QUAD[q4 | 1]! - QUAD[q4]!;
           // Present neighbours that touch each other are already one component: join one
           // representative of each group (t covers tl, tr, l, rt; b covers bl, br, l, rt;
@@ -267,7 +276,11 @@ export class BoxSweeper {
       }
       // Single-box callers only need the `single` records: skip scoring every component.
       if (single) continue;
-      const top = this.rescore(nDirty, (r) => this.componentIou(bbox, 4 * r, gt), () => true);
+      const top = this.rescore(
+        nDirty,
+        (r) => this.componentIou(bbox, 4 * r, gt),
+        () => true,
+      );
       best[i] = top < 0 ? noContour : top;
     }
     return holes;
@@ -284,14 +297,16 @@ export class BoxSweeper {
     if (r < 0 || q === r) return q;
     this.merges++;
     const { size, bbox } = this;
-    let big = r, small = q;
+    let big = r,
+      small = q;
     if (size[r]! < size[q]!) {
       big = q;
       small = r;
     }
     parent[small] = big;
     size[big] += size[small]!;
-    const o = 4 * big, m = 4 * small;
+    const o = 4 * big,
+      m = 4 * small;
     if (bbox[m]! < bbox[o]!) bbox[o] = bbox[m]!;
     if (bbox[m + 1]! < bbox[o + 1]!) bbox[o + 1] = bbox[m + 1]!;
     if (bbox[m + 2]! > bbox[o + 2]!) bbox[o + 2] = bbox[m + 2]!;
@@ -326,10 +341,14 @@ export class BoxSweeper {
           if (nDirty === 0 || dirty[nDirty - 1] !== r) dirty[nDirty++] = r;
         }
         // A hole's border runs through the foreground around it: its rectangle is the hole's grown by one.
-        top = this.rescore(nDirty, (r) => {
-          const b = 4 * r;
-          return bestIouOf(bbox[b]! - 1, bbox[b + 1]! - 1, Math.min(bbox[b + 2]! + 2, width - 1), Math.min(bbox[b + 3]! + 2, height - 1), gt);
-        }, (r) => escapeAt[r]! > level);
+        top = this.rescore(
+          nDirty,
+          (r) => {
+            const b = 4 * r;
+            return bestIouOf(bbox[b]! - 1, bbox[b + 1]! - 1, Math.min(bbox[b + 2]! + 2, width - 1), Math.min(bbox[b + 3]! + 2, height - 1), gt);
+          },
+          (r) => escapeAt[r]! > level,
+        );
       }
       if (top > best[i]!) best[i] = top;
     }
@@ -391,7 +410,7 @@ export class BoxSweeper {
     for (let x = 0; x < stride; x++) escapeAt[x] = escapeAt[(height + 1) * stride + x] = 0;
     for (let y = 1; y <= height; y++) escapeAt[y * stride] = escapeAt[y * stride + width + 1] = 0;
     for (let x = 0; x < width; x++) {
-      push((1) * stride + x + 1, q[x]!);
+      push(1 * stride + x + 1, q[x]!);
       if (height > 1) push(height * stride + x + 1, q[(height - 1) * width + x]!);
     }
     for (let y = 1; y < height - 1; y++) {
@@ -471,7 +490,9 @@ class IouHeap {
     const { keys, roots, versions } = this;
     const last = --this.size;
     if (last === 0) return;
-    const key = keys[last]!, root = roots[last]!, version = versions[last]!;
+    const key = keys[last]!,
+      root = roots[last]!,
+      version = versions[last]!;
     let i = 0;
     for (;;) {
       let c = 2 * i + 1;

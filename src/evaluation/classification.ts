@@ -32,12 +32,18 @@ export function topKAccuracy(ranks: ArrayLike<number>, k: number): number {
  */
 export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
-  let pos = 0, neg = 0, rankSum = 0;
+  let pos = 0,
+    neg = 0,
+    rankSum = 0;
   for (let i = 0; i < idx.length; ) {
     let j = i;
     while (j < idx.length && scores[idx[j]!] === scores[idx[i]!]) j++;
     const midRank = (i + j + 1) / 2; // ranks i+1 .. j averaged
-    for (let k = i; k < j; k++) if (labels[idx[k]!]) { rankSum += midRank; pos++; } else neg++;
+    for (let k = i; k < j; k++)
+      if (labels[idx[k]!]) {
+        rankSum += midRank;
+        pos++;
+      } else neg++;
     i = j;
   }
   if (pos === 0 || neg === 0) throw new RangeError(`AUC needs both classes (${pos} positive, ${neg} negative images)`);
@@ -57,7 +63,10 @@ export function averagePrecision(scores: ArrayLike<number>, hits: ArrayLike<bool
   let total = positives ?? 0;
   if (positives === undefined) for (let i = 0; i < hits.length; i++) if (hits[i]) total++;
   if (total <= 0) throw new RangeError('average precision needs at least one positive');
-  let tp = 0, seen = 0, prevRecall = 0, ap = 0;
+  let tp = 0,
+    seen = 0,
+    prevRecall = 0,
+    ap = 0;
   for (let i = 0; i < idx.length; ) {
     let j = i;
     while (j < idx.length && scores[idx[j]!] === scores[idx[i]!]) {
@@ -96,6 +105,9 @@ export function binaryMetrics(scores: Float32Array, labels: Int32Array): BinaryM
     acc: (correct * 100) / n,
     auc: rocAuc(margin, Array.from(isPos, Number)),
     apPos: averagePrecision(margin, isPos),
-    apNeg: averagePrecision(margin.map((m) => -m), isPos.map((p) => !p)),
+    apNeg: averagePrecision(
+      margin.map((m) => -m),
+      isPos.map((p) => !p),
+    ),
   };
 }

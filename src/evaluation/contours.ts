@@ -128,7 +128,20 @@ export class ContourTracer {
     const { img, stride } = this;
     const width = this.width + 1; // scanned columns are 1..width (padded)
     const height = this.height + 1;
-    const frame: Info = { isHole: true, parent: null, next: null, rx: 0, ry: 0, rw: stride, rh: this.height + 2, originIndex: -1, children: [], id: -1, points: null, area2: 0 };
+    const frame: Info = {
+      isHole: true,
+      parent: null,
+      next: null,
+      rx: 0,
+      ry: 0,
+      rw: stride,
+      rh: this.height + 2,
+      originIndex: -1,
+      children: [],
+      id: -1,
+      points: null,
+      area2: 0,
+    };
     const table: (Info | null)[] = new Array<Info | null>(128).fill(null);
     let nbd = 2;
     let lnbdX = 0;
@@ -173,7 +186,20 @@ export class ContourTracer {
         const lval = nbd;
         nbd = (nbd + 1) & 127;
         if (nbd === 0) nbd = 3;
-        const info: Info = { isHole, parent: parent === frame ? null : parent, next: table[lval] ?? null, rx: 0, ry: 0, rw: 0, rh: 0, originIndex: row + ox, children: [], id: count++, points: keepPoints ? [] : null, area2: 0 };
+        const info: Info = {
+          isHole,
+          parent: parent === frame ? null : parent,
+          next: table[lval] ?? null,
+          rx: 0,
+          ry: 0,
+          rw: 0,
+          rh: 0,
+          originIndex: row + ox,
+          children: [],
+          id: count++,
+          points: keepPoints ? [] : null,
+          area2: 0,
+        };
         this.fetch(info, ox, y, lval);
         table[lval] = info;
         parent.children.push(info);
@@ -189,8 +215,12 @@ export class ContourTracer {
   private fetch(info: Info, ox: number, oy: number, nbd: number): void {
     const { img, deltas } = this;
     const i0 = info.originIndex;
-    let px = ox, py = oy;
-    let minX = px, maxX = px, minY = py, maxY = py;
+    let px = ox,
+      py = oy;
+    let minX = px,
+      maxX = px,
+      minY = py,
+      maxY = py;
     const pts = info.points;
     let s = info.isHole ? 0 : 4;
     let sEnd = s;
@@ -200,10 +230,20 @@ export class ContourTracer {
       i1 = i0 + deltas[s]!;
     } while (img[i1] === 0 && s !== sEnd);
     // Shoelace over the vertices as they are written (exact integers).
-    let firstX = 0, firstY = 0, lastX = 0, lastY = 0, n = 0, acc = 0;
+    let firstX = 0,
+      firstY = 0,
+      lastX = 0,
+      lastY = 0,
+      n = 0,
+      acc = 0;
     const vertex = (vx: number, vy: number): void => {
-      if (n === 0) { firstX = vx; firstY = vy; } else acc += lastX * vy - lastY * vx;
-      lastX = vx; lastY = vy; n++;
+      if (n === 0) {
+        firstX = vx;
+        firstY = vy;
+      } else acc += lastX * vy - lastY * vx;
+      lastX = vx;
+      lastY = vy;
+      n++;
       if (pts) pts.push(vx - 1, vy - 1);
     };
     if (s === sEnd) {
@@ -225,8 +265,10 @@ export class ContourTracer {
         else if (img[i3] === 1) img[i3] = nbd;
         if (s !== prevS) {
           vertex(px, py);
-          if (px < minX) minX = px; else if (px > maxX) maxX = px;
-          if (py < minY) minY = py; else if (py > maxY) maxY = py;
+          if (px < minX) minX = px;
+          else if (px > maxX) maxX = px;
+          if (py < minY) minY = py;
+          else if (py > maxY) maxY = py;
         }
         prevS = s;
         px += DX[s]!;
@@ -297,9 +339,11 @@ export function contourArea(points: Int32Array): number {
   const n = points.length / 2;
   if (n === 0) return 0;
   let acc = 0;
-  let px = points[2 * n - 2]!, py = points[2 * n - 1]!;
+  let px = points[2 * n - 2]!,
+    py = points[2 * n - 1]!;
   for (let i = 0; i < n; i++) {
-    const x = points[2 * i]!, y = points[2 * i + 1]!;
+    const x = points[2 * i]!,
+      y = points[2 * i + 1]!;
     acc += px * y - py * x;
     px = x;
     py = y;
@@ -310,7 +354,10 @@ export function contourArea(points: Int32Array): number {
 /** cv2.boundingRect of a point list: [x, y, width, height]. */
 export function boundingRect(points: Int32Array): [number, number, number, number] {
   if (points.length === 0) return [0, 0, 0, 0];
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (let i = 0; i < points.length; i += 2) {
     x0 = Math.min(x0, points[i]!);
     x1 = Math.max(x1, points[i]!);

@@ -65,16 +65,26 @@ export function evaluationMap(maps: MapSet, i: number, id: string, options: Pick
   const { width, height } = options.imageSize;
   if (options.preprocess === 'none') {
     if (maps.width !== width || maps.height !== height) {
-      throw new MapInputError(`score map of image ${i} (${id}) is ${maps.height}x${maps.width}, the evaluation size is ${height}x${width} (H x W)`, 'score maps evaluated as they are must have the dataset\'s image size; set preprocess to "resize-normalize" to resize them');
+      throw new MapInputError(
+        `score map of image ${i} (${id}) is ${maps.height}x${maps.width}, the evaluation size is ${height}x${width} (H x W)`,
+        'score maps evaluated as they are must have the dataset\'s image size; set preprocess to "resize-normalize" to resize them',
+      );
     }
     const problem = scoremapProblem(raw, width, height);
-    if (problem) throw new MapInputError(`score map of image ${i} (${id}) ${problem}`, 'score maps evaluated as they are must be finite and in [0, 1]; set preprocess to "resize-normalize" to min-max normalise raw maps');
+    if (problem)
+      throw new MapInputError(
+        `score map of image ${i} (${id}) ${problem}`,
+        'score maps evaluated as they are must be finite and in [0, 1]; set preprocess to "resize-normalize" to min-max normalise raw maps',
+      );
     return raw;
   }
   for (let k = 0; k < raw.length; k++) {
     if (!Number.isFinite(raw[k]!)) {
       if (options.nanMaps === 'zero') return new Float32Array(width * height);
-      throw new MapInputError(`map of image ${i} (${id}) has ${raw[k]} at (x=${k % maps.width}, y=${Math.floor(k / maps.width)})`, 'fix the method that made the maps, or set nanMaps to "zero" to score such a map as all zeros (what wsolevaluation\'s inference does)');
+      throw new MapInputError(
+        `map of image ${i} (${id}) has ${raw[k]} at (x=${k % maps.width}, y=${Math.floor(k / maps.width)})`,
+        'fix the method that made the maps, or set nanMaps to "zero" to score such a map as all zeros (what wsolevaluation\'s inference does)',
+      );
     }
   }
   return normalizeScoremap(resizeBicubic(raw, maps.width, maps.height, width, height));
@@ -206,7 +216,11 @@ export function evaluateLocalization(input: LocalizationInput, options: Localiza
   let ranks: Int32Array | null = null;
   if (input.scores) {
     const { classes, values } = input.scores;
-    if (values.length !== classes * gt.count) throw new MapInputError(`class scores hold ${values.length} values, expected ${gt.count} images x ${classes} classes`, 'make the scores from this dataset split');
+    if (values.length !== classes * gt.count)
+      throw new MapInputError(
+        `class scores hold ${values.length} values, expected ${gt.count} images x ${classes} classes`,
+        'make the scores from this dataset split',
+      );
     ranks = new Int32Array(gt.count);
     for (let i = 0; i < gt.count; i++) {
       const row = values.subarray(i * classes, (i + 1) * classes);
@@ -247,7 +261,8 @@ function evaluateMaps(input: LocalizationInput, maps: MapSet, options: Localizat
 
   if (sweep.boxImages.length === 0) notes.push(`no image of ${input.split} has ground-truth boxes: box metrics skipped`);
   else {
-    if (sweep.boxImages.length < gt.count) notes.push(`${gt.count - sweep.boxImages.length} images of ${input.split} have no ground-truth box and take no part in box metrics`);
+    if (sweep.boxImages.length < gt.count)
+      notes.push(`${gt.count - sweep.boxImages.length} images of ${input.split} have no ground-truth box and take no part in box metrics`);
     const multi = accuracyOf(sweep.multi, thresholds, options.deltas);
     const perDelta: MaxBoxAcc[] = options.deltas.map((d) => multi.max(d));
     headline.maxBoxAccV2 = multi.meanMax();
@@ -275,7 +290,8 @@ function evaluateMaps(input: LocalizationInput, maps: MapSet, options: Localizat
     detail.pxap = { value: headline.pxap, images: sweep.dice.length };
     detail.piou = piou;
     curves.pixel = sweep.pixels.curve();
-    let pos = 0, neg = 0;
+    let pos = 0,
+      neg = 0;
     for (const d of sweep.dice) {
       pos += d.f1Pos;
       neg += d.f1Neg;
@@ -304,7 +320,14 @@ function evaluateMaps(input: LocalizationInput, maps: MapSet, options: Localizat
 }
 
 /** GT-known Loc at a τ chosen on the choice split, and Top-1 / Top-5 Loc. */
-function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOptions, sweep: SplitSweep, sink: Sink, curves: LocalizationReport['curves']): number | null {
+function gtKnown(
+  input: LocalizationInput,
+  maps: MapSet,
+  options: LocalizationOptions,
+  sweep: SplitSweep,
+  sink: Sink,
+  curves: LocalizationReport['curves'],
+): number | null {
   const { headline, detail, perImage, notes, ranks } = sink;
   const thresholds = sweep.thresholds;
   let tauIndex: number;
@@ -327,7 +350,9 @@ function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOp
     return null;
   }
   const tau = thresholds[tauIndex]!;
-  let hits = 0, top1 = 0, top5 = 0;
+  let hits = 0,
+    top1 = 0,
+    top5 = 0;
   sweep.boxImages.forEach((i, k) => {
     const bestIou = sweep.single[k]![tauIndex]!;
     const hit = bestIou >= 0.5;
@@ -343,7 +368,7 @@ function gtKnown(input: LocalizationInput, maps: MapSet, options: LocalizationOp
   if (maps.target !== 'predicted') {
     headline.gtKnownLoc = (hits * 100) / n;
     detail.gtKnownLoc = { value: headline.gtKnownLoc, tau, chosenOn, error: 100 - headline.gtKnownLoc };
-  } else notes.push('maps are of the predicted class: GT-known and Top-5 Loc need the ground-truth class\'s maps');
+  } else notes.push("maps are of the predicted class: GT-known and Top-5 Loc need the ground-truth class's maps");
   if (ranks) {
     headline.top1Loc = (top1 * 100) / n;
     detail.top1Loc = { value: headline.top1Loc, tau, chosenOn, error: 100 - headline.top1Loc };
@@ -366,7 +391,15 @@ function nearestIndex(thresholds: number[], tau: number): number {
  * prepared once per image): the multi-box box reaching the best IoU at the
  * MaxBoxAccV2 τ, and the single box at the GT-known τ when there is one.
  */
-function fillBoxes(gt: GroundTruth, maps: MapSet, options: LocalizationOptions, images: number[], multiTau: number, singleTau: number | null, perImage: PerImageResult[]): void {
+function fillBoxes(
+  gt: GroundTruth,
+  maps: MapSet,
+  options: LocalizationOptions,
+  images: number[],
+  multiTau: number,
+  singleTau: number | null,
+  perImage: PerImageResult[],
+): void {
   const tracer = new ContourTracer(options.imageSize.width, options.imageSize.height);
   for (const i of images) {
     const q = quantizeScoremap(evaluationMap(maps, i, gt.ids[i]!, options));
@@ -402,8 +435,16 @@ function bestBoxAt(tracer: ContourTracer, q: Uint8Array, tau: number, mode: BoxM
 function evaluateBoxList(input: LocalizationInput, predicted: readonly (readonly Box[])[], sink: Sink): void {
   const { gt } = input;
   const { headline, detail, perImage, notes, ranks } = sink;
-  if (predicted.length !== gt.count) throw new MapInputError(`the boxes input has ${predicted.length} images for split ${input.split}, the dataset ${gt.count}`, 'make the boxes from this dataset split');
-  let n = 0, hits = 0, top1 = 0, top5 = 0, anyHits = 0;
+  if (predicted.length !== gt.count)
+    throw new MapInputError(
+      `the boxes input has ${predicted.length} images for split ${input.split}, the dataset ${gt.count}`,
+      'make the boxes from this dataset split',
+    );
+  let n = 0,
+    hits = 0,
+    top1 = 0,
+    top5 = 0,
+    anyHits = 0;
   for (let i = 0; i < gt.count; i++) {
     const truth = gt.boxes(i);
     if (truth.length === 0) continue;

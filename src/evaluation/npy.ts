@@ -23,7 +23,7 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   // spaces so that the data starts at a multiple of 64 bytes, then a newline.
   if (shape.length > 0) header += ' '.repeat(21 - String(shape[0]).length);
   const unpadded = MAGIC.length + 2 + 2 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - (unpadded % 64)) % 64)}\n`;
   const out = new Uint8Array(MAGIC.length + 4 + header.length + data.byteLength);
   out.set(MAGIC, 0);
   out[6] = 1; // version 1.0
@@ -43,17 +43,28 @@ function readerFor(descr: string): { size: number; read: Reader } | null {
   if (!little && !big) return null;
   const le = !big;
   switch (descr.slice(1)) {
-    case 'f4': return { size: 4, read: (v, o) => v.getFloat32(o, le) };
-    case 'f8': return { size: 8, read: (v, o) => v.getFloat64(o, le) };
-    case 'u1': return { size: 1, read: (v, o) => v.getUint8(o) };
-    case 'b1': return { size: 1, read: (v, o) => v.getUint8(o) };
-    case 'i1': return { size: 1, read: (v, o) => v.getInt8(o) };
-    case 'u2': return { size: 2, read: (v, o) => v.getUint16(o, le) };
-    case 'i2': return { size: 2, read: (v, o) => v.getInt16(o, le) };
-    case 'i4': return { size: 4, read: (v, o) => v.getInt32(o, le) };
-    case 'u4': return { size: 4, read: (v, o) => v.getUint32(o, le) };
-    case 'i8': return { size: 8, read: (v, o) => Number(v.getBigInt64(o, le)) };
-    default: return null;
+    case 'f4':
+      return { size: 4, read: (v, o) => v.getFloat32(o, le) };
+    case 'f8':
+      return { size: 8, read: (v, o) => v.getFloat64(o, le) };
+    case 'u1':
+      return { size: 1, read: (v, o) => v.getUint8(o) };
+    case 'b1':
+      return { size: 1, read: (v, o) => v.getUint8(o) };
+    case 'i1':
+      return { size: 1, read: (v, o) => v.getInt8(o) };
+    case 'u2':
+      return { size: 2, read: (v, o) => v.getUint16(o, le) };
+    case 'i2':
+      return { size: 2, read: (v, o) => v.getInt16(o, le) };
+    case 'i4':
+      return { size: 4, read: (v, o) => v.getInt32(o, le) };
+    case 'u4':
+      return { size: 4, read: (v, o) => v.getUint32(o, le) };
+    case 'i8':
+      return { size: 8, read: (v, o) => Number(v.getBigInt64(o, le)) };
+    default:
+      return null;
   }
 }
 
@@ -63,20 +74,29 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLen: number, headerStart: number;
-  if (major === 1) { headerLen = view.getUint16(8, true); headerStart = 10; }
-  else if (major === 2 || major === 3) { headerLen = view.getUint32(8, true); headerStart = 12; }
-  else throw new RangeError(`unsupported .npy format version ${major}`);
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    headerStart = 10;
+  } else if (major === 2 || major === 3) {
+    headerLen = view.getUint32(8, true);
+    headerStart = 12;
+  } else throw new RangeError(`unsupported .npy format version ${major}`);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, headerStart + headerLen));
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1] === 'True';
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || shapeText === undefined) throw new RangeError(`unreadable .npy header: ${header.trim()}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   const reader = readerFor(descr);
   if (!reader) throw new RangeError(`unsupported dtype ${descr} (use float32, float64 or an integer type)`);
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = headerStart + headerLen;
-  if (bytes.length - dataStart < count * reader.size) throw new RangeError(`truncated .npy: shape (${shape.join(', ')}) needs ${count * reader.size} bytes of data, found ${bytes.length - dataStart}`);
+  if (bytes.length - dataStart < count * reader.size)
+    throw new RangeError(`truncated .npy: shape (${shape.join(', ')}) needs ${count * reader.size} bytes of data, found ${bytes.length - dataStart}`);
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) data[i] = reader.read(view, dataStart + i * reader.size);
   return { shape, descr, data: fortran && shape.length > 1 ? fortranToC(data, shape) : data };

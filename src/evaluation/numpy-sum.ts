@@ -14,7 +14,7 @@ export function numpySum(a: ArrayLike<number>, from = 0, n = a.length): number {
     for (let j = 0; j < 8; j++) r[j] = a[from + j]!;
     let i = 8;
     for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j]! += a[from + i + j]!;
-    let res = ((r[0]! + r[1]!) + (r[2]! + r[3]!)) + ((r[4]! + r[5]!) + (r[6]! + r[7]!));
+    let res = r[0]! + r[1]! + (r[2]! + r[3]!) + (r[4]! + r[5]! + (r[6]! + r[7]!));
     for (; i < n; i++) res += a[from + i]!;
     return res;
   }

@@ -57,7 +57,8 @@ export function shared<T extends Float32Array | Uint8Array>(values: T): T {
 }
 
 function bufferOf(a: Float32Array | Uint8Array): SharedArrayBuffer {
-  if (!(a.buffer instanceof SharedArrayBuffer) || a.byteOffset !== 0) throw new TypeError('parallel sweep needs arrays that start a SharedArrayBuffer (use shared())');
+  if (!(a.buffer instanceof SharedArrayBuffer) || a.byteOffset !== 0)
+    throw new TypeError('parallel sweep needs arrays that start a SharedArrayBuffer (use shared())');
   return a.buffer;
 }
 

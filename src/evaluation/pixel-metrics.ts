@@ -59,7 +59,7 @@ export class PixelAccumulator {
         while (b < last && edges[b + 1]! <= v) b++;
       }
       if (mask[i]) positives[b]++;
-      else if (!ignore || !ignore[i]) negatives[b]++;
+      else if (!ignore?.[i]) negatives[b]++;
     }
   }
 
@@ -82,7 +82,8 @@ export class PixelAccumulator {
     const m = this.positives.length;
     const tp = new Float64Array(m);
     const fp = new Float64Array(m);
-    let t = 0, f = 0;
+    let t = 0,
+      f = 0;
     for (let k = 0; k < m; k++) {
       t += this.positives[m - 1 - k]!;
       f += this.negatives[m - 1 - k]!;
@@ -114,7 +115,8 @@ export class PixelAccumulator {
   /** Best dataset-level pixel IoU over thresholds, percent, and the threshold (bin edge) reaching it. */
   piou(): { value: number; tau: number } {
     const { tp, fp, p } = this.checked();
-    let best = -1, tau = 0;
+    let best = -1,
+      tau = 0;
     const m = tp.length;
     for (let k = 0; k < m; k++) {
       const v = tp[k]! / (p + fp[k]!);
@@ -143,7 +145,11 @@ export class PixelAccumulator {
  * Ignored pixels (not foreground) are left out. Two empty sets agree fully (1).
  */
 export function diceScores(map: Float32Array, mask: Uint8Array, ignore: Uint8Array | null): { f1Pos: number; f1Neg: number } {
-  let both = 0, pred = 0, truth = 0, neither = 0, total = 0;
+  let both = 0,
+    pred = 0,
+    truth = 0,
+    neither = 0,
+    total = 0;
   for (let i = 0; i < map.length; i++) {
     const t = mask[i] !== 0;
     if (!t && ignore && ignore[i]) continue;

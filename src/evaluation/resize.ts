@@ -71,8 +71,14 @@ export function resizeBicubic(src: Float32Array, width: number, height: number, 
   const dst = new Float32Array(outWidth * outHeight);
   for (let y = 0; y < outHeight; y++) {
     const k = 4 * y;
-    const r0 = ty.idx[k]! * outWidth, r1 = ty.idx[k + 1]! * outWidth, r2 = ty.idx[k + 2]! * outWidth, r3 = ty.idx[k + 3]! * outWidth;
-    const b0 = ty.w[k]!, b1 = ty.w[k + 1]!, b2 = ty.w[k + 2]!, b3 = ty.w[k + 3]!;
+    const r0 = ty.idx[k]! * outWidth,
+      r1 = ty.idx[k + 1]! * outWidth,
+      r2 = ty.idx[k + 2]! * outWidth,
+      r3 = ty.idx[k + 3]! * outWidth;
+    const b0 = ty.w[k]!,
+      b1 = ty.w[k + 1]!,
+      b2 = ty.w[k + 2]!,
+      b3 = ty.w[k + 3]!;
     const out = y * outWidth;
     for (let x = 0; x < outWidth; x++) {
       let v = f(rows[r0 + x]! * b0);
@@ -96,10 +102,14 @@ export function resizeBilinear(src: Float32Array, width: number, height: number,
   const sy = height / outHeight;
   for (let y = 0; y < outHeight; y++) {
     const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), height - 1);
-    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, height - 1), wy = fy - y0;
+    const y0 = Math.floor(fy),
+      y1 = Math.min(y0 + 1, height - 1),
+      wy = fy - y0;
     for (let x = 0; x < outWidth; x++) {
       const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), width - 1);
-      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, width - 1), wx = fx - x0;
+      const x0 = Math.floor(fx),
+        x1 = Math.min(x0 + 1, width - 1),
+        wx = fx - x0;
       const top = src[y0 * width + x0]! * (1 - wx) + src[y0 * width + x1]! * wx;
       const bottom = src[y1 * width + x0]! * (1 - wx) + src[y1 * width + x1]! * wx;
       dst[y * outWidth + x] = top * (1 - wy) + bottom * wy;

@@ -37,7 +37,8 @@ export function checkScoremap(map: Float32Array, width: number, height: number, 
  * NaN, or with min == max, becomes all zeros, as the reference does.
  */
 export function normalizeScoremap(map: Float32Array): Float32Array {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < map.length; i++) {
     const v = map[i]!;
     if (Number.isNaN(v)) return new Float32Array(map.length);

@@ -41,5 +41,9 @@ export interface StlImage {
 export function stlLocalizationAp(images: readonly StlImage[]): number {
   const positives = images.filter((i) => i.positive).length;
   if (positives === 0) throw new RangeError('STL localization AP needs at least one positive image');
-  return averagePrecision(images.map((i) => i.score), images.map((i) => i.positive && i.found), positives);
+  return averagePrecision(
+    images.map((i) => i.score),
+    images.map((i) => i.positive && i.found),
+    positives,
+  );
 }

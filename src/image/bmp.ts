@@ -122,7 +122,13 @@ export function decodeBmp(buf: Uint8Array): BmpImage {
   return { width, height, rgb, indices };
 }
 
-function header(width: number, height: number, bpp: number, paletteSize: number, topDown: boolean): { bytes: Uint8Array; dv: DataView; stride: number; dataOffset: number } {
+function header(
+  width: number,
+  height: number,
+  bpp: number,
+  paletteSize: number,
+  topDown: boolean,
+): { bytes: Uint8Array; dv: DataView; stride: number; dataOffset: number } {
   const stride = Math.floor((bpp * width + 31) / 32) * 4;
   const dataOffset = 14 + 40 + paletteSize * 4;
   const bytes = new Uint8Array(dataOffset + stride * height);

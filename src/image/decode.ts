@@ -17,7 +17,6 @@ const sharp = sharpModule;
 // Each file is read once; libvips's operation cache would only hold memory.
 sharp.cache(false);
 
-
 export interface ResizedImage {
   originalSize: ImageSize;
   /** size.height x size.width x 3, RGB. */
@@ -64,7 +63,10 @@ function sharpFailure(path: string, e: unknown): ImageReadError {
 export async function readImageResized(path: string, size: ImageSize): Promise<ResizedImage> {
   if (isBmp(path)) {
     const bmp = await readBmp(path);
-    const rgb = await sharp(bmp.rgb, { raw: { width: bmp.width, height: bmp.height, channels: 3 } }).resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer();
+    const rgb = await sharp(bmp.rgb, { raw: { width: bmp.width, height: bmp.height, channels: 3 } })
+      .resize(size.width, size.height, { fit: 'fill' })
+      .raw()
+      .toBuffer();
     return { originalSize: { width: bmp.width, height: bmp.height }, rgb: new Uint8Array(rgb.buffer, rgb.byteOffset, rgb.byteLength) };
   }
   try {
@@ -72,7 +74,12 @@ export async function readImageResized(path: string, size: ImageSize): Promise<R
     const meta = await image.metadata();
     if (!meta.width || !meta.height) throw new Error('no width/height in the header');
     // Orientation is deliberately not applied: annotation coordinates refer to the stored pixels.
-    const { data, info } = await image.removeAlpha().toColourspace('srgb').resize(size.width, size.height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await image
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(size.width, size.height, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
     return { originalSize: { width: meta.width, height: meta.height }, rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {
@@ -106,5 +113,7 @@ export async function encodePng(width: number, height: number, channels: 1 | 3, 
 
 /** Encodes RGB pixels as JPEG (fixtures, benchmarks). */
 export async function encodeJpeg(width: number, height: number, data: Uint8Array, quality = 90): Promise<Buffer> {
-  return sharp(data, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  return sharp(data, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
 }

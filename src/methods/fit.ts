@@ -35,11 +35,17 @@ export async function buildTrainableNetwork(tf: Tf, config: NetworkConfig, p: Tr
   if (p.pretrained) {
     try {
       const report = await loadPretrainedWeights(tf, net, p.pretrained);
-      if (report.assigned.length === 0) throw new Error(`none of its weights matches a layer of the ${config.backbone.kind} network (its weights: ${report.unused.slice(0, 5).join(', ')}…)`);
-      hooks.log(`pretrained: ${report.assigned.length} tensors from ${p.pretrained}; ${report.untouched.length} initialised fresh${report.unused.length ? `; ${report.unused.length} unused` : ''}`);
+      if (report.assigned.length === 0)
+        throw new Error(`none of its weights matches a layer of the ${config.backbone.kind} network (its weights: ${report.unused.slice(0, 5).join(', ')}…)`);
+      hooks.log(
+        `pretrained: ${report.assigned.length} tensors from ${p.pretrained}; ${report.untouched.length} initialised fresh${report.unused.length ? `; ${report.unused.length} unused` : ''}`,
+      );
     } catch (e) {
       net.dispose();
-      throw new UserError(`cannot load pretrained weights: ${e instanceof Error ? e.message : String(e)}`, 'set `pretrained` to a tfjs LayersModel directory (model.json + shards) whose layer names match the backbone, or to "" to train from scratch');
+      throw new UserError(
+        `cannot load pretrained weights: ${e instanceof Error ? e.message : String(e)}`,
+        'set `pretrained` to a tfjs LayersModel directory (model.json + shards) whose layer names match the backbone, or to "" to train from scratch',
+      );
     }
   }
   return net;
@@ -57,7 +63,13 @@ export function parameterGroups(net: Network, p: TrainingParams): { groups: Para
     (net.backboneParamNames.has(name) ? backbone : head).push(v);
     if (name.endsWith('/kernel')) decayed.push(v);
   }
-  const groups: ParamGroup[] = p.headLrMultiplier === 1 ? [{ variables: [...backbone, ...head], lrMultiplier: 1 }] : [{ variables: backbone, lrMultiplier: 1 }, { variables: head, lrMultiplier: p.headLrMultiplier }];
+  const groups: ParamGroup[] =
+    p.headLrMultiplier === 1
+      ? [{ variables: [...backbone, ...head], lrMultiplier: 1 }]
+      : [
+          { variables: backbone, lrMultiplier: 1 },
+          { variables: head, lrMultiplier: p.headLrMultiplier },
+        ];
   return { groups, decayed };
 }
 
@@ -72,7 +84,19 @@ export async function fit(
 ): Promise<EpochRecord[]> {
   const { groups, decayed } = parameterGroups(net, p);
   try {
-    return await trainLoop({ tf, epochs: p.epochs, batchSize: p.batchSize, count: train.count, seed: p.seed, optimizer: p, groups, decayed, step, ...hooks, ...(onEpochEnd ? { onEpochEnd } : {}) });
+    return await trainLoop({
+      tf,
+      epochs: p.epochs,
+      batchSize: p.batchSize,
+      count: train.count,
+      seed: p.seed,
+      optimizer: p,
+      groups,
+      decayed,
+      step,
+      ...hooks,
+      ...(onEpochEnd ? { onEpochEnd } : {}),
+    });
   } catch (e) {
     // A failed run leaves nothing to save: free the network's weights.
     net.dispose();
@@ -91,5 +115,5 @@ export async function fitClassifier(
 ): Promise<TrainedModel> {
   const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, data.val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
   const log = await fit(tf, net, p, data.train, step, hooks, accuracy);
-  return { net, log, valTop1: log.at(-1)?.eval['valTop1'] ?? Number.NaN };
+  return { net, log, valTop1: log.at(-1)?.eval.valTop1 ?? Number.NaN };
 }

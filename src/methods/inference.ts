@@ -63,5 +63,8 @@ export function boxScale(net: Network): [number, number] {
 /** The regressor's box for each image of `x`, in the image's pixel grid. */
 export function predictBoxes(net: Network, x: TfCore.Tensor4D, width: number, height: number): Box[] {
   const [sx, sy] = boxScale(net);
-  return net.forward(x, false).boxes!.arraySync().map((v) => denormaliseBox([v[0]! / sx, v[1]! / sy, v[2]! / sx, v[3]! / sy], width, height));
+  return net
+    .forward(x, false)
+    .boxes!.arraySync()
+    .map((v) => denormaliseBox([v[0]! / sx, v[1]! / sy, v[2]! / sx, v[3]! / sy], width, height));
 }

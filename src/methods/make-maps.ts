@@ -16,7 +16,16 @@ import type { MapMethod, MapOptions } from './maps/map-method.js';
  * the predicted class (SLT-Net classifies with a separate network);
  * otherwise the localizer's own scores are used.
  */
-export function makeSplitMaps(tf: Tf, net: Network, classifier: Network | null, split: SplitView, method: MapMethod, o: MapOptions, batchSize: number, signal: AbortSignal): MapsSplit {
+export function makeSplitMaps(
+  tf: Tf,
+  net: Network,
+  classifier: Network | null,
+  split: SplitView,
+  method: MapMethod,
+  o: MapOptions,
+  batchSize: number,
+  signal: AbortSignal,
+): MapsSplit {
   const { height, width } = net.config.inputSize;
   const chunks: Float32Array[] = [];
   const scoreChunks: Float32Array[] = [];

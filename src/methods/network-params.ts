@@ -12,12 +12,31 @@ import type { HeadConfig, NetworkConfig } from '../tensor/models/network.js';
 import type { DatasetInfo } from '../datasets/types.js';
 
 export const backboneProperties = {
-  backbone: { enum: ['small', 'vgg16', 'resnet50'], default: 'small', description: 'small: a configurable conv net for CPU; vgg16: VGG16-GAP (1/16 maps); resnet50: ResNet-50 with last stride 1.' },
-  channels: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, default: [32, 64, 128], description: 'small backbone: filters of each 3x3 conv layer.' },
-  poolAfter: { type: 'array', items: { type: 'integer', minimum: 0 }, default: [0, 1], description: 'small backbone: conv layers (0-based) followed by a 2x2 max pool.' },
+  backbone: {
+    enum: ['small', 'vgg16', 'resnet50'],
+    default: 'small',
+    description: 'small: a configurable conv net for CPU; vgg16: VGG16-GAP (1/16 maps); resnet50: ResNet-50 with last stride 1.',
+  },
+  channels: {
+    type: 'array',
+    items: { type: 'integer', minimum: 1 },
+    minItems: 1,
+    default: [32, 64, 128],
+    description: 'small backbone: filters of each 3x3 conv layer.',
+  },
+  poolAfter: {
+    type: 'array',
+    items: { type: 'integer', minimum: 0 },
+    default: [0, 1],
+    description: 'small backbone: conv layers (0-based) followed by a 2x2 max pool.',
+  },
   batchNorm: { type: 'boolean', default: false, description: 'small backbone: batch norm after each conv (about halves wasm training speed).' },
   extraConv: { type: 'integer', minimum: 0, default: 0, description: 'vgg16: filters of an extra 3x3 conv after block5_conv3 (CAM used 1024), 0 for none.' },
-  pretrained: { type: 'string', default: '', description: 'Directory of a tfjs LayersModel (model.json + shards) or a wsol-run model whose weights initialise layers of the same name; empty for none.' },
+  pretrained: {
+    type: 'string',
+    default: '',
+    description: 'Directory of a tfjs LayersModel (model.json + shards) or a wsol-run model whose weights initialise layers of the same name; empty for none.',
+  },
 } as const;
 
 export const trainingProperties = {

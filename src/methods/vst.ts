@@ -16,7 +16,13 @@ export const vstStimuliSchema = {
   type: 'object',
   properties: {
     flip: { type: 'boolean', default: true },
-    scales: { type: 'array', items: { type: 'number', exclusiveMinimum: 0 }, minItems: 1, default: [0.75, 1, 1.25], description: 'Input side multipliers to draw from (1 = no scaling); each scaled side is rounded to a multiple of the network stride.' },
+    scales: {
+      type: 'array',
+      items: { type: 'number', exclusiveMinimum: 0 },
+      minItems: 1,
+      default: [0.75, 1, 1.25],
+      description: 'Input side multipliers to draw from (1 = no scaling); each scaled side is rounded to a multiple of the network stride.',
+    },
     brightness: { type: 'number', minimum: 0, default: 0.3 },
     contrast: { type: 'number', minimum: 0, default: 0.3 },
     saturation: { type: 'number', minimum: 0, default: 0.3 },

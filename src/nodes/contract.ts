@@ -14,7 +14,6 @@ export type { ProgressUpdate } from '../core/progress.js';
 export const ARTIFACT_KINDS = ['text', 'dataset', 'model', 'maps', 'boxes', 'metrics', 'report'] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
-
 export interface InputSpec {
   /** Accepted artifact kind(s). */
   kind: ArtifactKind | readonly ArtifactKind[];

@@ -29,7 +29,10 @@ export async function inputDataset(ctx: NodeContext<unknown>, name = 'dataset'):
   try {
     return await openDataset(a.dir);
   } catch (e) {
-    throw new UserError(`cannot read the dataset from node ${a.node}: ${e instanceof Error ? e.message : String(e)}`, `re-run with --force ${a.node} to rebuild it`);
+    throw new UserError(
+      `cannot read the dataset from node ${a.node}: ${e instanceof Error ? e.message : String(e)}`,
+      `re-run with --force ${a.node} to rebuild it`,
+    );
   }
 }
 
@@ -39,7 +42,10 @@ export async function inputModel(tf: Tf, ctx: NodeContext<unknown>, name: string
   try {
     return { ...(await loadModel(tf, a.dir)), node: a.node };
   } catch (e) {
-    throw new UserError(`cannot load the model of node ${a.node}: ${e instanceof Error ? e.message : String(e)}`, `re-run with --force ${a.node} to retrain it`);
+    throw new UserError(
+      `cannot load the model of node ${a.node}: ${e instanceof Error ? e.message : String(e)}`,
+      `re-run with --force ${a.node} to retrain it`,
+    );
   }
 }
 
@@ -53,15 +59,27 @@ export function checkSameClasses(model: { description: ModelDescription; node: s
   const a = model.description.classNames;
   const b = data.info.classNames;
   if (a.length !== b.length || a.some((n, i) => n !== b[i])) {
-    throw new UserError(`the model of node ${model.node} was trained on ${a.length} classes (${a.slice(0, 3).join(', ')}…) but the dataset has ${b.length} (${b.slice(0, 3).join(', ')}…)`, 'wire the model and the dataset it was trained on');
+    throw new UserError(
+      `the model of node ${model.node} was trained on ${a.length} classes (${a.slice(0, 3).join(', ')}…) but the dataset has ${b.length} (${b.slice(0, 3).join(', ')}…)`,
+      'wire the model and the dataset it was trained on',
+    );
   }
   const size = model.description.network.inputSize;
   if (size.width !== data.info.imageSize.width || size.height !== data.info.imageSize.height) {
-    throw new UserError(`the model of node ${model.node} takes ${size.width}x${size.height} images but the dataset stores ${data.info.imageSize.width}x${data.info.imageSize.height}`, 'use a dataset with the image size the model was trained at');
+    throw new UserError(
+      `the model of node ${model.node} takes ${size.width}x${size.height} images but the dataset stores ${data.info.imageSize.width}x${data.info.imageSize.height}`,
+      'use a dataset with the image size the model was trained at',
+    );
   }
 }
 
-export async function saveTrained(ctx: NodeContext<unknown>, net: Network, data: DatasetView, log: EpochRecord[], localizationMap?: ModelDescription['localizationMap']): Promise<void> {
+export async function saveTrained(
+  ctx: NodeContext<unknown>,
+  net: Network,
+  data: DatasetView,
+  log: EpochRecord[],
+  localizationMap?: ModelDescription['localizationMap'],
+): Promise<void> {
   const { saveModel } = await import('../tensor/models/model-io.js');
   const training: JsonObject = { epochs: log as unknown as JsonObject[], params: ctx.params as JsonObject };
   await saveModel(ctx.outDir, net, { classNames: [...data.info.classNames], trainedBy: ctx.nodeId, training, ...(localizationMap ? { localizationMap } : {}) });
@@ -89,7 +107,11 @@ export async function runClassifierTraining<P>(
 }
 
 /** An optional `init` model input, as the `pretrained` directory when that param is empty. */
-export const INIT_INPUT = { kind: 'model', optional: true, description: 'A model whose weights initialise layers of the same name (e.g. a trained classifier or localizer).' } as const;
+export const INIT_INPUT = {
+  kind: 'model',
+  optional: true,
+  description: 'A model whose weights initialise layers of the same name (e.g. a trained classifier or localizer).',
+} as const;
 
 export function withInit<P extends { pretrained: string }>(ctx: NodeContext<P>): P {
   const init = optionalInput(ctx as NodeContext<unknown>, 'init');
@@ -114,7 +136,8 @@ export function trainerSchema(properties: Record<string, JsonSchema>, needs: rea
   let cached: { kinds: string; schema: JsonSchema } | undefined;
   return () => {
     const kinds = headKinds(needs).join(',');
-    if (cached?.kinds !== kinds) cached = { kinds, schema: { type: 'object', properties: { ...properties, head: headParamSchema(needs, defaultHead) }, additionalProperties: false } };
+    if (cached?.kinds !== kinds)
+      cached = { kinds, schema: { type: 'object', properties: { ...properties, head: headParamSchema(needs, defaultHead) }, additionalProperties: false } };
     return cached.schema;
   };
 }

@@ -61,7 +61,8 @@ export async function loadPlugins(urls: readonly string[]): Promise<WsolRunPlugi
     if (!plugin) {
       const module = (await import(url)) as { default?: WsolRunPlugin };
       plugin = module.default;
-      if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string') throw new Error(`${fileURLToPath(url)} is not a wsol-run plugin: its default export must be definePlugin({ name, nodes?, heads?, mapMethods? })`);
+      if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string')
+        throw new Error(`${fileURLToPath(url)} is not a wsol-run plugin: its default export must be definePlugin({ name, nodes?, heads?, mapMethods? })`);
       for (const head of plugin.heads ?? []) registerHead(head);
       for (const method of plugin.mapMethods ?? []) registerMapMethod(method);
       for (const node of plugin.nodes ?? []) registerNodeType(node);

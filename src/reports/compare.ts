@@ -48,9 +48,11 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], metricNames: 
     const cells = [
       ...axes.map((a) => (a in r.group ? String(r.group[a]) : '')),
       String(r.runs),
-      ...metricNames.map((m) => (m in r.mean ? (r.runs > 1 ? `${r.mean[m]!.toFixed(digits)} ± ${r.std[m]!.toFixed(digits)}` : r.mean[m]!.toFixed(digits)) : '')),
+      ...metricNames.map((m) =>
+        m in r.mean ? (r.runs > 1 ? `${r.mean[m]!.toFixed(digits)} ± ${r.std[m]!.toFixed(digits)}` : r.mean[m]!.toFixed(digits)) : '',
+      ),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -20,7 +20,10 @@ export function medianStepMs(t: StepTiming): number {
 }
 
 /** Runs `warmup` untimed then up to `steps` timed Adam steps (stopping early after `budgetMs`). */
-export async function timeTrainingSteps(tf: Tf, o: { batch?: number; size?: number; steps: number; warmup?: number; budgetMs?: number; seed?: number; onStep?: (i: number) => void }): Promise<StepTiming> {
+export async function timeTrainingSteps(
+  tf: Tf,
+  o: { batch?: number; size?: number; steps: number; warmup?: number; budgetMs?: number; seed?: number; onStep?: (i: number) => void },
+): Promise<StepTiming> {
   const tfl = await import('@tensorflow/tfjs-layers');
   const batch = o.batch ?? 32;
   const size = o.size ?? 64;
@@ -29,7 +32,10 @@ export async function timeTrainingSteps(tf: Tf, o: { batch?: number; size?: numb
   const x = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', o.seed ?? 1);
   const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.randomUniform([batch], 0, 10, 'float32', (o.seed ?? 1) + 1), 'int32'), 10), 'float32'));
   const step = (): number => {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as never), true) as unknown as { dataSync(): Float32Array; dispose(): void };
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as never), true) as unknown as {
+      dataSync(): Float32Array;
+      dispose(): void;
+    };
     const v = loss.dataSync()[0]!;
     loss.dispose();
     return v;

@@ -107,7 +107,11 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         // A batch of one breaks batch statistics; the remainder joins the next epoch's shuffle.
         if (indices.length < 2 && stepsPerEpoch > 1) continue;
         const info: StepInfo = { epoch, step: s, progress: (epoch + s / stepsPerEpoch) / o.epochs, random };
-        const { loss: lossValue, parts: partValues, grads } = typeof o.step === 'function' ? lossStep(tf, o, o.step, indices, info) : gradientStep(tf, o, o.step.gradients, indices, info);
+        const {
+          loss: lossValue,
+          parts: partValues,
+          grads,
+        } = typeof o.step === 'function' ? lossStep(tf, o, o.step, indices, info) : gradientStep(tf, o, o.step.gradients, indices, info);
         if (!Number.isFinite(lossValue)) {
           for (const g of Object.values(grads)) g.dispose();
           throw new UserError(
@@ -127,7 +131,14 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         const now = performance.now();
         if (now - lastReport > 500 || s === stepsPerEpoch - 1) {
           lastReport = now;
-          o.progress({ fraction: (epoch + (s + 1) / stepsPerEpoch) / o.epochs, epoch: epoch + 1, epochs: o.epochs, step: s + 1, steps: stepsPerEpoch, loss: lossValue });
+          o.progress({
+            fraction: (epoch + (s + 1) / stepsPerEpoch) / o.epochs,
+            epoch: epoch + 1,
+            epochs: o.epochs,
+            step: s + 1,
+            steps: stepsPerEpoch,
+            loss: lossValue,
+          });
         }
         // Let the worker see a cancel message between steps.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -142,7 +153,13 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         eval: evalResult,
       };
       records.push(record);
-      o.log(`epoch ${record.epoch}/${o.epochs}: loss ${record.loss.toFixed(4)}${Object.entries(record.parts).map(([k, v]) => ` ${k} ${v.toFixed(4)}`).join('')}${Object.entries(evalResult).map(([k, v]) => ` ${k} ${v.toFixed(4)}`).join('')} (${record.seconds.toFixed(1)} s)`);
+      o.log(
+        `epoch ${record.epoch}/${o.epochs}: loss ${record.loss.toFixed(4)}${Object.entries(record.parts)
+          .map(([k, v]) => ` ${k} ${v.toFixed(4)}`)
+          .join('')}${Object.entries(evalResult)
+          .map(([k, v]) => ` ${k} ${v.toFixed(4)}`)
+          .join('')} (${record.seconds.toFixed(1)} s)`,
+      );
     }
   } finally {
     for (const opt of optimizers) opt.dispose();
@@ -151,7 +168,13 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
 }
 
 /** One loss over every variable, weight decay inside the same tape. */
-function lossStep(tf: Tf, o: TrainLoopOptions, step: (indices: readonly number[], info: StepInfo) => StepLosses, indices: readonly number[], info: StepInfo): MeasuredGradients {
+function lossStep(
+  tf: Tf,
+  o: TrainLoopOptions,
+  step: (indices: readonly number[], info: StepInfo) => StepLosses,
+  indices: readonly number[],
+  info: StepInfo,
+): MeasuredGradients {
   let parts: Record<string, TfCore.Scalar> = {};
   let loss: TfCore.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -183,7 +206,8 @@ function gradientStep(tf: Tf, o: TrainLoopOptions, step: GradientStep, indices: 
     return measured;
   };
   const result = step(indices, info, measure);
-  const decay = o.optimizer.weightDecay > 0 && o.decayed.length > 0 ? tf.variableGrads(() => l2Penalty(tf, o.decayed, o.optimizer.weightDecay)!, o.decayed) : null;
+  const decay =
+    o.optimizer.weightDecay > 0 && o.decayed.length > 0 ? tf.variableGrads(() => l2Penalty(tf, o.decayed, o.optimizer.weightDecay)!, o.decayed) : null;
   if (!decay) return result;
   decay.value.dispose();
   const grads: TfCore.NamedTensorMap = { ...result.grads };

@@ -12,10 +12,19 @@ export const optimizerProperties = {
   lr: { type: 'number', exclusiveMinimum: 0, default: 0.01, description: 'Initial learning rate.' },
   momentum: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
   weightDecay: { type: 'number', minimum: 0, default: 5e-4, description: 'L2 penalty on conv and dense kernels.' },
-  schedule: { enum: ['constant', 'step', 'cosine'], default: 'constant', description: 'constant; step: ×lrDecay every lrStep epochs; cosine: to 0 over the run.' },
+  schedule: {
+    enum: ['constant', 'step', 'cosine'],
+    default: 'constant',
+    description: 'constant; step: ×lrDecay every lrStep epochs; cosine: to 0 over the run.',
+  },
   lrStep: { type: 'integer', minimum: 1, default: 30, description: 'Epochs between decays (schedule "step").' },
   lrDecay: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'Decay factor (schedule "step").' },
-  headLrMultiplier: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Learning-rate multiplier of the head (layers after the backbone), e.g. 10 when fine-tuning a pretrained backbone.' },
+  headLrMultiplier: {
+    type: 'number',
+    exclusiveMinimum: 0,
+    default: 1,
+    description: 'Learning-rate multiplier of the head (layers after the backbone), e.g. 10 when fine-tuning a pretrained backbone.',
+  },
 } as const;
 
 export type OptimizerParams = FromSchema<{ type: 'object'; properties: typeof optimizerProperties; additionalProperties: false }>;

@@ -69,13 +69,15 @@ test('src/ folders import only downward (library folders never import nodes, eng
       const to = entryOf(target);
       if (to === from) continue;
       const toLayer = LAYERS[to];
-      if (toLayer === undefined || toLayer >= fromLayer) problems.push(`${relative(SRC, file)} imports ${spec} (src/${from}, layer ${fromLayer} -> src/${to}, layer ${toLayer ?? '?'})`);
+      if (toLayer === undefined || toLayer >= fromLayer)
+        problems.push(`${relative(SRC, file)} imports ${spec} (src/${from}, layer ${fromLayer} -> src/${to}, layer ${toLayer ?? '?'})`);
     }
   }
   assert.deepEqual(problems, []);
 });
 
 test('the import scanner sees every import form', () => {
-  const text = "import a from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('../../d.js');\nimport './e.js';";
+  const text =
+    "import a from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('../../d.js');\nimport './e.js';";
   assert.deepEqual(importsOf(text), ['./a.js', '../b.js', './c.js', '../../d.js', './e.js']);
 });

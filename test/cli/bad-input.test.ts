@@ -51,7 +51,10 @@ test('a missing or misspelled input reference suggests the right node', async ()
   const r = await fails({ name: 'x', nodes: { alpha: { type: 'util/concat' }, b: { type: 'util/concat', inputs: { in: 'alpah' } } } });
   assert.match(r.stderr, /input 'in' refers to 'alpah', which is not a node of this pipeline\. Did you mean 'alpha'\?/);
   assert.match(r.stderr, /at \/nodes\/b\/inputs\/in/);
-  const inst = await fails({ name: 'x', nodes: { a: { type: 'util/concat', matrix: { text: ['1', '2'] } }, b: { type: 'util/concat', inputs: { in: 'a[text=3]' } } } });
+  const inst = await fails({
+    name: 'x',
+    nodes: { a: { type: 'util/concat', matrix: { text: ['1', '2'] } }, b: { type: 'util/concat', inputs: { in: 'a[text=3]' } } },
+  });
   assert.match(inst.stderr, /'a\[text=3\]', which is not an instance of 'a'/);
   assert.match(inst.stderr, /instances: a\[text=1\], a\[text=2\]/);
 });

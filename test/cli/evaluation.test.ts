@@ -44,9 +44,13 @@ test('npy maps from elsewhere are evaluated, exported for wsolevaluation and re-
   const m = metricsOf(run.events, 'eval');
   assert.equal(m.pxap, 100);
   assert.equal(m.f1Pos, 100);
-  for (const k of ['maxBoxAccV2', 'maxBoxAccV2@30', 'maxBoxAccV2@50', 'maxBoxAccV2@70', 'maxBoxAcc', 'gtKnownLoc', 'piou']) assert.ok(typeof m[k] === 'number' && m[k]! >= 0 && m[k]! <= 100, k);
+  for (const k of ['maxBoxAccV2', 'maxBoxAccV2@30', 'maxBoxAccV2@50', 'maxBoxAccV2@70', 'maxBoxAcc', 'gtKnownLoc', 'piou'])
+    assert.ok(typeof m[k] === 'number' && m[k]! >= 0 && m[k]! <= 100, k);
   const evalDir = (await runCli(['show', file, 'eval', '--path'], dir)).stdout.trim();
-  const detail = JSON.parse(readFileSync(join(evalDir, 'evaluation.json'), 'utf8')) as { tauChoice: { chosenOn: string }; sources: { maps: { preprocess: string } } };
+  const detail = JSON.parse(readFileSync(join(evalDir, 'evaluation.json'), 'utf8')) as {
+    tauChoice: { chosenOn: string };
+    sources: { maps: { preprocess: string } };
+  };
   assert.equal(detail.tauChoice.chosenOn, 'val');
   assert.equal(detail.sources.maps.preprocess, 'none');
   const perImage = JSON.parse(readFileSync(join(evalDir, 'per-image.json'), 'utf8')) as { id: string; gtKnown: { box: number[] } }[];
@@ -68,11 +72,25 @@ test('npy maps from elsewhere are evaluated, exported for wsolevaluation and re-
 
   // Mask datasets: the tool's OpenImages layout, masks under <mask_root>/OpenImages.
   const masksDir = (await runCli(['show', file, 'masks', '--path'], dir)).stdout.trim();
-  assert.equal(readFileSync(join(masksDir, 'metadata', 'OpenImages', 'test', 'localization.txt'), 'utf8').split('\n')[0], `${test_.ids[0]},masks/${test_.ids[0]}.png,`);
-  assert.ok(readFileSync(join(masksDir, 'OpenImages', 'masks', `${test_.ids[0]}.png`)).subarray(1, 4).toString() === 'PNG');
+  assert.equal(
+    readFileSync(join(masksDir, 'metadata', 'OpenImages', 'test', 'localization.txt'), 'utf8').split('\n')[0],
+    `${test_.ids[0]},masks/${test_.ids[0]}.png,`,
+  );
+  assert.ok(
+    readFileSync(join(masksDir, 'OpenImages', 'masks', `${test_.ids[0]}.png`))
+      .subarray(1, 4)
+      .toString() === 'PNG',
+  );
 
   // Re-importing the exported score maps gives a byte-identical maps artifact: the evaluation is reused as is.
-  const again = writePipeline(dir, { name: 'again', nodes: { data: DATA, imported: { ...nodes.imported, with: { root: join(exportDir, 'scoremaps'), splits: ['val', 'test'] } }, eval: nodes.eval } }, 'again.json');
+  const again = writePipeline(
+    dir,
+    {
+      name: 'again',
+      nodes: { data: DATA, imported: { ...nodes.imported, with: { root: join(exportDir, 'scoremaps'), splits: ['val', 'test'] } }, eval: nodes.eval },
+    },
+    'again.json',
+  );
   const rerun = await runCli([again, '--json'], dir);
   assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
   assert.deepEqual(nodesWith(rerun, 'node-cached'), ['data', 'eval']);
@@ -116,7 +134,11 @@ test('bad maps fail the node with the image named and a fix: NaN, missing file, 
   const r3 = await runCli([eval2, '--json', '--force', 'imported'], dir);
   assert.match(failed(r3).error.message, /no maps of split val \(it has test\)/);
 
-  const missing = writePipeline(dir, { name: 'bad3', nodes: { ...nodes, imported: { ...nodes.imported, with: { root: 'maps', splits: ['val'] } } } }, 'bad3.json');
+  const missing = writePipeline(
+    dir,
+    { name: 'bad3', nodes: { ...nodes, imported: { ...nodes.imported, with: { root: 'maps', splits: ['val'] } } } },
+    'bad3.json',
+  );
   const r4 = await runCli([missing, '--json'], dir);
   assert.match(failed(r4).error.message, new RegExp(`no map for image "${dataset.split('val').ids[0]}"`));
   assert.match(failed(r4).error.hint ?? '', /<root>\/<image id>.npy/);

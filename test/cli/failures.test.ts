@@ -35,7 +35,10 @@ test('kill -9 in the middle of a run, then a re-run completes and matches a clea
   const resumed = await runCli([file, '--json'], dir);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.ok(nodesWith(resumed, 'node-cached').includes('s1'), 'work finished before the kill is reused');
-  assert.ok(resumed.events.some((e) => e.event === 'warning' && /interrupted/.test(String(e.message))), 'the crash is noticed');
+  assert.ok(
+    resumed.events.some((e) => e.event === 'warning' && /interrupted/.test(String(e.message))),
+    'the crash is noticed',
+  );
   assert.deepEqual(readdirSync(join(dir, 'cache', 'tmp')), [], 'the dead run’s work dirs are cleaned up');
 
   const cleanDir = tempDir();

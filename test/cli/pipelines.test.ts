@@ -19,11 +19,21 @@ test('the quickstart runs end to end at a tiny size, then re-runs as a no-op; a 
   const r = await runCli([file, '--json', ...TINY], dir);
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
   const done = r.events.filter((e) => e.event === 'node-done') as { node: string; metrics?: Record<string, number> }[];
-  assert.deepEqual(done.map((e) => e.node).sort(), ['boxes', 'classifier', 'data', 'eval', 'eval-localizer', 'localizer', 'localizer-maps', 'pseudo-boxes', 'regressor']);
+  assert.deepEqual(done.map((e) => e.node).sort(), [
+    'boxes',
+    'classifier',
+    'data',
+    'eval',
+    'eval-localizer',
+    'localizer',
+    'localizer-maps',
+    'pseudo-boxes',
+    'regressor',
+  ]);
   const evalLoc = done.find((e) => e.node === 'eval-localizer')!.metrics!;
   for (const m of ['gtKnownLoc', 'top1Loc', 'maxBoxAccV2', 'pxap']) assert.ok(Number.isFinite(evalLoc[m]), `${m} in ${JSON.stringify(evalLoc)}`);
   const evalBoxes = done.find((e) => e.node === 'eval')!.metrics!;
-  assert.ok(Number.isFinite(evalBoxes['boxGtKnownLoc']), JSON.stringify(evalBoxes));
+  assert.ok(Number.isFinite(evalBoxes.boxGtKnownLoc), JSON.stringify(evalBoxes));
   const again = await runCli([file, '--json', ...TINY], dir);
   assert.equal(nodesWith(again, 'node-start').length, 0);
   // `show` prints an evaluation's metrics later.
@@ -44,7 +54,8 @@ test('the SLT-Net ablation expands into its five variants and ends in one compar
   const args = [...TINY.filter((a) => !a.startsWith('params.epochs')).slice(0, 6), '--set', 'params.seeds=[0]', '--set', 'params.channels=[8,8,8,8]'];
   const plan = await runCli(['plan', file, ...args], dir);
   assert.equal(plan.code, 0, plan.stderr);
-  for (const v of ['1-baseline-cam', '2-new-optimisation', '3-smt', '4-topk-acam', '5-vst']) assert.match(plan.stdout, new RegExp(`localizer\\[variant=${v},seed=0\\]`));
+  for (const v of ['1-baseline-cam', '2-new-optimisation', '3-smt', '4-topk-acam', '5-vst'])
+    assert.match(plan.stdout, new RegExp(`localizer\\[variant=${v},seed=0\\]`));
   const run = await runCli([file, '--json', ...args], dir);
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
   const table = run.events.find((e) => e.event === 'node-done' && e.node === 'table') as { digest: string } | undefined;

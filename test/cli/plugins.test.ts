@@ -27,10 +27,15 @@ test('a head and a map method registered by a plugin from test/ train, map and e
   const r = await runCli([file, '--json'], dir);
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-3000));
   const evalDone = r.events.find((e) => e.event === 'node-done' && e.node === 'eval') as { metrics: Record<string, number> } | undefined;
-  assert.ok(evalDone && Number.isFinite(evalDone.metrics['maxBoxAccV2']), JSON.stringify(evalDone));
-  const model = JSON.parse(readFileSync(join((await runCli(['show', file, 'cls', '--path'], dir)).stdout.trim(), 'model.json'), 'utf8')) as { network: { head: unknown } };
+  assert.ok(evalDone && Number.isFinite(evalDone.metrics.maxBoxAccV2), JSON.stringify(evalDone));
+  const model = JSON.parse(readFileSync(join((await runCli(['show', file, 'cls', '--path'], dir)).stdout.trim(), 'model.json'), 'utf8')) as {
+    network: { head: unknown };
+  };
   assert.deepEqual(model.network.head, { kind: 'toy-conv-gap', scale: 2 });
-  const maps = JSON.parse(readFileSync(join((await runCli(['show', file, 'maps', '--path'], dir)).stdout.trim(), 'maps.json'), 'utf8')) as { method: string; target: string };
+  const maps = JSON.parse(readFileSync(join((await runCli(['show', file, 'maps', '--path'], dir)).stdout.trim(), 'maps.json'), 'utf8')) as {
+    method: string;
+    target: string;
+  };
   assert.equal(maps.method, 'feature-norm^2');
   assert.equal(maps.target, 'agnostic');
   // `types` lists what the plugin adds.

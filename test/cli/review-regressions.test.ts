@@ -8,7 +8,10 @@ import { packagePath } from '../../src/paths.js';
 
 test('an error in an upstream node is reported, not a crash', async () => {
   const dir = tempDir();
-  const file = writePipeline(dir, { name: 'x', nodes: { up: { type: 'util/sleep', with: { text: 'x' } }, down: { type: 'util/concat', inputs: { in: 'up' } } } });
+  const file = writePipeline(dir, {
+    name: 'x',
+    nodes: { up: { type: 'util/sleep', with: { text: 'x' } }, down: { type: 'util/concat', inputs: { in: 'up' } } },
+  });
   const r = await runCli([file], dir);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /missing required property 'ms'/);
@@ -64,7 +67,8 @@ test('gc --grace protects a result that a run has just reused, however old it is
   rmSync(join(dir, 'old.lock.json'));
   const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
   for (const shard of readdirSync(join(dir, 'cache', 'artifacts'))) {
-    for (const f of readdirSync(join(dir, 'cache', 'artifacts', shard))) if (f.endsWith('.json')) utimesSync(join(dir, 'cache', 'artifacts', shard, f), twoDaysAgo, twoDaysAgo);
+    for (const f of readdirSync(join(dir, 'cache', 'artifacts', shard)))
+      if (f.endsWith('.json')) utimesSync(join(dir, 'cache', 'artifacts', shard, f), twoDaysAgo, twoDaysAgo);
   }
   const reuse = writePipeline(dir, { name: 'new', nodes: { p: { type: 'util/concat', with: { text: 'same' } } } }, 'new.json');
   const r = await runCli([reuse, '--json'], dir);

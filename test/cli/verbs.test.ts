@@ -41,7 +41,10 @@ test('show prints a node’s artifact, files and timing; status lists runs', asy
   const json = await runCli(['show', file, 'report', '--json'], dir);
   const info = json.events[0] as { artifact: string; inputs: { all: { node: string }[] } };
   assert.ok(existsSync(join(info.artifact, 'out.txt')));
-  assert.deepEqual(info.inputs.all.map((i) => i.node), ['sweep[text=1]', 'sweep[text=2]']);
+  assert.deepEqual(
+    info.inputs.all.map((i) => i.node),
+    ['sweep[text=1]', 'sweep[text=2]'],
+  );
   const missing = await runCli(['show', file, 'sweep'], dir);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /node 'sweep' has no result in the lock file/);

@@ -11,7 +11,14 @@ import { tempDir } from '../helpers/cli.js';
 import { assertColourNear, dirDigests, expectedMask, pixel } from './helpers.js';
 
 const SIZE = 16;
-const options = (root: string, more: Partial<CubOptions> = {}): CubOptions => ({ root, imageSize: SIZE, segmentations: 'auto', val: { perClass: 1 }, seed: 0, ...more });
+const options = (root: string, more: Partial<CubOptions> = {}): CubOptions => ({
+  root,
+  imageSize: SIZE,
+  segmentations: 'auto',
+  val: { perClass: 1 },
+  seed: 0,
+  ...more,
+});
 
 test('CUB: images, labels, boxes (x, y, x+w, y+h), masks and splits come back from the official format', async () => {
   const fx = await writeCubFixture(join(tempDir(), 'CUB_200_2011'), { classes: 4, trainPerClass: 4, testPerClass: 2, segmentations: true });
@@ -67,7 +74,10 @@ test('CUB: a class subset by name (with or without the NNN. prefix) keeps classe
   const test = view.split('test');
   assert.deepEqual([...test.labels], [0, 1]);
   assert.match(test.ids[1]!, /^003\.Sooty_Albatross\//);
-  await assert.rejects(buildCub(tempDir(), options(fx.root, { classes: ['Penguin'] })), (e: DatasetInputError) => /unknown CUB class name 'Penguin'/.test(e.message) && /classes\.txt/.test(e.hint ?? ''));
+  await assert.rejects(
+    buildCub(tempDir(), options(fx.root, { classes: ['Penguin'] })),
+    (e: DatasetInputError) => /unknown CUB class name 'Penguin'/.test(e.message) && /classes\.txt/.test(e.hint ?? ''),
+  );
 });
 
 async function brokenFixture(): Promise<string> {

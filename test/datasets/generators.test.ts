@@ -8,11 +8,21 @@ import { maskBox } from '../../src/datasets/boxes.js';
 import type { SplitSample } from '../../src/datasets/store.js';
 import type { SplitName } from '../../src/datasets/types.js';
 
-const mnist: ClutteredMnistOptions = { size: 64, counts: { train: 60, val: 20, test: 20 }, digitScale: [0.35, 0.65], clutterDensity: 4, fragmentSize: 0.15, seed: 0 };
+const mnist: ClutteredMnistOptions = {
+  size: 64,
+  counts: { train: 60, val: 20, test: 20 },
+  digitScale: [0.35, 0.65],
+  clutterDensity: 4,
+  fragmentSize: 0.15,
+  seed: 0,
+};
 
 function digest(samples: Iterable<SplitSample>): string {
   const h = createHash('sha256');
-  for (const s of samples) h.update(JSON.stringify([s.split, s.id, s.label, s.boxes, s.originalSize])).update(s.image).update(s.mask ?? new Uint8Array());
+  for (const s of samples)
+    h.update(JSON.stringify([s.split, s.id, s.label, s.boxes, s.originalSize]))
+      .update(s.image)
+      .update(s.mask ?? new Uint8Array());
   return h.digest('hex');
 }
 
@@ -32,11 +42,22 @@ test('cluttered MNIST: no source digit (digit or clutter) in two splits', () => 
   assert.deepEqual(counts, mnist.counts);
   const used = (split: SplitName): Set<number> => new Set(provenance[split].flatMap((p) => [p.digit, ...p.clutter]));
   const [train, val, testSet] = [used('train'), used('val'), used('test')];
-  assert.ok(provenance.train.every((p) => p.clutter.length === 4), 'density 4 per 64x64 gives 4 fragments');
-  for (const [a, b] of [[train, val], [train, testSet], [val, testSet]] as const) assert.equal([...a].filter((x) => b.has(x)).length, 0);
+  assert.ok(
+    provenance.train.every((p) => p.clutter.length === 4),
+    'density 4 per 64x64 gives 4 fragments',
+  );
+  for (const [a, b] of [
+    [train, val],
+    [train, testSet],
+    [val, testSet],
+  ] as const)
+    assert.equal([...a].filter((x) => b.has(x)).length, 0);
   const pools = mnistPools();
   const testPool = new Set(pools.test.map((d) => d.sourceIndex));
-  assert.ok([...testSet].every((i) => testPool.has(i)), 'test images use only the test pool');
+  assert.ok(
+    [...testSet].every((i) => testPool.has(i)),
+    'test images use only the test pool',
+  );
   assert.ok([...train, ...val].every((i) => !testPool.has(i)));
 });
 
@@ -49,7 +70,7 @@ test('cluttered MNIST: label, tight box of the digit mask, bright pixels under t
     const [x0, y0, x1, y1] = s.boxes[0]!;
     assert.ok(x1 - x0 >= 2 || y1 - y0 >= 8, `a digit box ${s.boxes[0]} is not degenerate`);
     for (let i = 0; i < 64 * 64; i++) {
-      if (s.mask![i]) assert.ok(s.image[3 * i]! > 127, 'mask pixels are the digit\'s bright pixels');
+      if (s.mask![i]) assert.ok(s.image[3 * i]! > 127, "mask pixels are the digit's bright pixels");
       assert.ok(s.image[3 * i] === s.image[3 * i + 1] && s.image[3 * i] === s.image[3 * i + 2], 'grey stored as 3 equal channels');
     }
   }
@@ -73,10 +94,28 @@ test('cluttered MNIST at 128x128 with dense clutter', () => {
   }
 });
 
-const shapes: SyntheticShapesOptions = { size: 48, counts: { train: 16, val: 8, test: 8 }, shapes: ['circle', 'square', 'triangle', 'star'], textures: ['solid', 'stripes'], instances: [1, 3], objectScale: [0.25, 0.45], noise: 0.03, seed: 3 };
+const shapes: SyntheticShapesOptions = {
+  size: 48,
+  counts: { train: 16, val: 8, test: 8 },
+  shapes: ['circle', 'square', 'triangle', 'star'],
+  textures: ['solid', 'stripes'],
+  instances: [1, 3],
+  objectScale: [0.25, 0.45],
+  noise: 0.03,
+  seed: 3,
+};
 
 test('synthetic shapes: classes are shape x texture, balanced; a box per instance inside the mask; deterministic', () => {
-  assert.deepEqual(shapeClassNames(shapes), ['circle-solid', 'circle-stripes', 'square-solid', 'square-stripes', 'triangle-solid', 'triangle-stripes', 'star-solid', 'star-stripes']);
+  assert.deepEqual(shapeClassNames(shapes), [
+    'circle-solid',
+    'circle-stripes',
+    'square-solid',
+    'square-stripes',
+    'triangle-solid',
+    'triangle-stripes',
+    'star-solid',
+    'star-stripes',
+  ]);
   const all = [...syntheticShapes(shapes)];
   const train = all.filter((s) => s.split === 'train');
   for (let c = 0; c < 8; c++) assert.equal(train.filter((s) => s.label === c).length, 2);

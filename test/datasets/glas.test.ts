@@ -48,9 +48,19 @@ test('GlaS: unknown grade, missing annotation and missing root are explained', a
   const csv = join(root, 'Grade.csv');
   const original = readFileSync(csv, 'utf8');
   writeFileSync(csv, original.replace(' benign,', ' harmless,'));
-  await assert.rejects(buildGlas(tempDir(), { root, imageSize: SIZE, val: { perClass: 0 }, seed: 0 }), (e: unknown) => e instanceof DatasetInputError && /Grade\.csv:2: unknown grade 'harmless' for testA_1/.test(e.message));
+  await assert.rejects(
+    buildGlas(tempDir(), { root, imageSize: SIZE, val: { perClass: 0 }, seed: 0 }),
+    (e: unknown) => e instanceof DatasetInputError && /Grade\.csv:2: unknown grade 'harmless' for testA_1/.test(e.message),
+  );
   writeFileSync(csv, original);
   rmSync(join(root, 'train_2_anno.bmp'));
-  await assert.rejects(buildGlas(tempDir(), { root, imageSize: SIZE, val: { perClass: 0 }, seed: 0 }), (e: unknown) => e instanceof DatasetInputError && /train_2_anno\.bmp: image file is missing \(mask of 'train_2\.bmp' listed at .*Grade\.csv:5\)/.test(e.message));
-  await assert.rejects(buildGlas(tempDir(), { root: join(root, 'nope'), imageSize: SIZE, val: { perClass: 0 }, seed: 0 }), (e: unknown) => e instanceof DatasetInputError && /GlaS root .* does not exist/.test(e.message) && /Warwick/.test(e.hint ?? ''));
+  await assert.rejects(
+    buildGlas(tempDir(), { root, imageSize: SIZE, val: { perClass: 0 }, seed: 0 }),
+    (e: unknown) =>
+      e instanceof DatasetInputError && /train_2_anno\.bmp: image file is missing \(mask of 'train_2\.bmp' listed at .*Grade\.csv:5\)/.test(e.message),
+  );
+  await assert.rejects(
+    buildGlas(tempDir(), { root: join(root, 'nope'), imageSize: SIZE, val: { perClass: 0 }, seed: 0 }),
+    (e: unknown) => e instanceof DatasetInputError && /GlaS root .* does not exist/.test(e.message) && /Warwick/.test(e.hint ?? ''),
+  );
 });

@@ -11,7 +11,10 @@ import type { Box } from '../../src/datasets/types.js';
 /** sha256 of every file of a directory, by name. */
 export function dirDigests(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of readdirSync(dir).sort()) out[f] = createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+  for (const f of readdirSync(dir).sort())
+    out[f] = createHash('sha256')
+      .update(readFileSync(join(dir, f)))
+      .digest('hex');
   return out;
 }
 

@@ -56,10 +56,16 @@ test('dataset nodes in a pipeline: embedded cluttered MNIST and shapes, a CUB di
 
 test('a dataset node with a missing root fails with the reason and where the data comes from, no stack trace', async () => {
   const dir = tempDir();
-  const file = writePipeline(dir, { name: 'missing', nodes: { birds: { type: 'dataset/cub', with: { root: '/nonexistent/CUB_200_2011' } }, glands: { type: 'dataset/glas', with: { root: 'glas' } } } });
+  const file = writePipeline(dir, {
+    name: 'missing',
+    nodes: { birds: { type: 'dataset/cub', with: { root: '/nonexistent/CUB_200_2011' } }, glands: { type: 'dataset/glas', with: { root: 'glas' } } },
+  });
   const r = await runCli([file, '--json', '--keep-going'], dir);
   assert.equal(r.code, 1);
-  const failed = Object.fromEntries(r.events.filter((e) => e.event === 'node-failed').map((e) => [e.node, e.error])) as Record<string, { message: string; hint?: string }>;
+  const failed = Object.fromEntries(r.events.filter((e) => e.event === 'node-failed').map((e) => [e.node, e.error])) as Record<
+    string,
+    { message: string; hint?: string }
+  >;
   assert.match(failed.birds!.message, /CUB-200-2011 root \/nonexistent\/CUB_200_2011 does not exist/);
   assert.match(failed.birds!.hint ?? '', /CUB_200_2011\.tgz/);
   assert.match(failed.glands!.message, new RegExp(`GlaS root ${join(dir, 'glas').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist`));
@@ -73,13 +79,27 @@ test('loading the node registry loads neither sharp nor mnist nor tfjs (the CLI 
   const log = join(dir, 'modules.log');
   writeFileSync(log, '');
   const hooks = join(dir, 'hooks.mjs');
-  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`);
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(s, c, next) { const r = await next(s, c); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
+  );
   const register = join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   const registry = pathToFileURL(packagePath('dist/src/nodes/registry.js')).href;
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', `const { nodeTypes } = await import(${JSON.stringify(registry)}); if (!nodeTypes.has('dataset/cub')) process.exit(3);`], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(register).href,
+      '--input-type=module',
+      '-e',
+      `const { nodeTypes } = await import(${JSON.stringify(registry)}); if (!nodeTypes.has('dataset/cub')) process.exit(3);`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const loaded = readFileSync(log, 'utf8');
   assert.match(loaded, /nodes\/dataset\/cub\.js/);
-  for (const heavy of ['/sharp/', '/mnist/', 'tfjs', 'datasets/loaders/', 'datasets/store.js']) assert.ok(!loaded.includes(heavy), `${heavy} is loaded with the registry`);
+  for (const heavy of ['/sharp/', '/mnist/', 'tfjs', 'datasets/loaders/', 'datasets/store.js'])
+    assert.ok(!loaded.includes(heavy), `${heavy} is loaded with the registry`);
 });

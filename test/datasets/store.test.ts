@@ -13,7 +13,11 @@ const H = 4;
 /** Small deterministic samples: image bytes encode (image, pixel) so any mix-up shows. */
 function samples(): SplitSample[] {
   const out: SplitSample[] = [];
-  const plan: [SplitName, number][] = [['train', 3], ['val', 2], ['test', 1]];
+  const plan: [SplitName, number][] = [
+    ['train', 3],
+    ['val', 2],
+    ['test', 1],
+  ];
   let n = 0;
   for (const [split, count] of plan) {
     for (let k = 0; k < count; k++, n++) {
@@ -21,7 +25,13 @@ function samples(): SplitSample[] {
       const withMasks = split !== 'train';
       const mask = withMasks ? Uint8Array.from({ length: W * H }, (_, j) => ((j + n) % 3 === 0 ? 255 : 0)) : null;
       const ignoreMask = withMasks ? Uint8Array.from({ length: W * H }, (_, j) => (j === n ? 1 : 0)) : null;
-      const boxes: Box[] = k % 2 === 0 ? [[1, 2, 4, 3]] : [[0, 0, 9.5, 19], [2.25, 3, 5, 6]];
+      const boxes: Box[] =
+        k % 2 === 0
+          ? [[1, 2, 4, 3]]
+          : [
+              [0, 0, 9.5, 19],
+              [2.25, 3, 5, 6],
+            ];
       out.push({ split, id: `${split}/img_${k}.jpg`, label: n % 2, originalSize: { width: 10, height: 20 }, boxes, image, mask, ignoreMask });
     }
   }
@@ -45,12 +55,21 @@ test('a dataset written by the store reads back field by field, from memory and 
       const mine = input.filter((s) => s.split === split);
       const sv = view.split(split);
       assert.equal(sv.count, mine.length);
-      assert.deepEqual(sv.ids, mine.map((s) => s.id));
-      assert.deepEqual([...sv.labels], mine.map((s) => s.label));
+      assert.deepEqual(
+        sv.ids,
+        mine.map((s) => s.id),
+      );
+      assert.deepEqual(
+        [...sv.labels],
+        mine.map((s) => s.label),
+      );
       mine.forEach((s, i) => {
         assert.deepEqual(sv.originalSizes[i], s.originalSize);
         assert.deepEqual(sv.boxesOriginal(i), s.boxes);
-        assert.deepEqual(sv.boxes(i), s.boxes.map((b) => rescaleBox(b, s.originalSize, header.imageSize)));
+        assert.deepEqual(
+          sv.boxes(i),
+          s.boxes.map((b) => rescaleBox(b, s.originalSize, header.imageSize)),
+        );
         assert.deepEqual([...sv.image(i)], [...s.image]);
         assert.deepEqual(sv.mask(i) && [...sv.mask(i)!], s.mask ? [...s.mask].map((v) => (v ? 1 : 0)) : null);
         assert.deepEqual(sv.ignoreMask(i) && [...sv.ignoreMask(i)!], s.ignoreMask ? [...s.ignoreMask] : null);

@@ -31,12 +31,18 @@ test('wsolevaluation metadata with boxes: several boxes per image, no localizati
   for (const split of ['train', 'val', 'test'] as const) {
     const sv = view.split(split);
     const truth = fx.images.filter((i) => i.split === split);
-    assert.deepEqual(sv.ids, truth.map((t) => t.id));
+    assert.deepEqual(
+      sv.ids,
+      truth.map((t) => t.id),
+    );
     truth.forEach((t, i) => {
       assert.equal(sv.labels[i], t.label);
       assert.deepEqual(sv.originalSizes[i], { width: t.width, height: t.height });
       assert.deepEqual(sv.boxesOriginal(i), split === 'train' ? [] : t.objects);
-      assert.deepEqual(sv.boxes(i), split === 'train' ? [] : t.objects.map((b) => rescaleBox(b, { width: t.width, height: t.height }, { width: SIZE, height: SIZE })));
+      assert.deepEqual(
+        sv.boxes(i),
+        split === 'train' ? [] : t.objects.map((b) => rescaleBox(b, { width: t.width, height: t.height }, { width: SIZE, height: SIZE })),
+      );
       assertColourNear(pixel(sv, i, SIZE, SIZE - 1, SIZE - 1), t.background, 2, `background of ${t.id}`);
       assert.equal(sv.mask(i), null);
     });
@@ -54,19 +60,27 @@ test('wsolevaluation metadata with masks: instance masks OR-ed, ignore = ignore 
   const view = await openDataset(out);
   for (const split of ['train', 'val', 'test'] as const) {
     const sv = view.split(split);
-    fx.images.filter((i) => i.split === split).forEach((t, i) => {
-      const fg = expectedMask(t.width, t.height, t.objects, SIZE);
-      assert.deepEqual([...sv.mask(i)!], fg, `mask of ${t.id}`);
-      const ignore = expectedMask(t.width, t.height, [t.ignore!], SIZE).map((v, k) => (v && !fg[k] ? 1 : 0));
-      assert.ok(ignore.some((v) => v === 1), 'the fixture leaves some ignore pixels');
-      assert.deepEqual([...sv.ignoreMask(i)!], ignore, `ignore mask of ${t.id}`);
-      assert.deepEqual(sv.boxes(i), []);
-    });
+    fx.images
+      .filter((i) => i.split === split)
+      .forEach((t, i) => {
+        const fg = expectedMask(t.width, t.height, t.objects, SIZE);
+        assert.deepEqual([...sv.mask(i)!], fg, `mask of ${t.id}`);
+        const ignore = expectedMask(t.width, t.height, [t.ignore!], SIZE).map((v, k) => (v && !fg[k] ? 1 : 0));
+        assert.ok(
+          ignore.some((v) => v === 1),
+          'the fixture leaves some ignore pixels',
+        );
+        assert.deepEqual([...sv.ignoreMask(i)!], ignore, `ignore mask of ${t.id}`);
+        assert.deepEqual(sv.boxes(i), []);
+      });
   }
 });
 
 async function rejects(fx: WsolFixture, message: RegExp, more: Partial<WsolMetadataOptions> = {}): Promise<void> {
-  await assert.rejects(buildWsolMetadata(tempDir(), options(fx, more)), (e: unknown) => e instanceof DatasetInputError && message.test(e.message) && Boolean(e.hint));
+  await assert.rejects(
+    buildWsolMetadata(tempDir(), options(fx, more)),
+    (e: unknown) => e instanceof DatasetInputError && message.test(e.message) && Boolean(e.hint),
+  );
 }
 
 test('wsolevaluation metadata: bad input names the file and line', async () => {
@@ -78,7 +92,7 @@ test('wsolevaluation metadata: bad input names the file and line', async () => {
 
   fx = await writeWsolFixture(tempDir(), { mode: 'boxes', perSplit: 2, classes: 2, trainLocalization: true });
   const loc = join(fx.metadata, 'test', 'localization.txt');
-  writeFileSync(loc, readFileSync(loc, 'utf8') + 'test/00/img_4.png,1,2,300,4\n');
+  writeFileSync(loc, `${readFileSync(loc, 'utf8')}test/00/img_4.png,1,2,300,4\n`);
   await rejects(fx, /test[/\\]localization\.txt:\d+: image 'test\/00\/img_4\.png': box \(1, 2, 300, 4\) lies outside/);
   rmSync(loc);
   await rejects(fx, /test[/\\]localization\.txt is missing/);

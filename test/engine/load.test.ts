@@ -25,7 +25,11 @@ const modelUser = defineNode<Record<string, never>>({
   async run() {},
 });
 
-const types = new Map<string, RegisteredNodeType>([...nodeTypes, [modelMaker.type, modelMaker as NodeType<never>], [modelUser.type, modelUser as NodeType<never>]]);
+const types = new Map<string, RegisteredNodeType>([
+  ...nodeTypes,
+  [modelMaker.type, modelMaker as NodeType<never>],
+  [modelUser.type, modelUser as NodeType<never>],
+]);
 
 async function resolve(pipeline: unknown, overrides: string[] = []) {
   await prepareSchemas(types);
@@ -62,7 +66,11 @@ test('an undeclared input name is rejected', async () => {
 });
 
 test('defaults are filled in and ${params} keep their JSON type', async () => {
-  const p = await resolve({ name: 'x', params: { epochs: 5 }, nodes: { t: { type: 'test/train', with: { epochs: '${params.epochs}' } }, d: { type: 'test/train' } } });
+  const p = await resolve({
+    name: 'x',
+    params: { epochs: 5 },
+    nodes: { t: { type: 'test/train', with: { epochs: '${params.epochs}' } }, d: { type: 'test/train' } },
+  });
   assert.deepEqual(p.nodes.get('t')!.params, { epochs: 5 });
   assert.deepEqual(p.nodes.get('d')!.params, { epochs: 2 });
 });
@@ -89,7 +97,10 @@ test('one node per combination, in declaration order, each taking the matching u
 });
 
 test('gathering all siblings into an input that takes one artifact is an error', async () => {
-  const message = await diagnosticsOf({ name: 'x', nodes: { t: { type: 'test/train', matrix: { epochs: [1, 2] } }, e: { type: 'test/evaluate', inputs: { model: 't[*]' } } } });
+  const message = await diagnosticsOf({
+    name: 'x',
+    nodes: { t: { type: 'test/train', matrix: { epochs: [1, 2] } }, e: { type: 'test/evaluate', inputs: { model: 't[*]' } } },
+  });
   assert.match(message, /input 'model' takes one artifact but is given 2/);
 });
 

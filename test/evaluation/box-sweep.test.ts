@@ -18,7 +18,8 @@ function reference(q: Uint8Array, w: number, h: number, gt: Box[], mode: 'single
 test('the union-find sweep equals per-threshold contours (multi-box) on random smooth and noisy maps', () => {
   const rand = rng(21);
   for (let t = 0; t < 150; t++) {
-    const w = 2 + Math.floor(rand() * 30), h = 2 + Math.floor(rand() * 30);
+    const w = 2 + Math.floor(rand() * 30),
+      h = 2 + Math.floor(rand() * 30);
     const map = smoothMap(rand, w, h, undefined, rand() * 0.4);
     const q = quantizeScoremap(map);
     const gt = randomBoxes(rand, w, h);
@@ -53,7 +54,14 @@ test('the sweep equals contours on arbitrary quantised maps (fast-check), platea
 
 test('all-zero, constant and single-pixel maps sweep like the contours do', () => {
   const gt: Box[] = [[1, 1, 3, 2]];
-  for (const [w, h, values] of [[5, 4, new Array(20).fill(0)], [5, 4, new Array(20).fill(128)], [1, 1, [255]], [1, 1, [0]], [7, 1, [0, 9, 0, 9, 9, 0, 9]], [1, 6, [9, 0, 9, 9, 0, 9]]] as [number, number, number[]][]) {
+  for (const [w, h, values] of [
+    [5, 4, new Array(20).fill(0)],
+    [5, 4, new Array(20).fill(128)],
+    [1, 1, [255]],
+    [1, 1, [0]],
+    [7, 1, [0, 9, 0, 9, 9, 0, 9]],
+    [1, 6, [9, 0, 9, 9, 0, 9]],
+  ] as [number, number, number[]][]) {
     const q = Uint8Array.from(values);
     const sweeper = new BoxSweeper(w, h);
     const box: Box[] = [[0, 0, Math.min(1, w - 1), Math.min(1, h - 1)]];
@@ -92,7 +100,8 @@ test('box accuracy is monotone (non-increasing) in δ, and MaxBoxAccV2 is the me
       const sweeper = new BoxSweeper(16, 12);
       for (let i = 0; i < images; i++) acc.add(sweeper.multiBestIou(quantizeScoremap(smoothMap(rand, 16, 12)), THRESHOLDS, randomBoxes(rand, 16, 12)));
       for (let k = 1; k < deltas.length; k++) {
-        const lower = acc.curve(deltas[k - 1]!), higher = acc.curve(deltas[k]!);
+        const lower = acc.curve(deltas[k - 1]!),
+          higher = acc.curve(deltas[k]!);
         higher.forEach((v, t) => assert.ok(v <= lower[t]!));
         assert.ok(acc.max(deltas[k]!).value <= acc.max(deltas[k - 1]!).value);
       }
@@ -116,7 +125,7 @@ test('a perfect map (1 inside the ground-truth box, 0 outside) scores 100 in bot
       // The reference's box is (x, y, min(x+w, W-1), min(y+h, H-1)): one pixel wider than the
       // object, so an object of at least 2x2 pixels ending at the map edge is found exactly.
       const gt: Box = [box[0], box[1], w - 1, h - 1];
-      const map = Float32Array.from({ length: w * h }, (_, i) => ((i % w) >= gt[0] && Math.floor(i / w) >= gt[1] ? 1 : 0));
+      const map = Float32Array.from({ length: w * h }, (_, i) => (i % w >= gt[0] && Math.floor(i / w) >= gt[1] ? 1 : 0));
       const q = quantizeScoremap(map);
       const sweeper = new BoxSweeper(w, h);
       for (const row of [sweeper.multiBestIou(q, THRESHOLDS, [gt]), sweeper.singleBestIou(q, THRESHOLDS, [gt])]) {
@@ -133,7 +142,9 @@ test('the worker-thread sweep gives the single-threaded results, PxAP included',
   const { shared, sweepInParallel } = await import('../../src/evaluation/parallel-sweep.js');
   const { PixelAccumulator } = await import('../../src/evaluation/pixel-metrics.js');
   const { mapWithObject } = await import('../helpers/random-maps.js');
-  const w = 20, h = 16, n = 24;
+  const w = 20,
+    h = 16,
+    n = 24;
   const objects = Array.from({ length: n }, (_, i) => mapWithObject(rng(50 + i), w, h));
   const maps = shared(Float32Array.from(objects.flatMap((o) => Array.from(o.map))));
   const masks = shared(Uint8Array.from(objects.flatMap((o) => Array.from(o.mask))));
@@ -142,9 +153,15 @@ test('the worker-thread sweep gives the single-threaded results, PxAP included',
   const sweeper = new BoxSweeper(w, h);
   const pixels = new PixelAccumulator(THRESHOLDS);
   objects.forEach((o, i) => {
-    assert.deepEqual(result.bestIou.subarray(i * THRESHOLDS.length, (i + 1) * THRESHOLDS.length), sweeper.multiBestIou(quantizeScoremap(o.map), THRESHOLDS, [o.box]));
+    assert.deepEqual(
+      result.bestIou.subarray(i * THRESHOLDS.length, (i + 1) * THRESHOLDS.length),
+      sweeper.multiBestIou(quantizeScoremap(o.map), THRESHOLDS, [o.box]),
+    );
     pixels.add(o.map, o.mask, null);
   });
   assert.equal(result.pixels!.pxap(), pixels.pxap());
-  await assert.rejects(sweepInParallel({ width: w, height: h, count: n, maps: Float32Array.from(maps), masks: null, boxes, thresholds: THRESHOLDS }, 2), /SharedArrayBuffer/);
+  await assert.rejects(
+    sweepInParallel({ width: w, height: h, count: n, maps: Float32Array.from(maps), masks: null, boxes, thresholds: THRESHOLDS }, 2),
+    /SharedArrayBuffer/,
+  );
 });

@@ -12,14 +12,14 @@ test('top-k accuracy from the rank of the true class (ties: lower class index fi
   assert.equal(topKAccuracy([0, 1, 5, 4], 5), 75);
 });
 
-test('ROC AUC: ties count one half (scikit-learn\'s roc_auc_score values)', () => {
+test("ROC AUC: ties count one half (scikit-learn's roc_auc_score values)", () => {
   // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
   assert.equal(rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 75);
   assert.equal(rocAuc([0.5, 0.5, 0.5, 0.5], [0, 1, 0, 1]), 50);
   assert.throws(() => rocAuc([0.1, 0.2], [1, 1]), /both classes/);
 });
 
-test('average precision: step-wise, as scikit-learn\'s average_precision_score', () => {
+test("average precision: step-wise, as scikit-learn's average_precision_score", () => {
   // average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.8333...
   assert.ok(Math.abs(averagePrecision([0.1, 0.4, 0.35, 0.8], [false, false, true, true]) - 83.33333333333333) < 1e-9);
   // Ties are one threshold: [1, 0] both at 0.5 -> precision 0.5 at recall 1.
@@ -53,6 +53,12 @@ test('STL localization AP: a positive image counts only when the map maximum is 
     { score: 0.5, positive: true, found: false },
   ]);
   assert.equal(ap, 50); // recall 0.5 at precision 1, then no further true positive
-  assert.equal(stlLocalizationAp([{ score: 1, positive: true, found: true }, { score: 0, positive: false, found: false }]), 100);
+  assert.equal(
+    stlLocalizationAp([
+      { score: 1, positive: true, found: true },
+      { score: 0, positive: false, found: false },
+    ]),
+    100,
+  );
   assert.throws(() => stlLocalizationAp([{ score: 1, positive: false, found: false }]), /positive image/);
 });

@@ -20,13 +20,18 @@ test('the .npy file is byte for byte what np.save writes for a float32 H x W arr
 
 test('the writer reads back exactly (any shape, any float32 value)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.float32Array({ minLength: 81, maxLength: 81, noNaN: true }), (h, w, values) => {
-      const data = values.slice(0, h * w);
-      const back = decodeNpy(encodeNpy(data, [h, w]));
-      assert.deepEqual(back.shape, [h, w]);
-      assert.equal(back.descr, '<f4');
-      assert.deepEqual(back.data, data);
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.float32Array({ minLength: 81, maxLength: 81, noNaN: true }),
+      (h, w, values) => {
+        const data = values.slice(0, h * w);
+        const back = decodeNpy(encodeNpy(data, [h, w]));
+        assert.deepEqual(back.shape, [h, w]);
+        assert.equal(back.descr, '<f4');
+        assert.deepEqual(back.data, data);
+      },
+    ),
   );
 });
 

@@ -5,10 +5,22 @@
  */
 import { createRequire } from 'node:module';
 
-interface CvMat { data32S: Int32Array; data32F: Float32Array; delete(): void }
-interface CvMatVector { size(): number; get(i: number): CvMat; delete(): void }
+interface CvMat {
+  data32S: Int32Array;
+  data32F: Float32Array;
+  delete(): void;
+}
+interface CvMatVector {
+  size(): number;
+  get(i: number): CvMat;
+  delete(): void;
+}
 interface Cv {
-  CV_8UC1: number; CV_32FC1: number; RETR_TREE: number; CHAIN_APPROX_SIMPLE: number; INTER_CUBIC: number;
+  CV_8UC1: number;
+  CV_32FC1: number;
+  RETR_TREE: number;
+  CHAIN_APPROX_SIMPLE: number;
+  INTER_CUBIC: number;
   Mat: new () => CvMat;
   MatVector: new () => CvMatVector;
   Size: new (w: number, h: number) => unknown;
@@ -43,7 +55,12 @@ export interface OracleContour {
 }
 
 export function cvContours(cv: Cv, binary: Uint8Array, width: number, height: number): OracleContour[] {
-  const img = cv.matFromArray(height, width, cv.CV_8UC1, Array.from(binary, (v) => (v ? 255 : 0)));
+  const img = cv.matFromArray(
+    height,
+    width,
+    cv.CV_8UC1,
+    Array.from(binary, (v) => (v ? 255 : 0)),
+  );
   const contours = new cv.MatVector();
   const hierarchy = new cv.Mat();
   cv.findContours(img, contours, hierarchy, cv.RETR_TREE, cv.CHAIN_APPROX_SIMPLE);

@@ -67,7 +67,7 @@ test('PxAP without a positive pixel, or without pixels, is an error', () => {
   assert.throws(() => acc.pxap(), /no foreground pixel/);
 });
 
-test('numpySum reproduces numpy\'s pairwise float64 summation', () => {
+test("numpySum reproduces numpy's pairwise float64 summation", () => {
   // Values where the order of additions shows: 1e16 absorbs a lone 1.
   const xs = [1e16, 1, 1, 1, 1, 1, 1, 1, -1e16, 1];
   // numpy 2.x: np.array(xs).sum() == 7.0 (eight partial sums, then the tail); a plain loop gives 1.

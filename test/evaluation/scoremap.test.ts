@@ -9,8 +9,10 @@ test('bicubic resize is bit-identical to OpenCV INTER_CUBIC on random float32 ma
   const { cv } = await opencv();
   const rand = rng(11);
   for (let t = 0; t < 150; t++) {
-    const w = 1 + Math.floor(rand() * 20), h = 1 + Math.floor(rand() * 20);
-    const ow = 1 + Math.floor(rand() * 40), oh = 1 + Math.floor(rand() * 40);
+    const w = 1 + Math.floor(rand() * 20),
+      h = 1 + Math.floor(rand() * 20);
+    const ow = 1 + Math.floor(rand() * 40),
+      oh = 1 + Math.floor(rand() * 40);
     const map = Float32Array.from({ length: w * h }, () => rand() * 10 - 3);
     assert.deepEqual(resizeBicubic(map, w, h, ow, oh), cvResizeCubic(cv, map, w, h, ow, oh), `${w}x${h} -> ${ow}x${oh}`);
   }

@@ -34,7 +34,11 @@ function parseEvents(stdout: string): Record<string, unknown>[] {
 }
 
 export function startCli(args: string[], cwd: string): { child: ChildProcess; done: Promise<CliResult>; onStdoutLine(fn: (line: string) => void): void } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, WSOL_RUN_GPUS: process.env.WSOL_RUN_GPUS ?? '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: { ...process.env, WSOL_RUN_GPUS: process.env.WSOL_RUN_GPUS ?? '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let partial = '';
@@ -59,7 +63,10 @@ export function runCli(args: string[], cwd: string): Promise<CliResult> {
 
 /** Node ids of the events of one kind. */
 export function nodesWith(r: CliResult, event: string): string[] {
-  return r.events.filter((e) => e.event === event).map((e) => String(e.node)).sort();
+  return r.events
+    .filter((e) => e.event === event)
+    .map((e) => String(e.node))
+    .sort();
 }
 
 export function readText(path: string): string {

@@ -18,7 +18,7 @@ function values(n: number, seed: number, ties = false): Float32Array {
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    const v = s / 2 ** 32 * 2 - 1;
+    const v = (s / 2 ** 32) * 2 - 1;
     out[i] = ties ? Math.round(v * 3) / 3 : v;
   }
   return out;
@@ -31,7 +31,16 @@ type Fn = (...xs: TfCore.Tensor[]) => TfCore.Tensor;
 async function gradsOn(backend: string, f: Fn, shapes: Shapes, seed: number, ties: boolean): Promise<Float32Array[]> {
   await tf.setBackend(backend);
   return tf.tidy(() => {
-    const xs = shapes.map((s, i) => tf.tensor(values(s.reduce((a, b) => a * b, 1), seed + i, ties), s));
+    const xs = shapes.map((s, i) =>
+      tf.tensor(
+        values(
+          s.reduce((a, b) => a * b, 1),
+          seed + i,
+          ties,
+        ),
+        s,
+      ),
+    );
     const probe = f(...xs);
     const r = tf.tensor(values(probe.size, seed + 99), probe.shape);
     const g = tf.grads((...args: TfCore.Tensor[]) => tf.sum(tf.mul(f(...args), r)))(xs);
@@ -66,7 +75,20 @@ async function check(name: string, f: Fn, shapes: Shapes, seed = 1, ties = false
 /** Values of f on one backend (forward kernels that have no gradient path, e.g. fused or dilated convolutions). */
 async function valuesOn(backend: string, f: Fn, shapes: Shapes, seed: number): Promise<Float32Array> {
   await tf.setBackend(backend);
-  return tf.tidy(() => f(...shapes.map((s, i) => tf.tensor(values(s.reduce((a, b) => a * b, 1), seed + i), s))).dataSync() as Float32Array);
+  return tf.tidy(
+    () =>
+      f(
+        ...shapes.map((s, i) =>
+          tf.tensor(
+            values(
+              s.reduce((a, b) => a * b, 1),
+              seed + i,
+            ),
+            s,
+          ),
+        ),
+      ).dataSync() as Float32Array,
+  );
 }
 
 async function checkValues(name: string, f: Fn, shapes: Shapes, seed = 1): Promise<void> {
@@ -83,148 +105,332 @@ export type KernelConfig = 'module' | 'module-plain' | 'previous';
  * configuration is the one actually running.
  */
 export function gradientSuite(config: KernelConfig): void {
-before(async () => {
-  // Guard bytes after every kernel buffer, checked after every job: a write past a buffer fails the test.
-  process.env.WSOL_RUN_KERNEL_CHECKS = '1';
-  tf = await initTensorBackend('wasm');
-  await import('@tensorflow/tfjs-backend-cpu');
-});
+  before(async () => {
+    // Guard bytes after every kernel buffer, checked after every job: a write past a buffer fails the test.
+    process.env.WSOL_RUN_KERNEL_CHECKS = '1';
+    tf = await initTensorBackend('wasm');
+    await import('@tensorflow/tfjs-backend-cpu');
+  });
 
-test(`the kernels under test are the ${config} ones`, () => {
-  const m = activeKernelModule();
-  if (config === 'previous') assert.equal(m, undefined);
-  else {
-    assert.ok(m, 'the kernel module started');
-    assert.ok(m.checks, 'buffer guards are on');
-    if (config === 'module-plain') assert.equal(m.variant, 'plain');
-    process.stdout.write(`# kernel module: ${m.variant}, ${m.threads} threads\n`);
-  }
-});
+  test(`the kernels under test are the ${config} ones`, () => {
+    const m = activeKernelModule();
+    if (config === 'previous') assert.equal(m, undefined);
+    else {
+      assert.ok(m, 'the kernel module started');
+      assert.ok(m.checks, 'buffer guards are on');
+      if (config === 'module-plain') assert.equal(m.variant, 'plain');
+      process.stdout.write(`# kernel module: ${m.variant}, ${m.threads} threads\n`);
+    }
+  });
 
-test('conv2d gradients (input and filter) over strides, paddings, kernel sizes and odd shapes', async () => {
-  const pads: (['same' | 'valid', string] | [TfCore.backend_util.ExplicitPadding, string])[] = [
-    ['same', 'same'],
-    ['valid', 'valid'],
-    [[[0, 0], [1, 2], [0, 1], [0, 0]], 'explicit'],
-  ];
-  let cases = 0;
-  for (const [h, w, c, k] of [[7, 5, 3, 4], [8, 8, 1, 2], [9, 6, 2, 3]] as const) {
-    for (const f of [1, 3, 5]) {
-      for (const stride of [1, 2, 3]) {
-        for (const [pad, padName] of pads) {
-          if (pad === 'valid' && (f > h || f > w)) continue;
-          await check(`conv2d ${h}x${w}x${c}->${k} f${f} s${stride} ${padName}`, (x, filt) => tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, stride, pad), [[2, h, w, c], [f, f, c, k]], cases);
-          cases++;
+  test('conv2d gradients (input and filter) over strides, paddings, kernel sizes and odd shapes', async () => {
+    const pads: (['same' | 'valid', string] | [TfCore.backend_util.ExplicitPadding, string])[] = [
+      ['same', 'same'],
+      ['valid', 'valid'],
+      [
+        [
+          [0, 0],
+          [1, 2],
+          [0, 1],
+          [0, 0],
+        ],
+        'explicit',
+      ],
+    ];
+    let cases = 0;
+    for (const [h, w, c, k] of [
+      [7, 5, 3, 4],
+      [8, 8, 1, 2],
+      [9, 6, 2, 3],
+    ] as const) {
+      for (const f of [1, 3, 5]) {
+        for (const stride of [1, 2, 3]) {
+          for (const [pad, padName] of pads) {
+            if (pad === 'valid' && (f > h || f > w)) continue;
+            await check(
+              `conv2d ${h}x${w}x${c}->${k} f${f} s${stride} ${padName}`,
+              (x, filt) => tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, stride, pad),
+              [
+                [2, h, w, c],
+                [f, f, c, k],
+              ],
+              cases,
+            );
+            cases++;
+          }
         }
       }
     }
-  }
-  assert.ok(cases >= 70);
-});
+    assert.ok(cases >= 70);
+  });
 
-test('conv2d gradients with batch 1 and 3, channel counts that are not multiples of 4 or 8, Winograd-sized layers', async () => {
-  // [batch, h, w, c, k]: c >= 8 takes the Winograd filter gradient; k % 8 != 0 the partial panels.
-  const shapes = [[1, 6, 7, 9, 13], [3, 5, 5, 12, 10], [1, 10, 9, 17, 6], [3, 4, 6, 5, 7]] as const;
-  let cases = 0;
-  for (const [n, h, w, c, k] of shapes) {
-    for (const [f, stride, pad] of [[3, 1, 'same'], [3, 1, 'valid'], [3, 2, 'same'], [5, 1, 'same'], [1, 1, 'valid'], [3, 3, 'valid']] as const) {
-      await check(`conv2d n${n} ${h}x${w}x${c}->${k} f${f} s${stride} ${pad}`, (x, filt) => tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, stride, pad), [[n, h, w, c], [f, f, c, k]], 100 + cases);
-      cases++;
+  test('conv2d gradients with batch 1 and 3, channel counts that are not multiples of 4 or 8, Winograd-sized layers', async () => {
+    // [batch, h, w, c, k]: c >= 8 takes the Winograd filter gradient; k % 8 != 0 the partial panels.
+    const shapes = [
+      [1, 6, 7, 9, 13],
+      [3, 5, 5, 12, 10],
+      [1, 10, 9, 17, 6],
+      [3, 4, 6, 5, 7],
+    ] as const;
+    let cases = 0;
+    for (const [n, h, w, c, k] of shapes) {
+      for (const [f, stride, pad] of [
+        [3, 1, 'same'],
+        [3, 1, 'valid'],
+        [3, 2, 'same'],
+        [5, 1, 'same'],
+        [1, 1, 'valid'],
+        [3, 3, 'valid'],
+      ] as const) {
+        await check(
+          `conv2d n${n} ${h}x${w}x${c}->${k} f${f} s${stride} ${pad}`,
+          (x, filt) => tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, stride, pad),
+          [
+            [n, h, w, c],
+            [f, f, c, k],
+          ],
+          100 + cases,
+        );
+        cases++;
+      }
+      await check(
+        `conv2d n${n} ${h}x${w}x${c}->${k} f3 s1 explicit`,
+        (x, filt) =>
+          tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, 1, [
+            [0, 0],
+            [2, 0],
+            [0, 1],
+            [0, 0],
+          ]),
+        [
+          [n, h, w, c],
+          [3, 3, c, k],
+        ],
+        200 + cases,
+      );
     }
-    await check(`conv2d n${n} ${h}x${w}x${c}->${k} f3 s1 explicit`, (x, filt) => tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, 1, [[0, 0], [2, 0], [0, 1], [0, 0]]), [[n, h, w, c], [3, 3, c, k]], 200 + cases);
-  }
-});
+  });
 
-test('a conv layer (conv + bias + relu) large enough for its gradient to stay resident between kernels', async () => {
-  // dy is 1x48x48x128 floats (1.2 MB): the bias Sum, input and filter gradients share one copy of it.
-  await check('conv layer 48x48x24->128', (x, filt, b) => tf.relu(tf.add(tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, 1, 'same'), b)), [[1, 48, 48, 24], [3, 3, 24, 128], [128]], 7);
-});
+  test('a conv layer (conv + bias + relu) large enough for its gradient to stay resident between kernels', async () => {
+    // dy is 1x48x48x128 floats (1.2 MB): the bias Sum, input and filter gradients share one copy of it.
+    await check(
+      'conv layer 48x48x24->128',
+      (x, filt, b) => tf.relu(tf.add(tf.conv2d(x as TfCore.Tensor4D, filt as TfCore.Tensor4D, 1, 'same'), b)),
+      [[1, 48, 48, 24], [3, 3, 24, 128], [128]],
+      7,
+    );
+  });
 
-test('gradients are the same bits on every run (scheduling of the threads does not enter the sums)', async () => {
-  const run = (): Float32Array[] =>
-    tf.tidy(() => {
-      const x = tf.tensor(values(2 * 20 * 20 * 16, 11), [2, 20, 20, 16]);
-      const w = tf.tensor(values(3 * 3 * 16 * 24, 12), [3, 3, 16, 24]);
-      const b = tf.tensor(values(24, 13), [24]);
-      return tf.grads((xx: TfCore.Tensor, ww: TfCore.Tensor, bb: TfCore.Tensor) => tf.sum(tf.square(tf.relu(tf.add(tf.conv2d(xx as TfCore.Tensor4D, ww as TfCore.Tensor4D, 1, 'same'), bb)))))([x, w, b]).map((g) => g.dataSync() as Float32Array);
-    });
-  await tf.setBackend('wasm');
-  const first = run();
-  for (let i = 0; i < 10; i++) assert.deepEqual(run(), first, `run ${i}`);
-});
+  test('gradients are the same bits on every run (scheduling of the threads does not enter the sums)', async () => {
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor(values(2 * 20 * 20 * 16, 11), [2, 20, 20, 16]);
+        const w = tf.tensor(values(3 * 3 * 16 * 24, 12), [3, 3, 16, 24]);
+        const b = tf.tensor(values(24, 13), [24]);
+        return tf
+          .grads((xx: TfCore.Tensor, ww: TfCore.Tensor, bb: TfCore.Tensor) =>
+            tf.sum(tf.square(tf.relu(tf.add(tf.conv2d(xx as TfCore.Tensor4D, ww as TfCore.Tensor4D, 1, 'same'), bb)))),
+          )([x, w, b])
+          .map((g) => g.dataSync() as Float32Array);
+      });
+    await tf.setBackend('wasm');
+    const first = run();
+    for (let i = 0; i < 10; i++) assert.deepEqual(run(), first, `run ${i}`);
+  });
 
-test('forward-only convolutions: fused bias + relu, dilation, linear fused', async () => {
-  const xs = [[2, 9, 8, 6], [3, 3, 6, 11], [11]];
-  await checkValues('fused conv2d bias relu same', (x, f, b) => tf.fused.conv2d({ x: x as TfCore.Tensor4D, filter: f as TfCore.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }), xs);
-  await checkValues('fused conv2d bias linear stride 2', (x, f, b) => tf.fused.conv2d({ x: x as TfCore.Tensor4D, filter: f as TfCore.Tensor4D, strides: 2, pad: 'valid', bias: b }), xs);
-  await checkValues('fused conv2d prelu (previous kernels)', (x, f, b) => tf.fused.conv2d({ x: x as TfCore.Tensor4D, filter: f as TfCore.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'prelu', preluActivationWeights: tf.scalar(0.1) }), xs);
-  await checkValues('dilated conv2d', (x, f) => tf.conv2d(x as TfCore.Tensor4D, f as TfCore.Tensor4D, 1, 'same', 'NHWC', 2), [[2, 9, 8, 6], [3, 3, 6, 5]]);
-  await checkValues('dilated conv2d valid', (x, f) => tf.conv2d(x as TfCore.Tensor4D, f as TfCore.Tensor4D, 1, 'valid', 'NHWC', [2, 3]), [[1, 11, 10, 3], [3, 2, 3, 4]]);
-});
+  test('forward-only convolutions: fused bias + relu, dilation, linear fused', async () => {
+    const xs = [[2, 9, 8, 6], [3, 3, 6, 11], [11]];
+    await checkValues(
+      'fused conv2d bias relu same',
+      (x, f, b) => tf.fused.conv2d({ x: x as TfCore.Tensor4D, filter: f as TfCore.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }),
+      xs,
+    );
+    await checkValues(
+      'fused conv2d bias linear stride 2',
+      (x, f, b) => tf.fused.conv2d({ x: x as TfCore.Tensor4D, filter: f as TfCore.Tensor4D, strides: 2, pad: 'valid', bias: b }),
+      xs,
+    );
+    await checkValues(
+      'fused conv2d prelu (previous kernels)',
+      (x, f, b) =>
+        tf.fused.conv2d({
+          x: x as TfCore.Tensor4D,
+          filter: f as TfCore.Tensor4D,
+          strides: 1,
+          pad: 'same',
+          bias: b,
+          activation: 'prelu',
+          preluActivationWeights: tf.scalar(0.1),
+        }),
+      xs,
+    );
+    await checkValues('dilated conv2d', (x, f) => tf.conv2d(x as TfCore.Tensor4D, f as TfCore.Tensor4D, 1, 'same', 'NHWC', 2), [
+      [2, 9, 8, 6],
+      [3, 3, 6, 5],
+    ]);
+    await checkValues('dilated conv2d valid', (x, f) => tf.conv2d(x as TfCore.Tensor4D, f as TfCore.Tensor4D, 1, 'valid', 'NHWC', [2, 3]), [
+      [1, 11, 10, 3],
+      [3, 2, 3, 4],
+    ]);
+  });
 
-test('sums over leading axes (bias gradients) and other reductions', async () => {
-  await checkValues('sum [0,1,2] inner 5', (x) => tf.sum(x, [0, 1, 2]), [[3, 4, 5, 5]]);
-  await checkValues('sum [0] keepDims inner 12', (x) => tf.sum(x, 0, true), [[70, 3, 4]]);
-  await checkValues('sum [0,1] negative axes', (x) => tf.sum(x, [-3, -2]), [[2, 9, 7]]);
-  await checkValues('sum inner axis (previous kernel)', (x) => tf.sum(x, [1, 2]), [[2, 9, 7]]);
-});
+  test('sums over leading axes (bias gradients) and other reductions', async () => {
+    await checkValues('sum [0,1,2] inner 5', (x) => tf.sum(x, [0, 1, 2]), [[3, 4, 5, 5]]);
+    await checkValues('sum [0] keepDims inner 12', (x) => tf.sum(x, 0, true), [[70, 3, 4]]);
+    await checkValues('sum [0,1] negative axes', (x) => tf.sum(x, [-3, -2]), [[2, 9, 7]]);
+    await checkValues('sum inner axis (previous kernel)', (x) => tf.sum(x, [1, 2]), [[2, 9, 7]]);
+  });
 
-test('max pooling gradients with ties and negative maxima', async () => {
-  for (const [f, s, pad] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'same'], [2, 1, 'valid'], [3, 3, 'valid']] as const) {
-    await check(`maxPool f${f} s${s} ${pad} ties`, (x) => tf.maxPool(x as TfCore.Tensor4D, f, s, pad), [[2, 7, 6, 3]], f * 10 + s, true);
-    await check(`maxPool f${f} s${s} ${pad} negative`, (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, f, s, pad), [[1, 5, 5, 2]], f + s);
-    // 6 and 8 channels: the 4-channel vector path (plus a 2-channel tail), batch 3.
-    await check(`maxPool f${f} s${s} ${pad} ties c6`, (x) => tf.maxPool(x as TfCore.Tensor4D, f, s, pad), [[3, 6, 7, 6]], f * 10 + s + 1, true);
-    await check(`maxPool f${f} s${s} ${pad} negative c8`, (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, f, s, pad), [[1, 5, 6, 8]], f + s + 1);
-  }
-  // The MaxPoolGrad kernel called directly (as tfjs's gradient does), with its own output tensor.
-  for (const [f, st, pad, shape] of [[2, 2, 'valid', [2, 7, 6, 5]], [3, 1, 'same', [1, 5, 6, 6]]] as const) {
-    const attrs = { filterSize: [f, f], strides: [st, st], pad, dimRoundingMode: undefined };
-    await checkValues(`MaxPoolGrad kernel alone f${f} s${st} ${pad}`, (x, dy) => tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: tf.add(tf.maxPool(x as TfCore.Tensor4D, f, st, pad), 0) }, attrs as unknown as TfCore.NamedAttrMap) as TfCore.Tensor, [[...shape], [shape[0], Math.ceil((shape[1] - (pad === 'valid' ? f - 1 : 0)) / st), Math.ceil((shape[2] - (pad === 'valid' ? f - 1 : 0)) / st), shape[3]]], 80 + f);
-  }
-  // Disjoint windows that cover every pixel (each pixel written once, no zeroing): even sizes, and 'same' with a clipped last window.
-  await check('maxPool f2 s2 valid covering c5', (x) => tf.maxPool(x as TfCore.Tensor4D, 2, 2, 'valid'), [[2, 8, 6, 5]], 71, true);
-  await check('maxPool f2 s2 same clipped c6', (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, 2, 2, 'same'), [[1, 7, 7, 6]], 72);
-  await check('maxPool f3 s3 same clipped c4', (x) => tf.maxPool(x as TfCore.Tensor4D, 3, 3, 'same'), [[3, 7, 8, 4]], 73, true);
-});
+  test('max pooling gradients with ties and negative maxima', async () => {
+    for (const [f, s, pad] of [
+      [2, 2, 'valid'],
+      [3, 2, 'same'],
+      [3, 1, 'same'],
+      [2, 1, 'valid'],
+      [3, 3, 'valid'],
+    ] as const) {
+      await check(`maxPool f${f} s${s} ${pad} ties`, (x) => tf.maxPool(x as TfCore.Tensor4D, f, s, pad), [[2, 7, 6, 3]], f * 10 + s, true);
+      await check(`maxPool f${f} s${s} ${pad} negative`, (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, f, s, pad), [[1, 5, 5, 2]], f + s);
+      // 6 and 8 channels: the 4-channel vector path (plus a 2-channel tail), batch 3.
+      await check(`maxPool f${f} s${s} ${pad} ties c6`, (x) => tf.maxPool(x as TfCore.Tensor4D, f, s, pad), [[3, 6, 7, 6]], f * 10 + s + 1, true);
+      await check(`maxPool f${f} s${s} ${pad} negative c8`, (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, f, s, pad), [[1, 5, 6, 8]], f + s + 1);
+    }
+    // The MaxPoolGrad kernel called directly (as tfjs's gradient does), with its own output tensor.
+    for (const [f, st, pad, shape] of [
+      [2, 2, 'valid', [2, 7, 6, 5]],
+      [3, 1, 'same', [1, 5, 6, 6]],
+    ] as const) {
+      const attrs = { filterSize: [f, f], strides: [st, st], pad, dimRoundingMode: undefined };
+      await checkValues(
+        `MaxPoolGrad kernel alone f${f} s${st} ${pad}`,
+        (x, dy) =>
+          tf
+            .engine()
+            .runKernel(
+              'MaxPoolGrad',
+              { dy, input: x, output: tf.add(tf.maxPool(x as TfCore.Tensor4D, f, st, pad), 0) },
+              attrs as unknown as TfCore.NamedAttrMap,
+            ) as TfCore.Tensor,
+        [
+          [...shape],
+          [shape[0], Math.ceil((shape[1] - (pad === 'valid' ? f - 1 : 0)) / st), Math.ceil((shape[2] - (pad === 'valid' ? f - 1 : 0)) / st), shape[3]],
+        ],
+        80 + f,
+      );
+    }
+    // Disjoint windows that cover every pixel (each pixel written once, no zeroing): even sizes, and 'same' with a clipped last window.
+    await check('maxPool f2 s2 valid covering c5', (x) => tf.maxPool(x as TfCore.Tensor4D, 2, 2, 'valid'), [[2, 8, 6, 5]], 71, true);
+    await check('maxPool f2 s2 same clipped c6', (x) => tf.maxPool(tf.sub(x, 2) as TfCore.Tensor4D, 2, 2, 'same'), [[1, 7, 7, 6]], 72);
+    await check('maxPool f3 s3 same clipped c4', (x) => tf.maxPool(x as TfCore.Tensor4D, 3, 3, 'same'), [[3, 7, 8, 4]], 73, true);
+  });
 
-test('depthwise and separable conv gradients', async () => {
-  for (const [s, pad, m] of [[1, 'same', 1], [2, 'valid', 2], [2, 'same', 1], [1, 'valid', 3]] as const) {
-    await check(`depthwise s${s} ${pad} m${m}`, (x, f) => tf.depthwiseConv2d(x as TfCore.Tensor4D, f as TfCore.Tensor4D, s, pad), [[2, 7, 6, 3], [3, 3, 3, m]], s + m);
-  }
-  await check('separable', (x, d, p) => tf.separableConv2d(x as TfCore.Tensor4D, d as TfCore.Tensor4D, p as TfCore.Tensor4D, 1, 'same'), [[2, 6, 6, 2], [3, 3, 2, 2], [1, 1, 4, 3]], 5);
-});
+  test('depthwise and separable conv gradients', async () => {
+    for (const [s, pad, m] of [
+      [1, 'same', 1],
+      [2, 'valid', 2],
+      [2, 'same', 1],
+      [1, 'valid', 3],
+    ] as const) {
+      await check(
+        `depthwise s${s} ${pad} m${m}`,
+        (x, f) => tf.depthwiseConv2d(x as TfCore.Tensor4D, f as TfCore.Tensor4D, s, pad),
+        [
+          [2, 7, 6, 3],
+          [3, 3, 3, m],
+        ],
+        s + m,
+      );
+    }
+    await check(
+      'separable',
+      (x, d, p) => tf.separableConv2d(x as TfCore.Tensor4D, d as TfCore.Tensor4D, p as TfCore.Tensor4D, 1, 'same'),
+      [
+        [2, 6, 6, 2],
+        [3, 3, 2, 2],
+        [1, 1, 4, 3],
+      ],
+      5,
+    );
+  });
 
-test('pooling, dense, batch norm, activations, losses, gather and resize gradients', async () => {
-  await check('avgPool', (x) => tf.avgPool(x as TfCore.Tensor4D, 3, 2, 'same'), [[2, 7, 5, 3]]);
-  await check('global average pool', (x) => tf.mean(x, [1, 2]), [[2, 5, 4, 3]]);
-  await check('global max pool', (x) => tf.max(x, [1, 2]), [[2, 5, 4, 3]]);
-  await check('dense', (x, w, b) => tf.add(tf.matMul(x as TfCore.Tensor2D, w as TfCore.Tensor2D), b), [[4, 6], [6, 3], [3]]);
-  await check('batch norm', (x, mean, v, off, sc) => tf.batchNorm(x as TfCore.Tensor4D, mean as TfCore.Tensor1D, tf.add(tf.abs(v), 0.5) as TfCore.Tensor1D, off as TfCore.Tensor1D, sc as TfCore.Tensor1D, 1e-3), [[2, 4, 3, 3], [3], [3], [3], [3]]);
-  await check('batch statistics', (x) => { const m = tf.moments(x, [0, 1, 2]); return tf.div(tf.sub(x, m.mean), tf.sqrt(tf.add(m.variance, 1e-3))); }, [[2, 4, 3, 3]]);
-  await check('relu, sigmoid, tanh, elu, leaky relu', (x) => tf.addN([tf.relu(x), tf.sigmoid(x), tf.tanh(x), tf.elu(x), tf.leakyRelu(x, 0.1)]), [[3, 7]]);
-  await check('dropout-style mask', (x) => tf.mul(x, tf.tensor(values(12, 3).map((v) => (v > 0 ? 2 : 0)), [3, 4])), [[3, 4]]);
-  await check('softmax cross-entropy', (logits) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([1, 0, 3], 'int32'), 4), logits as TfCore.Tensor2D), [[3, 4]]);
-  await check('sigmoid cross-entropy', (logits) => tf.losses.sigmoidCrossEntropy(tf.tensor2d([[1, 0], [0, 1], [1, 1]]), logits as TfCore.Tensor2D), [[3, 2]]);
-  await check('log-sum-exp pooling', (x) => tf.logSumExp(x, [1, 2]), [[2, 4, 5, 3]]);
-  await check('gather (UnsortedSegmentSum)', (x) => tf.gather(x, tf.tensor1d([2, 0, 2, 1], 'int32')), [[3, 5]]);
-  await check('bilinear resize (square)', (x) => tf.image.resizeBilinear(x as TfCore.Tensor4D, [9, 9]), [[2, 4, 4, 3]]);
-  // tfjs has no TopK gradient: top-k pooling (WILDCAT) gathers the top-k values by index instead.
-  // (batchDims gathers need tfjs's chained-op API, so the rows are flattened.)
-  await check('top-k mean via gather', (x) => {
-    // Indices are data, not part of the differentiated graph.
-    const top = tf.tensor2d(tf.topk(x, 3).indices.dataSync() as Int32Array, [4, 3], 'int32');
-    const flat = tf.add(top, tf.mul(tf.reshape(tf.range(0, 4, 1, 'int32'), [4, 1]), tf.scalar(9, 'int32')));
-    return tf.mean(tf.gather(tf.reshape(x, [36]), flat), 1);
-  }, [[4, 9]]);
-});
+  test('pooling, dense, batch norm, activations, losses, gather and resize gradients', async () => {
+    await check('avgPool', (x) => tf.avgPool(x as TfCore.Tensor4D, 3, 2, 'same'), [[2, 7, 5, 3]]);
+    await check('global average pool', (x) => tf.mean(x, [1, 2]), [[2, 5, 4, 3]]);
+    await check('global max pool', (x) => tf.max(x, [1, 2]), [[2, 5, 4, 3]]);
+    await check('dense', (x, w, b) => tf.add(tf.matMul(x as TfCore.Tensor2D, w as TfCore.Tensor2D), b), [[4, 6], [6, 3], [3]]);
+    await check(
+      'batch norm',
+      (x, mean, v, off, sc) =>
+        tf.batchNorm(
+          x as TfCore.Tensor4D,
+          mean as TfCore.Tensor1D,
+          tf.add(tf.abs(v), 0.5) as TfCore.Tensor1D,
+          off as TfCore.Tensor1D,
+          sc as TfCore.Tensor1D,
+          1e-3,
+        ),
+      [[2, 4, 3, 3], [3], [3], [3], [3]],
+    );
+    await check(
+      'batch statistics',
+      (x) => {
+        const m = tf.moments(x, [0, 1, 2]);
+        return tf.div(tf.sub(x, m.mean), tf.sqrt(tf.add(m.variance, 1e-3)));
+      },
+      [[2, 4, 3, 3]],
+    );
+    await check('relu, sigmoid, tanh, elu, leaky relu', (x) => tf.addN([tf.relu(x), tf.sigmoid(x), tf.tanh(x), tf.elu(x), tf.leakyRelu(x, 0.1)]), [[3, 7]]);
+    await check(
+      'dropout-style mask',
+      (x) =>
+        tf.mul(
+          x,
+          tf.tensor(
+            values(12, 3).map((v) => (v > 0 ? 2 : 0)),
+            [3, 4],
+          ),
+        ),
+      [[3, 4]],
+    );
+    await check('softmax cross-entropy', (logits) => tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d([1, 0, 3], 'int32'), 4), logits as TfCore.Tensor2D), [
+      [3, 4],
+    ]);
+    await check(
+      'sigmoid cross-entropy',
+      (logits) =>
+        tf.losses.sigmoidCrossEntropy(
+          tf.tensor2d([
+            [1, 0],
+            [0, 1],
+            [1, 1],
+          ]),
+          logits as TfCore.Tensor2D,
+        ),
+      [[3, 2]],
+    );
+    await check('log-sum-exp pooling', (x) => tf.logSumExp(x, [1, 2]), [[2, 4, 5, 3]]);
+    await check('gather (UnsortedSegmentSum)', (x) => tf.gather(x, tf.tensor1d([2, 0, 2, 1], 'int32')), [[3, 5]]);
+    await check('bilinear resize (square)', (x) => tf.image.resizeBilinear(x as TfCore.Tensor4D, [9, 9]), [[2, 4, 4, 3]]);
+    // tfjs has no TopK gradient: top-k pooling (WILDCAT) gathers the top-k values by index instead.
+    // (batchDims gathers need tfjs's chained-op API, so the rows are flattened.)
+    await check(
+      'top-k mean via gather',
+      (x) => {
+        // Indices are data, not part of the differentiated graph.
+        const top = tf.tensor2d(tf.topk(x, 3).indices.dataSync() as Int32Array, [4, 3], 'int32');
+        const flat = tf.add(top, tf.mul(tf.reshape(tf.range(0, 4, 1, 'int32'), [4, 1]), tf.scalar(9, 'int32')));
+        return tf.mean(tf.gather(tf.reshape(x, [36]), flat), 1);
+      },
+      [[4, 9]],
+    );
+  });
 
-test('the kernel module never failed over to the previous kernels during the suite', () => {
-  if (config !== 'previous') assert.equal(activeKernelModule()?.failed, false);
-});
+  test('the kernel module never failed over to the previous kernels during the suite', () => {
+    if (config !== 'previous') assert.equal(activeKernelModule()?.failed, false);
+  });
 
-test('worst relative error stays far below the bound', () => {
-  assert.ok(worst < 1e-4);
-  process.stdout.write(`# worst relative error over all gradient checks: ${worst.toExponential(2)}\n`);
-});
+  test('worst relative error stays far below the bound', () => {
+    assert.ok(worst < 1e-4);
+    process.stdout.write(`# worst relative error over all gradient checks: ${worst.toExponential(2)}\n`);
+  });
 }

@@ -32,7 +32,8 @@ function mapOfBlobs(rand: () => number, width: number, height: number, blobs: Bl
   const gx = blobs.map((b) => Float64Array.from({ length: width }, (_, x) => Math.exp(-((x - b.x) ** 2) / (2 * b.s * b.s))));
   const gy = blobs.map((b) => Float64Array.from({ length: height }, (_, y) => b.a * Math.exp(-((y - b.y) ** 2) / (2 * b.s * b.s))));
   const raw = new Float64Array(width * height);
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let v = noise ? noise * rand() : 0;
@@ -66,7 +67,8 @@ export function mapWithObject(rand: () => number, width: number, height: number)
 /** 1..maxBoxes random boxes inside a width x height image. */
 export function randomBoxes(rand: () => number, width: number, height: number, maxBoxes = 2): Box[] {
   return Array.from({ length: 1 + Math.floor(rand() * maxBoxes) }, () => {
-    const x0 = Math.floor(rand() * width), y0 = Math.floor(rand() * height);
+    const x0 = Math.floor(rand() * width),
+      y0 = Math.floor(rand() * height);
     return [x0, y0, x0 + Math.floor(rand() * (width - x0)), y0 + Math.floor(rand() * (height - y0))] as Box;
   });
 }

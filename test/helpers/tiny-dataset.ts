@@ -10,7 +10,9 @@ import { writeDatasetArtifact, openDataset, type SplitSample } from '../../src/d
 import type { DatasetView, SplitName } from '../../src/datasets/types.js';
 import { rng } from '../../src/core/random.js';
 
-export async function tinyDataset(o: { size?: number; perSplit?: Partial<Record<SplitName, number>>; seed?: number; dir?: string } = {}): Promise<{ dir: string; view: DatasetView }> {
+export async function tinyDataset(
+  o: { size?: number; perSplit?: Partial<Record<SplitName, number>>; seed?: number; dir?: string } = {},
+): Promise<{ dir: string; view: DatasetView }> {
   const size = o.size ?? 16;
   const dir = o.dir ?? (await mkdtemp(join(tmpdir(), 'wsol-tiny-')));
   const random = rng(o.seed ?? 7, 'tiny-dataset').next;
@@ -35,7 +37,15 @@ export async function tinyDataset(o: { size?: number; perSplit?: Partial<Record<
           image.fill(220, p * 3, p * 3 + 3);
         }
       }
-      samples.push({ split, id: `${split}/${i}.png`, label, originalSize: { width: size, height: size }, boxes: [[x0, y0, x0 + side - 1, y0 + side - 1]], image, mask });
+      samples.push({
+        split,
+        id: `${split}/${i}.png`,
+        label,
+        originalSize: { width: size, height: size },
+        boxes: [[x0, y0, x0 + side - 1, y0 + side - 1]],
+        image,
+        mask,
+      });
     }
   }
   await writeDatasetArtifact(dir, { name: 'tiny', classNames: ['square', 'plus'], imageSize: { width: size, height: size }, channels: 3 }, samples);

@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { initTensorBackend } from '../../src/tensor/backends/init.js';
-import { crossEntropy, oneHot, selfTransferLoss, semanticToleranceLoss, smoothL1, stlAlpha, trueClassInTopK, visualStimuliLoss } from '../../src/methods/losses.js';
+import {
+  crossEntropy,
+  oneHot,
+  selfTransferLoss,
+  semanticToleranceLoss,
+  smoothL1,
+  stlAlpha,
+  trueClassInTopK,
+  visualStimuliLoss,
+} from '../../src/methods/losses.js';
 import { applyVst, invertVstMaps, type VstDraw } from '../../src/methods/vst.js';
 
 const close = (a: number, b: number, tol = 1e-5): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -35,7 +44,9 @@ test('the semantic-tolerance gradient matches finite differences', async () => {
   const values = [0.3, -1.2, 0.8, 1.5, 0.1, -0.4];
   const y = oneHot(tf, [0, 2], 3);
   const f = (v: number[]): number => scalar(semanticToleranceLoss(tf, tf.tensor2d(v, [2, 3]), y, 0.4, 2));
-  const g = tf.grad((l: TfCore.Tensor) => semanticToleranceLoss(tf, l, y, 0.4, 2))(tf.tensor2d(values, [2, 3])).dataSync();
+  const g = tf
+    .grad((l: TfCore.Tensor) => semanticToleranceLoss(tf, l, y, 0.4, 2))(tf.tensor2d(values, [2, 3]))
+    .dataSync();
   const h = 1e-2;
   values.forEach((_, i) => {
     const plus = [...values];
@@ -74,7 +85,10 @@ test('smooth-L1: quadratic below 1, linear above', async () => {
 
 test('the VST inverse maps a flipped and scaled map back exactly', async () => {
   const tf = await initTensorBackend('wasm');
-  const map = tf.tensor4d(Array.from({ length: 2 * 4 * 4 * 2 }, (_, i) => Math.sin(i)), [2, 4, 4, 2]);
+  const map = tf.tensor4d(
+    Array.from({ length: 2 * 4 * 4 * 2 }, (_, i) => Math.sin(i)),
+    [2, 4, 4, 2],
+  );
   const draw: VstDraw = { flip: true, size: [8, 8], brightness: [1, 1], contrast: [1, 1], saturation: [1, 1], hue: [0, 0] };
   // The geometric part of applyVst on a 2-channel "image" in [0,1] (colour ops are identities here): flip then 2x resize.
   const unit = tf.div(tf.add(map, 1), 2) as TfCore.Tensor4D;

@@ -10,11 +10,35 @@ import { tinyDataset } from '../helpers/tiny-dataset.js';
 
 const hooks = { signal: new AbortController().signal, progress: () => {}, log: () => {} };
 const base: TrainingParams = {
-  backbone: 'small', channels: [8, 16], poolAfter: [0], batchNorm: true, extraConv: 0, pretrained: '',
-  epochs: 6, batchSize: 16, seed: 1,
-  optimizer: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4, schedule: 'constant', lrStep: 30, lrDecay: 0.1, headLrMultiplier: 1,
+  backbone: 'small',
+  channels: [8, 16],
+  poolAfter: [0],
+  batchNorm: true,
+  extraConv: 0,
+  pretrained: '',
+  epochs: 6,
+  batchSize: 16,
+  seed: 1,
+  optimizer: 'sgd',
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  schedule: 'constant',
+  lrStep: 30,
+  lrDecay: 0.1,
+  headLrMultiplier: 1,
 };
-const cam: SltLocalizerParams = { ...base, head: { kind: 'gap-fc' }, localizationMap: 'cam', smt: false, alpha: 0.4, topK: 1, vst: false, beta: 1, vstStimuli: { flip: true, scales: [0.75, 1, 1.25], brightness: 0.2, contrast: 0.2, saturation: 0.2, hue: 0.05 } };
+const cam: SltLocalizerParams = {
+  ...base,
+  head: { kind: 'gap-fc' },
+  localizationMap: 'cam',
+  smt: false,
+  alpha: 0.4,
+  topK: 1,
+  vst: false,
+  beta: 1,
+  vstStimuli: { flip: true, scales: [0.75, 1, 1.25], brightness: 0.2, contrast: 0.2, saturation: 0.2, hue: 0.05 },
+};
 
 test('the CAM trainer lowers its loss; SMT + VST train too and log their parts', async () => {
   const tf = await initTensorBackend('wasm');
@@ -33,7 +57,10 @@ test('the same seed gives the same losses (deterministic on a backend)', async (
   const { view } = await tinyDataset();
   const a = await trainSltLocalizer(tf, view, { ...cam, epochs: 2 }, hooks);
   const b = await trainSltLocalizer(tf, view, { ...cam, epochs: 2 }, hooks);
-  assert.deepEqual(a.log.map((r) => r.loss), b.log.map((r) => r.loss));
+  assert.deepEqual(
+    a.log.map((r) => r.loss),
+    b.log.map((r) => r.loss),
+  );
   a.net.dispose();
   b.net.dispose();
 });
@@ -42,7 +69,12 @@ test('STL (with and without the classifier branch) and the regressor lower their
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset();
   for (const classifierBranch of [true, false]) {
-    const r = await trainStl(tf, view, { ...base, pooling: 'avg', lseR: 5, classifierBranch, hidden: 16, alphaSchedule: 'linear', alphaStart: 0.1, alphaEnd: 0.9, alphaSwitchAt: 0.5 }, hooks);
+    const r = await trainStl(
+      tf,
+      view,
+      { ...base, pooling: 'avg', lseR: 5, classifierBranch, hidden: 16, alphaSchedule: 'linear', alphaStart: 0.1, alphaEnd: 0.9, alphaSwitchAt: 0.5 },
+      hooks,
+    );
     assert.ok(r.log.at(-1)!.loss < r.log[0]!.loss, `${classifierBranch}: ${r.log.map((x) => x.loss).join(', ')}`);
     r.net.dispose();
   }

@@ -26,7 +26,10 @@ async function vstGradients(tf: typeof TfCore, backend: string, side: number): P
     const moved = net.classMaps(net.forward(applyVst(tf, x, draw), true));
     return visualStimuliLoss(tf, original, invertVstMaps(tf, moved, draw, original.shape[1], original.shape[2]));
   }, net.trainable());
-  const out = net.params.names().filter((n) => n.endsWith('/kernel')).map((n) => grads[net.params.get(n).name]!.dataSync() as Float32Array);
+  const out = net.params
+    .names()
+    .filter((n) => n.endsWith('/kernel'))
+    .map((n) => grads[net.params.get(n).name]!.dataSync() as Float32Array);
   net.dispose();
   return out;
 }
@@ -38,7 +41,8 @@ test('gradients of the VST loss through both passes and the inverse transform ma
     const cpu = await vstGradients(tf, 'cpu', side);
     const wasm = await vstGradients(tf, 'wasm', side);
     cpu.forEach((g, k) => {
-      let diff = 0, scale = 0;
+      let diff = 0,
+        scale = 0;
       for (let j = 0; j < g.length; j++) {
         diff = Math.max(diff, Math.abs(g[j]! - wasm[k]![j]!));
         scale = Math.max(scale, Math.abs(g[j]!));

@@ -33,8 +33,8 @@ const featureNorm = defineMapMethod({
   params: { normPower: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'feature-norm: the norm raised to this power.' } },
   needs: [],
   agnostic: true,
-  label: (_net, o) => `feature-norm^${o['normPower']}`,
-  compute: ({ tf, out, options }) => tf.pow(tf.sqrt(tf.sum(tf.square(out.features), 3)), options['normPower'] as number) as TfCore.Tensor3D,
+  label: (_net, o) => `feature-norm^${o.normPower}`,
+  compute: ({ tf, out, options }) => tf.pow(tf.sqrt(tf.sum(tf.square(out.features), 3)), options.normPower as number) as TfCore.Tensor3D,
 });
 
 export default definePlugin({ name: 'toy', heads: [toyHead], mapMethods: [featureNorm] });

@@ -13,8 +13,8 @@ test('rows group over the replicate axis with mean and sample std', () => {
     ['acc'],
   );
   assert.equal(rows.length, 2);
-  assert.equal(rows[0]!.mean['acc'], 55);
-  assert.ok(Math.abs(rows[0]!.std['acc']! - Math.sqrt(50)) < 1e-12);
+  assert.equal(rows[0]!.mean.acc, 55);
+  assert.ok(Math.abs(rows[0]!.std.acc! - Math.sqrt(50)) < 1e-12);
   assert.equal(rows[1]!.runs, 1);
   const md = comparisonMarkdown(rows, ['acc']);
   assert.match(md, /\| cam \| 2 \| 55\.00 ± 7\.07 \|/);

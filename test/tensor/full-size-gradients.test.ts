@@ -12,7 +12,11 @@ import { execFileSync } from 'node:child_process';
 import { packagePath } from '../../src/paths.js';
 
 function gradients(env: Record<string, string>): Record<string, number[]> {
-  const out = execFileSync(process.execPath, [packagePath('dist/test/helpers/reference-grads.js'), '32'], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const out = execFileSync(process.execPath, [packagePath('dist/test/helpers/reference-grads.js'), '32'], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   return JSON.parse(out) as Record<string, number[]>;
 }
 

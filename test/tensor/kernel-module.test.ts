@@ -114,7 +114,10 @@ test('a call too large for the module memory throws ArenaFull and leaves the mod
   assert.throws(() => mod.alloc(3 * 2 ** 30), ArenaFull);
   const src = Float32Array.from({ length: 64 * 3 }, (_, i) => i % 5);
   const sums = columnSums(mod, src, 64, 3);
-  assert.deepEqual([...sums], [0, 1, 2].map((j) => Array.from({ length: 64 }, (_, i) => (i * 3 + j) % 5).reduce((a, b) => a + b, 0)));
+  assert.deepEqual(
+    [...sums],
+    [0, 1, 2].map((j) => Array.from({ length: 64 }, (_, i) => (i * 3 + j) % 5).reduce((a, b) => a + b, 0)),
+  );
 });
 
 test('a kernel module that cannot start degrades to the previous kernels with a warning', async () => {
@@ -125,7 +128,10 @@ test('a kernel module that cannot start degrades to the previous kernels with a 
   await new Promise((r) => setImmediate(r));
   process.off('warning', onWarning);
   assert.equal(m, undefined);
-  assert.ok(warnings.some((w) => /kernel module did not start \(no SharedArrayBuffer here\); training uses the slower kernels/.test(w)), warnings.join('\n'));
+  assert.ok(
+    warnings.some((w) => /kernel module did not start \(no SharedArrayBuffer here\); training uses the slower kernels/.test(w)),
+    warnings.join('\n'),
+  );
 });
 
 test('the committed kernel modules are what the C source compiles to (skipped without clang)', (t) => {

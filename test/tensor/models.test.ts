@@ -60,7 +60,10 @@ test('VGG16-GAP and ResNet-50 have the Keras parameter counts and 1/16 resolutio
   const vgg = buildNetwork(tf, { ...small, inputSize: { height: 32, width: 32 }, backbone: { kind: 'vgg16', extraConv: 0 } }, 0);
   // Keras VGG16(include_top=False): 14,714,688 parameters.
   assert.equal(vgg.backbone.stages.filter((s) => s.conv).length, 13);
-  const vggConv = vgg.params.names().filter((n) => n.startsWith('block')).reduce((s, n) => s + vgg.params.get(n).size, 0);
+  const vggConv = vgg.params
+    .names()
+    .filter((n) => n.startsWith('block'))
+    .reduce((s, n) => s + vgg.params.get(n).size, 0);
   assert.equal(vggConv, 14_714_688);
   assert.equal(vgg.backbone.stride, 16);
   const vout = vgg.forward(input(tf, 1, 32), false);
@@ -69,7 +72,10 @@ test('VGG16-GAP and ResNet-50 have the Keras parameter counts and 1/16 resolutio
 
   const resnet = buildNetwork(tf, { ...small, inputSize: { height: 32, width: 32 }, backbone: { kind: 'resnet50', lastStride: 1 } }, 0);
   // Keras ResNet50(include_top=False): 23,587,712 parameters (23,534,592 trainable).
-  const all = resnet.params.names().filter((n) => n.startsWith('conv')).reduce((s, n) => s + resnet.params.get(n).size, 0);
+  const all = resnet.params
+    .names()
+    .filter((n) => n.startsWith('conv'))
+    .reduce((s, n) => s + resnet.params.get(n).size, 0);
   assert.equal(all, 23_587_712);
   assert.equal(resnet.backbone.stride, 16);
   assert.ok(resnet.backbone.stageNames().includes('conv4_block6_out'));
@@ -114,7 +120,14 @@ test('pretrained weights load from a tfjs LayersModel directory (model.json + sh
       const half = Math.floor(data.byteLength / 2);
       await writeFile(join(dir, 'group1-shard1of2.bin'), data.subarray(0, half));
       await writeFile(join(dir, 'group1-shard2of2.bin'), data.subarray(half));
-      await writeFile(join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: artifacts.weightSpecs }] }));
+      await writeFile(
+        join(dir, 'model.json'),
+        JSON.stringify({
+          format: 'layers-model',
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['group1-shard1of2.bin', 'group1-shard2of2.bin'], weights: artifacts.weightSpecs }],
+        }),
+      );
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );

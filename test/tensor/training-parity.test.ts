@@ -30,7 +30,8 @@ test('a few training steps on wasm match the cpu backend’s losses', async () =
   await import('@tensorflow/tfjs-backend-cpu');
   const cpu = await losses(tf, 'cpu', 5);
   const wasm = await losses(tf, 'wasm', 5);
-  for (let i = 0; i < cpu.length; i++) assert.ok(Math.abs(cpu[i]! - wasm[i]!) < 1e-4 * Math.max(1, Math.abs(cpu[i]!)), `step ${i}: cpu ${cpu[i]} wasm ${wasm[i]}`);
+  for (let i = 0; i < cpu.length; i++)
+    assert.ok(Math.abs(cpu[i]! - wasm[i]!) < 1e-4 * Math.max(1, Math.abs(cpu[i]!)), `step ${i}: cpu ${cpu[i]} wasm ${wasm[i]}`);
   assert.ok(wasm.at(-1)! < wasm[0]!, `training lowers the loss: ${wasm.join(', ')}`);
   const m = activeKernelModule();
   assert.ok(m && !m.failed, 'the kernel module ran every step (no failover to the previous kernels)');

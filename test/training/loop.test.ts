@@ -15,16 +15,41 @@ test('a gradient step that accumulates two half-batches trains exactly like the 
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset({ perSplit: { train: 16 } });
   const train = view.split('train');
-  const config = { inputSize: { height: 16, width: 16 }, inChannels: 3, classes: 2, backbone: { kind: 'small', channels: [4, 8], poolAfter: [0], batchNorm: false }, head: { kind: 'gap-fc' }, preprocess: 'centered' } as const;
+  const config = {
+    inputSize: { height: 16, width: 16 },
+    inChannels: 3,
+    classes: 2,
+    backbone: { kind: 'small', channels: [4, 8], poolAfter: [0], batchNorm: false },
+    head: { kind: 'gap-fc' },
+    preprocess: 'centered',
+  } as const;
   const lossOf = (net: ReturnType<typeof buildNetwork>, indices: readonly number[], weight: number): StepLosses => {
     const x = batchTensor(tf, train, indices, { height: 16, width: 16 }, 3);
-    const y = oneHot(tf, indices.map((i) => train.labels[i]!), 2);
+    const y = oneHot(
+      tf,
+      indices.map((i) => train.labels[i]!),
+      2,
+    );
     return { loss: tf.mul(crossEntropy(tf, net.forward(x, true).logits!, y), weight) as TfCore.Scalar };
   };
   const run = async (step: (net: ReturnType<typeof buildNetwork>) => TrainStep): Promise<{ losses: number[]; weights: Float32Array[] }> => {
     const net = buildNetwork(tf, { ...config, backbone: { ...config.backbone, channels: [4, 8], poolAfter: [0] } }, 3);
-    const kernels = net.params.names().filter((n) => n.endsWith('/kernel')).map((n) => net.params.get(n));
-    const log = await trainLoop({ tf, epochs: 6, batchSize: 8, count: train.count, seed: 5, optimizer, groups: [{ variables: net.trainable(), lrMultiplier: 1 }], decayed: kernels, step: step(net), ...hooks });
+    const kernels = net.params
+      .names()
+      .filter((n) => n.endsWith('/kernel'))
+      .map((n) => net.params.get(n));
+    const log = await trainLoop({
+      tf,
+      epochs: 6,
+      batchSize: 8,
+      count: train.count,
+      seed: 5,
+      optimizer,
+      groups: [{ variables: net.trainable(), lrMultiplier: 1 }],
+      decayed: kernels,
+      step: step(net),
+      ...hooks,
+    });
     const weights = net.params.names().map((n) => net.params.get(n).dataSync() as Float32Array);
     net.dispose();
     return { losses: log.map((r) => r.loss), weights };

@@ -43,5 +43,5 @@ export function runEnvironment(p: ResolvedPipeline, o: { backend?: string }): { 
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value) + '\n');
+  process.stdout.write(`${JSON.stringify(value)}\n`);
 }

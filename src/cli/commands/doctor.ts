@@ -1,6 +1,14 @@
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { BACKENDS, backendPackage, installedVersion, kernelVariantLabel, planBackend, WASM_KERNELS_VERSION, type BackendName } from '../../tensor/backends/select.js';
+import {
+  BACKENDS,
+  backendPackage,
+  installedVersion,
+  kernelVariantLabel,
+  planBackend,
+  WASM_KERNELS_VERSION,
+  type BackendName,
+} from '../../tensor/backends/select.js';
 import type { ProbeRequest, ProbeResult } from '../../tensor/backends/probe-worker.js';
 import { formatBytes, table } from '../format.js';
 import { detectGpus } from '../options.js';
@@ -84,7 +92,13 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
     speed = r.probe ?? null;
     if (!r.ok) selectionError = r.error ?? 'probe failed';
   }
-  const report = { machine, backends, selected, selectionError, probe: speed ? { model: 'conv32-pool-conv64-pool-conv128-GAP-dense10, 64x64x3, batch 32, Adam', ...speed } : null };
+  const report = {
+    machine,
+    backends,
+    selected,
+    selectionError,
+    probe: speed ? { model: 'conv32-pool-conv64-pool-conv128-GAP-dense10, 64x64x3, batch 32, Adam', ...speed } : null,
+  };
   if (o.json) {
     printJson(report);
     return selectionError ? 1 : 0;
@@ -93,14 +107,19 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
     `machine   ${machine.cores} cores (${machine.cpu}), memory ${formatBytes(machine.memoryTotal)} total, ${formatBytes(machine.memoryFree)} free, Node ${machine.node}`,
     `GPUs      ${gpus ? `${gpus} (nvidia-smi)` : 'none detected (no nvidia-smi, or it lists no GPU)'}`,
     '',
-    table(['backend', 'package', 'version', 'status'], backends.map((b) => [b.name + (selected?.name === b.name ? ' *' : ''), b.package, b.version ?? '-', b.detail])),
+    table(
+      ['backend', 'package', 'version', 'status'],
+      backends.map((b) => [b.name + (selected?.name === b.name ? ' *' : ''), b.package, b.version ?? '-', b.detail]),
+    ),
     '',
     selected ? `selected  ${selected.name} (${selected.reason})` : 'selected  none',
   ];
   if (speed) {
-    lines.push(`probe     ${speed.imagesPerSecond.toFixed(1)} images/s training the reference CNN (64x64x3, batch 32, Adam): median of ${speed.steps} steps, ${speed.medianStepMs.toFixed(0)} ms/step; loss ${speed.firstLoss.toFixed(3)} -> ${speed.lastLoss.toFixed(3)}`);
+    lines.push(
+      `probe     ${speed.imagesPerSecond.toFixed(1)} images/s training the reference CNN (64x64x3, batch 32, Adam): median of ${speed.steps} steps, ${speed.medianStepMs.toFixed(0)} ms/step; loss ${speed.firstLoss.toFixed(3)} -> ${speed.lastLoss.toFixed(3)}`,
+    );
   }
   if (selectionError) lines.push(`problem   ${selectionError}`);
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
   return selectionError ? 1 : 0;
 }

@@ -17,7 +17,7 @@ export function renderGraph(p: ResolvedPipeline, format: GraphFormat): string {
     for (const id of ids) lines.push(`  ${JSON.stringify(id)} [label=${q(label(p, id))}];`);
     g.forEachEdge((_e, _a, from, to) => lines.push(`  ${JSON.stringify(from)} -> ${JSON.stringify(to)};`));
     lines.push('}');
-    return lines.join('\n') + '\n';
+    return `${lines.join('\n')}\n`;
   }
   // Mermaid ids must be simple: n0, n1, ... with the real id in the label.
   const alias = new Map(ids.map((id, i) => [id, `n${i}`]));
@@ -25,7 +25,7 @@ export function renderGraph(p: ResolvedPipeline, format: GraphFormat): string {
   const lines = ['flowchart LR'];
   for (const id of ids) lines.push(`  ${alias.get(id)}[${text(id)}]`);
   g.forEachEdge((_e, _a, from, to) => lines.push(`  ${alias.get(from)} --> ${alias.get(to)}`));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export async function graphCommand(pipelinePath: string, o: PipelineOptions & { format: GraphFormat }): Promise<number> {

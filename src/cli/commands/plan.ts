@@ -10,7 +10,12 @@ export interface PlanOptions extends PipelineOptions {
 
 export async function planCommand(pipelinePath: string, o: PlanOptions): Promise<number> {
   const { pipeline } = await load(pipelinePath, o);
-  const entries = await planPipeline(pipeline, { cacheDir: cacheDirOf(o.cache), force: o.force ?? [], env: runEnvironment(pipeline, o).env, verify: o.verify ?? false });
+  const entries = await planPipeline(pipeline, {
+    cacheDir: cacheDirOf(o.cache),
+    force: o.force ?? [],
+    env: runEnvironment(pipeline, o).env,
+    verify: o.verify ?? false,
+  });
   if (o.json) {
     for (const e of entries) printJson({ event: 'plan', ...e });
   } else {
@@ -21,5 +26,8 @@ export async function planCommand(pipelinePath: string, o: PlanOptions): Promise
 
 export function renderPlan(entries: PlanEntry[]): string {
   const toRun = entries.filter((e) => e.status === 'to-run').length;
-  return `${table(['node', 'type', 'status', 'reason'], entries.map((e) => [e.node, e.type, e.status, e.reason]))}\n\n${toRun} to run, ${entries.length - toRun} cached\n`;
+  return `${table(
+    ['node', 'type', 'status', 'reason'],
+    entries.map((e) => [e.node, e.type, e.status, e.reason]),
+  )}\n\n${toRun} to run, ${entries.length - toRun} cached\n`;
 }

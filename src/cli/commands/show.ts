@@ -18,7 +18,11 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
   const file = resolve(pipelinePath);
   const lock = await readLock(file);
   if (!lock) {
-    throw new WsolError({ file: lockPathFor(pipelinePath), message: 'no results yet: this pipeline has no lock file', hint: `run it first: wsol-run ${pipelinePath}` });
+    throw new WsolError({
+      file: lockPathFor(pipelinePath),
+      message: 'no results yet: this pipeline has no lock file',
+      hint: `run it first: wsol-run ${pipelinePath}`,
+    });
   }
   const locked = lock.nodes[nodeId];
   if (!locked) {
@@ -33,11 +37,18 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
   const check = await cache.artifact(locked.digest, 'fast');
   const dir = cache.artifactDir(locked.digest);
   if (o.path) {
-    if (!check.ok) throw new WsolError({ node: nodeId, message: `the result of '${nodeId}' is not in cache ${cacheDir}: ${check.reason}`, hint: `re-run the pipeline to recompute it: wsol-run ${pipelinePath}` });
-    process.stdout.write(dir + '\n');
+    if (!check.ok)
+      throw new WsolError({
+        node: nodeId,
+        message: `the result of '${nodeId}' is not in cache ${cacheDir}: ${check.reason}`,
+        hint: `re-run the pipeline to recompute it: wsol-run ${pipelinePath}`,
+      });
+    process.stdout.write(`${dir}\n`);
     return 0;
   }
-  const run = (await listRuns(cacheDir)).find((r) => r.pipeline === file && r.nodes[nodeId] && (r.nodes[nodeId]!.status === 'done' || r.nodes[nodeId]!.digest === locked.digest));
+  const run = (await listRuns(cacheDir)).find(
+    (r) => r.pipeline === file && r.nodes[nodeId] && (r.nodes[nodeId]!.status === 'done' || r.nodes[nodeId]!.digest === locked.digest),
+  );
   const record = run?.nodes[nodeId];
   const info = {
     node: nodeId,
@@ -66,11 +77,19 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
   ];
   if (info.files.length) lines.push(`files     ${info.files.map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ')}`);
   if (info.lastRun) {
-    const timing = info.lastRun.durationMs !== null && info.lastRun.durationMs !== undefined ? `ran in ${formatDuration(info.lastRun.durationMs)}` : info.lastRun.status;
+    const timing =
+      info.lastRun.durationMs !== null && info.lastRun.durationMs !== undefined ? `ran in ${formatDuration(info.lastRun.durationMs)}` : info.lastRun.status;
     lines.push(`timing    ${timing} (run ${info.lastRun.id}, ${info.lastRun.startedAt})`);
   }
   lines.push(`params    ${JSON.stringify(locked.params)}`);
-  if (locked.metrics) lines.push('', table(['metric', 'value'], Object.entries(locked.metrics).map(([k, v]) => [k, formatMetric(v)])));
-  process.stdout.write(lines.join('\n') + '\n');
+  if (locked.metrics)
+    lines.push(
+      '',
+      table(
+        ['metric', 'value'],
+        Object.entries(locked.metrics).map(([k, v]) => [k, formatMetric(v)]),
+      ),
+    );
+  process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }

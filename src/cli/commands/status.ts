@@ -28,12 +28,26 @@ export async function statusCommand(pipelinePath: string | undefined, o: StatusO
   } else if (pipelinePath) {
     const file = resolve(pipelinePath);
     selected = runs.find((r) => r.pipeline === file);
-    if (!selected) throw new WsolError({ file: pipelinePath, message: `no runs of this pipeline in cache ${cacheDirOf(o.cache)}`, hint: `run it: wsol-run ${pipelinePath}` });
+    if (!selected)
+      throw new WsolError({
+        file: pipelinePath,
+        message: `no runs of this pipeline in cache ${cacheDirOf(o.cache)}`,
+        hint: `run it: wsol-run ${pipelinePath}`,
+      });
   }
   if (!selected) {
     const recent = runs.slice(0, o.limit ?? 10);
     if (o.json) {
-      for (const r of recent) printJson({ id: r.id, name: r.name, pipeline: r.pipeline, status: r.status, startedAt: r.startedAt, durationMs: r.durationMs ?? null, counts: r.counts ?? null });
+      for (const r of recent)
+        printJson({
+          id: r.id,
+          name: r.name,
+          pipeline: r.pipeline,
+          status: r.status,
+          startedAt: r.startedAt,
+          durationMs: r.durationMs ?? null,
+          counts: r.counts ?? null,
+        });
       return 0;
     }
     if (recent.length === 0) {
@@ -41,7 +55,17 @@ export async function statusCommand(pipelinePath: string | undefined, o: StatusO
       return 0;
     }
     process.stdout.write(
-      table(['run', 'pipeline', 'started', 'took', 'status', 'nodes'], recent.map((r) => [r.id, r.name, r.startedAt.replace('T', ' ').slice(0, 19), r.durationMs !== undefined ? formatDuration(r.durationMs) : '-', r.status, countsText(r)])) + '\n',
+      `${table(
+        ['run', 'pipeline', 'started', 'took', 'status', 'nodes'],
+        recent.map((r) => [
+          r.id,
+          r.name,
+          r.startedAt.replace('T', ' ').slice(0, 19),
+          r.durationMs !== undefined ? formatDuration(r.durationMs) : '-',
+          r.status,
+          countsText(r),
+        ]),
+      )}\n`,
     );
     return 0;
   }

@@ -8,7 +8,9 @@ function describeType(n: RegisteredNodeType): string {
   const required = new Set((n.params.required as string[] | undefined) ?? []);
   const lines = [`${n.type} v${n.version} -> ${n.output}`, `  ${n.description}`];
   const inputs = Object.entries(n.inputs);
-  lines.push(`  inputs: ${inputs.length ? inputs.map(([name, s]) => `${name === '*' ? '<any name>' : name}: ${acceptedKinds(s).join('|')}${s.many ? '[]' : ''}${s.optional ? '?' : ''}`).join(', ') : '(none)'}`);
+  lines.push(
+    `  inputs: ${inputs.length ? inputs.map(([name, s]) => `${name === '*' ? '<any name>' : name}: ${acceptedKinds(s).join('|')}${s.many ? '[]' : ''}${s.optional ? '?' : ''}`).join(', ') : '(none)'}`,
+  );
   if (n.resources?.gpu) lines.push(`  resources: gpu ${n.resources.gpu}`);
   lines.push('  params:');
   for (const [name, s] of Object.entries(props)) {
@@ -28,19 +30,34 @@ export async function typesCommand(type: string | undefined, o: { json?: boolean
       try {
         await loadPlugins([pluginRef(path, process.cwd()).url]);
       } catch (e) {
-        throw new WsolError({ message: `--plugin ${path}: ${e instanceof Error ? e.message : String(e)}`, hint: 'a plugin is an ES module whose default export is definePlugin({ name, nodes?, heads?, mapMethods? })' });
+        throw new WsolError({
+          message: `--plugin ${path}: ${e instanceof Error ? e.message : String(e)}`,
+          hint: 'a plugin is an ES module whose default export is definePlugin({ name, nodes?, heads?, mapMethods? })',
+        });
       }
     }
   }
   const selected = type ? [nodeTypes.get(type)] : [...nodeTypes.values()];
   if (type && !selected[0]) {
-    throw new WsolError({ message: `unknown node type '${type}'.${didYouMean(type, nodeTypes.keys())}`, hint: `known types: ${[...nodeTypes.keys()].join(', ')}` });
+    throw new WsolError({
+      message: `unknown node type '${type}'.${didYouMean(type, nodeTypes.keys())}`,
+      hint: `known types: ${[...nodeTypes.keys()].join(', ')}`,
+    });
   }
   const list = selected as RegisteredNodeType[];
   if (o.json) {
-    for (const n of list) printJson({ type: n.type, version: n.version, description: n.description, inputs: n.inputs, output: n.output, params: n.params, resources: n.resources ?? {} });
+    for (const n of list)
+      printJson({
+        type: n.type,
+        version: n.version,
+        description: n.description,
+        inputs: n.inputs,
+        output: n.output,
+        params: n.params,
+        resources: n.resources ?? {},
+      });
     return 0;
   }
-  process.stdout.write(list.map(describeType).join('\n\n') + '\n');
+  process.stdout.write(`${list.map(describeType).join('\n\n')}\n`);
   return 0;
 }

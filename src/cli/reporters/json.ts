@@ -7,7 +7,7 @@ export class JsonReporter implements Reporter {
 
   onEvent(e: RunEvent): void {
     const out = e.event === 'node-failed' && !this.verbose ? { ...e, error: { message: e.error.message, ...(e.error.hint ? { hint: e.error.hint } : {}) } } : e;
-    process.stdout.write(JSON.stringify(out) + '\n');
+    process.stdout.write(`${JSON.stringify(out)}\n`);
   }
 
   stop(): void {}

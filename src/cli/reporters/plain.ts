@@ -8,7 +8,7 @@ export class PlainReporter implements Reporter {
 
   onEvent(e: RunEvent): void {
     const line = describeEvent(e, this.verbose);
-    if (line !== undefined) process.stdout.write(line + '\n');
+    if (line !== undefined) process.stdout.write(`${line}\n`);
   }
 
   stop(): void {}

@@ -37,7 +37,7 @@ export class TtyReporter implements Reporter {
 
   onEvent(e: RunEvent): void {
     const line = describeEvent(e, this.verbose);
-    if (line !== undefined) this.multibar.log(line + '\n');
+    if (line !== undefined) this.multibar.log(`${line}\n`);
     if (e.event === 'node-start') {
       this.bars.set(e.node, this.multibar.create(1000, 0, { node: e.node, info: '' }));
     } else if (e.event === 'node-progress') {

@@ -85,7 +85,12 @@ function fragment(r: Rng, d: SourceDigit, o: ClutteredMnistOptions): { data: Flo
   return { data: out, side: f };
 }
 
-function render(digit: SourceDigit, pool: readonly SourceDigit[], r: Rng, o: ClutteredMnistOptions): { sample: Omit<SplitSample, 'split' | 'id'>; provenance: Provenance } {
+function render(
+  digit: SourceDigit,
+  pool: readonly SourceDigit[],
+  r: Rng,
+  o: ClutteredMnistOptions,
+): { sample: Omit<SplitSample, 'split' | 'id'>; provenance: Provenance } {
   const n = o.size;
   const canvas = new Float32Array(n * n);
   const clutter: number[] = [];

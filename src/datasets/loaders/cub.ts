@@ -35,7 +35,8 @@ const WHERE_FROM =
   `${FILES.join(', ')} and images/; point the root param at it, e.g. --set data.root=/data/CUB_200_2011`;
 
 function checkRoot(root: string): void {
-  if (!existsSync(root) || !statSync(root).isDirectory()) throw new DatasetInputError(`CUB-200-2011 root ${root} does not exist or is not a directory`, WHERE_FROM);
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new DatasetInputError(`CUB-200-2011 root ${root} does not exist or is not a directory`, WHERE_FROM);
   if (!existsSync(join(root, 'images.txt')) && existsSync(join(root, 'CUB_200_2011', 'images.txt'))) {
     throw new DatasetInputError(`${join(root, 'images.txt')} is missing`, `the dataset is one level down: set root to ${join(root, 'CUB_200_2011')}`);
   }
@@ -69,7 +70,8 @@ function selectClasses(rows: readonly Row[], wanted: readonly string[] | undefin
 export async function buildCub(outDir: string, o: CubOptions): Promise<DatasetInfo> {
   const root = resolve(o.root);
   checkRoot(root);
-  const table = (file: string, n: number[], layout: string): Promise<Row[]> => readTable(join(root, file), { separator: 'whitespace', fields: n, layout }, WHERE_FROM);
+  const table = (file: string, n: number[], layout: string): Promise<Row[]> =>
+    readTable(join(root, file), { separator: 'whitespace', fields: n, layout }, WHERE_FROM);
   const classRows = await table('classes.txt', [2], '<class_id> <class_name>');
   const imageRows = await table('images.txt', [2], '<image_id> <relative_path>');
   const labelRows = await table('image_class_labels.txt', [2], '<image_id> <class_id>');
@@ -84,7 +86,11 @@ export async function buildCub(outDir: string, o: CubOptions): Promise<DatasetIn
   for (const r of imageRows) {
     intField(r, 0, 'image id');
     const first = images.get(r.fields[0]!);
-    if (first) throw new DatasetInputError(`${at(r.file, r.line)}: image id '${r.fields[0]}' appears twice (first at line ${first.line})`, 'keep one line per image in images.txt');
+    if (first)
+      throw new DatasetInputError(
+        `${at(r.file, r.line)}: image id '${r.fields[0]}' appears twice (first at line ${first.line})`,
+        'keep one line per image in images.txt',
+      );
     images.set(r.fields[0]!, r);
   }
   const labels = indexRows(labelRows, images, 'images.txt', join(root, 'image_class_labels.txt'));
@@ -94,19 +100,27 @@ export async function buildCub(outDir: string, o: CubOptions): Promise<DatasetIn
   const segRoot = join(root, 'segmentations');
   const useMasks = o.segmentations === 'required' || (o.segmentations === 'auto' && existsSync(segRoot));
   if (o.segmentations === 'required' && !existsSync(segRoot)) {
-    throw new DatasetInputError(`${segRoot} is missing`, 'the segmentations come separately (segmentations.tgz of CUB-200-2011); extract them into the root, or set segmentations to "auto" or "none"');
+    throw new DatasetInputError(
+      `${segRoot} is missing`,
+      'the segmentations come separately (segmentations.tgz of CUB-200-2011); extract them into the root, or set segmentations to "auto" or "none"',
+    );
   }
 
   const pool: Record<'train' | 'test', ImageRecord[]> = { train: [], test: [] };
   for (const [id, row] of images) {
     const labelRow = labels.get(id)![0]!;
     const classId = intField(labelRow, 1, 'class id');
-    if (!classIds.has(classId)) throw new DatasetInputError(`${at(labelRow.file, labelRow.line)}: class id ${classId} is not in classes.txt`, 'the annotation files come from different versions of the dataset');
+    if (!classIds.has(classId))
+      throw new DatasetInputError(
+        `${at(labelRow.file, labelRow.line)}: class id ${classId} is not in classes.txt`,
+        'the annotation files come from different versions of the dataset',
+      );
     const label = classIndex.get(classId);
     if (label === undefined) continue;
     const splitRow = splits.get(id)![0]!;
     const isTrain = intField(splitRow, 1, 'is_training_image');
-    if (isTrain !== 0 && isTrain !== 1) throw new DatasetInputError(`${at(splitRow.file, splitRow.line)}: is_training_image must be 0 or 1, not ${isTrain}`, `fix line ${splitRow.line}`);
+    if (isTrain !== 0 && isTrain !== 1)
+      throw new DatasetInputError(`${at(splitRow.file, splitRow.line)}: is_training_image must be 0 or 1, not ${isTrain}`, `fix line ${splitRow.line}`);
     const boxRow = boxes.get(id)![0]!;
     const [x, y, w, h] = [1, 2, 3, 4].map((k) => numberField(boxRow, k, ['x', 'y', 'width', 'height'][k - 1]!)) as [number, number, number, number];
     const rel = row.fields[1]!;
@@ -121,21 +135,20 @@ export async function buildCub(outDir: string, o: CubOptions): Promise<DatasetIn
       ignorePath: null,
     });
   }
-  const carved = carveValidation(pool.train.map((r) => r.label), o.val, o.seed);
+  const carved = carveValidation(
+    pool.train.map((r) => r.label),
+    o.val,
+    o.seed,
+  );
   const withSplit = (r: ImageRecord, split: SplitName): ImageRecord => ({ ...r, split });
   const records = [...carved.train.map((i) => withSplit(pool.train[i]!, 'train')), ...carved.val.map((i) => withSplit(pool.train[i]!, 'val')), ...pool.test];
   if (records.length === 0) throw new DatasetInputError(`${join(root, 'images.txt')} lists no image of the chosen classes`, 'check the classes param');
-  return writeFileDataset(
-    outDir,
-    { name: 'cub', classNames, imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 },
-    records,
-    {
-      foreground: 'grey-half',
-      ignoreMasks: false,
-      ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.progress ? { progress: o.progress } : {}),
-      extra: { source: root, segmentations: useMasks, val: { ...o.val }, seed: o.seed },
-    },
-  );
+  return writeFileDataset(outDir, { name: 'cub', classNames, imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 }, records, {
+    foreground: 'grey-half',
+    ignoreMasks: false,
+    ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.progress ? { progress: o.progress } : {}),
+    extra: { source: root, segmentations: useMasks, val: { ...o.val }, seed: o.seed },
+  });
 }

@@ -56,7 +56,9 @@ function imageError(e: unknown, source: Source, what: string): never {
   if (e instanceof ImageReadError) {
     throw new DatasetInputError(
       `${e.message} (${what} listed at ${at(source.file, source.line)})`,
-      e.missing ? 'check the root/image-root param and that the dataset was extracted completely' : 'the file is corrupt or not an image: restore it from the original archive, or remove its lines from the annotation files',
+      e.missing
+        ? 'check the root/image-root param and that the dataset was extracted completely'
+        : 'the file is corrupt or not an image: restore it from the original archive, or remove its lines from the annotation files',
     );
   }
   throw e;
@@ -74,7 +76,11 @@ function instanceBoxes(label: LabelImage): Box[] {
   const values = [...new Set(label.values)].filter((v) => v > 0).sort((a, b) => a - b);
   const boxes: Box[] = [];
   for (const v of values) {
-    const box = maskBox(label.values.map((x) => (x === v ? 1 : 0)), label.width, label.height);
+    const box = maskBox(
+      label.values.map((x) => (x === v ? 1 : 0)),
+      label.width,
+      label.height,
+    );
     if (box) boxes.push(box);
   }
   return boxes;
@@ -92,7 +98,11 @@ async function loadRecord(r: ImageRecord, size: ImageSize, options: FileDatasetO
   }
   for (const { box, source } of r.boxes) {
     const problem = boxProblem(box, original);
-    if (problem) throw new DatasetInputError(`${at(source.file, source.line)}: image '${r.id}': ${problem}`, 'fix the box or the image; boxes are (x0, y0, x1, y1) in original pixels');
+    if (problem)
+      throw new DatasetInputError(
+        `${at(source.file, source.line)}: image '${r.id}': ${problem}`,
+        'fix the box or the image; boxes are (x0, y0, x1, y1) in original pixels',
+      );
   }
   const boxes = r.boxes.map((b) => b.box);
   let mask: Uint8Array | null = null;
@@ -102,17 +112,28 @@ async function loadRecord(r: ImageRecord, size: ImageSize, options: FileDatasetO
     for (const path of r.maskPaths) {
       const label = await readLabelImage(path).catch((e: unknown) => imageError(e, r.source, `mask of '${r.id}'`));
       if (label.width !== original.width || label.height !== original.height) {
-        throw new DatasetInputError(`${path}: mask is ${label.width}x${label.height} but image '${r.id}' is ${original.width}x${original.height}`, 'a mask must have the size of its image');
+        throw new DatasetInputError(
+          `${path}: mask is ${label.width}x${label.height} but image '${r.id}' is ${original.width}x${original.height}`,
+          'a mask must have the size of its image',
+        );
       }
       if (r.boxesFromMaskInstances) boxes.push(...instanceBoxes(label));
-      const fg = resizeNearest({ width: label.width, height: label.height, channels: 1, data: foreground(label.values, options.foreground) }, size.width, size.height).data;
+      const fg = resizeNearest(
+        { width: label.width, height: label.height, channels: 1, data: foreground(label.values, options.foreground) },
+        size.width,
+        size.height,
+      ).data;
       for (let i = 0; i < fg.length; i++) mask[i] = mask[i]! | fg[i]!;
     }
     if (options.ignoreMasks) {
       ignoreMask = new Uint8Array(size.width * size.height);
       if (r.ignorePath) {
         const label = await readLabelImage(r.ignorePath).catch((e: unknown) => imageError(e, r.source, `ignore mask of '${r.id}'`));
-        const ig = resizeNearest({ width: label.width, height: label.height, channels: 1, data: foreground(label.values, options.foreground) }, size.width, size.height).data;
+        const ig = resizeNearest(
+          { width: label.width, height: label.height, channels: 1, data: foreground(label.values, options.foreground) },
+          size.width,
+          size.height,
+        ).data;
         for (let i = 0; i < ig.length; i++) ignoreMask[i] = ig[i]! && !mask[i] ? 1 : 0;
       }
     }

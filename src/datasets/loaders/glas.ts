@@ -34,7 +34,11 @@ const WHERE_FROM =
 export async function buildGlas(outDir: string, o: GlasOptions): Promise<DatasetInfo> {
   const root = resolve(o.root);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new DatasetInputError(`GlaS root ${root} does not exist or is not a directory`, WHERE_FROM);
-  const rows = await readTable(join(root, 'Grade.csv'), { separator: 'comma', fields: [4], layout: 'name, patient ID, grade (GlaS), grade (Sirinukunwattana et al. 2015)' }, WHERE_FROM);
+  const rows = await readTable(
+    join(root, 'Grade.csv'),
+    { separator: 'comma', fields: [4], layout: 'name, patient ID, grade (GlaS), grade (Sirinukunwattana et al. 2015)' },
+    WHERE_FROM,
+  );
   const body = rows[0] && rows[0].fields[0]!.toLowerCase() === 'name' ? rows.slice(1) : rows;
   const pool: Record<'train' | 'test', ImageRecord[]> = { train: [], test: [] };
   const seen = new Map<string, number>();
@@ -42,16 +46,38 @@ export async function buildGlas(outDir: string, o: GlasOptions): Promise<Dataset
     const name = r.fields[0]!;
     const grade = r.fields[2]!.toLowerCase();
     const label = (GLAS_CLASSES as readonly string[]).indexOf(grade);
-    if (label < 0) throw new DatasetInputError(`${at(r.file, r.line)}: unknown grade '${r.fields[2]}' for ${name}`, `the GlaS grade column holds ${GLAS_CLASSES.join(' or ')}`);
+    if (label < 0)
+      throw new DatasetInputError(
+        `${at(r.file, r.line)}: unknown grade '${r.fields[2]}' for ${name}`,
+        `the GlaS grade column holds ${GLAS_CLASSES.join(' or ')}`,
+      );
     const first = seen.get(name);
     if (first) throw new DatasetInputError(`${at(r.file, r.line)}: image '${name}' appears twice (first at line ${first})`, 'keep one line per image');
     seen.set(name, r.line);
     const split = /^train_\d+$/.test(name) ? 'train' : /^test[AB]_\d+$/.test(name) ? 'test' : null;
-    if (!split) throw new DatasetInputError(`${at(r.file, r.line)}: image name '${name}' is not train_k, testA_k or testB_k`, 'GlaS names its images train_k, testA_k and testB_k');
+    if (!split)
+      throw new DatasetInputError(
+        `${at(r.file, r.line)}: image name '${name}' is not train_k, testA_k or testB_k`,
+        'GlaS names its images train_k, testA_k and testB_k',
+      );
     const source = { file: r.file, line: r.line };
-    pool[split].push({ split, id: `${name}.bmp`, label, imagePath: join(root, `${name}.bmp`), source, boxes: [], maskPaths: [join(root, `${name}_anno.bmp`)], ignorePath: null, boxesFromMaskInstances: true });
+    pool[split].push({
+      split,
+      id: `${name}.bmp`,
+      label,
+      imagePath: join(root, `${name}.bmp`),
+      source,
+      boxes: [],
+      maskPaths: [join(root, `${name}_anno.bmp`)],
+      ignorePath: null,
+      boxesFromMaskInstances: true,
+    });
   }
-  const carved = carveValidation(pool.train.map((r) => r.label), o.val, o.seed);
+  const carved = carveValidation(
+    pool.train.map((r) => r.label),
+    o.val,
+    o.seed,
+  );
   const withSplit = (r: ImageRecord, split: SplitName): ImageRecord => ({ ...r, split });
   const records = [...carved.train.map((i) => withSplit(pool.train[i]!, 'train')), ...carved.val.map((i) => withSplit(pool.train[i]!, 'val')), ...pool.test];
   if (records.length === 0) throw new DatasetInputError(`${join(root, 'Grade.csv')} lists no image`, WHERE_FROM);

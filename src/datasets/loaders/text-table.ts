@@ -37,7 +37,10 @@ export async function readTable(path: string, format: TableFormat, missingHint: 
     if (line.trim() === '') return;
     const fields = format.separator === 'comma' ? line.split(',').map((f) => f.trim()) : line.trim().split(/\s+/);
     if (!format.fields.includes(fields.length)) {
-      throw new DatasetInputError(`${at(path, k + 1)}: expected ${format.fields.join(' or ')} fields (${format.layout}), found ${fields.length}: '${line}'`, `fix or remove line ${k + 1}`);
+      throw new DatasetInputError(
+        `${at(path, k + 1)}: expected ${format.fields.join(' or ')} fields (${format.layout}), found ${fields.length}: '${line}'`,
+        `fix or remove line ${k + 1}`,
+      );
     }
     rows.push({ file: path, line: k + 1, fields });
   });
@@ -62,19 +65,37 @@ export function numberField(row: Row, index: number, name: string): number {
  * `known` ("inconsistent ids across files"), and checking that every known
  * key has a row. `knownFile` names where the keys come from.
  */
-export function indexRows(rows: readonly Row[], known: ReadonlyMap<string, Row>, knownFile: string, file: string, options: { many?: boolean; optional?: boolean } = {}): Map<string, Row[]> {
+export function indexRows(
+  rows: readonly Row[],
+  known: ReadonlyMap<string, Row>,
+  knownFile: string,
+  file: string,
+  options: { many?: boolean; optional?: boolean } = {},
+): Map<string, Row[]> {
   const byKey = new Map<string, Row[]>();
   for (const row of rows) {
     const key = row.fields[0]!;
-    if (!known.has(key)) throw new DatasetInputError(`${at(row.file, row.line)}: image id '${key}' is not in ${knownFile}`, `the annotation files must list the same images; remove line ${row.line} or add the image to ${knownFile}`);
+    if (!known.has(key))
+      throw new DatasetInputError(
+        `${at(row.file, row.line)}: image id '${key}' is not in ${knownFile}`,
+        `the annotation files must list the same images; remove line ${row.line} or add the image to ${knownFile}`,
+      );
     const list = byKey.get(key);
-    if (list && !options.many) throw new DatasetInputError(`${at(row.file, row.line)}: image id '${key}' appears twice (first at line ${list[0]!.line})`, `keep one line per image in ${file}`);
+    if (list && !options.many)
+      throw new DatasetInputError(
+        `${at(row.file, row.line)}: image id '${key}' appears twice (first at line ${list[0]!.line})`,
+        `keep one line per image in ${file}`,
+      );
     if (list) list.push(row);
     else byKey.set(key, [row]);
   }
   if (!options.optional) {
     for (const [key, source] of known) {
-      if (!byKey.has(key)) throw new DatasetInputError(`${file}: no line for image id '${key}' (listed at ${at(source.file, source.line)})`, `the annotation files must list the same images; add a line for '${key}' to ${file}`);
+      if (!byKey.has(key))
+        throw new DatasetInputError(
+          `${file}: no line for image id '${key}' (listed at ${at(source.file, source.line)})`,
+          `the annotation files must list the same images; add a line for '${key}' to ${file}`,
+        );
     }
   }
   return byKey;

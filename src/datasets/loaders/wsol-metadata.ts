@@ -51,14 +51,21 @@ async function readLocalization(file: string, ids: ReadonlyMap<string, Row>, spl
   const kind = rows[0]!.fields.length === 5 ? 'boxes' : 'masks';
   for (const r of rows) {
     if ((r.fields.length === 5) !== (kind === 'boxes')) {
-      throw new DatasetInputError(`${at(r.file, r.line)}: mixes ${kind === 'boxes' ? 'a mask line into box lines' : 'a box line into mask lines'}`, 'a localization.txt holds either boxes (5 fields) or masks (3 fields)');
+      throw new DatasetInputError(
+        `${at(r.file, r.line)}: mixes ${kind === 'boxes' ? 'a mask line into box lines' : 'a box line into mask lines'}`,
+        'a localization.txt holds either boxes (5 fields) or masks (3 fields)',
+      );
     }
   }
   const byId = indexRows(rows, ids, 'image_ids.txt', file, { many: true });
   if (kind === 'masks') {
     for (const list of byId.values()) {
       for (const r of list.slice(1)) {
-        if ((r.fields[2] ?? '') !== '') throw new DatasetInputError(`${at(r.file, r.line)}: an ignore path on a later line of image '${r.fields[0]}'`, `the ignore path belongs on the image's first line (line ${list[0]!.line}); leave the third field empty here`);
+        if ((r.fields[2] ?? '') !== '')
+          throw new DatasetInputError(
+            `${at(r.file, r.line)}: an ignore path on a later line of image '${r.fields[0]}'`,
+            `the ignore path belongs on the image's first line (line ${list[0]!.line}); leave the third field empty here`,
+          );
       }
     }
   }
@@ -70,27 +77,41 @@ export async function buildWsolMetadata(outDir: string, o: WsolMetadataOptions):
   const imageRoot = resolve(o.imageRoot);
   const maskRoot = resolve(o.maskRoot ?? o.imageRoot);
   if (!existsSync(metaRoot) || !statSync(metaRoot).isDirectory()) throw new DatasetInputError(`metadata folder ${metaRoot} does not exist`, WHERE_FROM);
-  if (!existsSync(imageRoot) || !statSync(imageRoot).isDirectory()) throw new DatasetInputError(`image root ${imageRoot} does not exist`, 'point imageRoot at the folder the image ids are relative to (e.g. dataset/CUB or dataset/OpenImages)');
+  if (!existsSync(imageRoot) || !statSync(imageRoot).isDirectory())
+    throw new DatasetInputError(
+      `image root ${imageRoot} does not exist`,
+      'point imageRoot at the folder the image ids are relative to (e.g. dataset/CUB or dataset/OpenImages)',
+    );
 
   const records: ImageRecord[] = [];
   let maxLabel = -1;
   let localizationKind: 'boxes' | 'masks' | 'none' = 'none';
   for (const split of SPLIT_NAMES) {
     const dir = join(metaRoot, o.splitDirs[split]);
-    if (!existsSync(dir)) throw new DatasetInputError(`split folder ${dir} is missing`, `${WHERE_FROM}; or map our split '${split}' to an existing folder with the splitDirs param`);
-    const comma = (file: string, n: number[], layout: string): Promise<Row[]> => readTable(join(dir, file), { separator: 'comma', fields: n, layout }, WHERE_FROM);
+    if (!existsSync(dir))
+      throw new DatasetInputError(
+        `split folder ${dir} is missing`,
+        `${WHERE_FROM}; or map our split '${split}' to an existing folder with the splitDirs param`,
+      );
+    const comma = (file: string, n: number[], layout: string): Promise<Row[]> =>
+      readTable(join(dir, file), { separator: 'comma', fields: n, layout }, WHERE_FROM);
     const idRows = await comma('image_ids.txt', [1], 'image_id');
     const ids = new Map<string, Row>();
     for (const r of idRows) {
       const first = ids.get(r.fields[0]!);
-      if (first) throw new DatasetInputError(`${at(r.file, r.line)}: image id '${r.fields[0]}' appears twice (first at line ${first.line})`, 'keep one line per image');
+      if (first)
+        throw new DatasetInputError(`${at(r.file, r.line)}: image id '${r.fields[0]}' appears twice (first at line ${first.line})`, 'keep one line per image');
       ids.set(r.fields[0]!, r);
     }
     const labels = indexRows(await comma('class_labels.txt', [2], 'image_id,class_index'), ids, 'image_ids.txt', join(dir, 'class_labels.txt'));
     const sizes = indexRows(await comma('image_sizes.txt', [3], 'image_id,width,height'), ids, 'image_ids.txt', join(dir, 'image_sizes.txt'));
     const loc = await readLocalization(join(dir, 'localization.txt'), ids, split);
     if (loc.kind !== 'none') {
-      if (localizationKind !== 'none' && localizationKind !== loc.kind) throw new DatasetInputError(`${join(dir, 'localization.txt')} holds ${loc.kind} but another split holds ${localizationKind}`, 'every split of one dataset uses the same kind of localization');
+      if (localizationKind !== 'none' && localizationKind !== loc.kind)
+        throw new DatasetInputError(
+          `${join(dir, 'localization.txt')} holds ${loc.kind} but another split holds ${localizationKind}`,
+          'every split of one dataset uses the same kind of localization',
+        );
       localizationKind = loc.kind;
     }
     for (const [id, row] of ids) {
@@ -98,7 +119,10 @@ export async function buildWsolMetadata(outDir: string, o: WsolMetadataOptions):
       const label = intField(labelRow, 1, 'class index');
       if (label < 0) throw new DatasetInputError(`${at(labelRow.file, labelRow.line)}: class index ${label} is negative`, `fix line ${labelRow.line}`);
       if (o.classNames && label >= o.classNames.length) {
-        throw new DatasetInputError(`${at(labelRow.file, labelRow.line)}: class index ${label} is not one of the ${o.classNames.length} class names given`, 'give a name for every class index (classNames param), or fix the label');
+        throw new DatasetInputError(
+          `${at(labelRow.file, labelRow.line)}: class index ${label} is not one of the ${o.classNames.length} class names given`,
+          'give a name for every class index (classNames param), or fix the label',
+        );
       }
       maxLabel = Math.max(maxLabel, label);
       const sizeRow = sizes.get(id)![0]!;
@@ -115,7 +139,10 @@ export async function buildWsolMetadata(outDir: string, o: WsolMetadataOptions):
         declaredSize: { size, source: { file: sizeRow.file, line: sizeRow.line } },
       };
       if (loc.kind === 'boxes') {
-        record.boxes = loc.rows.get(id)!.map((r) => ({ box: [1, 2, 3, 4].map((k) => numberField(r, k, ['x0', 'y0', 'x1', 'y1'][k - 1]!)) as [number, number, number, number], source: { file: r.file, line: r.line } }));
+        record.boxes = loc.rows.get(id)!.map((r) => ({
+          box: [1, 2, 3, 4].map((k) => numberField(r, k, ['x0', 'y0', 'x1', 'y1'][k - 1]!)) as [number, number, number, number],
+          source: { file: r.file, line: r.line },
+        }));
       } else if (loc.kind === 'masks') {
         const list = loc.rows.get(id)!;
         record.maskPaths = list.map((r) => join(maskRoot, r.fields[1]!));
@@ -127,17 +154,12 @@ export async function buildWsolMetadata(outDir: string, o: WsolMetadataOptions):
   }
   const classNames = o.classNames ? [...o.classNames] : Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
   if (classNames.length === 0) throw new DatasetInputError(`${metaRoot} lists no image`, WHERE_FROM);
-  return writeFileDataset(
-    outDir,
-    { name: o.name, classNames, imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 },
-    records,
-    {
-      foreground: 'grey-half',
-      ignoreMasks: localizationKind === 'masks',
-      ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.progress ? { progress: o.progress } : {}),
-      extra: { metadata: metaRoot, imageRoot, maskRoot, localization: localizationKind },
-    },
-  );
+  return writeFileDataset(outDir, { name: o.name, classNames, imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 }, records, {
+    foreground: 'grey-half',
+    ignoreMasks: localizationKind === 'masks',
+    ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.progress ? { progress: o.progress } : {}),
+    extra: { metadata: metaRoot, imageRoot, maskRoot, localization: localizationKind },
+  });
 }

@@ -9,7 +9,10 @@ const STREAM_THRESHOLD = 8 * 1024 * 1024;
 
 export async function hashFile(path: string, size?: number): Promise<string> {
   const bytes = size ?? (await stat(path)).size;
-  if (bytes < STREAM_THRESHOLD) return createHash('sha256').update(await readFile(path)).digest('hex');
+  if (bytes < STREAM_THRESHOLD)
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');

@@ -127,7 +127,14 @@ export class LocalCacheStore implements CacheStore {
       await this.quarantine(digest);
       return { ok: false, reason: `manifest of artifact ${digest.slice(0, 12)} is unreadable` };
     }
-    if (manifest === null || typeof manifest !== 'object' || manifest.digest !== digest || !Array.isArray(manifest.files) || typeof manifest.mtimes !== 'object' || manifest.mtimes === null) {
+    if (
+      manifest === null ||
+      typeof manifest !== 'object' ||
+      manifest.digest !== digest ||
+      !Array.isArray(manifest.files) ||
+      typeof manifest.mtimes !== 'object' ||
+      manifest.mtimes === null
+    ) {
       await this.quarantine(digest);
       return { ok: false, reason: `manifest of artifact ${digest.slice(0, 12)} is corrupt` };
     }

@@ -1,7 +1,16 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { CacheStore } from '../cache/cache.js';
-import { resolveInputs, type Executor, type NodeTask, type TaskHooks, type TaskOutcome, type WorkerMessage, type WorkerOutcome, type WorkerTask } from './executor.js';
+import {
+  resolveInputs,
+  type Executor,
+  type NodeTask,
+  type TaskHooks,
+  type TaskOutcome,
+  type WorkerMessage,
+  type WorkerOutcome,
+  type WorkerTask,
+} from './executor.js';
 
 /**
  * Runs nodes on a pool of worker threads (piscina), one node per thread at a

@@ -10,12 +10,7 @@ const ANY = /\$\{params\.([A-Za-z_][A-Za-z0-9_]*)\}/g;
  * takes the param's value with its JSON type; a reference inside a longer
  * string is spliced in as text. Unknown names become diagnostics.
  */
-export function interpolate(
-  value: JsonValue,
-  params: JsonObject,
-  path: (string | number)[],
-  problems: Omit<Diagnostic, 'file'>[],
-): JsonValue {
+export function interpolate(value: JsonValue, params: JsonObject, path: (string | number)[], problems: Omit<Diagnostic, 'file'>[]): JsonValue {
   if (typeof value === 'string') {
     const lookup = (name: string): JsonValue | undefined => {
       if (name in params) return params[name]!;

@@ -21,7 +21,7 @@ export function pointerToPath(pointer: string): string[] {
 }
 
 export function pathToPointer(path: readonly (string | number)[]): string {
-  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  return path.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {

@@ -53,7 +53,11 @@ export async function loadPipeline(path: string, options: LoadOptions): Promise<
 
 /** Loads the file's plugins (relative to it) and the command line's (relative to the working directory), each problem located. */
 async function loadPipelinePlugins(source: JsonSource, dir: string, extra: readonly string[]): Promise<PluginRef[]> {
-  const declared = ((source.value as { plugins?: string[] }).plugins ?? []).map((path, i) => ({ path, base: dir, pointer: `/plugins/${i}` as string | undefined }));
+  const declared = ((source.value as { plugins?: string[] }).plugins ?? []).map((path, i) => ({
+    path,
+    base: dir,
+    pointer: `/plugins/${i}` as string | undefined,
+  }));
   const all = [...declared, ...extra.map((path) => ({ path, base: process.cwd(), pointer: undefined }))];
   const refs: PluginRef[] = [];
   for (const { path, base, pointer } of all) {
@@ -63,7 +67,8 @@ async function loadPipelinePlugins(source: JsonSource, dir: string, extra: reado
       if (!refs.some((r) => r.url === ref.url)) refs.push(ref);
     } catch (e) {
       const message = `cannot load plugin ${path}: ${e instanceof Error ? e.message : String(e)}`;
-      const hint = 'a plugin is an ES module (.js) whose default export is definePlugin({ name, nodes?, heads?, mapMethods? }); paths in "plugins" are relative to the pipeline file';
+      const hint =
+        'a plugin is an ES module (.js) whose default export is definePlugin({ name, nodes?, heads?, mapMethods? }); paths in "plugins" are relative to the pipeline file';
       if (pointer !== undefined) fail(source, [{ pointer, message, hint }]);
       throw new WsolError({ message: `--plugin ${path}: ${message}`, hint });
     }
@@ -73,7 +78,10 @@ async function loadPipelinePlugins(source: JsonSource, dir: string, extra: reado
 
 /** Validators for the pipeline schema and every node type's params (needed before resolvePipeline). */
 export function prepareSchemas(types: ReadonlyMap<string, RegisteredNodeType>): Promise<void> {
-  return prepareValidators([[PIPELINE_SCHEMA_ID, getPipelineSchema()], ...[...types.values()].map((t): [string, RegisteredNodeType['params']] => [nodeSchemaId(t.type), t.params])]);
+  return prepareValidators([
+    [PIPELINE_SCHEMA_ID, getPipelineSchema()],
+    ...[...types.values()].map((t): [string, RegisteredNodeType['params']] => [nodeSchemaId(t.type), t.params]),
+  ]);
 }
 
 function fail(source: JsonSource, problems: Omit<Diagnostic, 'file'>[]): never {
@@ -174,7 +182,14 @@ export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<
   const baseGraph = graphOf(Object.keys(raw.nodes), baseDeps);
   const cycle = findCycle(baseGraph);
   if (cycle) {
-    fail(source, [{ pointer: `/nodes/${cycle[0]}/inputs`, node: cycle[0], message: `the pipeline has a cycle: ${cycle.join(' -> ')}`, hint: 'a node cannot depend, directly or indirectly, on its own output' }]);
+    fail(source, [
+      {
+        pointer: `/nodes/${cycle[0]}/inputs`,
+        node: cycle[0],
+        message: `the pipeline has a cycle: ${cycle.join(' -> ')}`,
+        hint: 'a node cannot depend, directly or indirectly, on its own output',
+      },
+    ]);
   }
 
   // 4. Expand matrices in topological order so inherited coordinates are known.
@@ -186,7 +201,12 @@ export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<
     if ([...refs.get(base)!.values()].flat().some((r) => !instances.has(r.base))) continue;
     for (const node of expandNode(base, decl, refs.get(base)!, params, nodes, instances, types.get(decl.type)!, problems)) {
       if (nodes.has(node.id)) {
-        problems.push({ pointer: `/nodes/${base}/matrix`, node: node.id, message: `the matrix yields '${node.id}' twice`, hint: 'remove the repeated value from the matrix' });
+        problems.push({
+          pointer: `/nodes/${base}/matrix`,
+          node: node.id,
+          message: `the matrix yields '${node.id}' twice`,
+          hint: 'remove the repeated value from the matrix',
+        });
         continue;
       }
       nodes.set(node.id, node);
@@ -245,7 +265,11 @@ function expandNode(
     }
   }
   if (combos.length === 0) {
-    problems.push({ pointer: `/nodes/${base}/inputs`, node: base, message: 'the matrix values of the expanded inputs never agree, so this node has no combination to run' });
+    problems.push({
+      pointer: `/nodes/${base}/inputs`,
+      node: base,
+      message: 'the matrix values of the expanded inputs never agree, so this node has no combination to run',
+    });
     return [];
   }
 
@@ -259,11 +283,21 @@ function expandNode(
     if (values !== null && typeof values === 'object' && !Array.isArray(values)) {
       const variants = values as Record<string, JsonObject>;
       if (combos.some((c) => axis in c.coords)) {
-        problems.push({ pointer, node: base, message: `matrix axis '${axis}' is already inherited from an expanded input`, hint: 'rename the axis or reference a single upstream instance' });
+        problems.push({
+          pointer,
+          node: base,
+          message: `matrix axis '${axis}' is already inherited from an expanded input`,
+          hint: 'rename the axis or reference a single upstream instance',
+        });
         continue;
       }
-      if (axis in (nodeType.params['properties'] as Record<string, unknown> | undefined ?? {})) {
-        problems.push({ pointer, node: base, message: `the variant axis '${axis}' is named like a param of ${decl.type}`, hint: 'name a variant axis after what it varies, e.g. "variant" or "recipe"' });
+      if (axis in ((nodeType.params.properties as Record<string, unknown> | undefined) ?? {})) {
+        problems.push({
+          pointer,
+          node: base,
+          message: `the variant axis '${axis}' is named like a param of ${decl.type}`,
+          hint: 'name a variant axis after what it varies, e.g. "variant" or "recipe"',
+        });
         continue;
       }
       variantAxes.set(axis, variants);
@@ -275,7 +309,12 @@ function expandNode(
       continue;
     }
     if (combos.some((c) => axis in c.coords)) {
-      problems.push({ pointer, node: base, message: `matrix axis '${axis}' is already inherited from an expanded input`, hint: 'rename the axis or reference a single upstream instance' });
+      problems.push({
+        pointer,
+        node: base,
+        message: `matrix axis '${axis}' is already inherited from an expanded input`,
+        hint: 'rename the axis or reference a single upstream instance',
+      });
       continue;
     }
     if (axis in withValues) {
@@ -304,7 +343,11 @@ function expandNode(
       const fromMatrix = ownAxes.has(top);
       const variantAxis = [...variantAxes].find(([axis, variants]) => top in variants[combo.coords[axis] as string]!)?.[0];
       problems.push({
-        pointer: fromMatrix ? `/nodes/${base}/matrix/${top}` : variantAxis ? `/nodes/${base}/matrix/${variantAxis}/${String(combo.coords[variantAxis])}${v.pointer}` : `/nodes/${base}/with${v.pointer}`,
+        pointer: fromMatrix
+          ? `/nodes/${base}/matrix/${top}`
+          : variantAxis
+            ? `/nodes/${base}/matrix/${variantAxis}/${String(combo.coords[variantAxis])}${v.pointer}`
+            : `/nodes/${base}/with${v.pointer}`,
         node: id,
         message: `${decl.type}: ${v.pointer ? `param '${v.pointer.slice(1)}'` : 'params'}: ${v.message}`,
         hint: v.hint,
@@ -366,4 +409,3 @@ function expandNode(
   }
   return out;
 }
-

@@ -55,11 +55,7 @@ function schemaProperties(nodeType: RegisteredNodeType): Record<string, { type?:
  * against the pipeline (node ids) and the node type's schema (param names),
  * so a typo is an error instead of a silently ignored key.
  */
-export function applyOverrides(
-  pipeline: PipelineFile,
-  overrides: readonly Override[],
-  types: ReadonlyMap<string, RegisteredNodeType>,
-): void {
+export function applyOverrides(pipeline: PipelineFile, overrides: readonly Override[], types: ReadonlyMap<string, RegisteredNodeType>): void {
   for (const o of overrides) {
     const [head, ...rest] = o.path as [string, ...string[]];
     if (head === 'params') {

@@ -28,7 +28,7 @@ export function normalizeReference(text: string): string {
 
 /** Plain words stay bare (`alpha=0.2`, `pool=max`); anything else is JSON-quoted. */
 function formatCoordinate(v: JsonValue): string {
-  return typeof v === 'string' && /^[A-Za-z0-9_.+\/-]+$/.test(v) ? v : JSON.stringify(v);
+  return typeof v === 'string' && /^[A-Za-z0-9_.+/-]+$/.test(v) ? v : JSON.stringify(v);
 }
 
 /** `base[a=1,b=x]`, or `base` when there are no coordinates. */

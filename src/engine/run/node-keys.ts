@@ -14,7 +14,12 @@ export function envFor(node: ResolvedNode, env: Record<string, string>): Record<
  * With plugins loaded, their files' hashes are an environment fact of every
  * node: a plugin's code may change any node's results (a head, a map method).
  */
-export function keyMaterial(node: ResolvedNode, digests: ReadonlyMap<string, string>, env: Record<string, string>, plugins: readonly PluginRef[] = []): KeyMaterial | undefined {
+export function keyMaterial(
+  node: ResolvedNode,
+  digests: ReadonlyMap<string, string>,
+  env: Record<string, string>,
+  plugins: readonly PluginRef[] = [],
+): KeyMaterial | undefined {
   const inputs: Record<string, string[]> = {};
   for (const [name, producers] of Object.entries(node.inputs)) {
     const list: string[] = [];
@@ -26,6 +31,6 @@ export function keyMaterial(node: ResolvedNode, digests: ReadonlyMap<string, str
     inputs[name] = list;
   }
   const facts = envFor(node, env);
-  if (plugins.length) facts['plugins'] = plugins.map((p) => p.sha256).join(',');
+  if (plugins.length) facts.plugins = plugins.map((p) => p.sha256).join(',');
   return { type: node.nodeType.type, version: node.nodeType.version, params: node.params, inputs, env: facts };
 }

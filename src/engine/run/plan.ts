@@ -35,7 +35,9 @@ export async function planPipeline(
     const type = node.nodeType.type;
     const material = keyMaterial(node, digests, o.env, p.plugins);
     if (!material) {
-      const upstream = Object.values(node.inputs).flat().filter((x) => toRun.has(x));
+      const upstream = Object.values(node.inputs)
+        .flat()
+        .filter((x) => toRun.has(x));
       toRun.add(node.id);
       entries.push({
         node: node.id,

@@ -67,7 +67,16 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     nodes: {},
   });
   listeners.push(recorder.onEvent);
-  emit({ event: 'run-start', runId, pipeline: p.file, name: p.name, nodes: p.nodes.size, jobs: o.jobs, cache: o.cacheDir, time: new Date(started).toISOString() });
+  emit({
+    event: 'run-start',
+    runId,
+    pipeline: p.file,
+    name: p.name,
+    nodes: p.nodes.size,
+    jobs: o.jobs,
+    cache: o.cacheDir,
+    time: new Date(started).toISOString(),
+  });
 
   let result: SchedulerResult;
   try {
@@ -95,7 +104,10 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     await writeLock(p.file, buildLock(p, result, previous, runId, o));
   } catch (e) {
     // The results are cached and recorded; only the lock file is missing.
-    emit({ event: 'warning', message: `could not write ${lockPathFor(p.file)}: ${e instanceof Error ? e.message : String(e)} (results are cached; \`plan\` cannot explain changes until a later run writes it)` });
+    emit({
+      event: 'warning',
+      message: `could not write ${lockPathFor(p.file)}: ${e instanceof Error ? e.message : String(e)} (results are cached; \`plan\` cannot explain changes until a later run writes it)`,
+    });
   }
   const durationMs = Date.now() - started;
   emit({ event: 'run-done', runId, status: result.status, durationMs, counts: result.counts });

@@ -143,7 +143,10 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
       const lookup = await o.cache.lookup(key, o.verification);
       if (lookup.status === 'hit') {
         const { artifact } = lookup;
-        const metrics = await readMetrics(artifact.dir, artifact.manifest.files.some((f) => f.path === METRICS_FILE));
+        const metrics = await readMetrics(
+          artifact.dir,
+          artifact.manifest.files.some((f) => f.path === METRICS_FILE),
+        );
         settle(node.id, { status: 'cached', material, key, digest: artifact.digest, ...(metrics ? { metrics } : {}) });
         o.emit({ event: 'node-cached', node: node.id, type: node.nodeType.type, key, digest: artifact.digest });
         release(node.id);
@@ -183,7 +186,16 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
       o.emit({ event: 'node-start', node: node.id, type: node.nodeType.type, key, reason: r.reason });
       executor ??= o.executor();
       const outcome = await (await executor).run(
-        { nodeId: node.id, type: node.nodeType.type, version: node.nodeType.version, key, params: node.params, inputs: inputsOf(node), env: material.env, plugins: o.plugins.map((r) => r.url) },
+        {
+          nodeId: node.id,
+          type: node.nodeType.type,
+          version: node.nodeType.version,
+          key,
+          params: node.params,
+          inputs: inputsOf(node),
+          env: material.env,
+          plugins: o.plugins.map((r) => r.url),
+        },
         {
           signal: controller.signal,
           onProgress: (progress) => o.emit({ event: 'node-progress', node: node.id, progress }),
@@ -202,7 +214,16 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
       }
       const sameOutput = o.previous?.nodes[node.id]?.digest === outcome.digest;
       settle(node.id, { status: 'done', material, key, digest: outcome.digest, durationMs, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
-      o.emit({ event: 'node-done', node: node.id, type: node.nodeType.type, key, digest: outcome.digest, durationMs, sameOutput, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) });
+      o.emit({
+        event: 'node-done',
+        node: node.id,
+        type: node.nodeType.type,
+        key,
+        digest: outcome.digest,
+        durationMs,
+        sameOutput,
+        ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
+      });
       release(node.id);
     } catch (e) {
       fail(node, errorInfo(e), Date.now() - started);
@@ -251,7 +272,12 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   const cancelled = o.signal.aborted;
   for (const id of p.nodes.keys()) {
     if (outcomes.has(id)) continue;
-    skip(id, cancelled ? 'cancelled before it started' : `not started: the run stopped after '${firstFailure}' failed (use --keep-going to finish independent branches)`);
+    skip(
+      id,
+      cancelled
+        ? 'cancelled before it started'
+        : `not started: the run stopped after '${firstFailure}' failed (use --keep-going to finish independent branches)`,
+    );
   }
   const counts: RunCounts = { ran: 0, cached: 0, failed: 0, skipped: 0, cancelled: 0 };
   for (const out of outcomes.values()) {

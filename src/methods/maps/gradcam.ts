@@ -9,10 +9,18 @@ import { oneHot } from '../losses.js';
 import { defineMapMethod, layerOf, unknownLayer } from './map-method.js';
 
 /** The activation S at `layer` and ∂(Σ_i logit_{c_i})/∂S for the images x. */
-export function layerGradients(tf: Tf, net: Network, x: TfCore.Tensor4D, layer: string, classes: readonly number[]): { s: TfCore.Tensor4D; g: TfCore.Tensor4D } {
+export function layerGradients(
+  tf: Tf,
+  net: Network,
+  x: TfCore.Tensor4D,
+  layer: string,
+  classes: readonly number[],
+): { s: TfCore.Tensor4D; g: TfCore.Tensor4D } {
   const s = net.backbone.apply(net.input(x), false, layer) as TfCore.Tensor4D;
   const mask = oneHot(tf, classes, net.config.classes);
-  const g = tf.grad((a: TfCore.Tensor) => tf.sum(tf.mul(net.applyHead(net.backbone.applyFrom(layer, a, false) as TfCore.Tensor4D, false).logits!, mask)))(s) as TfCore.Tensor4D;
+  const g = tf.grad((a: TfCore.Tensor) => tf.sum(tf.mul(net.applyHead(net.backbone.applyFrom(layer, a, false) as TfCore.Tensor4D, false).logits!, mask)))(
+    s,
+  ) as TfCore.Tensor4D;
   return { s, g };
 }
 

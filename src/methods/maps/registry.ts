@@ -15,7 +15,8 @@ export function registerMapMethod(method: MapMethod): void {
   if (methods.has(method.name)) throw new Error(`a map method named '${method.name}' is already registered`);
   for (const [param, schema] of Object.entries(method.params)) {
     for (const other of methods.values()) {
-      if (param in other.params && JSON.stringify(other.params[param]) !== JSON.stringify(schema)) throw new Error(`map method '${method.name}' declares param '${param}' differently from '${other.name}'`);
+      if (param in other.params && JSON.stringify(other.params[param]) !== JSON.stringify(schema))
+        throw new Error(`map method '${method.name}' declares param '${param}' differently from '${other.name}'`);
     }
   }
   methods.set(method.name, method);

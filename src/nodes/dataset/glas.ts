@@ -19,14 +19,22 @@ export type GlasParams = FromSchema<typeof params>;
 export const glasNode = defineNode<GlasParams>({
   type: 'dataset/glas',
   version: 1,
-  description: 'GlaS gland segmentation (BMP images and _anno.bmp annotations, Grade.csv): classes benign/malignant, gland masks and one box per gland; val carved out of train, test = testA + testB.',
+  description:
+    'GlaS gland segmentation (BMP images and _anno.bmp annotations, Grade.csv): classes benign/malignant, gland masks and one box per gland; val carved out of train, test = testA + testB.',
   params,
   inputs: {},
   output: 'dataset',
   async run(ctx) {
     const { buildGlas } = await import('../../datasets/loaders/glas.js');
     const p = ctx.params;
-    const info = await buildGlas(ctx.outDir, { root: p.root, imageSize: p.imageSize, val: valCarve(p), seed: p.seed, signal: ctx.signal, progress: imageProgress(ctx) });
+    const info = await buildGlas(ctx.outDir, {
+      root: p.root,
+      imageSize: p.imageSize,
+      val: valCarve(p),
+      seed: p.seed,
+      signal: ctx.signal,
+      progress: imageProgress(ctx),
+    });
     return { metrics: datasetMetrics(info) };
   },
 });

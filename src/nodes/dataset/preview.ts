@@ -13,7 +13,13 @@ const params = {
     split: { enum: ['train', 'val', 'test'], default: 'val', description: 'Split to show.' },
     count: { type: 'integer', minimum: 1, maximum: 1024, default: 16, description: 'Images on the sheet (fewer if the split is smaller).' },
     columns: { type: 'integer', minimum: 0, maximum: 64, default: 0, description: 'Columns of the grid (0: about square).' },
-    cellSize: { type: 'integer', minimum: 16, maximum: 1024, default: 128, description: 'Side of each cell in pixels (images are scaled with nearest neighbour).' },
+    cellSize: {
+      type: 'integer',
+      minimum: 16,
+      maximum: 1024,
+      default: 128,
+      description: 'Side of each cell in pixels (images are scaled with nearest neighbour).',
+    },
     pick: { enum: ['first', 'random'], default: 'random', description: 'The first images of the split, or a seeded random sample.' },
     boxes: { type: 'boolean', default: true, description: 'Draw ground-truth boxes.' },
     masks: { type: 'boolean', default: true, description: 'Tint masks.' },
@@ -27,7 +33,8 @@ export type PreviewParams = FromSchema<typeof params>;
 export const previewNode = defineNode<PreviewParams>({
   type: 'dataset/preview',
   version: 1,
-  description: 'Contact sheet (PNG) of N images of a dataset split with their ground-truth boxes (green), masks (red) and ignore masks (blue) drawn; a JSON legend gives each cell\'s id and class.',
+  description:
+    "Contact sheet (PNG) of N images of a dataset split with their ground-truth boxes (green), masks (red) and ignore masks (blue) drawn; a JSON legend gives each cell's id and class.",
   params,
   inputs: { dataset: { kind: 'dataset', description: 'The dataset to preview.' } },
   output: 'report',
@@ -61,8 +68,23 @@ export const previewNode = defineNode<PreviewParams>({
     const columns = p.columns || Math.ceil(Math.sqrt(cells.length));
     const sheet = contactSheet(cells, columns, 4, [32, 32, 32]);
     await writeFile(join(ctx.outDir, 'contact-sheet.png'), await encodePng(sheet.width, sheet.height, 3, sheet.data));
-    const legend = chosen.map((i, k) => ({ row: Math.floor(k / columns), column: k % columns, index: i, id: split.ids[i], label: split.labels[i], className: dataset.info.classNames[split.labels[i]!], boxes: split.boxes(i) }));
-    await writeFile(join(ctx.outDir, 'contact-sheet.json'), JSON.stringify({ dataset: dataset.info.name, split: p.split, cellSize: [cellW, cellH], colours: { box: BOX, mask: MASK, ignore: IGNORE }, cells: legend }, null, 1));
+    const legend = chosen.map((i, k) => ({
+      row: Math.floor(k / columns),
+      column: k % columns,
+      index: i,
+      id: split.ids[i],
+      label: split.labels[i],
+      className: dataset.info.classNames[split.labels[i]!],
+      boxes: split.boxes(i),
+    }));
+    await writeFile(
+      join(ctx.outDir, 'contact-sheet.json'),
+      JSON.stringify(
+        { dataset: dataset.info.name, split: p.split, cellSize: [cellW, cellH], colours: { box: BOX, mask: MASK, ignore: IGNORE }, cells: legend },
+        null,
+        1,
+      ),
+    );
     return { metrics: { images: cells.length, columns } };
   },
 });

@@ -15,9 +15,30 @@ const params = {
     train: countParam(2000, 'train'),
     val: countParam(300, 'val'),
     test: countParam(500, 'test'),
-    shapes: { type: 'array', items: { enum: SHAPE_NAMES }, minItems: 1, uniqueItems: true, default: ['circle', 'square', 'triangle', 'cross'], description: `Shapes (${SHAPE_NAMES.join(', ')}); classes are every shape x texture, named shape-texture.` },
-    textures: { type: 'array', items: { enum: TEXTURE_NAMES }, minItems: 1, uniqueItems: true, default: ['solid', 'stripes'], description: `Textures (${TEXTURE_NAMES.join(', ')}).` },
-    instances: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 16 }, minItems: 2, maxItems: 2, default: [1, 1], description: 'Instances of the class per image [min, max] (fewer when they do not fit without overlap).' },
+    shapes: {
+      type: 'array',
+      items: { enum: SHAPE_NAMES },
+      minItems: 1,
+      uniqueItems: true,
+      default: ['circle', 'square', 'triangle', 'cross'],
+      description: `Shapes (${SHAPE_NAMES.join(', ')}); classes are every shape x texture, named shape-texture.`,
+    },
+    textures: {
+      type: 'array',
+      items: { enum: TEXTURE_NAMES },
+      minItems: 1,
+      uniqueItems: true,
+      default: ['solid', 'stripes'],
+      description: `Textures (${TEXTURE_NAMES.join(', ')}).`,
+    },
+    instances: {
+      type: 'array',
+      items: { type: 'integer', minimum: 1, maximum: 16 },
+      minItems: 2,
+      maxItems: 2,
+      default: [1, 1],
+      description: 'Instances of the class per image [min, max] (fewer when they do not fit without overlap).',
+    },
     objectScale: rangeParam([0.3, 0.6], 0.1, 1, "An instance's diameter as a fraction of the image side"),
     noise: { type: 'number', minimum: 0, maximum: 0.5, default: 0.03, description: 'Standard deviation of Gaussian pixel noise (intensities in [0, 1]).' },
     seed: seedParam,
@@ -43,7 +64,16 @@ export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
     const progress = imageProgress(ctx);
     const total = p.train + p.val + p.test;
     let done = 0;
-    const options = { size: p.size, counts: { train: p.train, val: p.val, test: p.test }, shapes: p.shapes, textures: p.textures, instances, objectScale, noise: p.noise, seed: p.seed };
+    const options = {
+      size: p.size,
+      counts: { train: p.train, val: p.val, test: p.test },
+      shapes: p.shapes,
+      textures: p.textures,
+      instances,
+      objectScale,
+      noise: p.noise,
+      seed: p.seed,
+    };
     const samples = (function* () {
       for (const s of syntheticShapes(options)) {
         ctx.signal.throwIfAborted();
@@ -51,7 +81,12 @@ export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
         progress(++done, total);
       }
     })();
-    const info = await writeDatasetArtifact(ctx.outDir, { name: 'synthetic-shapes', classNames: shapeClassNames(options), imageSize: { width: p.size, height: p.size }, channels: 3 }, samples, { generator: 'synthetic-shapes', params: { ...p } });
+    const info = await writeDatasetArtifact(
+      ctx.outDir,
+      { name: 'synthetic-shapes', classNames: shapeClassNames(options), imageSize: { width: p.size, height: p.size }, channels: 3 },
+      samples,
+      { generator: 'synthetic-shapes', params: { ...p } },
+    );
     return { metrics: datasetMetrics(info) };
   },
 });

@@ -13,9 +13,14 @@ const params = {
       properties: { train: { type: 'string', default: 'train' }, val: { type: 'string', default: 'val' }, test: { type: 'string', default: 'test' } },
       additionalProperties: false,
       default: { train: 'train', val: 'val', test: 'test' },
-      description: 'Folder under metadata of each split (wsolevaluation\'s val is the train-fullsup split).',
+      description: "Folder under metadata of each split (wsolevaluation's val is the train-fullsup split).",
     },
-    classNames: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: 'Name of each class index; by default classes are named by index.' },
+    classNames: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      description: 'Name of each class index; by default classes are named by index.',
+    },
     imageSize: imageSizeParam(224),
     name: { type: 'string', minLength: 1, default: 'wsol-metadata', description: 'Dataset name recorded in the artifact (e.g. OpenImages).' },
   },
@@ -28,7 +33,8 @@ export type WsolMetadataParams = FromSchema<typeof params>;
 export const wsolMetadataNode = defineNode<WsolMetadataParams>({
   type: 'dataset/wsol-metadata',
   version: 1,
-  description: 'Any dataset described in the wsolevaluation metadata layout (image_ids, class_labels, image_sizes, localization: boxes, or masks + ignore masks).',
+  description:
+    'Any dataset described in the wsolevaluation metadata layout (image_ids, class_labels, image_sizes, localization: boxes, or masks + ignore masks).',
   params,
   inputs: {},
   output: 'dataset',
@@ -36,16 +42,16 @@ export const wsolMetadataNode = defineNode<WsolMetadataParams>({
     const { buildWsolMetadata } = await import('../../datasets/loaders/wsol-metadata.js');
     const p = ctx.params;
     const info = await buildWsolMetadata(ctx.outDir, {
-        metadata: p.metadata,
-        imageRoot: p.imageRoot,
-        ...(p.maskRoot ? { maskRoot: p.maskRoot } : {}),
-        splitDirs: p.splitDirs,
-        ...(p.classNames ? { classNames: p.classNames } : {}),
-        imageSize: p.imageSize,
-        name: p.name,
-        signal: ctx.signal,
-        progress: imageProgress(ctx),
-      });
+      metadata: p.metadata,
+      imageRoot: p.imageRoot,
+      ...(p.maskRoot ? { maskRoot: p.maskRoot } : {}),
+      splitDirs: p.splitDirs,
+      ...(p.classNames ? { classNames: p.classNames } : {}),
+      imageSize: p.imageSize,
+      name: p.name,
+      signal: ctx.signal,
+      progress: imageProgress(ctx),
+    });
     return { metrics: datasetMetrics(info) };
   },
 });

@@ -16,7 +16,7 @@ const params = {
 export type TrainSpeedParams = FromSchema<typeof params>;
 
 /**
- * Measures training throughput of the reference model (specs/backend.md) on
+ * Measures training throughput of the reference model (docs/backends.md) on
  * the run's backend: a pipeline-level version of `wsol-run doctor`'s probe,
  * so a machine's speed can be recorded next to the results it produced.
  */
@@ -39,6 +39,12 @@ export const trainSpeedNode = defineNode<TrainSpeedParams>({
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     await writeFile(join(ctx.outDir, 'steps.json'), JSON.stringify({ backend: ctx.env.backend, stepMs: t.stepMs, losses: t.losses }, null, 2));
-    return { metrics: { imagesPerSecond: Math.round((p.batch * 1000 * 10) / median) / 10, medianStepMs: Math.round(median * 10) / 10, finalLoss: t.losses.at(-1) ?? null } };
+    return {
+      metrics: {
+        imagesPerSecond: Math.round((p.batch * 1000 * 10) / median) / 10,
+        medianStepMs: Math.round(median * 10) / 10,
+        finalLoss: t.losses.at(-1) ?? null,
+      },
+    };
   },
 });

@@ -19,21 +19,46 @@ async function mapsFor(dir: string, manifest: MapsManifest, dataset: DatasetView
   if (!stored) return null;
   const { entry } = stored;
   const view = dataset.split(split);
-  if (entry.count !== view.count) throw new UserError(`the maps of split ${split} cover ${entry.count} images, the dataset's split has ${view.count}`, 'make the maps from this dataset (same split, same order)');
+  if (entry.count !== view.count)
+    throw new UserError(
+      `the maps of split ${split} cover ${entry.count} images, the dataset's split has ${view.count}`,
+      'make the maps from this dataset (same split, same order)',
+    );
   for (let i = 0; i < view.count; i++) {
-    if (entry.ids[i] !== view.ids[i]) throw new UserError(`map ${i} of split ${split} is for image "${entry.ids[i]}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the maps from this dataset (same split, same order), or re-import them against it');
+    if (entry.ids[i] !== view.ids[i])
+      throw new UserError(
+        `map ${i} of split ${split} is for image "${entry.ids[i]}", the dataset's image ${i} is "${view.ids[i]}"`,
+        'make the maps from this dataset (same split, same order), or re-import them against it',
+      );
   }
   return { maps: mapSetOf(stored, manifest.target), scores: stored.scores ? { classes: entry.classes, values: stored.scores } : null };
 }
 
-function boxesFor(split: BoxesSplit | undefined, dataset: DatasetView, name: SplitName, grid: { width: number; height: number }): { boxes: Box[][]; scores: Scores | null } | null {
+function boxesFor(
+  split: BoxesSplit | undefined,
+  dataset: DatasetView,
+  name: SplitName,
+  grid: { width: number; height: number },
+): { boxes: Box[][]; scores: Scores | null } | null {
   if (!split) return null;
   const view = dataset.split(name);
   const { width, height } = dataset.info.imageSize;
-  if (grid.width !== width || grid.height !== height) throw new UserError(`the boxes are in a ${grid.width}x${grid.height} grid, the dataset's images are ${width}x${height}`, 'make the boxes from this dataset (boxes are in the stored image size)');
-  if (split.ids.length !== view.count) throw new UserError(`the boxes of split ${name} cover ${split.ids.length} images, the dataset's split has ${view.count}`, 'make the boxes from this dataset (same split, same order)');
+  if (grid.width !== width || grid.height !== height)
+    throw new UserError(
+      `the boxes are in a ${grid.width}x${grid.height} grid, the dataset's images are ${width}x${height}`,
+      'make the boxes from this dataset (boxes are in the stored image size)',
+    );
+  if (split.ids.length !== view.count)
+    throw new UserError(
+      `the boxes of split ${name} cover ${split.ids.length} images, the dataset's split has ${view.count}`,
+      'make the boxes from this dataset (same split, same order)',
+    );
   split.ids.forEach((id, i) => {
-    if (id !== view.ids[i]) throw new UserError(`boxes ${i} of split ${name} are for image "${id}", the dataset's image ${i} is "${view.ids[i]}"`, 'make the boxes from this dataset (same split, same order)');
+    if (id !== view.ids[i])
+      throw new UserError(
+        `boxes ${i} of split ${name} are for image "${id}", the dataset's image ${i} is "${view.ids[i]}"`,
+        'make the boxes from this dataset (same split, same order)',
+      );
   });
   let scores: Scores | null = null;
   if (split.scores && split.scores.length === view.count) {
@@ -51,10 +76,15 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
   const boxesDir = ctx.inputs.boxes?.[0]?.dir;
   const manifest = mapsDir ? await readMapsManifest(mapsDir) : null;
   const evaluated = mapsDir && manifest ? await mapsFor(mapsDir, manifest, dataset, p.split) : null;
-  if (mapsDir && !evaluated) throw new UserError(`the maps artifact has no maps of split ${p.split} (it has ${Object.keys(manifest!.splits).join(', ') || 'none'})`, `make maps of split ${p.split}, or evaluate a split it has: --set ${ctx.nodeId}.split=<split>`);
+  if (mapsDir && !evaluated)
+    throw new UserError(
+      `the maps artifact has no maps of split ${p.split} (it has ${Object.keys(manifest!.splits).join(', ') || 'none'})`,
+      `make maps of split ${p.split}, or evaluate a split it has: --set ${ctx.nodeId}.split=<split>`,
+    );
   const boxesArtifact = boxesDir ? await readBoxesArtifact(boxesDir) : null;
   const boxes = boxesArtifact ? boxesFor(boxesArtifact.splits[p.split], dataset, p.split, boxesArtifact.imageSize) : null;
-  if (boxesArtifact && !boxes) throw new UserError(`the boxes artifact has no boxes of split ${p.split}`, `make boxes of split ${p.split}, or evaluate a split it has`);
+  if (boxesArtifact && !boxes)
+    throw new UserError(`the boxes artifact has no boxes of split ${p.split}`, `make boxes of split ${p.split}, or evaluate a split it has`);
 
   const preprocess = resolvePreprocess(p.preprocess, manifest);
   let choose: { split: string; gt: typeof gt; maps: MapSet } | null = null;
@@ -77,7 +107,7 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
     signal: ctx.signal,
     progress: (fraction, message) => ctx.progress({ fraction, message }),
   };
-  let report;
+  let report: ReturnType<typeof evaluateLocalization>;
   try {
     report = evaluateLocalization(
       {
@@ -92,12 +122,19 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
       options,
     );
   } catch (e) {
-    if (e instanceof RangeError) throw new UserError(e.message, 'check the maps and the dataset\'s ground truth of this split');
+    if (e instanceof RangeError) throw new UserError(e.message, "check the maps and the dataset's ground truth of this split");
     throw e;
   }
   for (const note of report.notes) ctx.log(note);
-  const sources = { dataset: dataset.info.name, maps: manifest ? { method: manifest.method, target: manifest.target, preprocess } : null, boxes: boxesArtifact ? { method: boxesArtifact.method } : null };
-  await writeFile(join(ctx.outDir, 'evaluation.json'), JSON.stringify({ headline: report.headline, ...report.detail, sources, notes: report.notes, worst: worstCases(report.perImage) }, null, 1));
+  const sources = {
+    dataset: dataset.info.name,
+    maps: manifest ? { method: manifest.method, target: manifest.target, preprocess } : null,
+    boxes: boxesArtifact ? { method: boxesArtifact.method } : null,
+  };
+  await writeFile(
+    join(ctx.outDir, 'evaluation.json'),
+    JSON.stringify({ headline: report.headline, ...report.detail, sources, notes: report.notes, worst: worstCases(report.perImage) }, null, 1),
+  );
   await writeFile(join(ctx.outDir, 'curves.json'), JSON.stringify(report.curves));
   await writeFile(join(ctx.outDir, 'per-image.json'), JSON.stringify(report.perImage));
   const metrics: Metrics = { ...report.headline };

@@ -16,7 +16,11 @@ const TOOL_SIZE = 224;
 /** An image id used as a relative path must stay inside the export folder. */
 function safeRelative(id: string): string {
   const parts = id.split(/[\\/]/);
-  if (id.startsWith('/') || parts.some((p) => p === '..' || p === '')) throw new UserError(`image id "${id}" cannot be used as a relative path`, 'export needs image ids that are relative paths without ".." (e.g. class/name.jpg)');
+  if (id.startsWith('/') || parts.some((p) => p === '..' || p === ''))
+    throw new UserError(
+      `image id "${id}" cannot be used as a relative path`,
+      'export needs image ids that are relative paths without ".." (e.g. class/name.jpg)',
+    );
   return parts.join('/');
 }
 
@@ -32,7 +36,10 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
   // original sizes and boxes reproduce ours; at another size we write boxes in our grid and
   // declare images of 224 x 224, so the tool's rescaling leaves them as they are.
   const originalGeometry = width === TOOL_SIZE && height === TOOL_SIZE;
-  if (!originalGeometry) ctx.log(`the evaluation size is ${width}x${height}, not 224x224: image_sizes.txt declares 224,224 and boxes are in the ${width}x${height} grid, so the tool's rescaling keeps our ground truth`);
+  if (!originalGeometry)
+    ctx.log(
+      `the evaluation size is ${width}x${height}, not 224x224: image_sizes.txt declares 224,224 and boxes are in the ${width}x${height} grid, so the tool's rescaling keeps our ground truth`,
+    );
   let written = 0;
   const total = p.splits.reduce((n, s) => n + dataset.split(s).count, 0);
   // One choice for all splits: the tool's evaluator follows the dataset name.
@@ -44,14 +51,28 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
   const useMasks = p.localization === 'masks' || (p.localization === 'auto' && !anyBoxes);
   if (useMasks && !dataset.info.hasMasks) throw new UserError('the dataset has no masks to export', `export boxes: --set ${ctx.nodeId}.localization=boxes`);
   const name = p.name === 'auto' ? (useMasks ? 'OpenImages' : 'CUB') : p.name;
-  if (useMasks !== (name === 'OpenImages')) ctx.log(`dataset name ${name} makes wsolevaluation evaluate ${name === 'OpenImages' ? 'masks' : 'boxes'}, but localization.txt holds ${useMasks ? 'masks' : 'boxes'}`);
+  if (useMasks !== (name === 'OpenImages'))
+    ctx.log(
+      `dataset name ${name} makes wsolevaluation evaluate ${name === 'OpenImages' ? 'masks' : 'boxes'}, but localization.txt holds ${useMasks ? 'masks' : 'boxes'}`,
+    );
   for (const split of p.splits as SplitName[]) {
     const stored = await readMapsSplit(mapsDir, split);
-    if (!stored) throw new UserError(`the maps artifact has no maps of split ${split} (it has ${Object.keys(manifest.splits).join(', ') || 'none'})`, `export the splits it has: --set ${ctx.nodeId}.splits='["test"]'`);
+    if (!stored)
+      throw new UserError(
+        `the maps artifact has no maps of split ${split} (it has ${Object.keys(manifest.splits).join(', ') || 'none'})`,
+        `export the splits it has: --set ${ctx.nodeId}.splits='["test"]'`,
+      );
     const view = dataset.split(split);
-    if (stored.entry.count !== view.count || stored.entry.ids.some((id, i) => id !== view.ids[i])) throw new UserError(`the maps of split ${split} are not for the dataset's images (count or ids differ)`, 'make the maps from this dataset (same split, same order)');
+    if (stored.entry.count !== view.count || stored.entry.ids.some((id, i) => id !== view.ids[i]))
+      throw new UserError(
+        `the maps of split ${split} are not for the dataset's images (count or ids differ)`,
+        'make the maps from this dataset (same split, same order)',
+      );
     const maps = mapSetOf(stored, manifest.target);
-    const ids: string[] = [], labels: string[] = [], sizes: string[] = [], localization: string[] = [];
+    const ids: string[] = [],
+      labels: string[] = [],
+      sizes: string[] = [],
+      localization: string[] = [];
     for (let i = 0; i < view.count; i++) {
       ctx.signal.throwIfAborted();
       const id = view.ids[i]!;
@@ -95,7 +116,21 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
   return { metrics: { maps: written, datasetName: name } };
 }
 
-async function writePng(file: string, mask: Uint8Array, width: number, height: number, encodePng: (w: number, h: number, c: 1 | 3, d: Uint8Array) => Promise<Buffer>): Promise<void> {
+async function writePng(
+  file: string,
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  encodePng: (w: number, h: number, c: 1 | 3, d: Uint8Array) => Promise<Buffer>,
+): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, await encodePng(width, height, 1, Uint8Array.from(mask, (v) => (v ? 255 : 0))));
+  await writeFile(
+    file,
+    await encodePng(
+      width,
+      height,
+      1,
+      Uint8Array.from(mask, (v) => (v ? 255 : 0)),
+    ),
+  );
 }

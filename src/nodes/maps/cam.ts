@@ -15,9 +15,20 @@ export interface CamMapsParams extends MapOptions {
 
 const sharedProperties = {
   topK: { type: 'integer', minimum: 1, default: 3, description: "acam: number of top classes averaged (auto: the localizer's topK)." },
-  layer: { type: 'string', default: '', description: 'Layer-based methods (gradcam): backbone layer name (e.g. conv2, block4_conv2, conv4_block6_out); empty = the last.' },
+  layer: {
+    type: 'string',
+    default: '',
+    description: 'Layer-based methods (gradcam): backbone layer name (e.g. conv2, block4_conv2, conv4_block6_out); empty = the last.',
+  },
   target: { enum: ['gt', 'predicted'], default: 'gt', description: 'Map of the ground-truth class (GT-known Loc) or of the top-1 prediction.' },
-  splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['train', 'val', 'test'], description: 'Splits to map (train is needed for pseudo boxes).' },
+  splits: {
+    type: 'array',
+    items: { enum: [...SPLIT_NAMES] },
+    minItems: 1,
+    uniqueItems: true,
+    default: ['train', 'val', 'test'],
+    description: 'Splits to map (train is needed for pseudo boxes).',
+  },
   batchSize: { type: 'integer', minimum: 1, default: 64 },
 } as const;
 
@@ -33,7 +44,11 @@ function camMapsSchema(): JsonSchema {
       schema: {
         type: 'object',
         properties: {
-          method: { enum: ['auto', ...names], default: 'auto', description: `auto: the map the model's method defines (top-K ACAM for an SLT-Net localizer, else CAM); ${methods}` },
+          method: {
+            enum: ['auto', ...names],
+            default: 'auto',
+            description: `auto: the map the model's method defines (top-K ACAM for an SLT-Net localizer, else CAM); ${methods}`,
+          },
           ...sharedProperties,
           ...mapMethodParams(),
         },
@@ -57,7 +72,11 @@ export const camMapsNode = defineNode<CamMapsParams>({
   get params() {
     return camMapsSchema();
   },
-  inputs: { model: { kind: 'model' }, dataset: { kind: 'dataset' }, classifier: { kind: 'model', optional: true, description: 'Separate classifier for the class scores and the predicted class.' } },
+  inputs: {
+    model: { kind: 'model' },
+    dataset: { kind: 'dataset' },
+    classifier: { kind: 'model', optional: true, description: 'Separate classifier for the class scores and the predicted class.' },
+  },
   output: 'maps',
   env: ['backend'],
   async run(ctx) {
@@ -79,7 +98,11 @@ export const camMapsNode = defineNode<CamMapsParams>({
       const method = mapMethod(name);
       const head = model.net.config.head.kind;
       const missing = method.needs.filter((n) => !headType(head).provides.includes(n));
-      if (missing.length) throw new UserError(`map method ${name} needs ${missing.join(' and ')} from the model of node ${model.node}, whose ${head} head does not make them`, head === 'regressor' ? 'wire a classifier or localizer model' : 'choose another method, or a model whose head makes them');
+      if (missing.length)
+        throw new UserError(
+          `map method ${name} needs ${missing.join(' and ')} from the model of node ${model.node}, whose ${head} head does not make them`,
+          head === 'regressor' ? 'wire a classifier or localizer model' : 'choose another method, or a model whose head makes them',
+        );
       const problem = method.problem?.(model.net, options);
       if (problem) throw new UserError(problem[0], problem[1]);
       const splits: Partial<Record<SplitName, MapsSplit>> = {};

@@ -4,8 +4,20 @@ import { defineNode } from '../contract.js';
 const params = {
   type: 'object',
   properties: {
-    root: { type: 'string', minLength: 1, description: 'Folder the image ids are relative to (the tool\'s scoremap_root). The cache key covers this path, not the files: after replacing them, re-run with --force.' },
-    splits: { type: 'array', items: { enum: ['train', 'val', 'test'] }, minItems: 1, uniqueItems: true, default: ['test'], description: 'Splits to import (add val to let evaluate/localization choose τ on it).' },
+    root: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "Folder the image ids are relative to (the tool's scoremap_root). The cache key covers this path, not the files: after replacing them, re-run with --force.",
+    },
+    splits: {
+      type: 'array',
+      items: { enum: ['train', 'val', 'test'] },
+      minItems: 1,
+      uniqueItems: true,
+      default: ['test'],
+      description: 'Splits to import (add val to let evaluate/localization choose τ on it).',
+    },
     target: { enum: ['gt', 'predicted'], default: 'gt', description: 'Whose class the maps are: the ground-truth class, or the predicted top-1.' },
     name: { type: 'string', minLength: 1, default: 'npy', description: 'Recorded as method scoremaps:<name>.' },
   },
@@ -26,7 +38,7 @@ export type NpyImportParams = FromSchema<typeof params>;
 export const npyImportNode = defineNode<NpyImportParams>({
   type: 'maps/npy-import',
   version: 1,
-  description: 'Reads a directory of .npy score maps (<root>/<image id>.npy) into a maps artifact for a dataset\'s splits, to evaluate other projects\' maps.',
+  description: "Reads a directory of .npy score maps (<root>/<image id>.npy) into a maps artifact for a dataset's splits, to evaluate other projects' maps.",
   params,
   inputs: { dataset: { kind: 'dataset', description: 'The dataset whose image ids name the files.' } },
   output: 'maps',

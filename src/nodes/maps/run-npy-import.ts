@@ -22,7 +22,7 @@ async function readMap(root: string, id: string): Promise<{ path: string; shape:
   for (const path of candidates) {
     const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
     if (!bytes) continue;
-    let array;
+    let array: ReturnType<typeof decodeNpy>;
     try {
       array = decodeNpy(bytes);
     } catch (e) {
@@ -32,13 +32,20 @@ async function readMap(root: string, id: string): Promise<{ path: string; shape:
     if (shape.length !== 2) throw new UserError(`${path} holds an array of shape (${array.shape.join(', ')}), not a 2-D map`, 'save one H x W map per image');
     return { path, shape, data: array.data };
   }
-  throw new UserError(`no map for image "${id}": none of ${candidates.join(', ')} exists`, 'maps must be at <root>/<image id>.npy, as wsolevaluation writes them; check root and the dataset');
+  throw new UserError(
+    `no map for image "${id}": none of ${candidates.join(', ')} exists`,
+    'maps must be at <root>/<image id>.npy, as wsolevaluation writes them; check root and the dataset',
+  );
 }
 
 export async function importNpyMaps(ctx: NodeContext<NpyImportParams>): Promise<NodeResult> {
   const p = ctx.params;
   const root = isAbsolute(p.root) ? p.root : resolve(p.root);
-  if (!(await stat(root).catch(() => null))?.isDirectory()) throw new UserError(`map folder ${root} does not exist`, 'set root to the folder holding the .npy maps (relative paths are taken from where wsol-run runs)');
+  if (!(await stat(root).catch(() => null))?.isDirectory())
+    throw new UserError(
+      `map folder ${root} does not exist`,
+      'set root to the folder holding the .npy maps (relative paths are taken from where wsol-run runs)',
+    );
   const dataset = await openDataset(ctx.inputs.dataset![0]!.dir);
   const splits: Partial<Record<SplitName, MapsSplit>> = {};
   const total = p.splits.reduce((n, s) => n + dataset.split(s).count, 0);
@@ -47,7 +54,9 @@ export async function importNpyMaps(ctx: NodeContext<NpyImportParams>): Promise<
     const view = dataset.split(name);
     if (view.count === 0) throw new UserError(`split ${name} of the dataset is empty`, `import other splits: --set ${ctx.nodeId}.splits='["test"]'`);
     let maps: Float32Array | null = null;
-    let height = 0, width = 0, firstPath = '';
+    let height = 0,
+      width = 0,
+      firstPath = '';
     for (let i = 0; i < view.count; i++) {
       ctx.signal.throwIfAborted();
       const m = await readMap(root, view.ids[i]!);
@@ -56,7 +65,10 @@ export async function importNpyMaps(ctx: NodeContext<NpyImportParams>): Promise<
         firstPath = m.path;
         maps = new Float32Array(view.count * height * width);
       } else if (m.shape[0] !== height || m.shape[1] !== width) {
-        throw new UserError(`${m.path} is ${m.shape[0]}x${m.shape[1]}, but ${firstPath} is ${height}x${width} (H x W)`, 'the maps of one split must share one size; resize them to the evaluation size first');
+        throw new UserError(
+          `${m.path} is ${m.shape[0]}x${m.shape[1]}, but ${firstPath} is ${height}x${width} (H x W)`,
+          'the maps of one split must share one size; resize them to the evaluation size first',
+        );
       }
       maps.set(m.data, i * height * width);
       if (++done % 64 === 0 || done === total) ctx.progress({ fraction: done / total, message: `${done}/${total} maps` });

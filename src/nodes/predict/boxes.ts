@@ -26,7 +26,11 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
   version: 2,
   description: 'Boxes from a trained regressor (and class scores from an optional classifier) for dataset splits.',
   params,
-  inputs: { model: { kind: 'model', description: 'A train/regressor model.' }, dataset: { kind: 'dataset' }, classifier: { kind: 'model', optional: true, description: 'Classifier for the class scores (Top-1/Top-5 Loc).' } },
+  inputs: {
+    model: { kind: 'model', description: 'A train/regressor model.' },
+    dataset: { kind: 'dataset' },
+    classifier: { kind: 'model', optional: true, description: 'Classifier for the class scores (Top-1/Top-5 Loc).' },
+  },
   output: 'boxes',
   env: ['backend'],
   async run(ctx) {
@@ -38,7 +42,11 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
     const model = await inputModel(tf, ctx, 'model');
     const classifier = optionalInput(ctx, 'classifier') ? await inputModel(tf, ctx, 'classifier') : null;
     try {
-      if (!headType(model.net.config.head.kind).provides.includes('boxes')) throw new UserError(`the model of node ${model.node} is not a box regressor (its head is ${model.net.config.head.kind})`, 'wire a train/regressor node as `model`');
+      if (!headType(model.net.config.head.kind).provides.includes('boxes'))
+        throw new UserError(
+          `the model of node ${model.node} is not a box regressor (its head is ${model.net.config.head.kind})`,
+          'wire a train/regressor node as `model`',
+        );
       if (classifier) checkSameClasses(classifier, data);
       const { width, height } = data.info.imageSize;
       const out: Partial<Record<SplitName, BoxesSplit>> = {};

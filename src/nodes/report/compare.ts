@@ -29,7 +29,7 @@ export const compareNode = defineNode<CompareParams>({
     const { readFile, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     const { compareResults, comparisonMarkdown } = await import('../../reports/compare.js');
-    const results = ctx.inputs['results'] ?? [];
+    const results = ctx.inputs.results ?? [];
     if (results.length === 0) throw new UserError('report/compare has no results to compare', 'wire e.g. "results": "eval[*]"');
     const rows = await Promise.all(
       results.map(async (a) => {

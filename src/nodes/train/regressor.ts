@@ -31,9 +31,20 @@ export const regressorNode = defineNode<RegressorParams>({
     const pseudo = await readBoxesArtifact(boxesInput.dir);
     const train = data.split('train');
     const split = pseudo.splits.train;
-    if (!split) throw new UserError(`the boxes of node ${boxesInput.node} do not cover the train split`, 'make the pseudo boxes from maps of the train split (maps/cam with "train" in splits)');
-    if (!sameImageIds(split.ids, train)) throw new UserError(`the boxes of node ${boxesInput.node} are for other images than the dataset's train split`, 'wire the pseudo boxes made from this dataset');
-    if (pseudo.imageSize.width !== data.info.imageSize.width || pseudo.imageSize.height !== data.info.imageSize.height) throw new UserError(`the boxes of node ${boxesInput.node} are in a ${pseudo.imageSize.width}x${pseudo.imageSize.height} grid, the dataset's images are ${data.info.imageSize.width}x${data.info.imageSize.height}`);
+    if (!split)
+      throw new UserError(
+        `the boxes of node ${boxesInput.node} do not cover the train split`,
+        'make the pseudo boxes from maps of the train split (maps/cam with "train" in splits)',
+      );
+    if (!sameImageIds(split.ids, train))
+      throw new UserError(
+        `the boxes of node ${boxesInput.node} are for other images than the dataset's train split`,
+        'wire the pseudo boxes made from this dataset',
+      );
+    if (pseudo.imageSize.width !== data.info.imageSize.width || pseudo.imageSize.height !== data.info.imageSize.height)
+      throw new UserError(
+        `the boxes of node ${boxesInput.node} are in a ${pseudo.imageSize.width}x${pseudo.imageSize.height} grid, the dataset's images are ${data.info.imageSize.width}x${data.info.imageSize.height}`,
+      );
     const targets: Box[] = split.boxes.map((b) => b[0] ?? [0, 0, data.info.imageSize.width - 1, data.info.imageSize.height - 1]);
     const { net, log } = await trainRegressor(tf, data, targets, withInit(ctx), hooksOf(ctx));
     try {

@@ -25,6 +25,9 @@ export const sltLocalizerNode = defineNode<SltLocalizerParams>({
   env: ['backend'],
   async run(ctx) {
     const { trainSltLocalizer } = await import('../../methods/trainers/slt-localizer.js');
-    return runClassifierTraining(ctx, (tf, data) => trainSltLocalizer(tf, data, withInit(ctx), hooksOf(ctx)), { method: ctx.params.localizationMap, options: { topK: ctx.params.topK } });
+    return runClassifierTraining(ctx, (tf, data) => trainSltLocalizer(tf, data, withInit(ctx), hooksOf(ctx)), {
+      method: ctx.params.localizationMap,
+      options: { topK: ctx.params.topK },
+    });
   },
 });

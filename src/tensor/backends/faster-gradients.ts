@@ -7,7 +7,19 @@
  * first (small), then broadcast by one multiply with `onesLike(x)` (a native
  * fill): (dy / n) * 1 is the same float as (dy * 1) / n.
  */
-import { backend_util, div, Mean, mul, onesLike, registerGradient, reshape, util, type GradConfig, type NamedAttrMap, type Tensor } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  div,
+  Mean,
+  mul,
+  onesLike,
+  registerGradient,
+  reshape,
+  util,
+  type GradConfig,
+  type NamedAttrMap,
+  type Tensor,
+} from '@tensorflow/tfjs-core';
 
 const meanGrad: GradConfig = {
   kernelName: Mean,

@@ -9,10 +9,17 @@ import { UserError } from '../../core/errors.js';
 
 export async function tensorsFor(env: { backend?: string }): Promise<Tf> {
   const name = (env.backend ?? '').split('@')[0] ?? '';
-  if (!isBackendName(name)) throw new UserError(`no tensor backend was chosen for this node (env.backend = ${JSON.stringify(env.backend)})`, "declare env: ['backend'] in the node type");
+  if (!isBackendName(name))
+    throw new UserError(
+      `no tensor backend was chosen for this node (env.backend = ${JSON.stringify(env.backend)})`,
+      "declare env: ['backend'] in the node type",
+    );
   try {
     return await initTensorBackend(name);
   } catch (e) {
-    throw new UserError(`backend ${name} could not start: ${e instanceof Error ? e.message : String(e)}`, 'run `wsol-run doctor` to see which backends work here, and choose one with --backend');
+    throw new UserError(
+      `backend ${name} could not start: ${e instanceof Error ? e.message : String(e)}`,
+      'run `wsol-run doctor` to see which backends work here, and choose one with --backend',
+    );
   }
 }

@@ -29,7 +29,16 @@ async function registerWasmKernels(): Promise<KernelModule | undefined> {
  * undefined for the slower kernels.
  */
 export function activeKernelModule(): KernelModuleInfo | undefined {
-  return kernelModule && { variant: kernelModule.variant, threads: kernelModule.threads, checks: kernelModule.checks, failed: kernelModule.failed, soloPeriods: kernelModule.solo.periods, time: { ...kernelModule.time } };
+  return (
+    kernelModule && {
+      variant: kernelModule.variant,
+      threads: kernelModule.threads,
+      checks: kernelModule.checks,
+      failed: kernelModule.failed,
+      soloPeriods: kernelModule.solo.periods,
+      time: { ...kernelModule.time },
+    }
+  );
 }
 
 export interface KernelModuleInfo {
@@ -73,7 +82,7 @@ async function load(name: BackendName): Promise<Tf> {
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       // One thread for tfjs's own kernels: wasm threads in Node need workarounds and gained
-      // little (specs/backend.md); our kernel module uses the other cores for the hot ops.
+      // little (docs/backends.md); our kernel module uses the other cores for the hot ops.
       wasm.setThreadsCount(1);
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
       // Once per thread: switching backends and back must not start a second module (its kernels would never be registered).
@@ -101,7 +110,10 @@ export async function startKernelModule(start: () => Promise<KernelModule> = def
   try {
     return await start();
   } catch (e) {
-    process.emitWarning(`wsol-run's kernel module did not start (${e instanceof Error ? e.message : String(e)}); training uses the slower kernels`, 'WsolKernels');
+    process.emitWarning(
+      `wsol-run's kernel module did not start (${e instanceof Error ? e.message : String(e)}); training uses the slower kernels`,
+      'WsolKernels',
+    );
     return undefined;
   }
 }

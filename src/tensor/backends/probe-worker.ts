@@ -37,7 +37,13 @@ async function main(req: ProbeRequest): Promise<ProbeResult> {
       const { timeTrainingSteps, medianStepMs } = await import('../train-step-probe.js');
       const t = await timeTrainingSteps(tf, { batch: req.batch, size: req.size, steps: 1000, warmup: 1, budgetMs: req.probeSeconds * 1000 });
       const median = medianStepMs(t);
-      result.probe = { steps: t.stepMs.length, medianStepMs: median, imagesPerSecond: (req.batch * 1000) / median, firstLoss: t.losses[0]!, lastLoss: t.losses.at(-1)! };
+      result.probe = {
+        steps: t.stepMs.length,
+        medianStepMs: median,
+        imagesPerSecond: (req.batch * 1000) / median,
+        firstLoss: t.losses[0]!,
+        lastLoss: t.losses.at(-1)!,
+      };
     }
     return result;
   } catch (e) {

@@ -1,7 +1,7 @@
 /**
  * Which tensor backend a run uses, and initialising it in a worker.
  *
- * Order (DESIGN.md): tensorflow GPU (@tensorflow/tfjs-node-gpu) -> tensorflow
+ * Order (docs/backends.md): tensorflow GPU (@tensorflow/tfjs-node-gpu) -> tensorflow
  * CPU (@tensorflow/tfjs-node) -> wasm with our training kernels -> cpu.
  * The CLI picks the backend WITHOUT loading tfjs (it only checks which
  * packages resolve), because the choice enters cache keys even of runs that
@@ -58,7 +58,11 @@ export function planBackend(requested?: BackendName): BackendPlan {
       continue;
     }
     const fact = `${name}@${version}${name === 'wasm' ? `+kernels${WASM_KERNELS_VERSION}` : ''}`;
-    const reason = requested ? 'forced with --backend' : name === 'wasm' ? 'no @tensorflow/tfjs-node(-gpu) installed; wasm with wsol-run training kernels' : `${PACKAGES[name]} is installed`;
+    const reason = requested
+      ? 'forced with --backend'
+      : name === 'wasm'
+        ? 'no @tensorflow/tfjs-node(-gpu) installed; wasm with wsol-run training kernels'
+        : `${PACKAGES[name]} is installed`;
     return { name, fact, reason };
   }
   throw new Error('no tensor backend is installed (expected @tensorflow/tfjs-backend-wasm)');

@@ -59,10 +59,45 @@ function convCommon(mod: KernelModule, fields: Int32Array, rowFloats: number, sc
 }
 
 /** Geometry fields of a convolution job: input [n,h,w,c] read with the given taps, strides, dilations and padding. */
-function setGeometry(f: Int32Array, g: { n: number; h: number; w: number; c: number; k: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; ih: number; iw: number; pt: number; pl: number; oh: number; ow: number }): void {
-  f[J.N] = g.n; f[J.H] = g.h; f[J.W] = g.w; f[J.C] = g.c; f[J.K] = g.k; f[J.KH] = g.kh; f[J.KW] = g.kw;
-  f[J.SH] = g.sh; f[J.SW] = g.sw; f[J.DH] = g.dh; f[J.DW] = g.dw; f[J.IH] = g.ih; f[J.IW] = g.iw;
-  f[J.PT] = g.pt; f[J.PL] = g.pl; f[J.OH] = g.oh; f[J.OW] = g.ow;
+function setGeometry(
+  f: Int32Array,
+  g: {
+    n: number;
+    h: number;
+    w: number;
+    c: number;
+    k: number;
+    kh: number;
+    kw: number;
+    sh: number;
+    sw: number;
+    dh: number;
+    dw: number;
+    ih: number;
+    iw: number;
+    pt: number;
+    pl: number;
+    oh: number;
+    ow: number;
+  },
+): void {
+  f[J.N] = g.n;
+  f[J.H] = g.h;
+  f[J.W] = g.w;
+  f[J.C] = g.c;
+  f[J.K] = g.k;
+  f[J.KH] = g.kh;
+  f[J.KW] = g.kw;
+  f[J.SH] = g.sh;
+  f[J.SW] = g.sw;
+  f[J.DH] = g.dh;
+  f[J.DW] = g.dw;
+  f[J.IH] = g.ih;
+  f[J.IW] = g.iw;
+  f[J.PT] = g.pt;
+  f[J.PL] = g.pl;
+  f[J.OH] = g.oh;
+  f[J.OW] = g.ow;
 }
 
 function convScratch(taps: number): number {
@@ -85,7 +120,17 @@ function convScratch(taps: number): number {
  */
 type ConvMethod = 'direct' | 'winograd2' | 'winograd4';
 
-function convMethod(purpose: 'forward' | 'gradient', kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, oh: number, ow: number): ConvMethod {
+function convMethod(
+  purpose: 'forward' | 'gradient',
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+  oh: number,
+  ow: number,
+): ConvMethod {
   if (kh !== 3 || kw !== 3 || sh !== 1 || sw !== 1 || dh !== 1 || dw !== 1) return 'direct';
   return purpose === 'gradient' && oh >= 4 && ow >= 4 ? 'winograd4' : 'winograd2';
 }
@@ -123,7 +168,16 @@ export function conv2d(mod: KernelModule): FastKernel {
     if (activation !== 'linear' && activation !== 'relu') return undefined;
     const k = filter.shape[3]!;
     if (bias && (bias.dtype !== 'float32' || size(bias.shape) !== k)) return undefined;
-    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, attrs.strides as [number, number], (attrs.dilations as [number, number] | number | undefined) ?? 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      attrs.strides as [number, number],
+      (attrs.dilations as [number, number] | number | undefined) ?? 1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as 'floor' | undefined,
+      false,
+      'channelsLast',
+    );
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
     const taps = kh * kw;
     const [xAt, wAt] = copyIn(mod, backend, x, filter);
@@ -140,7 +194,25 @@ export function conv2d(mod: KernelModule): FastKernel {
     }
     const y = mod.alloc(n * oh * ow * k * 4);
     convCommon(mod, fields, c, method === 'direct' ? convScratch(taps) : winogradScratch(method, method === 'winograd2' ? WG_TILES : WG4_TILES, c, k));
-    setGeometry(fields, { n, h, w, c, k, kh, kw, sh: info.strideHeight, sw: info.strideWidth, dh: info.dilationHeight, dw: info.dilationWidth, ih: 1, iw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
+    setGeometry(fields, {
+      n,
+      h,
+      w,
+      c,
+      k,
+      kh,
+      kw,
+      sh: info.strideHeight,
+      sw: info.strideWidth,
+      dh: info.dilationHeight,
+      dw: info.dilationWidth,
+      ih: 1,
+      iw: 1,
+      pt: info.padInfo.top,
+      pl: info.padInfo.left,
+      oh,
+      ow,
+    });
     fields[J.OP] = CONV_OP[method];
     fields[J.ACT] = activation === 'relu' ? 1 : 0;
     fields[J.X] = xAt;
@@ -162,7 +234,16 @@ export function conv2dBackpropInput(mod: KernelModule): FastKernel {
     const { dy, filter } = inputs;
     if (!dy || !filter || dy.dtype !== 'float32' || filter.dtype !== 'float32' || !isNhwc(attrs)) return undefined;
     const inputShape = attrs.inputShape as unknown as Shape4;
-    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as Shape4,
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as 'floor' | undefined,
+      false,
+      'channelsLast',
+    );
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: k, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
     const taps = kh * kw;
     const [dyAt, wAt] = copyIn(mod, backend, dy, filter);
@@ -174,7 +255,25 @@ export function conv2dBackpropInput(mod: KernelModule): FastKernel {
     const dx = mod.alloc(n * h * w * c * 4);
     convCommon(mod, fields, k, method === 'direct' ? convScratch(taps) : winogradScratch(method, method === 'winograd2' ? WG_TILES : WG4_TILES, k, c));
     // dx[q] = sum over taps t' of D[q - P + t'] * w[kh-1-t'], D = dy dilated by the stride, P = kh-1-top.
-    setGeometry(fields, { n, h: oh, w: ow, c: k, k: c, kh, kw, sh: 1, sw: 1, dh: 1, dw: 1, ih: info.strideHeight, iw: info.strideWidth, pt: kh - 1 - info.padInfo.top, pl: kw - 1 - info.padInfo.left, oh: h, ow: w });
+    setGeometry(fields, {
+      n,
+      h: oh,
+      w: ow,
+      c: k,
+      k: c,
+      kh,
+      kw,
+      sh: 1,
+      sw: 1,
+      dh: 1,
+      dw: 1,
+      ih: info.strideHeight,
+      iw: info.strideWidth,
+      pt: kh - 1 - info.padInfo.top,
+      pl: kw - 1 - info.padInfo.left,
+      oh: h,
+      ow: w,
+    });
     fields[J.OP] = CONV_OP[method];
     fields[J.X] = dyAt;
     fields[J.WP] = packed;
@@ -196,7 +295,16 @@ export function conv2dBackpropFilter(mod: KernelModule): FastKernel {
     const { x, dy } = inputs;
     if (!x || !dy || x.dtype !== 'float32' || dy.dtype !== 'float32' || !isNhwc(attrs)) return undefined;
     const filterShape = attrs.filterShape as unknown as Shape4;
-    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filterShape,
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as 'floor' | undefined,
+      false,
+      'channelsLast',
+    );
     const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outChannels: k, filterHeight: kh, filterWidth: kw, outHeight: oh, outWidth: ow } = info;
     const taps = kh * kw;
     const c4 = roundUp(c, 4);
@@ -213,7 +321,25 @@ export function conv2dBackpropFilter(mod: KernelModule): FastKernel {
     const scratch =
       method === 'direct' ? taps * DW_CHUNK * 4 + k8 * DW_CHUNK * 4 : winogradScratch(method, method === 'winograd2' ? WGF_TILES : WG4F_TILES, c, k);
     convCommon(mod, fields, Math.max(c4, k8), scratch);
-    setGeometry(fields, { n, h, w, c, k, kh, kw, sh: info.strideHeight, sw: info.strideWidth, dh: 1, dw: 1, ih: 1, iw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
+    setGeometry(fields, {
+      n,
+      h,
+      w,
+      c,
+      k,
+      kh,
+      kw,
+      sh: info.strideHeight,
+      sw: info.strideWidth,
+      dh: 1,
+      dw: 1,
+      ih: 1,
+      iw: 1,
+      pt: info.padInfo.top,
+      pl: info.padInfo.left,
+      oh,
+      ow,
+    });
     fields[J.OP] = { direct: OP.convFilterGrad, winograd2: OP.winogradFilterGrad, winograd4: OP.winograd4FilterGrad }[method];
     fields[J.X] = xAt;
     fields[J.WP] = dyAt;
@@ -233,11 +359,36 @@ export function maxPoolGrad(mod: KernelModule): FastKernel {
   return ({ inputs, backend, attrs }) => {
     const { dy, input } = inputs;
     if (!dy || !input || dy.dtype !== 'float32' || input.dtype !== 'float32') return undefined;
-    const info = backend_util.computePool2DInfo(input.shape as Shape4, attrs.filterSize as [number, number], attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
+    const info = backend_util.computePool2DInfo(
+      input.shape as Shape4,
+      attrs.filterSize as [number, number],
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as 'floor' | undefined,
+    );
     const [xAt, dyAt] = copyIn(mod, backend, input, dy);
     const { at: job, fields } = mod.job();
     const dx = mod.alloc(size(input.shape) * 4);
-    setGeometry(fields, { n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels, k: info.inChannels, kh: info.filterHeight, kw: info.filterWidth, sh: info.strideHeight, sw: info.strideWidth, dh: 1, dw: 1, ih: 1, iw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh: info.outHeight, ow: info.outWidth });
+    setGeometry(fields, {
+      n: info.batchSize,
+      h: info.inHeight,
+      w: info.inWidth,
+      c: info.inChannels,
+      k: info.inChannels,
+      kh: info.filterHeight,
+      kw: info.filterWidth,
+      sh: info.strideHeight,
+      sw: info.strideWidth,
+      dh: 1,
+      dw: 1,
+      ih: 1,
+      iw: 1,
+      pt: info.padInfo.top,
+      pl: info.padInfo.left,
+      oh: info.outHeight,
+      ow: info.outWidth,
+    });
     fields[J.OP] = OP.maxPoolGrad;
     fields[J.X] = xAt;
     fields[J.WP] = dyAt;
@@ -255,7 +406,7 @@ export function maxPoolGrad(mod: KernelModule): FastKernel {
 export function sumLeadingAxes(mod: KernelModule): FastKernel {
   return ({ inputs, backend, attrs }) => {
     const x = inputs.x;
-    if (!x || x.dtype !== 'float32') return undefined;
+    if (x?.dtype !== 'float32') return undefined;
     const rank = x.shape.length;
     const axes = (Array.isArray(attrs.axis) ? (attrs.axis as number[]) : [attrs.axis as number]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
     if (axes.length === 0 || axes.length >= rank || !axes.every((a, i) => a === i)) return undefined;

@@ -1,6 +1,6 @@
 /**
  * Training kernels for tfjs's `wasm` backend, which ships forward kernels only
- * (see ../shared/specs/backend.md): Conv2DBackpropFilter, the depthwise
+ * (see docs/backends.md): Conv2DBackpropFilter, the depthwise
  * gradients and UnsortedSegmentSum are missing, MaxPoolGrad is wrong (loses
  * the gradient of negative maxima, misplaces ties) and Conv2DBackpropInput is
  * a slow scalar loop.
@@ -17,7 +17,16 @@
 import { ArenaFull, type KernelModule } from '../kernels/module.js';
 import * as fast from './wasm-fast-kernels.js';
 import type { FastKernel } from './wasm-fast-kernels.js';
-import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  backend_util,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
 
 /** The part of tfjs's BackendWasm that kernels use. */
 export interface WasmBackendLike {
@@ -87,7 +96,18 @@ function conv2dBackpropFilter(native: NativeKernels) {
     const conv = call(
       native.conv2d,
       { x: xT, filter: dyT },
-      { strides: [1, 1], dilations: [sh, sw], pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: 'floor' } as unknown as NamedAttrMap,
+      {
+        strides: [1, 1],
+        dilations: [sh, sw],
+        pad: [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dimRoundingMode: 'floor',
+      } as unknown as NamedAttrMap,
       backend,
     ); // [C, >=KH, >=KW, K]
     backend.disposeData(xT.dataId);
@@ -113,7 +133,16 @@ function conv2dBackpropInput(native: NativeKernels, shipped: KernelFunc) {
     const { inputs, backend, attrs } = args;
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const inputShape = attrs.inputShape as unknown as Shape4;
-    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, false, 'channelsLast');
+    const info = backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as Shape4,
+      attrs.strides as [number, number],
+      1,
+      attrs.pad as Pad,
+      attrs.dimRoundingMode as 'floor' | undefined,
+      false,
+      'channelsLast',
+    );
     if (info.strideHeight !== 1 || info.strideWidth !== 1) return call(shipped, inputs, attrs, backend);
     const { filterHeight: kh, filterWidth: kw, inChannels: c, outChannels: k } = info;
     // Flip spatially and swap in/out channels: [KH,KW,C,K] -> [KH,KW,K,C] reversed in KH and KW.
@@ -131,7 +160,18 @@ function conv2dBackpropInput(native: NativeKernels, shipped: KernelFunc) {
     const out = call(
       native.conv2d,
       { x: dy, filter: flipped },
-      { strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]], dataFormat: 'NHWC', dimRoundingMode: 'floor' } as unknown as NamedAttrMap,
+      {
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: [
+          [0, 0],
+          [kh - 1 - top, kh - 1 - bottom],
+          [kw - 1 - left, kw - 1 - right],
+          [0, 0],
+        ],
+        dataFormat: 'NHWC',
+        dimRoundingMode: 'floor',
+      } as unknown as NamedAttrMap,
       backend,
     );
     backend.disposeData(flipped.dataId);
@@ -146,13 +186,31 @@ function conv2dBackpropInput(native: NativeKernels, shipped: KernelFunc) {
  */
 function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
-  const info = backend_util.computePool2DInfo(input.shape as Shape4, attrs.filterSize as [number, number], attrs.strides as [number, number], 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
+  const info = backend_util.computePool2DInfo(
+    input.shape as Shape4,
+    attrs.filterSize as [number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
   const out = backend.makeOutput(input.shape as number[], 'float32');
   const x = floats(backend, input);
   const g = floats(backend, dy);
   const dx = floats(backend, out);
   dx.fill(0);
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: fh,
+    filterWidth: fw,
+  } = info;
   const { top, left } = info.padInfo;
   // Channels are innermost in memory, so scan the window pixel by pixel and
   // keep a running max per channel: contiguous reads instead of strided ones.
@@ -215,12 +273,35 @@ function sumLeadingAxes(shipped: KernelFunc) {
 
 /** Depthwise conv gradients (filter [KH,KW,C,M]) as direct loops: exact, and rare in our models. */
 function depthwiseInfo(xShape: Shape4, filterShape: Shape4, attrs: NamedAttrMap): backend_util.Conv2DInfo {
-  return backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides as [number, number], (attrs.dilations as [number, number] | undefined) ?? 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined, true, 'channelsLast');
+  return backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    attrs.strides as [number, number],
+    (attrs.dilations as [number, number] | undefined) ?? 1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as 'floor' | undefined,
+    true,
+    'channelsLast',
+  );
 }
 
 /** Calls fn(xIndex, dyIndex, filterIndex) for every multiply of a depthwise convolution. */
 function forEachDepthwiseTap(info: backend_util.Conv2DInfo, fn: (xi: number, gi: number, fi: number) => void): void {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, outChannels: oc, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw, dilationHeight: dh, dilationWidth: dw } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: oc,
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: fh,
+    filterWidth: fw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
   const m = oc / c;
   const { top, left } = info.padInfo;
   for (let b = 0; b < n; b++)
@@ -322,7 +403,10 @@ function preferFast(fast: FastKernel, fallback: (args: KernelArgs) => TensorInfo
           warnedArenaFull = true;
         } else {
           health.failed = true;
-          process.emitWarning(`wsol-run's kernel module failed (${e instanceof Error ? e.message : String(e)}); using the slower kernels from now on`, 'WsolKernels');
+          process.emitWarning(
+            `wsol-run's kernel module failed (${e instanceof Error ? e.message : String(e)}); using the slower kernels from now on`,
+            'WsolKernels',
+          );
         }
       }
     }

@@ -12,13 +12,29 @@ import { packagePath } from '../../paths.js';
 
 /** The C sources, compiled and linked together (kernels_common.h is included by both). */
 export const KERNEL_SOURCES = ['wsol_kernels.c', 'winograd.c'].map((f) => packagePath(`src/tensor/kernels/${f}`));
-export const KERNEL_MODULES = { plain: packagePath('src/tensor/kernels/wsol_kernels.wasm'), fma: packagePath('src/tensor/kernels/wsol_kernels_fma.wasm') } as const;
+export const KERNEL_MODULES = {
+  plain: packagePath('src/tensor/kernels/wsol_kernels.wasm'),
+  fma: packagePath('src/tensor/kernels/wsol_kernels_fma.wasm'),
+} as const;
 
 const CLANG_CANDIDATES = ['clang-14', 'clang'];
 const FLAGS = [
-  '--target=wasm32', '-O3', '-msimd128', '-matomics', '-mbulk-memory', '-nostdlib', '-fno-builtin', '-Wall', '-Wextra', '-Werror',
+  '--target=wasm32',
+  '-O3',
+  '-msimd128',
+  '-matomics',
+  '-mbulk-memory',
+  '-nostdlib',
+  '-fno-builtin',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
   // Shared imported memory: every thread instantiates the module on the same memory.
-  '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--shared-memory', '-Wl,--max-memory=2147483648', '-Wl,--export=__heap_base',
+  '-Wl,--no-entry',
+  '-Wl,--import-memory',
+  '-Wl,--shared-memory',
+  '-Wl,--max-memory=2147483648',
+  '-Wl,--export=__heap_base',
   // No custom sections: the bytes depend on the source and flags only, not on clang's exact version string.
   '-Wl,--strip-all',
 ];

@@ -3,8 +3,32 @@
  * indices (the C enum J_*), and the operation codes. Keep both in step.
  */
 export const J = {
-  OP: 0, N: 1, H: 2, W: 3, C: 4, K: 5, KH: 6, KW: 7, SH: 8, SW: 9, DH: 10, DW: 11, IH: 12, IW: 13,
-  PT: 14, PL: 15, OH: 16, OW: 17, ACT: 18, X: 19, WP: 20, BIAS: 21, Y: 22, ZERO: 23, SCRATCH: 24, SCRATCH_BYTES: 25,
+  OP: 0,
+  N: 1,
+  H: 2,
+  W: 3,
+  C: 4,
+  K: 5,
+  KH: 6,
+  KW: 7,
+  SH: 8,
+  SW: 9,
+  DH: 10,
+  DW: 11,
+  IH: 12,
+  IW: 13,
+  PT: 14,
+  PL: 15,
+  OH: 16,
+  OW: 17,
+  ACT: 18,
+  X: 19,
+  WP: 20,
+  BIAS: 21,
+  Y: 22,
+  ZERO: 23,
+  SCRATCH: 24,
+  SCRATCH_BYTES: 25,
   /** Work-unit counter: zero when a job is posted, threads take units until none is left. */
   NEXT: 26,
   /** Reductions: the number of partial results (fixed by the shapes, never by the thread count: results do not depend on scheduling). */
@@ -13,7 +37,16 @@ export const J = {
 export const JOB_FIELDS = 28;
 export type JobField = keyof typeof J;
 
-export const OP = { conv: 1, convFilterGrad: 2, maxPoolGrad: 3, columnSums: 4, winograd: 5, winogradFilterGrad: 6, winograd4: 7, winograd4FilterGrad: 8 } as const;
+export const OP = {
+  conv: 1,
+  convFilterGrad: 2,
+  maxPoolGrad: 3,
+  columnSums: 4,
+  winograd: 5,
+  winogradFilterGrad: 6,
+  winograd4: 7,
+  winograd4FilterGrad: 8,
+} as const;
 
 /** Pixels per filter-gradient chunk and 4-pixel tiles per convolution chunk (DW_CHUNK, CONV_TILES in C). */
 export const DW_CHUNK = 128;

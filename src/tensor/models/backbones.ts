@@ -101,7 +101,13 @@ function smallStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, 
     const name = `conv${i + 1}`;
     const conv = new Conv2d(tf, store, name, { inChannels: c, filters, kernel: 3, bias: !config.batchNorm });
     const bn = config.batchNorm ? new BatchNorm(tf, store, `${name}_bn`, filters) : null;
-    stages.push({ name, channels: filters, stride, conv: true, apply: (x, training) => (bn ? tf.relu(bn.apply(conv.apply(x), training)) : conv.apply(x, 'relu')) });
+    stages.push({
+      name,
+      channels: filters,
+      stride,
+      conv: true,
+      apply: (x, training) => (bn ? tf.relu(bn.apply(conv.apply(x), training)) : conv.apply(x, 'relu')),
+    });
     c = filters;
     if (config.poolAfter.includes(i)) {
       stride *= 2;
@@ -152,7 +158,13 @@ const RESNET50_STAGES: readonly { blocks: number; width: number }[] = [
 /** Keras' ResNet50 (v1): 7x7/2 stem, 3x3/2 pool, bottleneck blocks with the stride on the first 1x1 conv. */
 function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, { kind: 'resnet50' }>, inChannels: number): Stage[] {
   const eps = 1.001e-5;
-  const pad = (x: Tensor, p: number): Tensor => tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]]);
+  const pad = (x: Tensor, p: number): Tensor =>
+    tf.pad(x, [
+      [0, 0],
+      [p, p],
+      [p, p],
+      [0, 0],
+    ]);
   const stem = new Conv2d(tf, store, 'conv1_conv', { inChannels, filters: 64, kernel: 7, stride: 2, padding: 'valid' });
   const stemBn = new BatchNorm(tf, store, 'conv1_bn', 64, 0.9, eps);
   const stages: Stage[] = [
@@ -177,7 +189,8 @@ function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig,
       const bn2 = new BatchNorm(tf, store, `${name}_2_bn`, width, 0.9, eps);
       const conv3 = new Conv2d(tf, store, `${name}_3_conv`, { inChannels: width, filters: out, kernel: 1, padding: 'valid' });
       const bn3 = new BatchNorm(tf, store, `${name}_3_bn`, out, 0.9, eps);
-      const shortcut = b === 1 ? new Conv2d(tf, store, `${name}_0_conv`, { inChannels: c, filters: out, kernel: 1, stride: blockStride, padding: 'valid' }) : null;
+      const shortcut =
+        b === 1 ? new Conv2d(tf, store, `${name}_0_conv`, { inChannels: c, filters: out, kernel: 1, stride: blockStride, padding: 'valid' }) : null;
       const shortcutBn = b === 1 ? new BatchNorm(tf, store, `${name}_0_bn`, out, 0.9, eps) : null;
       stride *= blockStride;
       stages.push({

@@ -32,7 +32,11 @@ export interface ModelDescription {
   weightsManifest: { paths: string[]; weights: TfCore.io.WeightsManifestEntry[] }[];
 }
 
-export async function saveModel(dir: string, net: Network, meta: Pick<ModelDescription, 'classNames' | 'trainedBy' | 'training' | 'localizationMap'>): Promise<void> {
+export async function saveModel(
+  dir: string,
+  net: Network,
+  meta: Pick<ModelDescription, 'classNames' | 'trainedBy' | 'training' | 'localizationMap'>,
+): Promise<void> {
   const tf = net.tf;
   const named = net.params.snapshot();
   const { data, specs } = await tf.io.encodeWeights(named);
@@ -51,7 +55,8 @@ export async function saveModel(dir: string, net: Network, meta: Pick<ModelDescr
 export async function readModelDescription(dir: string): Promise<ModelDescription> {
   const file = join(dir, MODEL_FILE);
   const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<ModelDescription>;
-  if (parsed.format !== 'wsol-run-model' || parsed.version !== 1 || !parsed.network) throw new Error(`${file} is not a wsol-run model (format wsol-run-model, version 1)`);
+  if (parsed.format !== 'wsol-run-model' || parsed.version !== 1 || !parsed.network)
+    throw new Error(`${file} is not a wsol-run model (format wsol-run-model, version 1)`);
   return parsed as ModelDescription;
 }
 
@@ -63,7 +68,10 @@ export async function loadModel(tf: Tf, dir: string): Promise<{ net: Network; de
   try {
     const { unused } = net.params.assign(weights);
     const missing = net.params.names().filter((n) => !(n in weights));
-    if (unused.length || missing.length) throw new Error(`${join(dir, MODEL_FILE)} does not match its network: unused weights ${unused.join(', ') || 'none'}, missing ${missing.join(', ') || 'none'}`);
+    if (unused.length || missing.length)
+      throw new Error(
+        `${join(dir, MODEL_FILE)} does not match its network: unused weights ${unused.join(', ') || 'none'}, missing ${missing.join(', ') || 'none'}`,
+      );
   } finally {
     for (const t of Object.values(weights)) t.dispose();
   }
@@ -85,7 +93,10 @@ export interface PretrainedReport {
  */
 export async function loadPretrainedWeights(tf: Tf, net: Network, dir: string): Promise<PretrainedReport> {
   const file = join(dir, MODEL_FILE);
-  if (!existsSync(file)) throw new Error(`no ${MODEL_FILE} in ${dir}: expected a tfjs LayersModel directory (model.json + weight shards, as written by tensorflowjs_converter --output_format tfjs_layers_model) or a wsol-run model artifact`);
+  if (!existsSync(file))
+    throw new Error(
+      `no ${MODEL_FILE} in ${dir}: expected a tfjs LayersModel directory (model.json + weight shards, as written by tensorflowjs_converter --output_format tfjs_layers_model) or a wsol-run model artifact`,
+    );
   let manifest: { paths: string[]; weights: TfCore.io.WeightsManifestEntry[] }[];
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as { weightsManifest?: typeof manifest };
@@ -117,7 +128,11 @@ export function matchParamName(stored: string, known: ReadonlySet<string>): stri
   return clean;
 }
 
-async function readWeights(tf: Tf, dir: string, manifest: { paths: string[]; weights: TfCore.io.WeightsManifestEntry[] }[]): Promise<Record<string, TfCore.Tensor>> {
+async function readWeights(
+  tf: Tf,
+  dir: string,
+  manifest: { paths: string[]; weights: TfCore.io.WeightsManifestEntry[] }[],
+): Promise<Record<string, TfCore.Tensor>> {
   const out: Record<string, TfCore.Tensor> = {};
   for (const group of manifest) {
     const buffers: Uint8Array[] = [];
@@ -134,7 +149,10 @@ async function readWeights(tf: Tf, dir: string, manifest: { paths: string[]; wei
       offset += b.byteLength;
     }
     const expected = group.weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * bytesPerValue(w), 0);
-    if (expected !== total) throw new Error(`weight shards ${group.paths.join(', ')} in ${dir} hold ${total} bytes but the manifest describes ${expected}: a shard is truncated or from another model`);
+    if (expected !== total)
+      throw new Error(
+        `weight shards ${group.paths.join(', ')} in ${dir} hold ${total} bytes but the manifest describes ${expected}: a shard is truncated or from another model`,
+      );
     Object.assign(out, tf.io.decodeWeights(joined.buffer, group.weights));
   }
   return out;

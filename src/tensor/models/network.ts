@@ -6,7 +6,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../backends/init.js';
 import { ParamStore, type Tensor } from '../nn/params.js';
-import { Backbone, buildBackbone, type BackboneConfig } from './backbones.js';
+import { type Backbone, buildBackbone, type BackboneConfig } from './backbones.js';
 import type { Head, HeadConfig, HeadOutput } from './heads/head.js';
 import { headType } from './heads/registry.js';
 

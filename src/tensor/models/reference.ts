@@ -1,5 +1,5 @@
 /**
- * The reference model of specs/backend.md, used by the training-speed
+ * The reference model of docs/backends.md, used by the training-speed
  * benchmark and `wsol-run doctor`: conv(32)-maxpool-conv(64)-maxpool-
  * conv(128)-GAP-dense(10) on 64x64x3 inputs.
  */

@@ -64,7 +64,11 @@ export class Dense {
     init: 'glorot' | 'he' | 'small' = 'glorot',
   ) {
     const initializer =
-      init === 'he' ? { kind: 'he-normal' as const, fanIn: inFeatures } : init === 'small' ? { kind: 'normal' as const, std: 0.01 } : { kind: 'glorot-uniform' as const, fanIn: inFeatures, fanOut: units };
+      init === 'he'
+        ? { kind: 'he-normal' as const, fanIn: inFeatures }
+        : init === 'small'
+          ? { kind: 'normal' as const, std: 0.01 }
+          : { kind: 'glorot-uniform' as const, fanIn: inFeatures, fanOut: units };
     this.kernel = store.create(`${name}/kernel`, [inFeatures, units], initializer);
     this.bias = store.create(`${name}/bias`, [units], { kind: 'zeros' });
   }

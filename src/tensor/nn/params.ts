@@ -76,9 +76,7 @@ export class ParamStore {
 
   /** Trainable variables, optionally only those whose name starts with one of `prefixes`. */
   trainable(prefixes?: readonly string[]): Variable[] {
-    return [...this.trainableNames]
-      .filter((n) => !prefixes || prefixes.some((p) => n.startsWith(p)))
-      .map((n) => this.vars.get(n)!);
+    return [...this.trainableNames].filter((n) => !prefixes || prefixes.some((p) => n.startsWith(p))).map((n) => this.vars.get(n)!);
   }
 
   /** Number of trainable scalars. */

@@ -60,7 +60,11 @@ export interface HeadType<C extends HeadConfig = HeadConfig> {
 }
 
 /** The config type of a head from its kind and its params' schema. */
-export type HeadConfigOf<K extends string, P extends Record<string, JSONSchema>> = FromSchema<{ type: 'object'; properties: P; additionalProperties: false }> & { kind: K };
+export type HeadConfigOf<K extends string, P extends Record<string, JSONSchema>> = FromSchema<{
+  type: 'object';
+  properties: P;
+  additionalProperties: false;
+}> & { kind: K };
 
 /** Typed identity helper, as defineNode is for node types. */
 export function defineHead<C extends HeadConfig>(head: HeadType<C>): HeadType<C> {

@@ -9,7 +9,11 @@ import { defineHead, type HeadConfigOf, type HeadOutput } from './head.js';
 export const stlHeadParams = {
   pooling: { enum: ['max', 'avg', 'lse'], default: 'max', description: 'Global pooling of the localizer maps into class scores.' },
   lseR: { type: 'number', exclusiveMinimum: 0, default: 5, description: 'Sharpness of log-sum-exp pooling.' },
-  classifierBranch: { type: 'boolean', default: true, description: 'With the classifier branch (STL); false is the plain localizer network the paper compares against.' },
+  classifierBranch: {
+    type: 'boolean',
+    default: true,
+    description: 'With the classifier branch (STL); false is the plain localizer network the paper compares against.',
+  },
   hidden: { type: 'integer', minimum: 1, default: 256, description: "Units of the classifier branch's hidden FC layer." },
 } as const;
 
@@ -27,7 +31,8 @@ export const stlHead = defineHead<StlHeadConfig>({
     return {
       apply: (features) => {
         const maps = locConv.apply(features);
-        const logits = config.pooling === 'max' ? globalMaxPool(tf, maps) : config.pooling === 'avg' ? globalAveragePool(tf, maps) : globalLsePool(tf, maps, config.lseR);
+        const logits =
+          config.pooling === 'max' ? globalMaxPool(tf, maps) : config.pooling === 'avg' ? globalAveragePool(tf, maps) : globalLsePool(tf, maps, config.lseR);
         const result: HeadOutput = { maps, logits };
         if (hidden && out) result.classifierLogits = out.apply(tf.relu(hidden.apply(globalAveragePool(tf, features))));
         return result;

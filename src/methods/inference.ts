@@ -6,10 +6,22 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
 import type { Network } from '../tensor/models/network.js';
-import type { Box, SplitView } from '../datasets/types.js';
+import type { Box, DatasetInfo, SplitView } from '../datasets/types.js';
+import { oneHot } from './losses.js';
 
 export function batchTensor(tf: Tf, split: SplitView, indices: readonly number[], size: { height: number; width: number }, channels: number): TfCore.Tensor4D {
   return tf.tensor4d(split.batch(indices), [indices.length, size.height, size.width, channels]);
+}
+
+/** Images and one-hot labels of a mini-batch of a split, as the classifier-like trainers feed them. */
+export function labelledBatch(tf: Tf, split: SplitView, indices: readonly number[], info: DatasetInfo): { x: TfCore.Tensor4D; y: TfCore.Tensor2D } {
+  const x = batchTensor(tf, split, indices, info.imageSize, info.channels);
+  const y = oneHot(
+    tf,
+    indices.map((i) => split.labels[i]!),
+    info.classNames.length,
+  );
+  return { x, y };
 }
 
 /** Consecutive index batches 0..count-1 of at most `size`. */

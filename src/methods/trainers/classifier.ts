@@ -6,9 +6,9 @@
 import type { Tf } from '../../tensor/backends/init.js';
 import type { DatasetView } from '../../datasets/types.js';
 import type { HeadConfig } from '../../tensor/models/network.js';
-import { crossEntropy, oneHot } from '../losses.js';
+import { crossEntropy } from '../losses.js';
 import { buildTrainableNetwork, fitClassifier, type Hooks, type TrainedModel } from '../fit.js';
-import { batchTensor } from '../inference.js';
+import { labelledBatch } from '../inference.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 
 export type ClassifierParams = TrainingParams & { head: HeadConfig };
@@ -16,14 +16,8 @@ export type ClassifierParams = TrainingParams & { head: HeadConfig };
 export async function trainClassifier(tf: Tf, data: DatasetView, p: ClassifierParams, hooks: Hooks): Promise<TrainedModel> {
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, p.head), p, hooks);
   const train = data.split('train');
-  const classes = data.info.classNames.length;
   const step = (indices: readonly number[]) => {
-    const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
-    const y = oneHot(
-      tf,
-      indices.map((i) => train.labels[i]!),
-      classes,
-    );
+    const { x, y } = labelledBatch(tf, train, indices, data.info);
     return { loss: crossEntropy(tf, net.forward(x, true).logits!, y) };
   };
   return fitClassifier(tf, net, p, { train, val: data.split('val') }, step, hooks);

@@ -12,10 +12,10 @@ import type { DatasetView } from '../../datasets/types.js';
 import type { HeadConfig } from '../../tensor/models/network.js';
 import type { StepInfo, StepLosses } from '../../training/loop.js';
 import { UserError } from '../../core/errors.js';
-import { crossEntropy, normalizedVisualStimuliLoss, oneHot, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
+import { crossEntropy, normalizedVisualStimuliLoss, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
 import { applyVst, drawVst, invertVstMaps, vstStimuliSchema } from '../vst.js';
 import { buildTrainableNetwork, fitClassifier, type Hooks, type TrainedModel } from '../fit.js';
-import { batchTensor } from '../inference.js';
+import { labelledBatch } from '../inference.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 
 export const sltLocalizerProperties = {
@@ -52,7 +52,6 @@ export async function trainSltLocalizer(tf: Tf, data: DatasetView, p: SltLocaliz
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, p.head), p, hooks);
   const train = data.split('train');
   const { height, width } = data.info.imageSize;
-  const classes = data.info.classNames.length;
   if (p.vst && tf.getBackend() === 'cpu' && height !== width) {
     net.dispose();
     throw new UserError(
@@ -62,12 +61,7 @@ export async function trainSltLocalizer(tf: Tf, data: DatasetView, p: SltLocaliz
   }
   const clsName = p.smt ? 'smt' : 'ce';
   const step = (indices: readonly number[], info: StepInfo): StepLosses => {
-    const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
-    const y = oneHot(
-      tf,
-      indices.map((i) => train.labels[i]!),
-      classes,
-    );
+    const { x, y } = labelledBatch(tf, train, indices, data.info);
     const out = net.forward(x, true);
     const cls = p.smt ? semanticToleranceLoss(tf, out.logits!, y, p.alpha, p.topK) : crossEntropy(tf, out.logits!, y);
     if (!p.vst || info.progress < (p.vstFrom ?? 0)) return { loss: cls, parts: p.vst ? { [clsName]: cls } : {} };

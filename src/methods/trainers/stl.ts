@@ -10,9 +10,9 @@ import type { Tf } from '../../tensor/backends/init.js';
 import type { DatasetView } from '../../datasets/types.js';
 import { stlHeadParams } from '../../tensor/models/heads/stl.js';
 import type { StepInfo } from '../../training/loop.js';
-import { oneHot, selfTransferLoss, stlAlpha } from '../losses.js';
+import { selfTransferLoss, stlAlpha } from '../losses.js';
 import { buildTrainableNetwork, fitClassifier, type Hooks, type TrainedModel } from '../fit.js';
-import { batchTensor } from '../inference.js';
+import { labelledBatch } from '../inference.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 
 export const stlProperties = {
@@ -29,14 +29,8 @@ export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: H
   const head = { kind: 'stl', pooling: p.pooling, lseR: p.lseR, classifierBranch: p.classifierBranch, hidden: p.hidden };
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, head), p, hooks);
   const train = data.split('train');
-  const classes = data.info.classNames.length;
   const step = (indices: readonly number[], info: StepInfo) => {
-    const x = batchTensor(tf, train, indices, data.info.imageSize, data.info.channels);
-    const y = oneHot(
-      tf,
-      indices.map((i) => train.labels[i]!),
-      classes,
-    );
+    const { x, y } = labelledBatch(tf, train, indices, data.info);
     const out = net.forward(x, true);
     const alpha = stlAlpha(p.alphaSchedule, p.alphaStart, p.alphaEnd, p.alphaSwitchAt, info.progress);
     return { loss: selfTransferLoss(tf, out.logits!, out.classifierLogits, y, alpha) };

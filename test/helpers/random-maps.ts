@@ -6,7 +6,7 @@
 import type { Box } from '../../src/evaluation/iou.js';
 import { rng as streams } from '../../src/core/random.js';
 
-/** Uniform numbers in [0, 1) from a seed (the project's seeded streams, src/image/random.ts). */
+/** Uniform numbers in [0, 1) from a seed (the project's seeded streams, src/core/random.ts). */
 export function rng(seed: number): () => number {
   return streams(seed, 'evaluation-maps').next;
 }

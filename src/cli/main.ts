@@ -4,6 +4,7 @@
  * stack trace only with --verbose).
  */
 import { Command, Option, type CommanderError } from 'commander';
+import { isUserError } from '../core/errors.js';
 import { WsolError, formatDiagnostic } from '../engine/diagnostics.js';
 import { WSOL_RUN_VERSION } from '../version.js';
 import { collect, parseNonNegativeInt, parsePositiveInt } from './options.js';
@@ -20,6 +21,12 @@ function report(e: unknown): number {
     for (const d of e.diagnostics) process.stderr.write(`error: ${formatDiagnostic(d)}\n`);
     if (verbose) process.stderr.write(`${e.stack ?? ''}\n`);
     return e.exitCode;
+  }
+  if (isUserError(e)) {
+    if (json) process.stdout.write(`${JSON.stringify({ event: 'error', diagnostics: [{ message: e.message, ...(e.hint ? { hint: e.hint } : {}) }] })}\n`);
+    process.stderr.write(`error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`);
+    if (verbose) process.stderr.write(`${e.stack ?? ''}\n`);
+    return EXIT_USAGE;
   }
   const err = e instanceof Error ? e : new Error(String(e));
   if (json) process.stdout.write(`${JSON.stringify({ event: 'error', diagnostics: [{ message: err.message }] })}\n`);

@@ -28,15 +28,24 @@ export interface ErrorLocation {
   step?: number;
 }
 
+/** Marks UserErrors across module copies (a plugin that resolved its own copy of wsol-run throws another class). */
+const USER_ERROR = Symbol.for('wsol-run.UserError');
+
 export class UserError extends Error {
   readonly hint: string | undefined;
   readonly location: ErrorLocation;
+  readonly [USER_ERROR] = true;
   constructor(message: string, hint?: string, location: ErrorLocation = {}) {
     super(message);
     this.name = 'UserError';
     this.hint = hint;
     this.location = location;
   }
+}
+
+/** Whether `e` is a UserError of this or any other copy of the module. */
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof UserError || (e instanceof Error && (e as unknown as Record<symbol, unknown>)[USER_ERROR] === true);
 }
 
 /** A user's data cannot be read as the dataset format says (a missing root, a bad line, an unknown class). */

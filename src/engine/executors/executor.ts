@@ -6,6 +6,7 @@
  * workers commit into their own mount of a shared cache can be another.
  */
 import type { EnvFact, InputArtifact, JsonObject, Metrics, ProgressUpdate } from '../../nodes/contract.js';
+import type { PluginRef } from '../../nodes/plugins.js';
 import type { CacheStore } from '../cache/cache.js';
 import type { NodeErrorInfo } from '../events.js';
 
@@ -22,8 +23,8 @@ export interface NodeTask {
   params: JsonObject;
   inputs: Record<string, TaskInput[]>;
   env: Partial<Record<EnvFact, string>>;
-  /** Plugin modules (file URLs) to load before running, so plugin node types, heads and map methods exist. */
-  plugins: string[];
+  /** Plugin modules to load (and whose hashes to check) before running, so plugin node types, heads and map methods exist. */
+  plugins: PluginRef[];
 }
 
 export type TaskOutcome = { ok: true; digest: string; metrics?: Metrics } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };

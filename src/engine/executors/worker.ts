@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
 import { METRICS_FILE, type NodeContext, type NodeResult } from '../../nodes/contract.js';
 import { nodeTypes } from '../../nodes/registry.js';
-import { loadPlugins } from '../../nodes/plugins.js';
+import { checkPluginHashes, loadPlugins } from '../../nodes/plugins.js';
 import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
-import { UserError } from '../../core/errors.js';
+import { isUserError } from '../../core/errors.js';
 
 export default async function runTask({ work, port }: { work: WorkerTask; port: MessagePort }): Promise<WorkerOutcome> {
   const { task } = work;
@@ -19,7 +19,8 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
   });
   const post = (m: WorkerMessage): void => port.postMessage(m);
   try {
-    await loadPlugins(task.plugins);
+    checkPluginHashes(task.plugins);
+    await loadPlugins(task.plugins.map((r) => r.url));
     const nodeType = nodeTypes.get(task.type);
     if (!nodeType) throw new Error(`node type ${task.type} is not registered in the worker`);
     const ctx: NodeContext<unknown> = {
@@ -38,7 +39,7 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
     return result?.metrics ? { ok: true, metrics: result.metrics } : { ok: true };
   } catch (e) {
     if (controller.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
-    if (e instanceof UserError) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };
+    if (isUserError(e)) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };
     const err = e instanceof Error ? e : new Error(String(e));
     return { ok: false, error: { message: `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`, stack: err.stack ?? '' } };
   } finally {

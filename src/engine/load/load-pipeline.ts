@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { acceptedKinds, type InputSpec, type JsonObject, type JsonValue } from '../../nodes/contract.js';
 import type { RegisteredNodeType } from '../../nodes/registry.js';
 import { loadPlugins, pluginRef, type PluginRef } from '../../nodes/plugins.js';
+import { isUserError } from '../../core/errors.js';
 import { WsolError, didYouMean, type Diagnostic } from '../diagnostics.js';
 import { findCycle, graphOf, topologicalOrder } from '../graph.js';
 import type { NodeDeclaration, PipelineFile, ResolvedNode, ResolvedPipeline } from '../pipeline.js';
@@ -68,7 +69,9 @@ async function loadPipelinePlugins(source: JsonSource, dir: string, extra: reado
     } catch (e) {
       const message = `cannot load plugin ${path}: ${e instanceof Error ? e.message : String(e)}`;
       const hint =
-        'a plugin is an ES module (.js) whose default export is definePlugin({ name, nodes?, heads?, mapMethods? }); paths in "plugins" are relative to the pipeline file';
+        isUserError(e) && e.hint
+          ? e.hint
+          : 'a plugin is an ES module (.js) whose default export is definePlugin({ name, nodes?, heads?, mapMethods? }); paths in "plugins" are relative to the pipeline file';
       if (pointer !== undefined) fail(source, [{ pointer, message, hint }]);
       throw new WsolError({ message: `--plugin ${path}: ${message}`, hint });
     }

@@ -194,7 +194,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
           params: node.params,
           inputs: inputsOf(node),
           env: material.env,
-          plugins: o.plugins.map((r) => r.url),
+          plugins: [...o.plugins],
         },
         {
           signal: controller.signal,

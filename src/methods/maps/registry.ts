@@ -11,8 +11,17 @@ import { gradCamMethod } from './gradcam.js';
 
 const methods = new Map<string, MapMethod>();
 
+/** maps/cam's own params: a map method may not redeclare them. */
+const RESERVED_PARAMS = new Set(['method', 'topK', 'layer', 'target', 'splits', 'batchSize']);
+
+export function reservedMapParam(name: string): boolean {
+  return RESERVED_PARAMS.has(name);
+}
+
 export function registerMapMethod(method: MapMethod): void {
-  if (methods.has(method.name)) throw new Error(`a map method named '${method.name}' is already registered`);
+  if (methods.has(method.name) || method.name === 'auto') throw new Error(`a map method named '${method.name}' is already registered (or reserved)`);
+  for (const param of Object.keys(method.params))
+    if (RESERVED_PARAMS.has(param)) throw new Error(`map method '${method.name}' declares '${param}', a param of maps/cam itself`);
   for (const [param, schema] of Object.entries(method.params)) {
     for (const other of methods.values()) {
       if (param in other.params && JSON.stringify(other.params[param]) !== JSON.stringify(schema))

@@ -103,6 +103,12 @@ export const camMapsNode = defineNode<CamMapsParams>({
           `map method ${name} needs ${missing.join(' and ')} from the model of node ${model.node}, whose ${head} head does not make them`,
           head === 'regressor' ? 'wire a classifier or localizer model' : 'choose another method, or a model whose head makes them',
         );
+      if (!classifier && !headType(head).provides.includes('logits')) {
+        throw new UserError(
+          `the model of node ${model.node} makes no class scores (its ${head} head), and no classifier is wired`,
+          'wire a classifier model as `classifier`: the scores pick the predicted class and score Top-1/Top-5 Loc',
+        );
+      }
       const problem = method.problem?.(model.net, options);
       if (problem) throw new UserError(problem[0], problem[1]);
       const splits: Partial<Record<SplitName, MapsSplit>> = {};

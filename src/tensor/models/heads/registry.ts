@@ -16,6 +16,7 @@ const heads = new Map<string, RegisteredHead>();
 
 export function registerHead<C extends HeadConfig>(head: HeadType<C>): void {
   if (heads.has(head.kind)) throw new Error(`a head of kind '${head.kind}' is already registered`);
+  if ('kind' in head.params) throw new Error(`head '${head.kind}' declares a param named 'kind' (the head's own key)`);
   heads.set(head.kind, head as unknown as RegisteredHead);
 }
 

@@ -68,21 +68,33 @@ test('the same seed gives the same losses (deterministic on a backend)', async (
 test('STL (with and without the classifier branch) and the regressor lower their losses', async () => {
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset();
-  for (const classifierBranch of [true, false]) {
-    const r = await trainStl(
-      tf,
-      view,
-      { ...base, pooling: 'avg', lseR: 5, classifierBranch, hidden: 16, alphaSchedule: 'linear', alphaStart: 0.1, alphaEnd: 0.9, alphaSwitchAt: 0.5 },
-      hooks,
-    );
-    assert.ok(r.log.at(-1)!.loss < r.log[0]!.loss, `${classifierBranch}: ${r.log.map((x) => x.loss).join(', ')}`);
+  for (const [classifierBranch, branchFeatures] of [
+    [true, 'flatten'],
+    [true, 'gap'],
+    [false, 'flatten'],
+  ] as const) {
+    const p = {
+      pooling: 'avg',
+      lseR: 5,
+      classifierBranch,
+      hidden: 16,
+      branchFeatures,
+      alphaSchedule: 'linear',
+      alphaStart: 0.1,
+      alphaEnd: 0.9,
+      alphaSwitchAt: 0.5,
+    } as const;
+    const r = await trainStl(tf, view, { ...base, ...p }, hooks);
+    assert.ok(r.log.at(-1)!.loss < r.log[0]!.loss, `${classifierBranch} ${branchFeatures}: ${r.log.map((x) => x.loss).join(', ')}`);
     r.net.dispose();
   }
   const train = view.split('train');
   const targets = Array.from({ length: train.count }, (_, i) => train.boxes(i)[0]!);
-  const reg = await trainRegressor(tf, view, targets, { ...base, hidden: 16, lr: 0.02 }, hooks);
-  assert.ok(reg.log.at(-1)!.loss < reg.log[0]!.loss, reg.log.map((x) => x.loss).join(', '));
-  reg.net.dispose();
+  for (const features of ['flatten', 'gap'] as const) {
+    const reg = await trainRegressor(tf, view, targets, { ...base, hidden: 16, lr: 0.02, features }, hooks);
+    assert.ok(reg.log.at(-1)!.loss < reg.log[0]!.loss, `${features}: ${reg.log.map((x) => x.loss).join(', ')}`);
+    reg.net.dispose();
+  }
 });
 
 test('a NaN loss stops training with the epoch and step', async () => {

@@ -84,6 +84,38 @@ test('VGG16-GAP and ResNet-50 have the Keras parameter counts and 1/16 resolutio
   resnet.dispose();
 });
 
+test('backbones know their output size before a forward pass (what flattened heads are sized by), odd sizes included', async () => {
+  const tf = await initTensorBackend('wasm');
+  const cases: { backbone: NetworkConfig['backbone']; height: number; width: number }[] = [
+    { backbone: { kind: 'small', channels: [4, 4, 4], poolAfter: [0, 1], batchNorm: false }, height: 37, width: 45 },
+    { backbone: { kind: 'vgg16', extraConv: 0 }, height: 35, width: 33 },
+    { backbone: { kind: 'resnet50', lastStride: 1 }, height: 37, width: 41 },
+    { backbone: { kind: 'resnet50', lastStride: 2 }, height: 37, width: 41 },
+  ];
+  for (const c of cases) {
+    const net = buildNetwork(tf, { ...small, inputSize: { height: c.height, width: c.width }, backbone: c.backbone }, 0);
+    const x = tf.zeros([1, c.height, c.width, 3]) as TfCore.Tensor4D;
+    const shape = net.forward(x, false).features.shape;
+    assert.deepEqual(net.backbone.outputSize({ height: c.height, width: c.width }), { height: shape[1], width: shape[2] }, c.backbone.kind);
+    net.dispose();
+  }
+});
+
+test('flattened-feature heads read every position: their first FC layer takes h*w*k inputs (k with gap); saved models without the param read pooled features', async () => {
+  const tf = await initTensorBackend('wasm');
+  const flat = buildNetwork(tf, { ...small, head: { kind: 'regressor', hidden: 8, features: 'flatten' } }, 1);
+  const gap = buildNetwork(tf, { ...small, head: { kind: 'regressor', hidden: 8, features: 'gap' } }, 1);
+  const [, h, w, k] = flat.forward(input(tf), false).features.shape;
+  assert.deepEqual(flat.params.get('reg_fc1/kernel').shape, [h * w * k, 8]);
+  assert.deepEqual(gap.params.get('reg_fc1/kernel').shape, [k, 8]);
+  const stl = buildNetwork(tf, { ...small, head: { kind: 'stl', pooling: 'avg', lseR: 5, classifierBranch: true, hidden: 8, branchFeatures: 'flatten' } }, 1);
+  assert.deepEqual(stl.params.get('cls_fc1/kernel').shape, [h * w * k, 8]);
+  // A model saved before the readout param existed (no field) reads pooled features.
+  const legacy = buildNetwork(tf, { ...small, head: { kind: 'stl', pooling: 'avg', lseR: 5, classifierBranch: true, hidden: 8 } }, 1);
+  assert.deepEqual(legacy.params.get('cls_fc1/kernel').shape, [k, 8]);
+  for (const n of [flat, gap, stl, legacy]) n.dispose();
+});
+
 test('a saved model loads back with identical outputs; a truncated shard is a clear error', async () => {
   const tf = await initTensorBackend('wasm');
   const net = buildNetwork(tf, small, 3);

@@ -20,7 +20,7 @@ export type RegressorParams = TrainingParams & FromSchema<{ type: 'object'; prop
 
 /** `targets[i]` = the pseudo box of train image i, in the dataset's imageSize grid. */
 export async function trainRegressor(tf: Tf, data: DatasetView, targets: readonly Box[], p: RegressorParams, hooks: Hooks): Promise<TrainedModel> {
-  const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, { kind: 'regressor', hidden: p.hidden }), p, hooks);
+  const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, { kind: 'regressor', hidden: p.hidden, features: p.features }), p, hooks);
   const train = data.split('train');
   const { width, height } = data.info.imageSize;
   const cells = boxScale(net);

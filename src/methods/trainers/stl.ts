@@ -26,7 +26,7 @@ export const stlProperties = {
 export type StlParams = TrainingParams & FromSchema<{ type: 'object'; properties: typeof stlProperties; additionalProperties: false }>;
 
 export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: Hooks): Promise<TrainedModel> {
-  const head = { kind: 'stl', pooling: p.pooling, lseR: p.lseR, classifierBranch: p.classifierBranch, hidden: p.hidden };
+  const head = { kind: 'stl', pooling: p.pooling, lseR: p.lseR, classifierBranch: p.classifierBranch, hidden: p.hidden, branchFeatures: p.branchFeatures };
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, head), p, hooks);
   const train = data.split('train');
   const step = (indices: readonly number[], info: StepInfo) => {

@@ -39,7 +39,14 @@ export interface Stage {
   stride: number;
   /** True for a conv layer's (or residual block's) activation: the layers DGL may sweep. */
   conv: boolean;
+  /** This stage's output side from its input side (absent: unchanged), so heads know the feature map's size before any forward pass. */
+  outSide?: (side: number) => number;
   apply(x: Tensor, training: boolean): Tensor;
+}
+
+/** Output side of a 'valid' window of `k` at `stride` over `side` (after `pad` on each border). */
+function windowed(side: number, k: number, stride: number, pad = 0): number {
+  return Math.floor((side + 2 * pad - k) / stride) + 1;
 }
 
 export class Backbone {
@@ -54,6 +61,12 @@ export class Backbone {
 
   get stride(): number {
     return this.stages.at(-1)!.stride;
+  }
+
+  /** Height and width of the last stage's output for an input of `size`. */
+  outputSize(size: { height: number; width: number }): { height: number; width: number } {
+    const side = (v: number): number => this.stages.reduce((s, stage) => (stage.outSide ? stage.outSide(s) : s), v);
+    return { height: side(size.height), width: side(size.width) };
   }
 
   stageNames(): string[] {
@@ -111,7 +124,7 @@ function smallStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, 
     c = filters;
     if (config.poolAfter.includes(i)) {
       stride *= 2;
-      stages.push({ name: `pool${i + 1}`, channels: c, stride, conv: false, apply: (x) => maxPool(tf, x) });
+      stages.push({ name: `pool${i + 1}`, channels: c, stride, conv: false, outSide: (v) => windowed(v, 2, 2), apply: (x) => maxPool(tf, x) });
     }
   });
   return stages;
@@ -138,7 +151,7 @@ function vggStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, { 
     // CAM's VGG16-GAP drops pool5 so the maps stay at 1/16 of the input.
     if (b < 4) {
       stride *= 2;
-      stages.push({ name: `block${b + 1}_pool`, channels: c, stride, conv: false, apply: (x) => maxPool(tf, x) });
+      stages.push({ name: `block${b + 1}_pool`, channels: c, stride, conv: false, outSide: (v) => windowed(v, 2, 2), apply: (x) => maxPool(tf, x) });
     }
   });
   if (config.extraConv > 0) {
@@ -173,6 +186,7 @@ function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig,
       channels: 64,
       stride: 4,
       conv: false,
+      outSide: (v) => windowed(windowed(v, 7, 2, 3), 3, 2, 1),
       apply: (x, training) => maxPool(tf, pad(tf.relu(stemBn.apply(stem.apply(pad(x, 3)), training)), 1), 3, 2),
     },
   ];
@@ -198,6 +212,7 @@ function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig,
         channels: out,
         stride,
         conv: true,
+        outSide: (v) => windowed(v, 1, blockStride),
         apply: (x, training) => {
           let h = tf.relu(bn1.apply(conv1.apply(x), training));
           h = tf.relu(bn2.apply(conv2.apply(h), training));

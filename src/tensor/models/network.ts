@@ -48,7 +48,13 @@ export class Network {
   ) {
     this.backbone = buildBackbone(tf, params, config.backbone, config.inChannels);
     this.backboneParamNames = new Set(params.names());
-    const input = { channels: this.backbone.outChannels, stride: this.backbone.stride, inputSize: config.inputSize, classes: config.classes };
+    const input = {
+      channels: this.backbone.outChannels,
+      stride: this.backbone.stride,
+      inputSize: config.inputSize,
+      featureSize: this.backbone.outputSize(config.inputSize),
+      classes: config.classes,
+    };
     this.head = headType(config.head.kind).build(tf, params, input, config.head);
   }
 

@@ -38,8 +38,10 @@ export interface HeadInput {
   channels: number;
   /** Total stride of the backbone (input side / feature side). */
   stride: number;
-  /** Network input size; the feature map is about inputSize / stride. */
+  /** Network input size. */
   inputSize: { height: number; width: number };
+  /** Height and width of the backbone's last activation for that input. */
+  featureSize: { height: number; width: number };
   classes: number;
 }
 

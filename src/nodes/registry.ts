@@ -19,6 +19,8 @@ import { pseudoBoxesNode } from './boxes/pseudo.js';
 import { localizationNode } from './evaluate/localization.js';
 import { wsolevaluationExportNode } from './export/wsolevaluation.js';
 import { npyImportNode } from './maps/npy-import.js';
+import { intensityMapsNode } from './maps/intensity.js';
+import { oracleMapsNode } from './maps/oracle.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -49,6 +51,8 @@ const ALL: RegisteredNodeType[] = [
   localizationNode,
   wsolevaluationExportNode,
   npyImportNode,
+  intensityMapsNode,
+  oracleMapsNode,
 ];
 
 const registered = new Map<string, RegisteredNodeType>(ALL.map((n) => [n.type, n]));

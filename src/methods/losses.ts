@@ -66,14 +66,16 @@ export function stlAlpha(schedule: 'step' | 'linear', start: number, end: number
 
 /**
  * SLT-Net's visual-stimuli tolerance loss: (1 / (W·H))·‖M^o − M^it‖² per
- * example, summed over pixels and classes, averaged over the batch. Pixels
- * the transform did not keep (`valid` = 0) are left out.
+ * example, summed over pixels and classes (`sum`, Eq. 13 read literally), or
+ * also divided by the number of classes (`mean`, what a PyTorch MSELoss over
+ * the maps computes), averaged over the batch. Pixels the transform did not
+ * keep (`valid` = 0) are left out.
  */
-export function visualStimuliLoss(tf: Tf, original: T, inverted: T, valid?: T): Scalar {
-  const [, h, w] = original.shape as [number, number, number, number];
+export function visualStimuliLoss(tf: Tf, original: T, inverted: T, valid?: T, reduction: 'sum' | 'mean' = 'sum'): Scalar {
+  const [, h, w, c] = original.shape as [number, number, number, number];
   let diff = tf.square(tf.sub(original, inverted));
   if (valid) diff = tf.mul(diff, valid);
-  return tf.div(tf.mean(tf.sum(diff, [1, 2, 3])), h * w) as Scalar;
+  return tf.div(tf.mean(tf.sum(diff, [1, 2, 3])), reduction === 'sum' ? h * w : h * w * c) as Scalar;
 }
 
 /**

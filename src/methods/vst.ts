@@ -8,6 +8,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Tf } from '../tensor/backends/init.js';
+import { resampleBilinear } from './resample.js';
 
 type T4 = TfCore.Tensor4D;
 
@@ -74,14 +75,14 @@ export function applyVst(tf: Tf, x: T4, d: VstDraw): T4 {
   }
   y = tf.clipByValue(y, 0, 1);
   if (d.flip) y = tf.reverse(y, 2);
-  if (d.size[0] !== x.shape[1] || d.size[1] !== x.shape[2]) y = tf.image.resizeBilinear(y as T4, d.size);
+  if (d.size[0] !== x.shape[1] || d.size[1] !== x.shape[2]) y = resampleBilinear(tf, y as T4, d.size);
   return y as T4;
 }
 
 /** Maps class maps of the transformed image [N, h', w', C] back onto the original map grid [N, h, w, C]. */
 export function invertVstMaps(tf: Tf, maps: T4, d: VstDraw, height: number, width: number): T4 {
   let m: T4 = maps;
-  if (m.shape[1] !== height || m.shape[2] !== width) m = tf.image.resizeBilinear(m, [height, width]);
+  if (m.shape[1] !== height || m.shape[2] !== width) m = resampleBilinear(tf, m, [height, width]);
   if (d.flip) m = tf.reverse(m, 2) as T4;
   return m;
 }

@@ -32,6 +32,7 @@ const cam: SltLocalizerParams = {
   ...base,
   head: { kind: 'gap-fc' },
   localizationMap: 'cam',
+  vstReduction: 'sum',
   smt: false,
   alpha: 0.4,
   topK: 1,

@@ -11,7 +11,6 @@ import type { Tf } from '../../tensor/backends/init.js';
 import type { DatasetView } from '../../datasets/types.js';
 import type { HeadConfig } from '../../tensor/models/network.js';
 import type { StepInfo, StepLosses } from '../../training/loop.js';
-import { UserError } from '../../core/errors.js';
 import { crossEntropy, normalizedVisualStimuliLoss, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
 import { applyVst, drawVst, invertVstMaps, vstStimuliSchema } from '../vst.js';
 import { buildTrainableNetwork, fitClassifier, type Hooks, type TrainedModel } from '../fit.js';
@@ -42,6 +41,12 @@ export const sltLocalizerProperties = {
     description:
       'Fraction of training after which the VST loss switches on (absent or 0 = the paper). From scratch, VST from the first step collapses the maps to constants (invariant to every stimulus).',
   },
+  vstReduction: {
+    enum: ['sum', 'mean'],
+    default: 'sum',
+    description:
+      "How the VST loss reduces over classes: sum (Eq. 13 as written) or mean (PyTorch's MSELoss; with 200 CUB classes the paper's β = 10 plausibly assumes this, since a sum would weigh VST 200 times more).",
+  },
   vstStimuli: vstStimuliSchema,
 } as const;
 
@@ -52,13 +57,6 @@ export async function trainSltLocalizer(tf: Tf, data: DatasetView, p: SltLocaliz
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, p.head), p, hooks);
   const train = data.split('train');
   const { height, width } = data.info.imageSize;
-  if (p.vst && tf.getBackend() === 'cpu' && height !== width) {
-    net.dispose();
-    throw new UserError(
-      'the VST loss cannot train on the cpu backend with non-square images: its bilinear-resize gradient swaps height and width',
-      'use --backend wasm (or tensorflow), or square images',
-    );
-  }
   const clsName = p.smt ? 'smt' : 'ce';
   const step = (indices: readonly number[], info: StepInfo): StepLosses => {
     const { x, y } = labelledBatch(tf, train, indices, data.info);
@@ -69,7 +67,7 @@ export async function trainSltLocalizer(tf: Tf, data: DatasetView, p: SltLocaliz
     const transformed = net.forward(applyVst(tf, x, draw), true);
     const original = net.classMaps(out);
     const back = invertVstMaps(tf, net.classMaps(transformed), draw, original.shape[1], original.shape[2]);
-    const vst = p.vstNormalize ? normalizedVisualStimuliLoss(tf, original, back) : visualStimuliLoss(tf, original, back);
+    const vst = p.vstNormalize ? normalizedVisualStimuliLoss(tf, original, back) : visualStimuliLoss(tf, original, back, undefined, p.vstReduction);
     return { loss: tf.add(cls, tf.mul(vst, p.beta)) as TfCore.Scalar, parts: { [clsName]: cls, vst } };
   };
   return fitClassifier(tf, net, p, { train, val: data.split('val') }, step, hooks);

@@ -185,6 +185,14 @@ test('a saved wsol-run model initialises another network of the same backbone by
   assert.deepEqual(report.untouched, []);
   const x = input(tf);
   assert.equal(maxAbsDiff(tf, trained.forward(x, false).logits!, fresh.forward(x, false).logits!), 0);
-  trained.dispose();
-  fresh.dispose();
+  // Another task (more classes): the backbone loads, the head of another shape is initialised fresh; a backbone that differs is an error.
+  const wider = buildNetwork(tf, { ...small, classes: 7 }, 13);
+  const widerReport = await loadPretrainedWeights(tf, wider, dir);
+  assert.deepEqual(widerReport.untouched.sort(), ['fc/bias', 'fc/kernel']);
+  assert.ok(widerReport.unused.some((n) => n.startsWith('fc/')));
+  const backboneOf = (n: ReturnType<typeof buildNetwork>) => tf.tidy(() => n.backbone.apply(n.input(x), false).dataSync());
+  assert.deepEqual(backboneOf(wider), backboneOf(trained));
+  const deeper = buildNetwork(tf, { ...small, backbone: { kind: 'small', channels: [8, 12, 20], poolAfter: [0, 1], batchNorm: true } }, 14);
+  await assert.rejects(loadPretrainedWeights(tf, deeper, dir), /conv3\/kernel has shape/);
+  for (const n of [trained, fresh, wider, deeper]) n.dispose();
 });

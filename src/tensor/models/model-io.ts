@@ -108,7 +108,12 @@ export async function loadPretrainedWeights(tf: Tf, net: Network, dir: string): 
   const weights = await readWeights(tf, dir, manifest);
   const known = new Set(net.params.names());
   try {
-    const { assigned, unused } = net.params.assign(weights, (name) => matchParamName(name, known));
+    // Backbone weights must fit; a head of another task (e.g. 10 classes where the new one has 100) is initialised fresh.
+    const { assigned, unused } = net.params.assign(
+      weights,
+      (name) => matchParamName(name, known),
+      (name) => !net.backboneParamNames.has(name),
+    );
     return { assigned, unused, untouched: [...known].filter((n) => !assigned.includes(n)) };
   } finally {
     for (const t of Object.values(weights)) t.dispose();

@@ -88,7 +88,12 @@ export class ParamStore {
    * Copies `values` into the parameters of the same name. Returns which names
    * were assigned and which were skipped; a shape mismatch is an error.
    */
-  assign(values: Record<string, Tensor>, rename: (name: string) => string = (n) => n): { assigned: string[]; unused: string[] } {
+  assign(
+    values: Record<string, Tensor>,
+    rename: (name: string) => string = (n) => n,
+    /** Parameters whose shape may differ (left as initialised, reported as unused): a new head on a pretrained backbone. */
+    mayDiffer: (name: string) => boolean = () => false,
+  ): { assigned: string[]; unused: string[] } {
     const assigned: string[] = [];
     const unused: string[] = [];
     for (const [rawName, value] of Object.entries(values)) {
@@ -99,6 +104,10 @@ export class ParamStore {
         continue;
       }
       if (v.shape.join('x') !== value.shape.join('x')) {
+        if (mayDiffer(name)) {
+          unused.push(rawName);
+          continue;
+        }
         throw new Error(`weight ${rawName} has shape [${value.shape.join(', ')}] but parameter ${name} expects [${v.shape.join(', ')}]`);
       }
       v.assign(value.dtype === 'float32' ? value : this.tf.cast(value, 'float32'));

@@ -21,6 +21,7 @@ import { wsolevaluationExportNode } from './export/wsolevaluation.js';
 import { npyImportNode } from './maps/npy-import.js';
 import { intensityMapsNode } from './maps/intensity.js';
 import { oracleMapsNode } from './maps/oracle.js';
+import { partsNode } from './evaluate/parts.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -53,6 +54,7 @@ const ALL: RegisteredNodeType[] = [
   npyImportNode,
   intensityMapsNode,
   oracleMapsNode,
+  partsNode,
 ];
 
 const registered = new Map<string, RegisteredNodeType>(ALL.map((n) => [n.type, n]));

@@ -18,6 +18,8 @@
  * Numbers are little-endian (the byte order of every platform Node runs on
  * here; the writer and reader refuse a big-endian host rather than guess).
  * Every split of SPLIT_NAMES is present, possibly with zero images.
+ * `info.grey` and `info.flippable` (augmentation facts) are optional: artifacts
+ * written before they existed lack them and open as before (unknown).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, open, readFile, stat, writeFile, type FileHandle } from 'node:fs/promises';
@@ -36,6 +38,10 @@ export interface DatasetHeader {
   classNames: readonly string[];
   imageSize: ImageSize;
   channels: 1 | 3;
+  /** Every image's channels are equal (checked on add). Recorded in the info when given; readers treat absence as unknown. */
+  grey?: boolean;
+  /** A horizontal flip keeps an image's class (a valid augmentation). Recorded in the info when given. */
+  flippable?: boolean;
 }
 
 /** One image with its labels, as a loader hands it to the writer. */
@@ -143,6 +149,12 @@ class StreamingDatasetWriter implements DatasetWriter {
     if (s.ignoreMask && s.ignoreMask.length !== this.maskBytes)
       throw new Error(`${where}: ignore mask has ${s.ignoreMask.length} pixels, expected ${this.maskBytes}`);
     for (const b of s.boxes) if (b.length !== 4 || !b.every(Number.isFinite)) throw new Error(`${where}: box (${b.join(', ')}) is not 4 finite numbers`);
+    if (this.header.grey && this.header.channels === 3) {
+      const im = s.image;
+      for (let k = 0; k < im.length; k += 3)
+        if (im[k] !== im[k + 1] || im[k] !== im[k + 2])
+          throw new Error(`${where}: the header says the images are grey, but pixel ${k / 3} has channels ${im[k]}, ${im[k + 1]}, ${im[k + 2]}`);
+    }
     this.seenIds.add(s.id);
     acc.masks = hasMask;
     acc.ignoreMasks = hasIgnore;
@@ -184,6 +196,8 @@ class StreamingDatasetWriter implements DatasetWriter {
       classNames: [...this.header.classNames],
       imageSize: { width: this.header.imageSize.width, height: this.header.imageSize.height },
       channels: this.header.channels,
+      ...(this.header.grey !== undefined ? { grey: this.header.grey } : {}),
+      ...(this.header.flippable !== undefined ? { flippable: this.header.flippable } : {}),
       hasMasks: SPLIT_NAMES.some((s) => entries[s].masks),
       hasIgnoreMasks: SPLIT_NAMES.some((s) => entries[s].ignoreMasks),
       counts: { train: entries.train.count, val: entries.val.count, test: entries.test.count },

@@ -23,6 +23,16 @@ export interface DatasetInfo {
   /** Resolution every stored image (and mask) has. */
   imageSize: ImageSize;
   channels: 1 | 3;
+  /**
+   * Every image is grey (its channels are equal): colour augmentations (saturation, hue) do nothing or, worse,
+   * make images the dataset never has. Absent in artifacts written before this fact was recorded: unknown.
+   */
+  grey?: boolean;
+  /**
+   * A horizontally mirrored image is still an image of its class (birds, tissue, symmetric shapes), so a flip
+   * is a valid augmentation; false for digits and text. Absent in older artifacts: unknown.
+   */
+  flippable?: boolean;
   hasMasks: boolean;
   hasIgnoreMasks: boolean;
   /** Images per split. */

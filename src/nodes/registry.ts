@@ -3,6 +3,7 @@ import { concatNode } from './util/concat.js';
 import { sleepNode } from './util/sleep.js';
 import { trainSpeedNode } from './diagnostics/train-speed.js';
 import { clutteredMnistNode } from './dataset/cluttered-mnist.js';
+import { twoDigitNumbersNode } from './dataset/two-digit-numbers.js';
 import { syntheticShapesNode } from './dataset/synthetic-shapes.js';
 import { cubNode } from './dataset/cub.js';
 import { wsolMetadataNode } from './dataset/wsol-metadata.js';
@@ -36,6 +37,7 @@ const ALL: RegisteredNodeType[] = [
   sleepNode,
   trainSpeedNode,
   clutteredMnistNode,
+  twoDigitNumbersNode,
   syntheticShapesNode,
   cubNode,
   wsolMetadataNode,

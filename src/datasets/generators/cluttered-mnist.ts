@@ -34,8 +34,14 @@ export interface Provenance {
 
 export const MNIST_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
 
-/** Splits the training pool into train and val parts in proportion to the requested counts. */
-function partitionPools(o: ClutteredMnistOptions): Record<SplitName, SourceDigit[]> {
+/** Augmentation facts of the artifact: grey images (3 equal channels); a mirrored digit is not its class (2, 3, 7…). */
+export const CLUTTERED_MNIST_FACTS = { grey: true, flippable: false } as const;
+
+/**
+ * Splits the training pool into train and val parts in proportion to the requested counts; the test pool is
+ * the fixed one of mnist-source. Shared with the other MNIST generators, so that none puts a digit in two splits.
+ */
+export function partitionPools(o: Pick<ClutteredMnistOptions, 'seed' | 'counts'>): Record<SplitName, SourceDigit[]> {
   const pools = mnistPools();
   const shuffled = rng(o.seed, 'mnist-pool').shuffle([...pools.train]);
   const { train, val } = o.counts;

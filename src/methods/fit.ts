@@ -12,8 +12,9 @@ import { loadPretrainedWeights } from '../tensor/models/model-io.js';
 import type { ProgressUpdate } from '../core/progress.js';
 import { trainLoop, type EpochRecord, type ParamGroup, type TrainStep } from '../training/loop.js';
 import type { TrainingParams } from './network-params.js';
-import type { SplitView } from '../datasets/types.js';
-import { splitAccuracy } from './inference.js';
+import type { DatasetView, SplitView } from '../datasets/types.js';
+import { labelledBatch, splitAccuracy } from './inference.js';
+import { augmentBatch, type AugmentParams } from './augment.js';
 import { UserError } from '../core/errors.js';
 
 /** What a trainer hands back: the trained network (the caller disposes it), its per-epoch log, its final validation top-1. */
@@ -116,4 +117,21 @@ export async function fitClassifier(
   const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, data.val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
   const log = await fit(tf, net, p, data.train, step, hooks, accuracy);
   return { net, log, valTop1: log.at(-1)?.eval.valTop1 ?? Number.NaN };
+}
+
+/** A training mini-batch: images (augmented as `augment` says, from the step's seeded stream) and one-hot labels. */
+export function trainingBatch(
+  tf: Tf,
+  data: DatasetView,
+  indices: readonly number[],
+  augment: AugmentParams,
+  random: () => number,
+): { x: TfCore.Tensor4D; y: TfCore.Tensor2D } {
+  const { x, y } = labelledBatch(tf, data.split('train'), indices, data.info);
+  return { x: augmentBatch(tf, x, augment, flippableData(data), random), y };
+}
+
+/** Whether a dataset's images may be flipped (artifacts older than the fact: yes, as before). */
+export function flippableData(data: DatasetView): boolean {
+  return data.info.flippable ?? true;
 }

@@ -8,6 +8,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Tf } from '../tensor/backends/init.js';
+import { flips } from './augment.js';
 import { resampleBilinear } from './resample.js';
 
 type T4 = TfCore.Tensor4D;
@@ -16,7 +17,7 @@ type T4 = TfCore.Tensor4D;
 export const vstStimuliSchema = {
   type: 'object',
   properties: {
-    flip: { type: 'boolean', default: true },
+    flip: { enum: ['auto', true, false], default: 'auto', description: 'Flip stimulus: auto = where the dataset says its images may be flipped (not digits).' },
     scales: {
       type: 'array',
       items: { type: 'number', exclusiveMinimum: 0 },
@@ -47,12 +48,12 @@ export interface VstDraw {
   hue: number[];
 }
 
-export function drawVst(p: VstParams, n: number, height: number, width: number, stride: number, random: () => number): VstDraw {
+export function drawVst(p: VstParams, n: number, height: number, width: number, stride: number, random: () => number, flippable = true): VstDraw {
   const scale = p.scales[Math.floor(random() * p.scales.length)] ?? 1;
   const round = (v: number): number => Math.max(stride, Math.round((v * scale) / stride) * stride);
   const factor = (amount: number): number[] => Array.from({ length: n }, () => 1 + (random() * 2 - 1) * amount);
   return {
-    flip: p.flip && random() < 0.5,
+    flip: flips(p, flippable) && random() < 0.5,
     size: [round(height), round(width)],
     brightness: factor(p.brightness),
     contrast: factor(p.contrast),

@@ -33,6 +33,7 @@ const cam: SltLocalizerParams = {
   head: { kind: 'gap-fc' },
   localizationMap: 'cam',
   vstReduction: 'sum',
+  augment: { shift: 0, flip: false },
   smt: false,
   alpha: 0.4,
   topK: 1,
@@ -44,7 +45,7 @@ const cam: SltLocalizerParams = {
 test('the CAM trainer lowers its loss; SMT + VST train too and log their parts', async () => {
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset();
-  const plain = await trainClassifier(tf, view, { ...base, head: { kind: 'gap-fc' } }, hooks);
+  const plain = await trainClassifier(tf, view, { ...base, head: { kind: 'gap-fc' }, augment: { shift: 2, flip: 'auto' } }, hooks);
   assert.ok(plain.log.at(-1)!.loss < plain.log[0]!.loss, plain.log.map((r) => r.loss).join(', '));
   plain.net.dispose();
   const slt = await trainSltLocalizer(tf, view, { ...cam, smt: true, vst: true, epochs: 4 }, hooks);
@@ -85,7 +86,7 @@ test('STL (with and without the classifier branch) and the regressor lower their
       alphaEnd: 0.9,
       alphaSwitchAt: 0.5,
     } as const;
-    const r = await trainStl(tf, view, { ...base, ...p }, hooks);
+    const r = await trainStl(tf, view, { ...base, ...p, augment: { shift: 0, flip: false } }, hooks);
     assert.ok(r.log.at(-1)!.loss < r.log[0]!.loss, `${classifierBranch} ${branchFeatures}: ${r.log.map((x) => x.loss).join(', ')}`);
     r.net.dispose();
   }

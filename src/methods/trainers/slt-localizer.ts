@@ -13,8 +13,8 @@ import type { HeadConfig } from '../../tensor/models/network.js';
 import type { StepInfo, StepLosses } from '../../training/loop.js';
 import { crossEntropy, normalizedVisualStimuliLoss, semanticToleranceLoss, visualStimuliLoss } from '../losses.js';
 import { applyVst, drawVst, invertVstMaps, vstStimuliSchema } from '../vst.js';
-import { buildTrainableNetwork, fitClassifier, type Hooks, type TrainedModel } from '../fit.js';
-import { labelledBatch } from '../inference.js';
+import { buildTrainableNetwork, fitClassifier, flippableData, trainingBatch, type Hooks, type TrainedModel } from '../fit.js';
+import { augmentSchema } from '../augment.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 
 export const sltLocalizerProperties = {
@@ -48,6 +48,7 @@ export const sltLocalizerProperties = {
       "How the VST loss reduces over classes: sum (Eq. 13 as written) or mean (PyTorch's MSELoss; with 200 CUB classes the paper's β = 10 plausibly assumes this, since a sum would weigh VST 200 times more).",
   },
   vstStimuli: vstStimuliSchema,
+  augment: augmentSchema,
 } as const;
 
 export type SltLocalizerParams = TrainingParams &
@@ -59,11 +60,11 @@ export async function trainSltLocalizer(tf: Tf, data: DatasetView, p: SltLocaliz
   const { height, width } = data.info.imageSize;
   const clsName = p.smt ? 'smt' : 'ce';
   const step = (indices: readonly number[], info: StepInfo): StepLosses => {
-    const { x, y } = labelledBatch(tf, train, indices, data.info);
+    const { x, y } = trainingBatch(tf, data, indices, p.augment, info.random);
     const out = net.forward(x, true);
     const cls = p.smt ? semanticToleranceLoss(tf, out.logits!, y, p.alpha, p.topK) : crossEntropy(tf, out.logits!, y);
     if (!p.vst || info.progress < (p.vstFrom ?? 0)) return { loss: cls, parts: p.vst ? { [clsName]: cls } : {} };
-    const draw = drawVst(p.vstStimuli, indices.length, height, width, net.backbone.stride, info.random);
+    const draw = drawVst(p.vstStimuli, indices.length, height, width, net.backbone.stride, info.random, flippableData(data));
     const transformed = net.forward(applyVst(tf, x, draw), true);
     const original = net.classMaps(out);
     const back = invertVstMaps(tf, net.classMaps(transformed), draw, original.shape[1], original.shape[2]);

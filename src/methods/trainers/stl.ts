@@ -11,12 +11,13 @@ import type { DatasetView } from '../../datasets/types.js';
 import { stlHeadParams } from '../../tensor/models/heads/stl.js';
 import type { StepInfo } from '../../training/loop.js';
 import { selfTransferLoss, stlAlpha } from '../losses.js';
-import { buildTrainableNetwork, fitClassifier, type Hooks, type TrainedModel } from '../fit.js';
-import { labelledBatch } from '../inference.js';
+import { buildTrainableNetwork, fitClassifier, trainingBatch, type Hooks, type TrainedModel } from '../fit.js';
+import { augmentSchema } from '../augment.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 
 export const stlProperties = {
   ...stlHeadParams,
+  augment: augmentSchema,
   alphaSchedule: { enum: ['step', 'linear'], default: 'step', description: 'step: the paper (α jumps at alphaSwitchAt); linear: a ramp over training.' },
   alphaStart: { type: 'number', minimum: 0, maximum: 1, default: 0.1 },
   alphaEnd: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
@@ -30,7 +31,7 @@ export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: H
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, head), p, hooks);
   const train = data.split('train');
   const step = (indices: readonly number[], info: StepInfo) => {
-    const { x, y } = labelledBatch(tf, train, indices, data.info);
+    const { x, y } = trainingBatch(tf, data, indices, p.augment, info.random);
     const out = net.forward(x, true);
     const alpha = stlAlpha(p.alphaSchedule, p.alphaStart, p.alphaEnd, p.alphaSwitchAt, info.progress);
     return { loss: selfTransferLoss(tf, out.logits!, out.classifierLogits, y, alpha) };

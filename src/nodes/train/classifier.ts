@@ -1,9 +1,10 @@
 import { defineNode } from '../contract.js';
 import { trainingProperties } from '../../methods/network-params.js';
+import { augmentSchema } from '../../methods/augment.js';
 import type { ClassifierParams } from '../../methods/trainers/classifier.js';
 import { hooksOf, INIT_INPUT, runClassifierTraining, trainerSchema, withInit } from '../method-io.js';
 
-const schema = trainerSchema(trainingProperties, ['logits'], 'gap-fc');
+const schema = trainerSchema({ ...trainingProperties, augment: augmentSchema }, ['logits'], 'gap-fc');
 
 /**
  * Backbone + a class-score head (GAP + FC by default) trained with
@@ -12,7 +13,7 @@ const schema = trainerSchema(trainingProperties, ['logits'], 'gap-fc');
  */
 export const classifierNode = defineNode<ClassifierParams>({
   type: 'train/classifier',
-  version: 2,
+  version: 3,
   description: "Trains backbone + head (GAP + FC by default) with cross-entropy (the CAM baseline; SLT-Net's classifier).",
   get params() {
     return schema();

@@ -134,3 +134,20 @@ test('named variants set several params together, label the instances and propag
   const clash = await diagnosticsOf({ name: 'x', nodes: { t: { type: 'test/train', matrix: { epochs: { a: {} } } } } });
   assert.match(clash, /the variant axis 'epochs' is named like a param/);
 });
+
+test("an inherited matrix coordinate sets the downstream node's param of the same name, unless `with` sets it", async () => {
+  const p = await resolve({
+    name: 'inherit',
+    nodes: {
+      pre: { type: 'util/concat', matrix: { text: ['0', '1'] } },
+      tune: { type: 'util/concat', inputs: { in: 'pre' } },
+      fixed: { type: 'util/concat', inputs: { in: 'pre' }, with: { text: 'mine' } },
+      other: { type: 'test/evaluate', inputs: { model: 'train' } },
+      train: { type: 'test/train', matrix: { epochs: [1, 3] } },
+    },
+  });
+  assert.equal(p.nodes.get('tune[text=1]')!.params['text'], '1');
+  assert.equal(p.nodes.get('fixed[text=1]')!.params['text'], 'mine');
+  // A node without a param of that name only carries the coordinate.
+  assert.deepEqual(p.nodes.get('other[epochs=3]')!.params, {});
+});

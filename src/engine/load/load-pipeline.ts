@@ -341,6 +341,12 @@ function expandNode(
       if (variants) Object.assign(candidate, structuredClone(variants[combo.coords[axis] as string]!));
       else candidate[axis] = combo.coords[axis]!;
     }
+    // An inherited coordinate sets the param of the same name unless "with" sets it: a fine-tuning
+    // node below a per-seed pretraining node trains with that instance's seed.
+    const declared = (nodeType.params.properties as Record<string, unknown> | undefined) ?? {};
+    for (const [axis, value] of Object.entries(combo.coords)) {
+      if (!ownAxes.has(axis) && axis in declared && !(axis in withValues) && !variantAxes.has(axis)) candidate[axis] = value;
+    }
     for (const v of validateAgainst(nodeType.params, candidate)) {
       const top = v.pointer.split('/')[1] ?? '';
       const fromMatrix = ownAxes.has(top);

@@ -26,7 +26,7 @@ export interface InputSpec {
 
 /** Resources a node occupies while it runs. The scheduler never oversubscribes. */
 export interface Resources {
-  /** Worker slots (default 1). */
+  /** Worker slots (default 1); the node's compute threads (NodeContext.threads) grow with them. */
   cpu?: number;
   /** GPUs (default 0). */
   gpu?: number;
@@ -67,6 +67,13 @@ export interface NodeContext<P> {
   signal: AbortSignal;
   /** Environment facts the node declared in `env` (e.g. the backend name). */
   env: Partial<Record<EnvFact, string>>;
+  /**
+   * Compute threads this node may keep busy, its own included: its share of
+   * the cores given --jobs and its resources.cpu (WSOL_RUN_KERNEL_THREADS if
+   * set). The wasm backend's kernel module already uses exactly this many; a
+   * node that starts worker threads of its own should start at most this many.
+   */
+  threads: number;
   progress(update: ProgressUpdate): void;
   log(message: string): void;
 }

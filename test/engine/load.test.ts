@@ -146,8 +146,8 @@ test("an inherited matrix coordinate sets the downstream node's param of the sam
       train: { type: 'test/train', matrix: { epochs: [1, 3] } },
     },
   });
-  assert.equal(p.nodes.get('tune[text=1]')!.params['text'], '1');
-  assert.equal(p.nodes.get('fixed[text=1]')!.params['text'], 'mine');
+  assert.equal(p.nodes.get('tune[text=1]')!.params.text, '1');
+  assert.equal(p.nodes.get('fixed[text=1]')!.params.text, 'mine');
   // A node without a param of that name only carries the coordinate.
   assert.deepEqual(p.nodes.get('other[epochs=3]')!.params, {});
 });

@@ -5,6 +5,7 @@
  * local worker-thread pool is one implementation; a distributed queue whose
  * workers commit into their own mount of a shared cache can be another.
  */
+import { availableParallelism } from 'node:os';
 import type { EnvFact, InputArtifact, JsonObject, Metrics, ProgressUpdate } from '../../nodes/contract.js';
 import type { PluginRef } from '../../nodes/plugins.js';
 import type { CacheStore } from '../cache/cache.js';
@@ -25,6 +26,29 @@ export interface NodeTask {
   env: Partial<Record<EnvFact, string>>;
   /** Plugin modules to load (and whose hashes to check) before running, so plugin node types, heads and map methods exist. */
   plugins: PluginRef[];
+  /** The node's share of the machine, which sizes its compute threads (computeThreads()). */
+  share: CpuShare;
+}
+
+/** A node holds `cpu` worker slots of the `of` that can be busy at once in its run (src/engine/run/parallelism.ts). */
+export interface CpuShare {
+  cpu: number;
+  of: number;
+}
+
+/**
+ * Compute threads for a node (the kernel module's threads, the node's own
+ * thread included): WSOL_RUN_KERNEL_THREADS if the user set it, else
+ * max(1, floor(cores * cpu / of)). The nodes running at once hold at most
+ * `of` slots in all, so their threads add up to at most the cores (when
+ * there are fewer cores than slots each node gets one thread, its own, and
+ * starts no helper). `of` is fixed for a run, so nodes of equal `cpu` get the
+ * same count. The kernel module caps it at 8.
+ */
+export function computeThreads(share: CpuShare, cores = availableParallelism(), env: NodeJS.ProcessEnv = process.env): number {
+  const forced = Number(env.WSOL_RUN_KERNEL_THREADS);
+  if (forced >= 1) return Math.floor(forced);
+  return Math.max(1, Math.floor((cores * share.cpu) / Math.max(1, share.of)));
 }
 
 export type TaskOutcome = { ok: true; digest: string; metrics?: Metrics } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
@@ -50,6 +74,8 @@ export interface WorkerTask {
   task: NodeTask;
   outDir: string;
   inputs: Record<string, InputArtifact[]>;
+  /** Compute threads on this machine (computeThreads()): the worker applies it before the node starts a tensor backend. */
+  threads: number;
 }
 
 /** What a worker thread returns: the node's outcome before commit. */

@@ -2,6 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { CacheStore } from '../cache/cache.js';
 import {
+  computeThreads,
   resolveInputs,
   type Executor,
   type NodeTask,
@@ -15,27 +16,43 @@ import {
 /**
  * Runs nodes on a pool of worker threads (piscina), one node per thread at a
  * time, writing each result into a work area of `cache` and committing it.
+ *
+ * A worker thread starts its tensor backend and kernel module once and keeps
+ * the module's thread count, so tasks go to one pool per compute-thread count
+ * (computeThreads()): a thread never runs a node with another count than its
+ * module's. Nodes of equal resources.cpu get the same count in a run, so a
+ * run usually has one pool; the scheduler still bounds how many nodes run at
+ * once over all pools.
  */
 export class LocalPoolExecutor implements Executor {
-  private readonly pool: Piscina;
+  private readonly pools = new Map<number, Piscina>();
 
   constructor(
     private readonly cache: CacheStore,
-    threads: number,
-  ) {
-    this.pool = new Piscina({
-      filename: new URL('./worker.js', import.meta.url).href,
-      minThreads: threads,
-      maxThreads: threads,
-      concurrentTasksPerWorker: 1,
-      idleTimeout: 60_000,
-    });
+    /** Worker threads per pool: --jobs. */
+    private readonly workers: number,
+  ) {}
+
+  private poolFor(computeThreads: number): Piscina {
+    let pool = this.pools.get(computeThreads);
+    if (!pool) {
+      pool = new Piscina({
+        filename: new URL('./worker.js', import.meta.url).href,
+        minThreads: this.workers,
+        maxThreads: this.workers,
+        concurrentTasksPerWorker: 1,
+        idleTimeout: 60_000,
+      });
+      this.pools.set(computeThreads, pool);
+    }
+    return pool;
   }
 
   async run(task: NodeTask, hooks: TaskHooks): Promise<TaskOutcome> {
     const out = await this.cache.beginWrite();
     try {
-      const outcome = await this.runInWorker({ task, outDir: out.dir, inputs: resolveInputs(task, this.cache) }, hooks);
+      const threads = computeThreads(task.share);
+      const outcome = await this.runInWorker({ task, outDir: out.dir, inputs: resolveInputs(task, this.cache), threads }, hooks);
       if (!outcome.ok) return outcome;
       const artifact = await out.commit(task.key, { type: task.type, version: task.version });
       return { ok: true, digest: artifact.digest, ...(outcome.metrics ? { metrics: outcome.metrics } : {}) };
@@ -54,7 +71,7 @@ export class LocalPoolExecutor implements Executor {
     const onAbort = (): void => port1.postMessage('cancel');
     hooks.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return (await this.pool.run({ work, port: port2 }, { transferList: [port2], signal: hooks.signal })) as WorkerOutcome;
+      return (await this.poolFor(work.threads).run({ work, port: port2 }, { transferList: [port2], signal: hooks.signal })) as WorkerOutcome;
     } catch (e) {
       if (hooks.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
       const err = e instanceof Error ? e : new Error(String(e));
@@ -66,6 +83,6 @@ export class LocalPoolExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await this.pool.destroy();
+    await Promise.all([...this.pools.values()].map((p) => p.destroy()));
   }
 }

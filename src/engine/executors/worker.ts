@@ -10,6 +10,7 @@ import { nodeTypes } from '../../nodes/registry.js';
 import { checkPluginHashes, loadPlugins } from '../../nodes/plugins.js';
 import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
 import { isUserError } from '../../core/errors.js';
+import { setKernelThreads } from '../../tensor/backends/init.js';
 
 export default async function runTask({ work, port }: { work: WorkerTask; port: MessagePort }): Promise<WorkerOutcome> {
   const { task } = work;
@@ -19,6 +20,8 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
   });
   const post = (m: WorkerMessage): void => port.postMessage(m);
   try {
+    // Before the node can start a tensor backend (and with it the kernel module and its helper threads).
+    setKernelThreads(work.threads);
     checkPluginHashes(task.plugins);
     await loadPlugins(task.plugins.map((r) => r.url));
     const nodeType = nodeTypes.get(task.type);
@@ -30,6 +33,7 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
       outDir: work.outDir,
       signal: controller.signal,
       env: task.env,
+      threads: work.threads,
       progress: (update) => post({ kind: 'progress', update }),
       log: (message) => post({ kind: 'log', message }),
     };

@@ -16,6 +16,7 @@ import type { ResolvedNode, ResolvedPipeline } from '../pipeline.js';
 import { explainMiss } from './reasons.js';
 import type { PluginRef } from '../../nodes/plugins.js';
 import { keyMaterial } from './node-keys.js';
+import { peakCpu } from './parallelism.js';
 
 export interface SchedulerOptions {
   /** Looked up only: executors write and commit results. */
@@ -86,6 +87,8 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
     o.emit({ event: 'warning', message: 'no GPU detected: nodes that ask for a GPU run one at a time' });
   }
   let cpuFree = o.jobs;
+  // Each node's share of the cores: its slots of the most that can be busy at once (parallelism.ts).
+  const peak = peakCpu(graph, (id) => p.nodes.get(id)!.resources.cpu, o.jobs);
   let gpuFree = gpuCapacity;
   let stopping = false;
   let firstFailure: string | undefined;
@@ -195,6 +198,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
           inputs: inputsOf(node),
           env: material.env,
           plugins: [...o.plugins],
+          share: { cpu, of: peak },
         },
         {
           signal: controller.signal,

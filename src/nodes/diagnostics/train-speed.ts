@@ -22,7 +22,7 @@ export type TrainSpeedParams = FromSchema<typeof params>;
  */
 export const trainSpeedNode = defineNode<TrainSpeedParams>({
   type: 'diagnostics/train-speed',
-  version: 1,
+  version: 2,
   description: 'Times Adam training steps of the reference CNN (conv32-pool-conv64-pool-conv128-GAP-dense10) on the run backend.',
   params,
   inputs: {},
@@ -31,6 +31,7 @@ export const trainSpeedNode = defineNode<TrainSpeedParams>({
   async run(ctx) {
     const { tensorsFor } = await import('../../tensor/backends/for-node.js');
     const { timeTrainingSteps, medianStepMs } = await import('../../tensor/train-step-probe.js');
+    const { activeKernelModule } = await import('../../tensor/backends/init.js');
     const tf = await tensorsFor(ctx.env);
     const p = ctx.params;
     ctx.progress({ fraction: 0, message: `${tf.getBackend()}: warming up` });
@@ -44,6 +45,8 @@ export const trainSpeedNode = defineNode<TrainSpeedParams>({
         imagesPerSecond: Math.round((p.batch * 1000 * 10) / median) / 10,
         medianStepMs: Math.round(median * 10) / 10,
         finalLoss: t.losses.at(-1) ?? null,
+        // The threads the measurement ran with (the node's share of the cores), null without the kernel module.
+        kernelThreads: activeKernelModule()?.threads ?? null,
       },
     };
   },

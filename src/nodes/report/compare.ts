@@ -20,8 +20,9 @@ export type CompareParams = FromSchema<typeof params>;
  */
 export const compareNode = defineNode<CompareParams>({
   type: 'report/compare',
-  version: 1,
-  description: 'Comparison table (mean ± std over replicate axes such as seed) of the metrics of many nodes, e.g. "eval[*]".',
+  version: 2,
+  description:
+    'Comparison table (mean ± std over replicate axes such as seed) of the metrics of many nodes, e.g. "eval[*]" (with a node column when they come from several nodes).',
   params,
   inputs: { results: { kind: ['metrics'], many: true, description: 'The results to compare, e.g. "eval[*]".' } },
   output: 'report',
@@ -31,11 +32,14 @@ export const compareNode = defineNode<CompareParams>({
     const { compareResults, comparisonMarkdown } = await import('../../reports/compare.js');
     const results = ctx.inputs.results ?? [];
     if (results.length === 0) throw new UserError('report/compare has no results to compare', 'wire e.g. "results": "eval[*]"');
+    // Results of several nodes (a floor, a ceiling and a method's matrix): each row also says which node it is.
+    const baseOf = (id: string): string => id.split('[')[0]!;
+    const fromSeveral = new Set(results.map((a) => baseOf(a.node))).size > 1;
     const rows = await Promise.all(
       results.map(async (a) => {
         const metrics = JSON.parse(await readFile(join(a.dir, METRICS_FILE), 'utf8').catch(() => '{}')) as Metrics;
         const numeric = Object.fromEntries(Object.entries(metrics).filter((e): e is [string, number] => typeof e[1] === 'number'));
-        return { coords: a.coords, metrics: numeric };
+        return { coords: fromSeveral ? { node: baseOf(a.node), ...a.coords } : a.coords, metrics: numeric };
       }),
     );
     const names = ctx.params.metrics.length ? ctx.params.metrics : Object.keys(rows[0]!.metrics).filter((m) => rows.every((r) => m in r.metrics));

@@ -12,6 +12,18 @@ let ready: Promise<Tf> | undefined;
 let readyName: BackendName | undefined;
 let kernelModule: KernelModule | undefined;
 let wasmKernels: Promise<KernelModule | undefined> | undefined;
+let kernelThreads: number | undefined;
+
+/**
+ * The threads (the calling one included) this thread's kernel module starts
+ * with, instead of WSOL_RUN_KERNEL_THREADS or the cores: the engine's worker
+ * sets its node's share before the node runs. The module starts once per
+ * thread, with the value set then, and keeps it (the engine sends a thread
+ * only nodes with one count).
+ */
+export function setKernelThreads(threads: number | undefined): void {
+  kernelThreads = threads;
+}
 
 async function registerWasmKernels(): Promise<KernelModule | undefined> {
   const { registerWasmTrainingKernels } = await import('./wasm-training-kernels.js');
@@ -120,7 +132,7 @@ export async function startKernelModule(start: () => Promise<KernelModule> = def
 
 async function defaultStart(): Promise<KernelModule> {
   const { KernelModule } = await import('../kernels/module.js');
-  return KernelModule.start();
+  return KernelModule.start(kernelThreads === undefined ? {} : { threads: kernelThreads });
 }
 
 /** The tfjs module with `name` as its active backend. */

@@ -11,7 +11,7 @@ import { resizeBilinear, greyToRgb } from '../../image/raster.js';
 import { maskBox } from '../boxes.js';
 import type { SplitSample } from '../store.js';
 import type { SplitName } from '../types.js';
-import { DIGIT_SIDE, mnistPools, type SourceDigit } from './mnist-source.js';
+import { cutFragment, DIGIT_SIDE, mnistPools, type SourceDigit } from './mnist-source.js';
 
 export interface ClutteredMnistOptions {
   /** Canvas side in pixels. */
@@ -73,22 +73,7 @@ function patchSide(r: Rng, o: ClutteredMnistOptions): number {
 function fragment(r: Rng, d: SourceDigit, o: ClutteredMnistOptions): { data: Float32Array; side: number } {
   const side = patchSide(r, o);
   const scaled = scaledDigit(d, side);
-  const f = Math.max(2, Math.min(side, Math.round(o.fragmentSize * o.size)));
-  const out = new Float32Array(f * f);
-  for (let attempt = 0; attempt < 6; attempt++) {
-    const fx = r.int(side - f + 1);
-    const fy = r.int(side - f + 1);
-    let ink = 0;
-    for (let y = 0; y < f; y++) {
-      for (let x = 0; x < f; x++) {
-        const v = scaled[(fy + y) * side + fx + x]!;
-        out[y * f + x] = v;
-        if (v > 0.5) ink++;
-      }
-    }
-    if (ink >= Math.max(2, 0.08 * f * f)) break;
-  }
-  return { data: out, side: f };
+  return cutFragment(r, scaled, side, Math.max(2, Math.min(side, Math.round(o.fragmentSize * o.size))));
 }
 
 function render(

@@ -7,6 +7,7 @@
  * split from the test pool, so no handwritten digit is seen in two of them.
  */
 import { createRequire } from 'node:module';
+import type { Rng } from '../../core/random.js';
 
 export const DIGIT_SIDE = 28;
 export const TEST_POOL_FRACTION = 0.2;
@@ -43,4 +44,26 @@ export function mnistPools(): { train: readonly SourceDigit[]; test: readonly So
   }
   cached = { train, test };
   return cached;
+}
+
+/**
+ * A clutter fragment: an f x f window of a scaled digit (side x side) that
+ * holds some ink (a few tries at random places, then whatever came last).
+ */
+export function cutFragment(r: Rng, digit: Float32Array, side: number, f: number): { data: Float32Array; side: number } {
+  const out = new Float32Array(f * f);
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const fx = r.int(side - f + 1);
+    const fy = r.int(side - f + 1);
+    let ink = 0;
+    for (let y = 0; y < f; y++) {
+      for (let x = 0; x < f; x++) {
+        const v = digit[(fy + y) * side + fx + x]!;
+        out[y * f + x] = v;
+        if (v > 0.5) ink++;
+      }
+    }
+    if (ink >= Math.max(2, 0.08 * f * f)) break;
+  }
+  return { data: out, side: f };
 }

@@ -25,7 +25,7 @@ import { maskBox } from '../boxes.js';
 import type { SplitSample } from '../store.js';
 import type { Box, SplitName } from '../types.js';
 import { partitionPools } from './cluttered-mnist.js';
-import { DIGIT_SIDE, type SourceDigit } from './mnist-source.js';
+import { cutFragment, DIGIT_SIDE, type SourceDigit } from './mnist-source.js';
 
 export interface TwoDigitNumbersOptions {
   /** Canvas side in pixels. */
@@ -158,22 +158,7 @@ function layout(tens: Patch, units: Patch, gap: number, jitter: number): { ux: n
 function fragment(r: Rng, d: SourceDigit, o: TwoDigitNumbersOptions): { data: Float32Array; side: number } {
   const side = frameSide(r, o);
   const digit = scaled(d, side);
-  const f = Math.max(2, Math.min(side, Math.round(o.fragmentSize * o.size)));
-  const out = new Float32Array(f * f);
-  for (let attempt = 0; attempt < 6; attempt++) {
-    const fx = r.int(side - f + 1);
-    const fy = r.int(side - f + 1);
-    let ink = 0;
-    for (let y = 0; y < f; y++) {
-      for (let x = 0; x < f; x++) {
-        const v = digit[(fy + y) * side + fx + x]!;
-        out[y * f + x] = v;
-        if (v > 0.5) ink++;
-      }
-    }
-    if (ink >= Math.max(2, 0.08 * f * f)) break;
-  }
-  return { data: out, side: f };
+  return cutFragment(r, digit, side, Math.max(2, Math.min(side, Math.round(o.fragmentSize * o.size))));
 }
 
 function pickOther(r: Rng, pool: readonly SourceDigit[], avoid: readonly SourceDigit[]): SourceDigit {

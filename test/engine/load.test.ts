@@ -135,19 +135,18 @@ test('named variants set several params together, label the instances and propag
   assert.match(clash, /the variant axis 'epochs' is named like a param/);
 });
 
-test("an inherited matrix coordinate sets the downstream node's param of the same name, unless `with` sets it", async () => {
+test('"${matrix.axis}" takes the instance\'s coordinate, inherited ones included; an unknown axis is a located error', async () => {
   const p = await resolve({
     name: 'inherit',
     nodes: {
       pre: { type: 'util/concat', matrix: { text: ['0', '1'] } },
-      tune: { type: 'util/concat', inputs: { in: 'pre' } },
-      fixed: { type: 'util/concat', inputs: { in: 'pre' }, with: { text: 'mine' } },
-      other: { type: 'test/evaluate', inputs: { model: 'train' } },
-      train: { type: 'test/train', matrix: { epochs: [1, 3] } },
+      tune: { type: 'util/concat', inputs: { in: 'pre' }, with: { text: '${matrix.text}' } },
+      plain: { type: 'util/concat', inputs: { in: 'pre' } },
     },
   });
   assert.equal(p.nodes.get('tune[text=1]')!.params.text, '1');
-  assert.equal(p.nodes.get('fixed[text=1]')!.params.text, 'mine');
-  // A node without a param of that name only carries the coordinate.
-  assert.deepEqual(p.nodes.get('other[epochs=3]')!.params, {});
+  // Without the reference, a coordinate is only a coordinate (the param keeps its default).
+  assert.equal(p.nodes.get('plain[text=1]')!.params.text, '');
+  const bad = await diagnosticsOf({ name: 'bad', nodes: { a: { type: 'util/concat', with: { text: '${matrix.seed}' } } } });
+  assert.match(bad, /\$\{matrix\.seed\}: this node has no matrix coordinate 'seed'/);
 });

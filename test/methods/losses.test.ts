@@ -83,19 +83,27 @@ test('smooth-L1: quadratic below 1, linear above', async () => {
   close(scalar(smoothL1(tf, tf.zeros([1, 4]), tf.tensor2d([[0.5, 2, 0, -3]]))), 0.125 + 1.5 + 0 + 2.5);
 });
 
-test('the VST inverse maps a flipped and scaled map back exactly', async () => {
+test('the VST inverse undoes the flip exactly, and a scale on aligned pixel centres (affine maps come back exactly inside the border)', async () => {
   const tf = await initTensorBackend('wasm');
   const map = tf.tensor4d(
-    Array.from({ length: 2 * 4 * 4 * 2 }, (_, i) => Math.sin(i)),
+    Array.from({ length: 2 * 4 * 4 * 2 }, (_, i) => (Math.sin(i) + 1) / 2),
     [2, 4, 4, 2],
   );
-  const draw: VstDraw = { flip: true, size: [8, 8], brightness: [1, 1], contrast: [1, 1], saturation: [1, 1], hue: [0, 0] };
-  // The geometric part of applyVst on a 2-channel "image" in [0,1] (colour ops are identities here): flip then 2x resize.
-  const unit = tf.div(tf.add(map, 1), 2) as TfCore.Tensor4D;
-  const transformed = applyVst(tf, unit, draw);
-  assert.deepEqual(transformed.shape, [2, 8, 8, 2]);
-  const back = invertVstMaps(tf, transformed, draw, 4, 4);
-  close(tf.max(tf.abs(tf.sub(back, unit))).dataSync()[0]!, 0, 1e-6);
+  const flipOnly: VstDraw = { flip: true, size: [4, 4], brightness: [1, 1], contrast: [1, 1], saturation: [1, 1], hue: [0, 0] };
+  const flipped = applyVst(tf, map, flipOnly);
+  close(tf.max(tf.abs(tf.sub(invertVstMaps(tf, flipped, flipOnly, 4, 4), map))).dataSync()[0]!, 0, 1e-6);
+  // Flip then 2x: bilinear resampling smooths a general map, but an affine one (here 0.1 + 0.05·x + 0.02·y) returns exactly away from the border.
+  const side = 6;
+  const affine = tf.tensor4d(
+    Array.from({ length: side * side }, (_, k) => 0.1 + 0.05 * (k % side) + 0.02 * Math.floor(k / side)),
+    [1, side, side, 1],
+  );
+  const scaled: VstDraw = { flip: true, size: [12, 12], brightness: [1], contrast: [1], saturation: [1], hue: [0] };
+  const transformed = applyVst(tf, affine, scaled);
+  assert.deepEqual(transformed.shape, [1, 12, 12, 1]);
+  const back = invertVstMaps(tf, transformed, scaled, side, side).dataSync();
+  const original = affine.dataSync();
+  for (let y = 1; y < side - 1; y++) for (let x = 1; x < side - 1; x++) close(back[y * side + x]!, original[y * side + x]!, 1e-5);
 });
 
 test('the normalised VST loss ignores map scale and is 0 for identical directions', async () => {

@@ -15,6 +15,9 @@ import { instanceId, normalizeReference, parseReference, type Reference } from '
 import { getPipelineSchema, prepareValidators, validateAgainst } from './schema-validation.js';
 import { PIPELINE_SCHEMA_ID, nodeSchemaId } from './schema-ids.js';
 
+/** A whole param value `${matrix.axis}`: the instance's coordinate on that axis. */
+const MATRIX_REF = /^\$\{matrix\.([A-Za-z_][A-Za-z0-9_-]*)\}$/;
+
 export interface LoadOptions {
   /** `--set path=value` strings, applied in order. */
   overrides?: readonly string[];
@@ -341,12 +344,23 @@ function expandNode(
       if (variants) Object.assign(candidate, structuredClone(variants[combo.coords[axis] as string]!));
       else candidate[axis] = combo.coords[axis]!;
     }
-    // An inherited coordinate sets the param of the same name unless "with" sets it: a fine-tuning
-    // node below a per-seed pretraining node trains with that instance's seed.
-    const declared = (nodeType.params.properties as Record<string, unknown> | undefined) ?? {};
-    for (const [axis, value] of Object.entries(combo.coords)) {
-      if (!ownAxes.has(axis) && axis in declared && !(axis in withValues) && !variantAxes.has(axis)) candidate[axis] = value;
+    // "${matrix.axis}" as a whole param value takes this instance's coordinate (own or inherited): a
+    // fine-tuning node below a per-seed pretraining node trains with that instance's seed.
+    for (const [param, value] of Object.entries(candidate)) {
+      const ref = typeof value === 'string' ? MATRIX_REF.exec(value) : null;
+      if (!ref) continue;
+      const axis = ref[1]!;
+      if (axis in combo.coords) candidate[param] = combo.coords[axis]!;
+      else {
+        problems.push({
+          pointer: `/nodes/${base}/with/${param}`,
+          node: base,
+          message: `\${matrix.${axis}}: this node has no matrix coordinate '${axis}'.${didYouMean(axis, Object.keys(combo.coords))}`,
+          hint: Object.keys(combo.coords).length ? `its coordinates: ${Object.keys(combo.coords).join(', ')}` : 'it has no matrix, own or inherited',
+        });
+      }
     }
+    if (problems.length > start) return [];
     for (const v of validateAgainst(nodeType.params, candidate)) {
       const top = v.pointer.split('/')[1] ?? '';
       const fromMatrix = ownAxes.has(top);

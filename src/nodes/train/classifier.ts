@@ -13,7 +13,7 @@ const schema = trainerSchema({ ...trainingProperties, augment: augmentSchema }, 
  */
 export const classifierNode = defineNode<ClassifierParams>({
   type: 'train/classifier',
-  version: 3,
+  version: 4,
   description: "Trains backbone + head (GAP + FC by default) with cross-entropy (the CAM baseline; SLT-Net's classifier).",
   get params() {
     return schema();

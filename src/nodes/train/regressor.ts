@@ -11,7 +11,7 @@ import { hooksOf, INIT_INPUT, inputDataset, round, sameImageIds, saveTrained, si
  */
 export const regressorNode = defineNode<RegressorParams>({
   type: 'train/regressor',
-  version: 4,
+  version: 5,
   description: 'Trains a box regressor (backbone + 2 FC) with smooth-L1 on pseudo boxes of the train split.',
   params: { type: 'object', properties: { ...withDefaults(trainingProperties, { lr: 0.01 }), ...regressorProperties }, additionalProperties: false },
   inputs: {

@@ -15,7 +15,7 @@ const schema = trainerSchema({ ...withDefaults(trainingProperties, { lr: 0.01 })
  */
 export const sltLocalizerNode = defineNode<SltLocalizerParams>({
   type: 'train/slt-localizer',
-  version: 4,
+  version: 5,
   description: "Trains SLT-Net's localizer: semantic tolerance (alpha, topK) and visual-stimuli tolerance (beta), each switchable.",
   get params() {
     return schema();

@@ -10,7 +10,7 @@ import { hooksOf, INIT_INPUT, runClassifierTraining, withInit } from '../method-
  */
 export const stlNode = defineNode<StlParams>({
   type: 'train/stl',
-  version: 4,
+  version: 5,
   description: 'Trains STL: trunk + classifier branch + localizer branch (1x1 conv maps + global pooling), alpha moving from 0.1 to 0.9.',
   params: { type: 'object', properties: { ...withDefaults(trainingProperties, { lr: 0.01 }), ...stlProperties }, additionalProperties: false },
   inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },

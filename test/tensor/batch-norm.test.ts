@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as TfCore from '@tensorflow/tfjs-core';
+import { initTensorBackend } from '../../src/tensor/backends/init.js';
+import { normalise } from '../../src/tensor/nn/layers.js';
+
+test("training batch norm by broadcasting ops has tf.batchNorm's values and gradients (x through the batch moments, gamma, beta)", async () => {
+  const tf = await initTensorBackend('wasm');
+  const x = tf.tidy(() => tf.add(tf.mul(tf.sin(tf.reshape(tf.range(0, 2 * 5 * 3 * 4), [2, 5, 3, 4])), 2), 0.5) as TfCore.Tensor4D);
+  const gamma = tf.tensor1d([1.5, 0.5, -1, 2]);
+  const beta = tf.tensor1d([0.1, -0.2, 0.3, 0]);
+  const weights = tf.tidy(() => tf.cos(tf.reshape(tf.range(0, 2 * 5 * 3 * 4), [2, 5, 3, 4])));
+  const loss =
+    (bn: (a: TfCore.Tensor, m: TfCore.Tensor, v: TfCore.Tensor, g: TfCore.Tensor, b: TfCore.Tensor) => TfCore.Tensor) =>
+    (a: TfCore.Tensor, g: TfCore.Tensor, b: TfCore.Tensor) => {
+      const { mean, variance } = tf.moments(a, [0, 1, 2]);
+      return tf.sum(tf.mul(bn(a, mean, variance, g, b), weights)) as TfCore.Scalar;
+    };
+  const ours = loss((a, m, v, g, b) => normalise(tf, a, m, v, g, b, 1e-3));
+  const fused = loss((a, m, v, g, b) => tf.batchNorm(a as TfCore.Tensor4D, m, v, b, g, 1e-3));
+  const close = (p: TfCore.Tensor, q: TfCore.Tensor, what: string): void => {
+    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(p, q))).dataSync()[0]!);
+    const s = tf.tidy(() => tf.max(tf.abs(q)).dataSync()[0]!);
+    assert.ok(d <= 1e-5 * Math.max(1, s), `${what}: max difference ${d} (scale ${s})`);
+  };
+  close(ours(x, gamma, beta), fused(x, gamma, beta), 'value');
+  const g1 = tf.grads(ours)([x, gamma, beta]);
+  const g2 = tf.grads(fused)([x, gamma, beta]);
+  ['x', 'gamma', 'beta'].forEach((name, i) => close(g1[i]!, g2[i]!, `d/d${name}`));
+});

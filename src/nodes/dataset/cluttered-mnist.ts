@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
-import { countParam, datasetMetrics, imageProgress, minMax, rangeParam, seedParam } from './common.js';
+import { countParam, datasetMetrics, minMax, rangeParam, seedParam, trackedSamples } from './common.js';
 
 const params = {
   type: 'object',
@@ -38,19 +38,11 @@ export const clutteredMnistNode = defineNode<ClutteredMnistParams>({
     const { join } = await import('node:path');
     const counts = { train: p.train, val: p.val, test: p.test };
     const provenance = { train: [], val: [], test: [] };
-    const progress = imageProgress(ctx);
-    const total = p.train + p.val + p.test;
-    let done = 0;
-    const samples = (function* () {
-      for (const s of clutteredMnist(
-        { size: p.size, counts, digitScale, clutterDensity: p.clutterDensity, fragmentSize: p.fragmentSize, seed: p.seed },
-        provenance,
-      )) {
-        ctx.signal.throwIfAborted();
-        yield s;
-        progress(++done, total);
-      }
-    })();
+    const generated = clutteredMnist(
+      { size: p.size, counts, digitScale, clutterDensity: p.clutterDensity, fragmentSize: p.fragmentSize, seed: p.seed },
+      provenance,
+    );
+    const samples = trackedSamples(ctx, generated, p.train + p.val + p.test);
     const info = await writeDatasetArtifact(
       ctx.outDir,
       { name: 'cluttered-mnist', classNames: MNIST_CLASS_NAMES, imageSize: { width: p.size, height: p.size }, channels: 3, ...CLUTTERED_MNIST_FACTS },

@@ -29,6 +29,18 @@ export function rangeParam(fallback: [number, number], min: number, max: number,
   } as const;
 }
 
+/** An integer [min, max] pair (a count per image), as rangeParam; the description is used as written. */
+export function countRangeParam(fallback: [number, number], min: number, max: number, description: string) {
+  return {
+    type: 'array',
+    items: { type: 'integer', minimum: min, maximum: max },
+    minItems: 2,
+    maxItems: 2,
+    default: fallback,
+    description,
+  } as const;
+}
+
 /**
  * The declared type leaves `default` out: it is there only when a fallback is given, so the derived params are optional
  * (valCarve handles their absence).
@@ -80,6 +92,18 @@ export function imageProgress(ctx: NodeContext<unknown>): (done: number, total: 
       ctx.progress({ fraction: total ? done / total : 1, message: `${done}/${total} images` });
     }
   };
+}
+
+/** A generator's samples, checking for cancellation before each and reporting progress after each (and calling `onSample`). */
+export function* trackedSamples<S>(ctx: NodeContext<unknown>, samples: Iterable<S>, total: number, onSample?: (s: S) => void): Generator<S> {
+  const progress = imageProgress(ctx);
+  let done = 0;
+  for (const s of samples) {
+    ctx.signal.throwIfAborted();
+    onSample?.(s);
+    yield s;
+    progress(++done, total);
+  }
 }
 
 /** Headline metrics of a dataset artifact. */

@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
-import { countParam, datasetMetrics, imageProgress, minMax, rangeParam, seedParam } from './common.js';
+import { countParam, countRangeParam, datasetMetrics, minMax, rangeParam, seedParam, trackedSamples } from './common.js';
 // The shape and texture lists the schema offers (the generator module imports only light image helpers, no sharp or tfjs).
 import { SHAPES, TEXTURES } from '../../datasets/generators/synthetic-shapes.js';
 
@@ -31,14 +31,7 @@ const params = {
       default: ['solid', 'stripes'],
       description: `Textures (${TEXTURE_NAMES.join(', ')}).`,
     },
-    instances: {
-      type: 'array',
-      items: { type: 'integer', minimum: 1, maximum: 16 },
-      minItems: 2,
-      maxItems: 2,
-      default: [1, 1],
-      description: 'Instances of the class per image [min, max] (fewer when they do not fit without overlap).',
-    },
+    instances: countRangeParam([1, 1], 1, 16, 'Instances of the class per image [min, max] (fewer when they do not fit without overlap).'),
     objectScale: rangeParam([0.3, 0.6], 0.1, 1, "An instance's diameter as a fraction of the image side"),
     noise: { type: 'number', minimum: 0, maximum: 0.5, default: 0.03, description: 'Standard deviation of Gaussian pixel noise (intensities in [0, 1]).' },
     seed: seedParam,
@@ -62,9 +55,6 @@ export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
     const objectScale = minMax('objectScale', p.objectScale);
     const { syntheticShapes, shapeClassNames, SYNTHETIC_SHAPES_FACTS } = await import('../../datasets/generators/synthetic-shapes.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');
-    const progress = imageProgress(ctx);
-    const total = p.train + p.val + p.test;
-    let done = 0;
     const options = {
       size: p.size,
       counts: { train: p.train, val: p.val, test: p.test },
@@ -75,13 +65,7 @@ export const syntheticShapesNode = defineNode<SyntheticShapesParams>({
       noise: p.noise,
       seed: p.seed,
     };
-    const samples = (function* () {
-      for (const s of syntheticShapes(options)) {
-        ctx.signal.throwIfAborted();
-        yield s;
-        progress(++done, total);
-      }
-    })();
+    const samples = trackedSamples(ctx, syntheticShapes(options), p.train + p.val + p.test);
     const info = await writeDatasetArtifact(
       ctx.outDir,
       { name: 'synthetic-shapes', classNames: shapeClassNames(options), imageSize: { width: p.size, height: p.size }, channels: 3, ...SYNTHETIC_SHAPES_FACTS },

@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
-import { countParam, datasetMetrics, imageProgress, minMax, rangeParam, seedParam } from './common.js';
+import { countParam, countRangeParam, datasetMetrics, minMax, rangeParam, seedParam, trackedSamples } from './common.js';
 
 const params = {
   type: 'object',
@@ -15,14 +15,7 @@ const params = {
       0.6,
       "Side of each digit's 28-pixel MNIST frame as a fraction of the canvas side (both digits of a number share one scale; the default makes the number about 35-60% of the canvas width)",
     ),
-    distractors: {
-      type: 'array',
-      items: { type: 'integer', minimum: 0, maximum: 8 },
-      minItems: 2,
-      maxItems: 2,
-      default: [2, 4],
-      description: 'Whole single digits per image, away from the number [min, max] (fewer when they do not fit).',
-    },
+    distractors: countRangeParam([2, 4], 0, 8, 'Whole single digits per image, away from the number [min, max] (fewer when they do not fit).'),
     clutterDensity: { type: 'number', minimum: 0, maximum: 100, default: 10, description: 'Clutter fragments per 64x64 pixels of canvas.' },
     fragmentSize: { type: 'number', minimum: 0.02, maximum: 1, default: 0.15, description: 'Side of a clutter fragment as a fraction of the canvas side.' },
     seed: seedParam,
@@ -52,9 +45,6 @@ export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
     type Generated = ReturnType<typeof twoDigitNumbers> extends Generator<infer S> ? S : never;
     const provenance: Record<string, Generated['provenance'][]> = { train: [], val: [], test: [] };
     const parts: Record<string, Record<string, Generated['parts']>> = { train: {}, val: {}, test: {} };
-    const progress = imageProgress(ctx);
-    const total = p.train + p.val + p.test;
-    let done = 0;
     const options = {
       size: p.size,
       counts: { train: p.train, val: p.val, test: p.test },
@@ -64,15 +54,10 @@ export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
       fragmentSize: p.fragmentSize,
       seed: p.seed,
     };
-    const samples = (function* () {
-      for (const s of twoDigitNumbers(options)) {
-        ctx.signal.throwIfAborted();
-        provenance[s.split]!.push(s.provenance);
-        parts[s.split]![s.id] = s.parts;
-        yield s;
-        progress(++done, total);
-      }
-    })();
+    const samples = trackedSamples(ctx, twoDigitNumbers(options), p.train + p.val + p.test, (s) => {
+      provenance[s.split]!.push(s.provenance);
+      parts[s.split]![s.id] = s.parts;
+    });
     const info = await writeDatasetArtifact(
       ctx.outDir,
       { name: 'two-digit-numbers', classNames: TWO_DIGIT_CLASS_NAMES, imageSize: { width: p.size, height: p.size }, channels: 3, ...TWO_DIGIT_FACTS },

@@ -84,8 +84,3 @@ export class ImageReadError extends UserError {
 export function at(file: string, line: number): string {
   return `${file}:${line}`;
 }
-
-/** The message of any thrown value. */
-export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}

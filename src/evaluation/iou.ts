@@ -14,12 +14,22 @@ export function checkBox(box: Box, where = 'box'): void {
   if (x1 < x0 || y1 < y0) throw new RangeError(`${where} (${box.join(',')}) is not x0y0x1y1 (x1 < x0 or y1 < y0)`);
 }
 
-/** IoU with the inclusive pixel convention; a denominator <= 0 gives 0. */
-export function iou(a: Box, b: Box): number {
+/** Pixels of an inclusive box. */
+export function boxArea(b: Box): number {
+  return (b[2] - b[0] + 1) * (b[3] - b[1] + 1);
+}
+
+/** Pixels two inclusive boxes share. */
+export function intersectionArea(a: Box, b: Box): number {
   const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]) + 1;
   const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]) + 1;
-  const inter = iw > 0 && ih > 0 ? iw * ih : 0;
-  const union = (a[2] - a[0] + 1) * (a[3] - a[1] + 1) + (b[2] - b[0] + 1) * (b[3] - b[1] + 1) - inter;
+  return iw > 0 && ih > 0 ? iw * ih : 0;
+}
+
+/** IoU with the inclusive pixel convention; a denominator <= 0 gives 0. */
+export function iou(a: Box, b: Box): number {
+  const inter = intersectionArea(a, b);
+  const union = boxArea(a) + boxArea(b) - inter;
   return union > 0 ? inter / union : 0;
 }
 

@@ -51,7 +51,7 @@ export async function loadPipeline(path: string, options: LoadOptions): Promise<
   checkFileSchema(source, source.value, false);
   const plugins = await loadPipelinePlugins(source, dirname(file), options.plugins ?? []);
   await prepareSchemas(options.types);
-  const pipeline = resolvePipeline(source, options);
+  const pipeline = resolveCheckedPipeline(source, options);
   return { pipeline: { ...pipeline, file, plugins }, fileDigest: createHash('sha256').update(text).digest('hex') };
 }
 
@@ -112,8 +112,13 @@ function checkFileSchema(source: JsonSource, data: unknown, afterOverrides: bool
 
 /** The pure part of loading: from parsed JSON to a resolved pipeline. */
 export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<ResolvedPipeline, 'file' | 'plugins'> {
-  const { types } = options;
   checkFileSchema(source, source.value, false);
+  return resolveCheckedPipeline(source, options);
+}
+
+/** resolvePipeline for a source already checked against the pipeline schema (loadPipeline checks it before loading plugins). */
+function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<ResolvedPipeline, 'file' | 'plugins'> {
+  const { types } = options;
   const raw = structuredClone(source.value) as unknown as PipelineFile;
   const overrides = (options.overrides ?? []).map(parseOverride);
   if (overrides.length) {

@@ -75,11 +75,6 @@ export class Network {
     return { ...this.head.apply(features, training), features };
   }
 
-  /** Whether the head makes class maps. */
-  get hasClassMaps(): boolean {
-    return this.head.classMaps !== undefined;
-  }
-
   /** Class maps [N, h, w, C] of a forward output (CAM for GAP-FC heads, the localizer's maps for STL). */
   classMaps(out: NetworkOutput): T4 {
     if (!this.head.classMaps) throw new Error(`a network with a ${this.config.head.kind} head has no class maps`);

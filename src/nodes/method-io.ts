@@ -133,11 +133,21 @@ export function round(v: number, digits = 2): number {
  * it is built when read and rebuilt only when the set of heads changes.
  */
 export function trainerSchema(properties: Record<string, JsonSchema>, needs: readonly HeadCapability[], defaultHead: string): () => JsonSchema {
-  let cached: { kinds: string; schema: JsonSchema } | undefined;
+  return registrySchema(
+    () => headKinds(needs).join(','),
+    () => ({ type: 'object', properties: { ...properties, head: headParamSchema(needs, defaultHead) }, additionalProperties: false }),
+  );
+}
+
+/**
+ * A params schema built from a registry's content: rebuilt only when `version`
+ * (e.g. the registered names) changes, so validators stay cached per schema object.
+ */
+export function registrySchema(version: () => string, build: () => JsonSchema): () => JsonSchema {
+  let cached: { version: string; schema: JsonSchema } | undefined;
   return () => {
-    const kinds = headKinds(needs).join(',');
-    if (cached?.kinds !== kinds)
-      cached = { kinds, schema: { type: 'object', properties: { ...properties, head: headParamSchema(needs, defaultHead) }, additionalProperties: false } };
+    const v = version();
+    if (cached?.version !== v) cached = { version: v, schema: build() };
     return cached.schema;
   };
 }

@@ -1,10 +1,10 @@
-import { defineNode, UserError, type JsonSchema } from '../contract.js';
+import { defineNode, UserError } from '../contract.js';
 import { SPLIT_NAMES, type SplitName } from '../../datasets/types.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
 import type { MapOptions } from '../../methods/maps/map-method.js';
 import { mapMethod, mapMethodNames, mapMethodParams } from '../../methods/maps/registry.js';
 import { headType } from '../../tensor/models/heads/registry.js';
-import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
+import { checkSameClasses, inputDataset, inputModel, optionalInput, registrySchema } from '../method-io.js';
 
 export interface CamMapsParams extends MapOptions {
   /** A registered map method, or `auto`: the one the model's trainer declared. */
@@ -32,32 +32,27 @@ const sharedProperties = {
   batchSize: { type: 'integer', minimum: 1, default: 64 },
 } as const;
 
-let cached: { names: string; schema: JsonSchema } | undefined;
-
 /** The params: the shared ones, `method` over every registered map method, and the params those methods add. */
-function camMapsSchema(): JsonSchema {
-  const names = mapMethodNames();
-  if (cached?.names !== names.join(',')) {
+const camMapsSchema = registrySchema(
+  () => mapMethodNames().join(','),
+  () => {
+    const names = mapMethodNames();
     const methods = names.map((n) => `${n}: ${mapMethod(n).description}`).join('; ');
-    cached = {
-      names: names.join(','),
-      schema: {
-        type: 'object',
-        properties: {
-          method: {
-            enum: ['auto', ...names],
-            default: 'auto',
-            description: `auto: the map the model's method defines (top-K ACAM for an SLT-Net localizer, else CAM); ${methods}`,
-          },
-          ...sharedProperties,
-          ...mapMethodParams(),
+    return {
+      type: 'object',
+      properties: {
+        method: {
+          enum: ['auto', ...names],
+          default: 'auto',
+          description: `auto: the map the model's method defines (top-K ACAM for an SLT-Net localizer, else CAM); ${methods}`,
         },
-        additionalProperties: false,
+        ...sharedProperties,
+        ...mapMethodParams(),
       },
+      additionalProperties: false,
     };
-  }
-  return cached.schema;
-}
+  },
+);
 
 /**
  * Localization maps of a trained model over dataset splits, by any

@@ -24,6 +24,16 @@ import {
  * run usually has one pool; the scheduler still bounds how many nodes run at
  * once over all pools.
  */
+/**
+ * Piscina loads its worker file with require() first and import() when that
+ * fails. On Node 20.19+ require() of an ES module is on by default, and once in
+ * CI it aborted the whole process inside V8 (`v8::Module::IsGraphAsync must be
+ * used on an instantiated module`) while a pool started; with require(esm) off,
+ * the require fails cleanly and piscina imports the worker as ESM.
+ */
+const NO_REQUIRE_ESM = '--no-experimental-require-module';
+const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM) ? [...process.execArgv, NO_REQUIRE_ESM] : [...process.execArgv];
+
 export class LocalPoolExecutor implements Executor {
   private readonly pools = new Map<number, Piscina>();
 
@@ -42,6 +52,7 @@ export class LocalPoolExecutor implements Executor {
         maxThreads: this.workers,
         concurrentTasksPerWorker: 1,
         idleTimeout: 60_000,
+        execArgv: WORKER_EXEC_ARGV,
       });
       this.pools.set(computeThreads, pool);
     }

@@ -73,8 +73,10 @@ test('two-digit numbers: the params schema fills the documented defaults', () =>
     distractors: [2, 4],
     clutterDensity: 10,
     fragmentSize: 0.15,
+    labels: 'number',
     seed: 0,
   });
+  assert.equal(validate({ labels: 'digits' }), false, 'labels: number or place');
   assert.equal(validate({ size: 32 }), false, 'the canvas is 64..128');
   assert.equal(validate({ size: 129 }), false);
 });
@@ -146,6 +148,28 @@ test('two-digit numbers: labels 00..99, tens digit left of units digit, one box 
   assert.ok(counted.reduce((a, b) => a + b, 0) / counted.length >= 1.5, 'most of the [2, 4] distractors fit at 64 px');
 });
 
+test('two-digit numbers, place labels: the same images, each labelled with its tens or its units digit, both places drawn', async () => {
+  const numbers = await openDataset((await runNode(twoDigitNumbersNode, small)).dir);
+  const placed = await runNode(twoDigitNumbersNode, { ...small, labels: 'place' });
+  const view = await openDataset(placed.dir);
+  assert.equal(view.info.classNames.length, 20);
+  assert.deepEqual([view.info.classNames[3], view.info.classNames[17]], ['3_', '_7']);
+  assert.deepEqual(placed.result?.metrics, { train: 100, val: 20, test: 20, classes: 20, imageSize: SIZE, masks: true });
+  for (const split of SPLIT_NAMES) {
+    const [a, b] = [numbers.split(split), view.split(split)];
+    const places = [0, 0];
+    for (let i = 0; i < a.count; i++) {
+      assert.deepEqual(b.image(i), a.image(i), `${b.ids[i]}: the same image as with number labels`);
+      assert.deepEqual(b.boxes(i), a.boxes(i));
+      const n = a.labels[i]!;
+      const l = b.labels[i]!;
+      assert.ok(l === Math.floor(n / 10) || l === 10 + (n % 10), `${b.ids[i]}: ${view.info.classNames[l]} is a place of ${numbers.info.classNames[n]}`);
+      places[l < 10 ? 0 : 1]!++;
+    }
+    assert.ok(places[0]! > a.count / 5 && places[1]! > a.count / 5, `${split}: both places drawn (${places})`);
+  }
+});
+
 test('two-digit numbers: no source digit (number, distractor or clutter) in two splits; test uses the test pool', async () => {
   const { dir } = await runNode(twoDigitNumbersNode, { ...small, train: 60 });
   const provenance = readJson<Record<SplitName, TwoDigitProvenance[]>>(dir, 'provenance.json');
@@ -174,6 +198,7 @@ test('two-digit numbers: per-image streams, so changing the test count leaves tr
     distractors: [2, 4] as const,
     clutterDensity: 10,
     fragmentSize: 0.15,
+    labels: 'number' as const,
     seed: 0,
   };
   const key = (s: { id: string; label: number; image: Uint8Array }): string => `${s.id}:${s.label}:${Buffer.from(s.image).toString('base64')}`;

@@ -25,10 +25,21 @@ const modelUser = defineNode<Record<string, never>>({
   async run() {},
 });
 
+const modelPair = defineNode<Record<string, never>>({
+  type: 'test/pair',
+  version: 1,
+  description: 'test double consuming two models',
+  params: { type: 'object', additionalProperties: false },
+  inputs: { model: { kind: 'model' }, classifier: { kind: 'model' } },
+  output: 'metrics',
+  async run() {},
+});
+
 const types = new Map<string, RegisteredNodeType>([
   ...nodeTypes,
   [modelMaker.type, modelMaker as NodeType<never>],
   [modelUser.type, modelUser as NodeType<never>],
+  [modelPair.type, modelPair as NodeType<never>],
 ]);
 
 async function resolve(pipeline: unknown, overrides: string[] = []) {
@@ -133,6 +144,28 @@ test('named variants set several params together, label the instances and propag
   assert.match(bad, /at \/nodes\/t\/matrix\/variant\/broken\/epochs/);
   const clash = await diagnosticsOf({ name: 'x', nodes: { t: { type: 'test/train', matrix: { epochs: { a: {} } } } } });
   assert.match(clash, /the variant axis 'epochs' is named like a param/);
+});
+
+test('a partial selector picks one instance per remaining coordinate; two selectors of one node agree on it', async () => {
+  const p = await resolve({
+    name: 'select',
+    nodes: {
+      t: { type: 'test/train', matrix: { epochs: [1, 2], variant: { cam: {}, vst: {} } } },
+      e: { type: 'test/evaluate', inputs: { model: 't[variant=vst]' } },
+      pair: { type: 'test/pair', inputs: { model: 't[variant=vst]', classifier: 't[variant = cam]' } },
+      one: { type: 'test/evaluate', inputs: { model: 't[epochs=2,variant=cam]' } },
+    },
+  });
+  assert.deepEqual(p.instances.get('e'), ['e[epochs=1]', 'e[epochs=2]']);
+  assert.deepEqual(p.nodes.get('e[epochs=2]')!.inputs.model, ['t[epochs=2,variant=vst]']);
+  assert.deepEqual(p.instances.get('pair'), ['pair[epochs=1]', 'pair[epochs=2]']);
+  assert.deepEqual(p.nodes.get('pair[epochs=1]')!.inputs, { model: ['t[epochs=1,variant=vst]'], classifier: ['t[epochs=1,variant=cam]'] });
+  assert.deepEqual(p.instances.get('one'), ['one'], 'a full instance id is one instance, as before');
+  const none = await diagnosticsOf({
+    name: 'x',
+    nodes: { t: { type: 'test/train', matrix: { epochs: [1, 2] } }, e: { type: 'test/evaluate', inputs: { model: 't[epochs=3]' } } },
+  });
+  assert.match(none, /refers to 't\[epochs=3\]', which is not an instance of 't'/);
 });
 
 test('"${matrix.axis}" takes the instance\'s coordinate, inherited ones included; an unknown axis is a located error', async () => {

@@ -39,8 +39,16 @@ export interface TwoDigitNumbersOptions {
   clutterDensity: number;
   /** Side of a clutter fragment, as a fraction of the canvas side. */
   fragmentSize: number;
+  /**
+   * What an image's label names: `number` (the 100 classes "00".."99") or `place` (20 classes: "3_" = the tens
+   * digit is 3, "_7" = the units digit is 7; each image carries one of its two places, chosen by a seeded draw,
+   * so a classifier learns which digit sits where without ever seeing the 100 number labels: a pretraining task).
+   */
+  labels: TwoDigitLabels;
   seed: number;
 }
+
+export type TwoDigitLabels = 'number' | 'place';
 
 /** Which source digits (package indices) an image used. */
 export interface TwoDigitProvenance {
@@ -64,6 +72,22 @@ export interface TwoDigitSample extends SplitSample {
 }
 
 export const TWO_DIGIT_CLASS_NAMES: readonly string[] = Array.from({ length: 100 }, (_, c) => String(c).padStart(2, '0'));
+
+/** The place classes: "0_".."9_" (tens digit), then "_0".."_9" (units digit). */
+export const TWO_DIGIT_PLACE_CLASS_NAMES: readonly string[] = [
+  ...Array.from({ length: 10 }, (_, d) => `${d}_`),
+  ...Array.from({ length: 10 }, (_, d) => `_${d}`),
+];
+
+export function twoDigitClassNames(labels: TwoDigitLabels): readonly string[] {
+  return labels === 'place' ? TWO_DIGIT_PLACE_CLASS_NAMES : TWO_DIGIT_CLASS_NAMES;
+}
+
+/** Image i's label under `labels`: the number, or one of its two places (a separate seeded stream, so the images do not change). */
+function labelOf(number: number, labels: TwoDigitLabels, o: TwoDigitNumbersOptions, split: SplitName, i: number): number {
+  if (labels === 'number') return number;
+  return rng(o.seed, 'two-digit-place', split, i).int(2) === 0 ? Math.floor(number / 10) : 10 + (number % 10);
+}
 
 /** Augmentation facts of the artifact: grey images; a mirrored number is not its class. */
 export const TWO_DIGIT_FACTS = { grey: true, flippable: false } as const;
@@ -287,11 +311,11 @@ export function* twoDigitNumbers(o: TwoDigitNumbersOptions): Generator<TwoDigitS
     let labels: number[] = [];
     for (let i = 0; i < count; i++) {
       if (i % 100 === 0) labels = rng(o.seed, 'two-digit-labels', split, i / 100).shuffle(Array.from({ length: 100 }, (_, c) => c));
-      const label = labels[i % 100]!;
-      const tens = next(Math.floor(label / 10));
-      const units = next(label % 10);
+      const number = labels[i % 100]!;
+      const tens = next(Math.floor(number / 10));
+      const units = next(number % 10);
       const sample = render(tens, units, pool, rng(o.seed, 'two-digit-image', split, i), o);
-      yield { ...sample, label, split, id: `${split}/${String(i).padStart(5, '0')}` };
+      yield { ...sample, label: labelOf(number, o.labels, o, split, i), split, id: `${split}/${String(i).padStart(5, '0')}` };
     }
   }
 }

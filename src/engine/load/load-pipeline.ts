@@ -11,7 +11,7 @@ import type { NodeDeclaration, PipelineFile, ResolvedNode, ResolvedPipeline } fr
 import { parseJsonSource, type JsonSource } from './json-source.js';
 import { interpolate } from './interpolate.js';
 import { applyOverrides, parseOverride } from './overrides.js';
-import { instanceId, normalizeReference, parseReference, type Reference } from './references.js';
+import { coordinatePairs, instanceId, normalizeReference, parseReference, selectorPairs, type Reference } from './references.js';
 import { getPipelineSchema, prepareValidators, validateAgainst } from './schema-validation.js';
 import { PIPELINE_SCHEMA_ID, nodeSchemaId } from './schema-ids.js';
 
@@ -234,8 +234,30 @@ function specFor(nodeType: RegisteredNodeType, inputName: string): InputSpec | u
 
 interface Combination {
   coords: JsonObject;
-  /** Bare-referenced base id -> the chosen instance id. */
+  /** Bare reference (its base id) or partial selector (its text) -> the chosen instance id. */
   picks: Map<string, string>;
+}
+
+/**
+ * The instances a partial selector picks (`localizer[variant=vst]` where the instances are
+ * `localizer[seed=0,variant=vst]`, ...): those whose coordinates include every written pair. Null when the
+ * reference names one instance exactly (the ordinary case) or matches none (reported where inputs are wired).
+ */
+function partialSelection(r: Reference, upstream: readonly string[], done: Map<string, ResolvedNode>): string[] | null {
+  if (r.form !== 'instance' || upstream.some((u) => normalizeReference(u) === r.id)) return null;
+  const wanted = selectorPairs(r.id);
+  const matches = upstream.filter((u) => {
+    const pairs = coordinatePairs(done.get(u)!.coords);
+    return wanted.every((w) => pairs.includes(w));
+  });
+  return matches.length > 0 ? matches : null;
+}
+
+/** An instance's coordinates without the axes a selector fixed (those are not this node's coordinates). */
+function withoutSelected(coords: JsonObject, r: Reference): JsonObject {
+  if (r.form !== 'instance') return coords;
+  const fixed = new Set(selectorPairs(r.id).map((pair) => pair.slice(0, pair.indexOf('='))));
+  return Object.fromEntries(Object.entries(coords).filter(([axis]) => !fixed.has(axis)));
 }
 
 function consistent(a: JsonObject, b: JsonObject): boolean {
@@ -259,17 +281,21 @@ function expandNode(
   // Inherit coordinates from bare references to expanded upstream nodes.
   let combos: Combination[] = [{ coords: {}, picks: new Map() }];
   const inherited = new Set<string>();
+  // A partial selector (`node[axis=value]` naming several instances) expands this node over the instances it
+  // picks, like a bare reference, minus the axes it fixes: `localizer[variant=vst]` below a per-seed matrix
+  // gives one instance per seed, and a second selector of the same node agrees with it on the seed.
   for (const list of inputRefs.values()) {
     for (const r of list) {
-      if (r.form !== 'bare' || inherited.has(r.base)) continue;
-      const upstream = instances.get(r.base)!;
-      if (upstream.length === 1 && Object.keys(done.get(upstream[0]!)!.coords).length === 0) continue;
-      inherited.add(r.base);
+      const selected = r.form === 'bare' ? instances.get(r.base)! : partialSelection(r, instances.get(r.base)!, done);
+      const pickKey = r.form === 'bare' ? r.base : r.text;
+      if (!selected || inherited.has(pickKey)) continue;
+      if (r.form === 'bare' && selected.length === 1 && Object.keys(done.get(selected[0]!)!.coords).length === 0) continue;
+      inherited.add(pickKey);
       const next: Combination[] = [];
       for (const c of combos) {
-        for (const instance of upstream) {
-          const coords = done.get(instance)!.coords;
-          if (consistent(c.coords, coords)) next.push({ coords: { ...c.coords, ...coords }, picks: new Map([...c.picks, [r.base, instance]]) });
+        for (const instance of selected) {
+          const coords = withoutSelected(done.get(instance)!.coords, r);
+          if (consistent(c.coords, coords)) next.push({ coords: { ...c.coords, ...coords }, picks: new Map([...c.picks, [pickKey, instance]]) });
         }
       }
       combos = next;
@@ -390,7 +416,7 @@ function expandNode(
         if (r.form === 'bare') producers.push(combo.picks.get(r.base) ?? upstream[0]!);
         else if (r.form === 'all') producers.push(...upstream);
         else {
-          const match = upstream.find((u) => normalizeReference(u) === r.id);
+          const match = combo.picks.get(r.text) ?? upstream.find((u) => normalizeReference(u) === r.id);
           if (match) {
             producers.push(match);
             return;

@@ -26,6 +26,29 @@ export function normalizeReference(text: string): string {
   return out;
 }
 
+/** The `axis=value` pairs of an instance reference, as written (normalised): `a[x=1,y="b,c"]` -> ['x=1', 'y="b,c"']. */
+export function selectorPairs(id: string): string[] {
+  const inner = id.slice(id.indexOf('[') + 1, id.endsWith(']') ? -1 : undefined);
+  const pairs: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < inner.length; i++) {
+    const ch = inner[i]!;
+    if (ch === '"' && inner[i - 1] !== '\\') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      pairs.push(current);
+      current = '';
+    } else current += ch;
+  }
+  pairs.push(current);
+  return pairs.filter((pair) => pair.length > 0);
+}
+
+/** An instance's coordinates as `axis=value` pairs, formatted as in its id. */
+export function coordinatePairs(coords: Record<string, JsonValue>): string[] {
+  return Object.entries(coords).map(([k, v]) => `${k}=${formatCoordinate(v)}`);
+}
+
 /** Plain words stay bare (`alpha=0.2`, `pool=max`); anything else is JSON-quoted. */
 function formatCoordinate(v: JsonValue): string {
   return typeof v === 'string' && /^[A-Za-z0-9_.+/-]+$/.test(v) ? v : JSON.stringify(v);

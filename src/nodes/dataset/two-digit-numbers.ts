@@ -18,6 +18,12 @@ const params = {
     distractors: countRangeParam([2, 4], 0, 8, 'Whole single digits per image, away from the number [min, max] (fewer when they do not fit).'),
     clutterDensity: { type: 'number', minimum: 0, maximum: 100, default: 10, description: 'Clutter fragments per 64x64 pixels of canvas.' },
     fragmentSize: { type: 'number', minimum: 0.02, maximum: 1, default: 0.15, description: 'Side of a clutter fragment as a fraction of the canvas side.' },
+    labels: {
+      enum: ['number', 'place'],
+      default: 'number',
+      description:
+        'What the labels name: "number" (the 100 classes 00..99) or "place" (20 classes: "3_" = tens digit 3, "_7" = units digit 7; each image labelled with one of its two places at random: a pretraining task that never shows the 100 number labels).',
+    },
     seed: seedParam,
   },
   additionalProperties: false,
@@ -38,7 +44,7 @@ export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
     const p = ctx.params;
     const digitScale = minMax('digitScale', p.digitScale);
     const distractors = minMax('distractors', p.distractors);
-    const { twoDigitNumbers, TWO_DIGIT_CLASS_NAMES, TWO_DIGIT_FACTS } = await import('../../datasets/generators/two-digit-numbers.js');
+    const { twoDigitNumbers, twoDigitClassNames, TWO_DIGIT_FACTS } = await import('../../datasets/generators/two-digit-numbers.js');
     const { writeDatasetArtifact } = await import('../../datasets/store.js');
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
@@ -52,6 +58,7 @@ export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
       distractors,
       clutterDensity: p.clutterDensity,
       fragmentSize: p.fragmentSize,
+      labels: p.labels,
       seed: p.seed,
     };
     const samples = trackedSamples(ctx, twoDigitNumbers(options), p.train + p.val + p.test, (s) => {
@@ -60,7 +67,7 @@ export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
     });
     const info = await writeDatasetArtifact(
       ctx.outDir,
-      { name: 'two-digit-numbers', classNames: TWO_DIGIT_CLASS_NAMES, imageSize: { width: p.size, height: p.size }, channels: 3, ...TWO_DIGIT_FACTS },
+      { name: 'two-digit-numbers', classNames: twoDigitClassNames(p.labels), imageSize: { width: p.size, height: p.size }, channels: 3, ...TWO_DIGIT_FACTS },
       samples,
       { generator: 'two-digit-numbers', params: { ...p } },
     );

@@ -66,14 +66,14 @@ test('the SLT-Net ablation expands into its five variants and ends in one compar
   assert.match(markdown, /\| 5-vst \| 1 \|/);
 });
 
-test('the testbed runs at a tiny size: floor, ceiling and every localizer column in one table, part domination, STL', async () => {
+test('the testbed runs at a tiny size: floor, ceiling, every localizer column and the full chain in one table, part domination, STL', async () => {
   const dir = tempDir();
   const file = shipped('testbed.json', dir);
   const tiny = ['train=200', 'val=100', 'test=100', 'pretrainImages=400', 'epochs=1', 'pretrainEpochs=1', 'seeds=[0]'].flatMap((s) => ['--set', `params.${s}`]);
   const run = await runCli([file, '--json', ...tiny], dir);
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
   const table = readFileSync(join((await runCli(['show', file, 'table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
-  for (const row of [/\| eval-floor \| 1 \|/, /\| eval-floor \| 8 \|/, /\| eval-ceiling \|/, /\| eval \| +\| 1-cam \|/, /\| eval \| +\| 4-vst \|/])
+  for (const row of [/\| eval-floor \| 1 \|/, /\| eval-floor \| 8 \|/, /\| eval-ceiling \|/, /\| eval \| +\| 1-cam \|/, /\| eval \| +\| 4-vst \|/, /\| chain-eval \|/])
     assert.match(table, row);
   assert.match(table, /\| eval-ceiling \|[^|]*\| +\| 1 \| +\| 100\.00 \|/, 'the filled-box ceiling scores 100 % GT-known');
   const parts = readFileSync(join((await runCli(['show', file, 'parts-table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');

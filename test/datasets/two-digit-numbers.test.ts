@@ -70,6 +70,7 @@ test('two-digit numbers: the params schema fills the documented defaults', () =>
     val: 1000,
     test: 2000,
     digitScale: [0.33, 0.5],
+    gap: [0.03, 0.15],
     distractors: [2, 4],
     clutterDensity: 10,
     fragmentSize: 0.15,
@@ -170,6 +171,19 @@ test('two-digit numbers, place labels: the same images, each labelled with its t
   }
 });
 
+test('two-digit numbers: the gap param moves the digits apart (and nothing else about the defaults)', async () => {
+  const meanGap = (dir: string): number => {
+    const parts = readJson<Record<SplitName, Record<string, TwoDigitParts>>>(dir, 'parts.json');
+    const gaps = Object.values(parts.train).map(({ parts: [tens, units] }) => units[0] - tens[2] - 1);
+    return gaps.reduce((a, b) => a + b, 0) / gaps.length;
+  };
+  const base = await runNode(twoDigitNumbersNode, small);
+  const wide = await runNode(twoDigitNumbersNode, { ...small, gap: [0.4, 0.5] });
+  assert.ok(meanGap(wide.dir) > meanGap(base.dir) + 4, `${meanGap(wide.dir)} vs ${meanGap(base.dir)} px`);
+  const explicit = await runNode(twoDigitNumbersNode, { ...small, gap: [0.03, 0.15] });
+  assert.equal(dirDigests(explicit.dir)['train.images.u8'], dirDigests(base.dir)['train.images.u8']);
+});
+
 test('two-digit numbers: no source digit (number, distractor or clutter) in two splits; test uses the test pool', async () => {
   const { dir } = await runNode(twoDigitNumbersNode, { ...small, train: 60 });
   const provenance = readJson<Record<SplitName, TwoDigitProvenance[]>>(dir, 'provenance.json');
@@ -195,6 +209,7 @@ test('two-digit numbers: per-image streams, so changing the test count leaves tr
     size: SIZE,
     counts: { train: 30, val: 10, test: 10 },
     digitScale: [0.33, 0.5] as const,
+    gap: [0.03, 0.15] as const,
     distractors: [2, 4] as const,
     clutterDensity: 10,
     fragmentSize: 0.15,

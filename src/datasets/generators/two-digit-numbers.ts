@@ -33,6 +33,8 @@ export interface TwoDigitNumbersOptions {
   counts: Record<SplitName, number>;
   /** Range of each digit's 28-pixel MNIST frame side, as fractions of the canvas side (both digits of a number share one scale). */
   digitScale: readonly [number, number];
+  /** Range of the gap between the two digits' ink boxes, as fractions of the digit frame side. */
+  gap: readonly [number, number];
   /** Range of whole distractor digits per image (fewer when they do not fit). */
   distractors: readonly [number, number];
   /** Clutter fragments per 64 x 64 pixels of canvas (scaled with the canvas area). */
@@ -92,8 +94,6 @@ function labelOf(number: number, labels: TwoDigitLabels, o: TwoDigitNumbersOptio
 /** Augmentation facts of the artifact: grey images; a mirrored number is not its class. */
 export const TWO_DIGIT_FACTS = { grey: true, flippable: false } as const;
 
-/** The gap between the two digits' boxes, as a fraction of the digit frame side [min, max]. */
-const GAP = [0.03, 0.15] as const;
 /** The units digit's vertical offset from the tens digit, as a fraction of the digit frame side (±). */
 const JITTER = 0.08;
 /**
@@ -205,7 +205,7 @@ function render(
 
   // The number: one scale for both digits, shrunk (rarely, at the largest scales) until it fits the canvas.
   let side = frameSide(r, o);
-  const gapFraction = r.uniform(GAP[0], GAP[1]);
+  const gapFraction = r.uniform(o.gap[0], o.gap[1]);
   const jitterFraction = r.uniform(-JITTER, JITTER);
   let tens: Patch;
   let units: Patch;
@@ -224,7 +224,8 @@ function render(
   const oy = -union[1] + r.int(Math.max(1, n - (union[3] - union[1])));
   const parts: [Box, Box] = [shift(tens.ink, ox, oy), shift(units.ink, ox + ux, oy + uy)];
   const objectBox: Box = shift(union, ox, oy);
-  const mx = Math.max(2, Math.round(MARGIN.x * side));
+  // Sideways, the free space stays wider than the widest gap the options allow.
+  const mx = Math.max(2, Math.round(Math.max(MARGIN.x, o.gap[1] + 0.1) * side));
   const my = Math.max(1, Math.round(MARGIN.y * side));
 
   // Distractors: whole digits away from the number and from each other.

@@ -73,7 +73,14 @@ test('the testbed runs at a tiny size: floor, ceiling, every localizer column an
   const run = await runCli([file, '--json', ...tiny], dir);
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
   const table = readFileSync(join((await runCli(['show', file, 'table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
-  for (const row of [/\| eval-floor \| 1 \|/, /\| eval-floor \| 8 \|/, /\| eval-ceiling \|/, /\| eval \| +\| 1-cam \|/, /\| eval \| +\| 4-vst \|/, /\| chain-eval \|/])
+  for (const row of [
+    /\| eval-floor \| 1 \|/,
+    /\| eval-floor \| 8 \|/,
+    /\| eval-ceiling \|/,
+    /\| eval \| +\| 1-cam \|/,
+    /\| eval \| +\| 4-vst \|/,
+    /\| chain-eval \|/,
+  ])
     assert.match(table, row);
   assert.match(table, /\| eval-ceiling \|[^|]*\| +\| 1 \| +\| 100\.00 \|/, 'the filled-box ceiling scores 100 % GT-known');
   const parts = readFileSync(join((await runCli(['show', file, 'parts-table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');

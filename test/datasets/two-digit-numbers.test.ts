@@ -20,6 +20,8 @@ import { writeCubFixture } from '../helpers/fixtures/cub.js';
 import { writeGlasFixture } from '../helpers/fixtures/glas.js';
 import { writeWsolFixture } from '../helpers/fixtures/wsol-metadata.js';
 import { tempDir } from '../helpers/cli.js';
+import { smallReceptiveField } from '../../src/tensor/models/backbones.js';
+import { packagePath } from '../../src/paths.js';
 import { dirDigests } from './helpers.js';
 
 /** Runs a node's run() as a worker would: params validated against its schema with defaults filled in. */
@@ -182,6 +184,21 @@ test('two-digit numbers: the gap param moves the digits apart (and nothing else 
   assert.ok(meanGap(wide.dir) > meanGap(base.dir) + 4, `${meanGap(wide.dir)} vs ${meanGap(base.dir)} px`);
   const explicit = await runNode(twoDigitNumbersNode, { ...small, gap: [0.03, 0.15] });
   assert.equal(dirDigests(explicit.dir)['train.images.u8'], dirDigests(base.dir)['train.images.u8']);
+});
+
+test("the testbed backbone's receptive field covers the widest number at 64 px (the quickstart's four-conv one does not)", async () => {
+  const testbed = JSON.parse(readFileSync(packagePath('pipelines/testbed.json'), 'utf8')) as { params: { channels: number[]; poolAfter: number[] } };
+  const { channels, poolAfter } = testbed.params;
+  assert.equal(smallReceptiveField({ channels: [16, 32, 64, 128], poolAfter: [0, 1, 2] }), 38);
+  assert.equal(smallReceptiveField({ channels, poolAfter }), 54);
+  const { dir } = await runNode(twoDigitNumbersNode, { size: SIZE, train: 500, val: 0, test: 0 });
+  const view = await openDataset(dir);
+  const widths = Array.from({ length: view.split('train').count }, (_, i) => {
+    const [x0, , x1] = view.split('train').boxes(i)[0]!;
+    return x1 - x0 + 1;
+  });
+  const widest = Math.max(...widths);
+  assert.ok(widest <= 54 && widest > 38, `the widest of 500 numbers is ${widest} px`);
 });
 
 test('two-digit numbers: no source digit (number, distractor or clutter) in two splits; test uses the test pool', async () => {

@@ -95,6 +95,24 @@ export class Backbone {
   }
 }
 
+/**
+ * The theoretical receptive field (input pixels one output cell sees) of the small backbone: each 3x3 conv
+ * widens it by 2 x the current stride, each 2x2 pool by 1 x the stride, then doubles the stride. A CAM cell
+ * can only weigh evidence inside it, so an object wider than this is never seen whole by one cell.
+ */
+export function smallReceptiveField(config: { channels: readonly number[]; poolAfter: readonly number[] }): number {
+  let field = 1;
+  let stride = 1;
+  config.channels.forEach((_, i) => {
+    field += 2 * stride;
+    if (config.poolAfter.includes(i)) {
+      field += stride;
+      stride *= 2;
+    }
+  });
+  return field;
+}
+
 export function buildBackbone(tf: Tf, store: ParamStore, config: BackboneConfig, inChannels: number): Backbone {
   switch (config.kind) {
     case 'small':

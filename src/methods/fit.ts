@@ -8,7 +8,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { Tf } from '../tensor/backends/init.js';
 import { buildNetwork, type Network, type NetworkConfig } from '../tensor/models/network.js';
-import { loadPretrainedWeights } from '../tensor/models/model-io.js';
+import { loadPretrainedWeights, readModelDescription } from '../tensor/models/model-io.js';
 import type { ProgressUpdate } from '../core/progress.js';
 import { trainLoop, type EpochRecord, type ParamGroup, type TrainStep } from '../training/loop.js';
 import type { TrainingParams } from './network-params.js';
@@ -31,7 +31,26 @@ export interface Hooks {
   log(message: string): void;
 }
 
-export async function buildTrainableNetwork(tf: Tf, config: NetworkConfig, p: TrainingParams, hooks: Hooks): Promise<Network> {
+/**
+ * A wsol-run model given as pretrained weights (e.g. `model/pretrained`'s ResNet50) also brings the settings
+ * its weights were made with: the backbone's own config (batch-norm epsilon, last stride) and its
+ * preprocessing, when it has the backbone kind the params ask for. The small backbone stays as the params
+ * say (its channels must match anyway, or the weights do not load).
+ */
+export async function withPretrainedSettings(config: NetworkConfig, pretrained: string): Promise<NetworkConfig> {
+  if (!pretrained || config.backbone.kind === 'small') return config;
+  let description: Awaited<ReturnType<typeof readModelDescription>>;
+  try {
+    description = await readModelDescription(pretrained);
+  } catch {
+    return config; // a tfjs LayersModel directory: the params decide
+  }
+  if (description.network.backbone.kind !== config.backbone.kind) return config;
+  return { ...config, backbone: description.network.backbone, preprocess: description.network.preprocess };
+}
+
+export async function buildTrainableNetwork(tf: Tf, requested: NetworkConfig, p: TrainingParams, hooks: Hooks): Promise<Network> {
+  const config = await withPretrainedSettings(requested, p.pretrained);
   const net = buildNetwork(tf, config, p.seed);
   if (p.pretrained) {
     try {

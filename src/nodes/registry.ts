@@ -23,6 +23,7 @@ import { npyImportNode } from './maps/npy-import.js';
 import { intensityMapsNode } from './maps/intensity.js';
 import { oracleMapsNode } from './maps/oracle.js';
 import { partsNode } from './evaluate/parts.js';
+import { pretrainedModelNode } from './model/pretrained.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -57,6 +58,7 @@ const ALL: RegisteredNodeType[] = [
   intensityMapsNode,
   oracleMapsNode,
   partsNode,
+  pretrainedModelNode,
 ];
 
 const registered = new Map<string, RegisteredNodeType>(ALL.map((n) => [n.type, n]));

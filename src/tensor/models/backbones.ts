@@ -29,6 +29,8 @@ export type BackboneConfig =
       kind: 'resnet50';
       /** Stride of the last stage: 1 keeps 1/16 resolution (the usual WSOL choice), 2 is the ImageNet network. */
       lastStride: 1 | 2;
+      /** The batch norms' epsilon: Keras 2.3+ builds ResNet50 with 1.001e-5 (the default), Keras 2.2 with 1e-3. */
+      bnEpsilon?: number;
     };
 
 export interface Stage {
@@ -188,7 +190,7 @@ const RESNET50_STAGES: readonly { blocks: number; width: number }[] = [
 
 /** Keras' ResNet50 (v1): 7x7/2 stem, 3x3/2 pool, bottleneck blocks with the stride on the first 1x1 conv. */
 function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, { kind: 'resnet50' }>, inChannels: number): Stage[] {
-  const eps = 1.001e-5;
+  const eps = config.bnEpsilon ?? 1.001e-5;
   const pad = (x: Tensor, p: number): Tensor =>
     tf.pad(x, [
       [0, 0],

@@ -91,7 +91,13 @@ export interface PretrainedReport {
  * artifact) into `net` by layer name. A weight named `vgg16/block1_conv1/kernel`
  * or `block1_conv1/kernel_1` still finds `block1_conv1/kernel`.
  */
-export async function loadPretrainedWeights(tf: Tf, net: Network, dir: string): Promise<PretrainedReport> {
+export async function loadPretrainedWeights(
+  tf: Tf,
+  net: Network,
+  dir: string,
+  /** Maps a stored weight name to ours first (e.g. Keras 2.2 names to Keras 2.3+), null for no counterpart. */
+  rename?: (stored: string) => string | null,
+): Promise<PretrainedReport> {
   const file = join(dir, MODEL_FILE);
   if (!existsSync(file))
     throw new Error(
@@ -111,7 +117,7 @@ export async function loadPretrainedWeights(tf: Tf, net: Network, dir: string): 
     // Backbone weights must fit; a head of another task (e.g. 10 classes where the new one has 100) is initialised fresh.
     const { assigned, unused } = net.params.assign(
       weights,
-      (name) => matchParamName(name, known),
+      (name) => matchParamName(rename?.(name) ?? name, known),
       (name) => !net.backboneParamNames.has(name),
     );
     return { assigned, unused, untouched: [...known].filter((n) => !assigned.includes(n)) };

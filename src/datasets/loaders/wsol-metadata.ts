@@ -24,7 +24,7 @@ export interface WsolMetadataOptions {
   imageRoot: string;
   /** Folder the mask paths are relative to (default: imageRoot). */
   maskRoot?: string;
-  /** Folder name of each of our splits under `metadata`. */
+  /** Folder name of each of our splits under `metadata`; "" for a split the dataset does not have (it stays empty). */
   splitDirs: Record<SplitName, string>;
   /** Class names; when absent, classes are named by index and counted from the labels. */
   classNames?: readonly string[];
@@ -86,7 +86,11 @@ export async function buildWsolMetadata(outDir: string, o: WsolMetadataOptions):
   const records: ImageRecord[] = [];
   let maxLabel = -1;
   let localizationKind: 'boxes' | 'masks' | 'none' = 'none';
+  if (SPLIT_NAMES.every((split) => o.splitDirs[split] === ''))
+    throw new DatasetInputError('every split is mapped to "" (absent)', 'map at least one split to its folder with the splitDirs param');
   for (const split of SPLIT_NAMES) {
+    // An absent split (e.g. a test set of photographs with no training data) holds no image.
+    if (o.splitDirs[split] === '') continue;
     const dir = join(metaRoot, o.splitDirs[split]);
     if (!existsSync(dir))
       throw new DatasetInputError(

@@ -109,3 +109,26 @@ test('wsolevaluation metadata: bad input names the file and line', async () => {
   writeFileSync(join(fx.metadata, 'train', 'image_ids.txt'), 'train/00/img_0.png\ntrain/00/img_0.png\n');
   await rejects(fx, /train[/\\]image_ids\.txt:2: image id 'train\/00\/img_0\.png' appears twice \(first at line 1\)/);
 });
+
+test('wsolevaluation metadata: a split mapped to "" is absent (a test set alone); class names from a file in three forms', async () => {
+  const fx = await writeWsolFixture(tempDir(), { mode: 'boxes', perSplit: 3, classes: 2, trainLocalization: false });
+  rmSync(join(fx.metadata, 'train'), { recursive: true });
+  const info = await buildWsolMetadata(tempDir(), options(fx, { splitDirs: { train: '', val: '', test: 'test' } }));
+  assert.deepEqual(info.counts, { train: 0, val: 0, test: 3 });
+  await assert.rejects(buildWsolMetadata(tempDir(), options(fx, { splitDirs: { train: '', val: '', test: '' } })), /every split is mapped to ""/);
+
+  const { readClassNames } = await import('../../src/nodes/dataset/wsol-metadata.js');
+  const dir = tempDir();
+  const forms: [string, string][] = [
+    ['list.json', '["cat", "dog"]'],
+    ['object.json', '{"1": "dog", "0": "cat"}'],
+    ['lines.txt', 'cat\ndog\n'],
+  ];
+  for (const [name, text] of forms) {
+    writeFileSync(join(dir, name), text);
+    assert.deepEqual(await readClassNames(join(dir, name)), ['cat', 'dog'], name);
+  }
+  writeFileSync(join(dir, 'gap.json'), '{"0": "cat", "2": "bird"}');
+  await assert.rejects(readClassNames(join(dir, 'gap.json')), /class 1 has no name/);
+  await assert.rejects(readClassNames(join(dir, 'missing.txt')), /cannot be read/);
+});

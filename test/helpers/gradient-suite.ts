@@ -9,6 +9,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { activeKernelModule, initTensorBackend } from '../../src/tensor/backends/init.js';
+import { trainingBatchNorm } from '../../src/tensor/nn/batch-norm.js';
 
 let tf: typeof TfCore;
 
@@ -272,6 +273,46 @@ export function gradientSuite(config: KernelConfig): void {
       [1, 11, 10, 3],
       [3, 2, 3, 4],
     ]);
+  });
+
+  test('batch norm in training (batch moments, ReLU fused or not): values and gradients in x, gamma and beta', async () => {
+    const shapes: [number, number, number, number][] = [
+      [2, 5, 3, 4],
+      [3, 7, 9, 6],
+      [1, 1, 1, 3],
+      [4, 16, 16, 33],
+      [16, 8, 8, 128],
+    ];
+    for (const [i, shape] of shapes.entries()) {
+      const c = shape[3];
+      for (const activation of ['linear', 'relu'] as const) {
+        const bn = (x: TfCore.Tensor, g: TfCore.Tensor, b: TfCore.Tensor): TfCore.Tensor => trainingBatchNorm(tf, x, g, b, 1e-3, activation).y;
+        await check(`batch norm ${shape.join('x')} ${activation}`, bn, [shape, [c], [c]], 300 + i);
+        await checkValues(
+          `batch moments ${shape.join('x')}`,
+          (x) => {
+            const { mean, variance } = trainingBatchNorm(tf, x, tf.ones([c]), tf.zeros([c]), 1e-3, activation);
+            return tf.concat([mean, variance]);
+          },
+          [shape],
+        );
+      }
+    }
+  });
+
+  test('batch norm gradients are the same bits on every run', async () => {
+    await tf.setBackend('wasm');
+    const run = (): Float32Array[] =>
+      tf.tidy(() => {
+        const x = tf.tensor(values(8 * 12 * 12 * 20, 21), [8, 12, 12, 20]);
+        const g = tf.tensor(values(20, 22), [20]);
+        const b = tf.tensor(values(20, 23), [20]);
+        return tf
+          .grads((xx: TfCore.Tensor, gg: TfCore.Tensor, bb: TfCore.Tensor) => tf.sum(tf.square(trainingBatchNorm(tf, xx, gg, bb, 1e-3, 'relu').y)))([x, g, b])
+          .map((t) => t.dataSync() as Float32Array);
+      });
+    const first = run();
+    for (let i = 0; i < 5; i++) assert.deepEqual(run(), first, `run ${i}`);
   });
 
   test('sums over leading axes (bias gradients) and other reductions', async () => {

@@ -5,7 +5,7 @@ import { planBackend } from '../../src/tensor/backends/select.js';
 
 test('the backend is chosen by what is installed, without loading tfjs', () => {
   const plan = planBackend();
-  assert.match(plan.fact, /^wasm@4\.22\.0\+kernels\d+$/);
+  assert.match(plan.fact, /^wasm@4\.22\.0\+nn\d+\+kernels\d+$/);
   assert.equal(planBackend('cpu').name, 'cpu');
   assert.throws(() => planBackend('tensorflow-gpu'), /@tensorflow\/tfjs-node-gpu is not installed/);
 });

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { initTensorBackend } from '../../src/tensor/backends/init.js';
-import { normalise } from '../../src/tensor/nn/layers.js';
+import { BatchNorm, normalise } from '../../src/tensor/nn/batch-norm.js';
+import { Conv2d } from '../../src/tensor/nn/layers.js';
+import { ParamStore } from '../../src/tensor/nn/params.js';
 
 test("training batch norm by broadcasting ops has tf.batchNorm's values and gradients (x through the batch moments, gamma, beta)", async () => {
   const tf = await initTensorBackend('wasm');
@@ -27,4 +29,28 @@ test("training batch norm by broadcasting ops has tf.batchNorm's values and grad
   const g1 = tf.grads(ours)([x, gamma, beta]);
   const g2 = tf.grads(fused)([x, gamma, beta]);
   ['x', 'gamma', 'beta'].forEach((name, i) => close(g1[i]!, g2[i]!, `d/d${name}`));
+});
+
+test('in inference a batch norm after a convolution folds into it: same output as the convolution then the batch norm, ReLU or not', async () => {
+  const tf = await initTensorBackend('wasm');
+  const store = new ParamStore(tf, 3);
+  const conv = new Conv2d(tf, store, 'c', { inChannels: 5, filters: 7, kernel: 3, stride: 2 });
+  const bn = new BatchNorm(tf, store, 'c_bn', 7, 0.9, 1e-3);
+  tf.tidy(() => {
+    // Running statistics and affine parameters away from their initial 0 / 1, and a conv bias.
+    bn.movingMean.assign(tf.randomNormal([7], 0.5, 1, 'float32', 4));
+    bn.movingVariance.assign(tf.randomUniform([7], 0.2, 3, 'float32', 5));
+    bn.gamma.assign(tf.randomNormal([7], 1, 0.5, 'float32', 6));
+    bn.beta.assign(tf.randomNormal([7], 0, 0.5, 'float32', 7));
+    conv.bias!.assign(tf.randomNormal([7], 0, 0.5, 'float32', 8));
+  });
+  const x = tf.randomNormal([2, 11, 9, 5], 0, 1, 'float32', 9);
+  for (const activation of ['linear', 'relu'] as const) {
+    const folded = bn.afterConv(conv, x, false, activation);
+    const unfolded = bn.apply(conv.apply(x), false, activation);
+    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(folded, unfolded))).dataSync()[0]!);
+    const s = tf.tidy(() => tf.max(tf.abs(unfolded)).dataSync()[0]!);
+    assert.ok(s > 0.5, 'a non-trivial output');
+    assert.ok(d <= 1e-5 * s, `${activation}: max difference ${d} (scale ${s})`);
+  }
 });

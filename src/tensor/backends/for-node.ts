@@ -1,6 +1,6 @@
 /**
  * What a node that computes with tensors calls first: the backend the run
- * chose (ctx.env.backend, e.g. `wasm@4.22.0+kernels3`), initialised in this worker.
+ * chose (ctx.env.backend, e.g. `wasm@4.22.0+nn2+kernels4`), initialised in this worker.
  */
 
 import { initTensorBackend, type Tf } from './init.js';

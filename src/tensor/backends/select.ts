@@ -20,7 +20,12 @@ export function kernelVariantLabel(variant: string): string {
 }
 
 /** Version of our own kernels; part of the backend fact, so a kernel fix invalidates results. */
-export const WASM_KERNELS_VERSION = 3;
+export const WASM_KERNELS_VERSION = 4;
+/**
+ * Version of the networks' arithmetic on every backend (2: batch norm folded
+ * into the convolution before it at inference); part of the backend fact.
+ */
+export const NETWORK_CODE_VERSION = 2;
 
 const PACKAGES: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
@@ -42,7 +47,7 @@ export function installedVersion(pkg: string): string | undefined {
 
 export interface BackendPlan {
   name: BackendName;
-  /** The environment fact entering cache keys, e.g. `wasm@4.22.0+kernels3`. */
+  /** The environment fact entering cache keys, e.g. `wasm@4.22.0+nn2+kernels4`. */
   fact: string;
   /** Why this one: printed at start-up. */
   reason: string;
@@ -57,7 +62,7 @@ export function planBackend(requested?: BackendName): BackendPlan {
       if (requested) throw new Error(`--backend ${name}: ${PACKAGES[name]} is not installed (npm install ${PACKAGES[name]})`);
       continue;
     }
-    const fact = `${name}@${version}${name === 'wasm' ? `+kernels${WASM_KERNELS_VERSION}` : ''}`;
+    const fact = `${name}@${version}+nn${NETWORK_CODE_VERSION}${name === 'wasm' ? `+kernels${WASM_KERNELS_VERSION}` : ''}`;
     const reason = requested
       ? 'forced with --backend'
       : name === 'wasm'

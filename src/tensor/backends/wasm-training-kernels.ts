@@ -15,6 +15,7 @@
  * heap views only after the last makeOutput (allocation can move the heap).
  */
 import { ArenaFull, type KernelModule } from '../kernels/module.js';
+import { BATCH_NORM_KERNELS, jsBatchNormKernels, moduleBatchNormKernels } from './wasm-batch-norm.js';
 import * as fast from './wasm-fast-kernels.js';
 import type { FastKernel } from './wasm-fast-kernels.js';
 import {
@@ -390,7 +391,11 @@ let registered = false;
  * memory, and for everything once the module has failed (one warning, then
  * the previous kernels, never a crash).
  */
-function preferFast(fast: FastKernel, fallback: (args: KernelArgs) => TensorInfo, health: KernelModule): (args: KernelArgs) => TensorInfo {
+function preferFast<Out extends TensorInfo | TensorInfo[]>(
+  fast: (args: KernelArgs) => Out | undefined,
+  fallback: (args: KernelArgs) => Out,
+  health: KernelModule,
+): (args: KernelArgs) => Out {
   return (args) => {
     if (!health.failed) {
       try {
@@ -451,7 +456,13 @@ export function registerWasmTrainingKernels(mod?: KernelModule): void {
     for (const [name, f, fallback] of fastKernels) byName.set(name, preferFast(f, fallback, mod));
     kernels.splice(0, kernels.length, ...byName);
   }
-  for (const [kernelName, fn] of kernels) {
+  // Batch norm in training: wsol-run's own kernels (no tfjs kernel does this), on the module when there is one.
+  const moduleBatchNorm = mod && moduleBatchNormKernels(mod);
+  const batchNorm: [string, (args: KernelArgs) => TensorInfo[]][] = (Object.keys(BATCH_NORM_KERNELS) as (keyof typeof BATCH_NORM_KERNELS)[]).map((k) => {
+    const js = jsBatchNormKernels[k];
+    return [BATCH_NORM_KERNELS[k], mod && moduleBatchNorm ? preferFast(moduleBatchNorm[k], js, mod) : js];
+  });
+  for (const [kernelName, fn] of [...kernels, ...batchNorm]) {
     // Replacing a shipped kernel needs the old registration gone first.
     if (getKernel(kernelName, 'wasm')) unregisterKernel(kernelName, 'wasm');
     registerKernel({ kernelName, backendName: 'wasm', kernelFunc: fn as unknown as KernelFunc } as KernelConfig);

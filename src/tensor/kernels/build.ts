@@ -1,5 +1,5 @@
 /**
- * Compiles the kernel sources (wsol_kernels.c, winograd.c) into the two committed WebAssembly modules:
+ * Compiles the kernel sources (wsol_kernels.c, winograd.c, batch_norm.c) into the two committed WebAssembly modules:
  * plain SIMD128, and a variant whose multiply-adds are fused (relaxed SIMD).
  * Needs clang (14) and wasm-ld; used by `npm run build:kernels` and by the
  * test that checks the committed modules match their source.
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { packagePath } from '../../paths.js';
 
 /** The C sources, compiled and linked together (kernels_common.h is included by both). */
-export const KERNEL_SOURCES = ['wsol_kernels.c', 'winograd.c'].map((f) => packagePath(`src/tensor/kernels/${f}`));
+export const KERNEL_SOURCES = ['wsol_kernels.c', 'winograd.c', 'batch_norm.c'].map((f) => packagePath(`src/tensor/kernels/${f}`));
 export const KERNEL_MODULES = {
   plain: packagePath('src/tensor/kernels/wsol_kernels.wasm'),
   fma: packagePath('src/tensor/kernels/wsol_kernels_fma.wasm'),

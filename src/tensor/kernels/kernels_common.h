@@ -26,7 +26,8 @@ enum {
   J_BLOCKS, /* reductions: how many partial results (see block_range) */
   J_COUNT
 };
-enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4, OP_WINOGRAD = 5, OP_WINOGRAD_FILTER_GRAD = 6, OP_WINOGRAD4 = 7, OP_WINOGRAD4_FILTER_GRAD = 8 };
+enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4, OP_WINOGRAD = 5, OP_WINOGRAD_FILTER_GRAD = 6, OP_WINOGRAD4 = 7, OP_WINOGRAD4_FILTER_GRAD = 8,
+       OP_CENTERED_SQUARES = 9, OP_CHANNEL_AFFINE = 10, OP_BN_GRAD_SUMS = 11, OP_BN_GRAD_APPLY = 12 };
 
 /* Pixels per chunk of the filter gradient, tiles of 4 pixels per chunk of the convolution. */
 #define DW_CHUNK 128
@@ -42,6 +43,14 @@ enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS
 #define WGF_TILES 32
 #define WG4_TILES 4
 #define WG4F_TILES 16
+/* Rows (pixels) per work unit of the batch-norm jobs that are not reductions. */
+#define BN_ROWS 64
+/*
+ * Per-channel coefficients of the batch-norm jobs, at J_BIAS: BN_VECTORS
+ * vectors of K floats each, K rounded up to 4. y = x * SCALE + SHIFT (then
+ * ReLU if J_ACT); the input gradient is DY * g + DX_X * (x - MEAN) + DX_C.
+ */
+enum { BN_MEAN, BN_SCALE, BN_SHIFT, BN_DY, BN_DX_X, BN_DX_C, BN_VECTORS };
 
 typedef const float* cfp;
 
@@ -92,5 +101,11 @@ void winograd(const int32_t* j, int tid);
 void winograd_filter_grad(const int32_t* j, int tid);
 void winograd4(const int32_t* j, int tid);
 void winograd4_filter_grad(const int32_t* j, int tid);
+
+/* Batch-norm jobs (batch_norm.c). */
+void centered_squares(const int32_t* j);
+void channel_affine(const int32_t* j);
+void bn_grad_sums(const int32_t* j);
+void bn_grad_apply(const int32_t* j);
 
 #endif

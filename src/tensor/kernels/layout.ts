@@ -46,7 +46,17 @@ export const OP = {
   winogradFilterGrad: 6,
   winograd4: 7,
   winograd4FilterGrad: 8,
+  centeredSquares: 9,
+  channelAffine: 10,
+  bnGradSums: 11,
+  bnGradApply: 12,
 } as const;
+
+/** Rows per work unit of the batch-norm jobs that are not reductions (BN_ROWS in C). */
+export const BN_ROWS = 64;
+/** The per-channel coefficient vectors of the batch-norm jobs at J.BIAS, in this order, each K rounded up to 4 floats (BN_* in C). */
+export const BN_VECTOR = { mean: 0, scale: 1, shift: 2, dy: 3, dxX: 4, dxC: 5 } as const;
+export const BN_VECTORS = 6;
 
 /** Pixels per filter-gradient chunk and 4-pixel tiles per convolution chunk (DW_CHUNK, CONV_TILES in C). */
 export const DW_CHUNK = 128;

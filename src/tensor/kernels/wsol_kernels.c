@@ -20,7 +20,8 @@
  * instances) run only in the calling thread, between jobs.
  *
  * Sources: this file (direct kernels, max-pool gradient, sums, packing),
- * winograd.c (Winograd kernels), kernels_common.h (job layout, helpers).
+ * winograd.c (Winograd kernels), batch_norm.c (batch norm in training),
+ * kernels_common.h (job layout, helpers).
  */
 #include "kernels_common.h"
 
@@ -278,6 +279,10 @@ void EXPORT(run)(const int32_t* job, int tid) {
     case OP_WINOGRAD_FILTER_GRAD: winograd_filter_grad(job, tid); break;
     case OP_WINOGRAD4: winograd4(job, tid); break;
     case OP_WINOGRAD4_FILTER_GRAD: winograd4_filter_grad(job, tid); break;
+    case OP_CENTERED_SQUARES: centered_squares(job); break;
+    case OP_CHANNEL_AFFINE: channel_affine(job); break;
+    case OP_BN_GRAD_SUMS: bn_grad_sums(job); break;
+    case OP_BN_GRAD_APPLY: bn_grad_apply(job); break;
     default: break;
   }
 }

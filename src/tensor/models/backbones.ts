@@ -7,7 +7,8 @@
  * so weights converted from Keras' VGG16/ResNet50 load by name.
  */
 import type { Tf } from '../backends/init.js';
-import { BatchNorm, Conv2d, maxPool } from '../nn/layers.js';
+import { BatchNorm } from '../nn/batch-norm.js';
+import { Conv2d, maxPool } from '../nn/layers.js';
 import type { ParamStore, Tensor } from '../nn/params.js';
 
 export type BackboneConfig =
@@ -139,7 +140,7 @@ function smallStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, 
       channels: filters,
       stride,
       conv: true,
-      apply: (x, training) => (bn ? tf.relu(bn.apply(conv.apply(x), training)) : conv.apply(x, 'relu')),
+      apply: (x, training) => (bn ? bn.afterConv(conv, x, training, 'relu') : conv.apply(x, 'relu')),
     });
     c = filters;
     if (config.poolAfter.includes(i)) {
@@ -207,7 +208,7 @@ function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig,
       stride: 4,
       conv: false,
       outSide: (v) => windowed(windowed(v, 7, 2, 3), 3, 2, 1),
-      apply: (x, training) => maxPool(tf, pad(tf.relu(stemBn.apply(stem.apply(pad(x, 3)), training)), 1), 3, 2),
+      apply: (x, training) => maxPool(tf, pad(stemBn.afterConv(stem, pad(x, 3), training, 'relu'), 1), 3, 2),
     },
   ];
   let c = 64;
@@ -234,10 +235,10 @@ function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig,
         conv: true,
         outSide: (v) => windowed(v, 1, blockStride),
         apply: (x, training) => {
-          let h = tf.relu(bn1.apply(conv1.apply(x), training));
-          h = tf.relu(bn2.apply(conv2.apply(h), training));
-          h = bn3.apply(conv3.apply(h), training);
-          const skip = shortcut && shortcutBn ? shortcutBn.apply(shortcut.apply(x), training) : x;
+          let h = bn1.afterConv(conv1, x, training, 'relu');
+          h = bn2.afterConv(conv2, h, training, 'relu');
+          h = bn3.afterConv(conv3, h, training);
+          const skip = shortcut && shortcutBn ? shortcutBn.afterConv(shortcut, x, training) : x;
           return tf.relu(tf.add(h, skip));
         },
       });

@@ -39,13 +39,17 @@ export class Conv2d {
 
   /** Convolution (+ bias) (+ ReLU) as one fused op: the wasm backend runs it as a single kernel, and its gradient skips broadcasting adds. */
   apply(x: Tensor, activation: 'linear' | 'relu' = 'linear'): T4 {
-    const tf = this.tf;
-    return tf.fused.conv2d({
+    return this.applyWith(x, this.kernel as unknown as T4, this.bias ?? undefined, activation);
+  }
+
+  /** This convolution's geometry with another filter and bias (a batch norm folded in). */
+  applyWith(x: Tensor, filter: T4, bias: Tensor | undefined, activation: 'linear' | 'relu'): T4 {
+    return this.tf.fused.conv2d({
       x: x as T4,
-      filter: this.kernel as unknown as TfCore.Tensor4D,
+      filter,
       strides: this.o.stride ?? 1,
       pad: this.o.padding ?? 'same',
-      ...(this.bias ? { bias: this.bias } : {}),
+      ...(bias ? { bias } : {}),
       activation,
     });
   }
@@ -77,55 +81,6 @@ export class Dense {
     const tf = this.tf;
     return tf.add(tf.matMul(x as T2, this.kernel as unknown as T2), this.bias);
   }
-}
-
-/**
- * Batch normalisation over the channel axis. In training mode it uses the
- * batch statistics and moves the running ones (Keras momentum); otherwise
- * the running ones. The running statistics are non-trainable parameters, so
- * they are saved with the model.
- */
-export class BatchNorm {
-  readonly gamma: Variable;
-  readonly beta: Variable;
-  readonly movingMean: Variable;
-  readonly movingVariance: Variable;
-  constructor(
-    private readonly tf: Tf,
-    store: ParamStore,
-    readonly name: string,
-    channels: number,
-    readonly momentum = 0.9,
-    readonly epsilon = 1e-3,
-  ) {
-    this.gamma = store.create(`${name}/gamma`, [channels], { kind: 'ones' });
-    this.beta = store.create(`${name}/beta`, [channels], { kind: 'zeros' });
-    this.movingMean = store.create(`${name}/moving_mean`, [channels], { kind: 'zeros' }, false);
-    this.movingVariance = store.create(`${name}/moving_variance`, [channels], { kind: 'ones' }, false);
-  }
-
-  apply(x: Tensor, training: boolean): T4 {
-    const tf = this.tf;
-    if (!training) return tf.batchNorm(x as T4, this.movingMean, this.movingVariance, this.beta, this.gamma, this.epsilon) as T4;
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    // Side effect on non-trainable state: assign is not recorded on the gradient tape.
-    const m = this.momentum;
-    this.movingMean.assign(tf.add(tf.mul(this.movingMean, m), tf.mul(mean, 1 - m)));
-    this.movingVariance.assign(tf.add(tf.mul(this.movingVariance, m), tf.mul(variance, 1 - m)));
-    return normalise(tf, x, mean, variance, this.gamma, this.beta, this.epsilon);
-  }
-}
-
-/**
- * (x - mean) · gamma / sqrt(variance + ε) + beta with broadcasting ops, for
- * training. tf.batchNorm's gradient tiles mean, variance and gamma to the
- * input's shape, and the wasm backend's Tile took two thirds of a training
- * step of a batch-norm network (411 of 635 ms at 64 px); broadcasting ops
- * differentiate into sums over the leading axes, which the kernel module runs.
- */
-export function normalise(tf: Tf, x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): T4 {
-  const scale = tf.mul(tf.rsqrt(tf.add(variance, epsilon)), gamma);
-  return tf.add(tf.mul(tf.sub(x, mean), scale), beta) as T4;
 }
 
 export function maxPool(tf: Tf, x: Tensor, size = 2, stride = size, padding: Padding = 'valid'): T4 {

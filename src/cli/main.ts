@@ -109,6 +109,13 @@ export function buildProgram(): Command {
     .action(action(async (pipeline: string, node: string, o) => (await import('./commands/show.js')).showCommand(pipeline, node, o)));
 
   program
+    .command('layers <pipeline> <node>')
+    .description("the layers of a node's model (its latest result) with output shapes: what `layer` and a DGL sweep can name")
+    .option('--cache <dir>', 'cache directory')
+    .option('--json', 'JSON output')
+    .action(action(async (pipeline: string, node: string, o) => (await import('./commands/layers.js')).layersCommand(pipeline, node, o)));
+
+  program
     .command('gc [pipelines...]')
     .description('remove cached results that no lock file or recent run references, and print what was freed')
     .addOption(new Option('--keep-days <n>', 'keep results of runs from the last n days').argParser(parseNonNegativeInt('--keep-days')).default(7))

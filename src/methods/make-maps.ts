@@ -31,7 +31,8 @@ export function makeSplitMaps(
   const scoreChunks: Float32Array[] = [];
   let mapH = 0;
   let mapW = 0;
-  for (const indices of batches(split.count, batchSize)) {
+  const batch = Math.min(batchSize, method.maxBatch?.(net, o) ?? batchSize);
+  for (const indices of batches(split.count, batch)) {
     signal.throwIfAborted();
     const result = tf.tidy(() => {
       const x = batchTensor(tf, split, indices, { height, width }, net.config.inChannels);

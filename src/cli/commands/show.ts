@@ -1,11 +1,8 @@
-import { resolve } from 'node:path';
-import { LocalCacheStore } from '../../engine/cache/store.js';
-import { WsolError, didYouMean } from '../../engine/diagnostics.js';
-import { lockPathFor, readLock } from '../../engine/lockfile.js';
+import { WsolError } from '../../engine/diagnostics.js';
 import { listRuns } from '../../engine/run-store.js';
 import { formatBytes, formatDuration, formatMetric, table } from '../format.js';
-import { cacheDirOf } from '../options.js';
 import { printJson } from './common.js';
+import { lockedResult } from './locked-result.js';
 
 export interface ShowOptions {
   cache?: string;
@@ -15,27 +12,7 @@ export interface ShowOptions {
 
 /** A node's latest result: artifact path, metrics, timing (from the lock file and the run store). */
 export async function showCommand(pipelinePath: string, nodeId: string, o: ShowOptions): Promise<number> {
-  const file = resolve(pipelinePath);
-  const lock = await readLock(file);
-  if (!lock) {
-    throw new WsolError({
-      file: lockPathFor(pipelinePath),
-      message: 'no results yet: this pipeline has no lock file',
-      hint: `run it first: wsol-run ${pipelinePath}`,
-    });
-  }
-  const locked = lock.nodes[nodeId];
-  if (!locked) {
-    throw new WsolError({
-      file: lockPathFor(pipelinePath),
-      message: `node '${nodeId}' has no result in the lock file.${didYouMean(nodeId, Object.keys(lock.nodes))}`,
-      hint: `nodes with results: ${Object.keys(lock.nodes).join(', ') || '(none)'}`,
-    });
-  }
-  const cacheDir = cacheDirOf(o.cache);
-  const cache = new LocalCacheStore(cacheDir, { readOnly: true });
-  const check = await cache.artifact(locked.digest, 'fast');
-  const dir = cache.artifactDir(locked.digest);
+  const { file, locked, cacheDir, dir, check } = await lockedResult(pipelinePath, nodeId, o.cache);
   if (o.path) {
     if (!check.ok)
       throw new WsolError({

@@ -46,6 +46,8 @@ export interface MapMethod {
   label(net: Network, options: MapOptions): string;
   /** Problems the user can fix before any map is computed (e.g. an unknown layer), as [message, hint]. */
   problem?(net: Network, options: MapOptions): [string, string] | undefined;
+  /** The most images one batch may hold (memory-bound methods); maps/cam's batchSize applies below it. */
+  maxBatch?(net: Network, options: MapOptions): number;
   /** Maps [N, h, w] at the method's layer resolution (called inside tf.tidy). */
   compute(r: MapRequest): TfCore.Tensor3D;
 }

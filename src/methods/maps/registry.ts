@@ -7,6 +7,7 @@ import type { JsonSchema } from '../../core/json.js';
 import type { MapMethod } from './map-method.js';
 import { acamMethod } from './acam.js';
 import { camMethod } from './cam.js';
+import { dglMethod } from './dgl.js';
 import { gradCamMethod } from './gradcam.js';
 
 const methods = new Map<string, MapMethod>();
@@ -31,7 +32,7 @@ export function registerMapMethod(method: MapMethod): void {
   methods.set(method.name, method);
 }
 
-for (const method of [camMethod, acamMethod, gradCamMethod]) registerMapMethod(method);
+for (const method of [camMethod, acamMethod, gradCamMethod, dglMethod]) registerMapMethod(method);
 
 export function mapMethod(name: string): MapMethod {
   const method = methods.get(name);

@@ -54,6 +54,7 @@ function windowed(side: number, k: number, stride: number, pad = 0): number {
 
 export class Backbone {
   constructor(
+    private readonly tf: Tf,
     readonly config: BackboneConfig,
     readonly stages: readonly Stage[],
   ) {}
@@ -90,12 +91,63 @@ export class Backbone {
     return h;
   }
 
+  /** Every stage's output shape [h, w, channels] for an input of `size`, in order. */
+  stageShapes(size: { height: number; width: number }): { name: string; conv: boolean; shape: [number, number, number] }[] {
+    let h = size.height;
+    let w = size.width;
+    return this.stages.map((stage) => {
+      if (stage.outSide) {
+        h = stage.outSide(h);
+        w = stage.outSide(w);
+      }
+      return { name: stage.name, conv: stage.conv, shape: [h, w, stage.channels] };
+    });
+  }
+
+  /**
+   * Runs every stage, adding `probes.get(name)` to the output of each stage
+   * so named and handing that output to `seen`. Probes of zeros make the
+   * gradient of anything downstream w.r.t. each probe the gradient w.r.t.
+   * that stage's activation: one backward pass gives them at every layer.
+   */
+  applyProbed(x: Tensor, training: boolean, probes: ReadonlyMap<string, Tensor>, seen?: (name: string, activation: Tensor) => void): Tensor {
+    let h = x;
+    for (const stage of this.stages) {
+      h = stage.apply(h, training);
+      const probe = probes.get(stage.name);
+      if (probe) {
+        seen?.(stage.name, h);
+        h = this.tf.add(h, probe);
+      }
+    }
+    return h;
+  }
+
   /** Continues from the activation `s` of stage `name` to the last stage. */
   applyFrom(name: string, s: Tensor, training: boolean): Tensor {
     let h = s;
     for (let i = this.indexOf(name) + 1; i < this.stages.length; i++) h = this.stages[i]!.apply(h, training);
     return h;
   }
+}
+
+/**
+ * The name a layer has in the papers and the PyTorch code they come with,
+ * where it differs from ours: VGG16's `block4_conv2` is the DGL paper's
+ * `conv4_2`, CAM's added `conv6` its `conv5_4`; ResNet50's
+ * `conv4_block6_out` is torchvision's `layer3.5`.
+ */
+export function paperLayerName(kind: BackboneConfig['kind'], name: string): string | undefined {
+  if (kind === 'vgg16') {
+    const m = /^block(\d)_conv(\d)$/.exec(name);
+    if (m) return `conv${m[1]}_${m[2]}`;
+    if (name === 'conv6') return 'conv5_4';
+  }
+  if (kind === 'resnet50') {
+    const m = /^conv(\d)_block(\d+)_out$/.exec(name);
+    if (m) return `layer${Number(m[1]) - 1}.${Number(m[2]) - 1}`;
+  }
+  return undefined;
 }
 
 /**
@@ -119,11 +171,11 @@ export function smallReceptiveField(config: { channels: readonly number[]; poolA
 export function buildBackbone(tf: Tf, store: ParamStore, config: BackboneConfig, inChannels: number): Backbone {
   switch (config.kind) {
     case 'small':
-      return new Backbone(config, smallStages(tf, store, config, inChannels));
+      return new Backbone(tf, config, smallStages(tf, store, config, inChannels));
     case 'vgg16':
-      return new Backbone(config, vggStages(tf, store, config, inChannels));
+      return new Backbone(tf, config, vggStages(tf, store, config, inChannels));
     case 'resnet50':
-      return new Backbone(config, resnetStages(tf, store, config, inChannels));
+      return new Backbone(tf, config, resnetStages(tf, store, config, inChannels));
   }
 }
 

@@ -50,12 +50,13 @@ export function makeSplitMaps(
   }
   return {
     entry: { count: split.count, height: mapH, width: mapW, ids: [...split.ids], classes: net.config.classes },
-    maps: concat(chunks),
-    scores: concat(scoreChunks),
+    maps: concatFloats(chunks),
+    scores: concatFloats(scoreChunks),
   };
 }
 
-function concat(parts: Float32Array[]): Float32Array {
+/** The parts one after the other. */
+export function concatFloats(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let offset = 0;
   for (const p of parts) {

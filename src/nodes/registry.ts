@@ -24,6 +24,7 @@ import { intensityMapsNode } from './maps/intensity.js';
 import { oracleMapsNode } from './maps/oracle.js';
 import { partsNode } from './evaluate/parts.js';
 import { pretrainedModelNode } from './model/pretrained.js';
+import { dglSweepNode } from './sweep/dgl-layers.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -59,6 +60,7 @@ const ALL: RegisteredNodeType[] = [
   oracleMapsNode,
   partsNode,
   pretrainedModelNode,
+  dglSweepNode,
 ];
 
 const registered = new Map<string, RegisteredNodeType>(ALL.map((n) => [n.type, n]));

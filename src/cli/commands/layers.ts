@@ -27,7 +27,6 @@ export async function layersCommand(pipelinePath: string, nodeId: string, o: Lay
   const output = nodeTypes.get(locked.type)?.output;
   if (output !== 'model')
     throw new WsolError({
-      node: nodeId,
       message: `node '${nodeId}' (${locked.type}) makes ${output ? `a ${output}` : 'an unknown'} artifact, not a model`,
       hint: 'name a trainer or model/pretrained node',
     });

@@ -1,0 +1,189 @@
+/**
+ * sweep/dgl-layers' work, loaded only inside run(): maps of the choice and
+ * reported splits at every layer, then each layer evaluated (τ chosen on
+ * the choice split), the layer chosen on the choice split by `chooseBy`.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError, type Metrics, type NodeContext, type NodeResult } from '../contract.js';
+import type { MapsSplit } from '../../artifacts/maps.js';
+import type { SplitName } from '../../datasets/types.js';
+import { evaluateLocalization, type LocalizationOptions, type LocalizationReport } from '../../evaluation/localization.js';
+import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
+import { mapSetOf } from '../evaluate/maps-input.js';
+import { headType } from '../../tensor/models/heads/registry.js';
+import type { DglSweepParams } from './dgl-layers.js';
+
+/** The figures of one layer on one split, in the DGL paper's Table 1 terms (percent; errors = 100 − accuracy). */
+function tableRow(report: LocalizationReport): Record<string, number | null> {
+  const h = report.headline;
+  const v = (k: string): number | null => (typeof h[k] === 'number' ? h[k]! : null);
+  const err = (k: string): number | null => (v(k) === null ? null : 100 - v(k)!);
+  const choice = report.detail.tauChoice as { tau?: number } | undefined;
+  return {
+    top1ClsError: err('top1Cls'),
+    top5ClsError: err('top5Cls'),
+    top1LocError: err('top1Loc'),
+    top5LocError: err('top5Loc'),
+    gtKnownLocError: err('gtKnownLoc'),
+    gtKnownLoc: v('gtKnownLoc'),
+    top1Loc: v('top1Loc'),
+    maxBoxAccV2: v('maxBoxAccV2'),
+    tau: choice?.tau ?? null,
+  };
+}
+
+/**
+ * The layer with the best `metric` on the choice split (the first of equals), or null when no layer
+ * has figures there. The reported split's figures never enter.
+ */
+export function chooseLayer<R extends { layer: string; choice: Record<string, number | null> | null }>(rows: readonly R[], metric: string): R | null {
+  let best: R | null = null;
+  for (const r of rows) {
+    const v = r.choice?.[metric];
+    if (typeof v !== 'number') continue;
+    if (!best || v > (best.choice![metric] as number)) best = r;
+  }
+  return best;
+}
+
+export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<NodeResult> {
+  const p = ctx.params;
+  const { tensorsFor } = await import('../../tensor/backends/for-node.js');
+  const { sweepSplitMaps } = await import('../../methods/dgl-sweep.js');
+  const { paperLayerName } = await import('../../tensor/models/backbones.js');
+  const tf = await tensorsFor(ctx.env);
+  const data = await inputDataset(ctx);
+  const model = await inputModel(tf, ctx, 'model');
+  const classifier = optionalInput(ctx, 'classifier') ? await inputModel(tf, ctx, 'classifier') : null;
+  try {
+    checkSameClasses(model, data);
+    if (classifier) checkSameClasses(classifier, data);
+    const net = model.net;
+    const head = net.config.head.kind;
+    if (!headType(head).provides.includes('logits'))
+      throw new UserError(
+        `DGL needs the logits of the model of node ${model.node}, whose ${head} head does not make them`,
+        'sweep a classifier (a model with a gap-fc or other logits-making head)',
+      );
+    const stages = net.backbone.stageShapes(net.config.inputSize);
+    const convLayers = stages.filter((s) => s.conv).map((s) => s.name);
+    const unknown = p.layers.filter((l) => !stages.some((s) => s.name === l));
+    if (unknown.length)
+      throw new UserError(
+        `layer${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not in the backbone of node ${model.node}`,
+        `layers: ${stages.map((s) => s.name).join(', ')} (wsol-run layers <pipeline> ${model.node})`,
+      );
+    const layers = p.layers.length ? p.layers : convLayers;
+    const reported = data.split(p.split as SplitName);
+    if (reported.count === 0) throw new UserError(`split ${p.split} of the dataset is empty`, `report another split: --set ${ctx.nodeId}.split=val`);
+    const chooseView = data.split(p.chooseSplit as SplitName);
+    const canChoose = chooseView.count > 0 && p.chooseSplit !== p.split;
+    if (p.chooseSplit === p.split) ctx.log(`warning: chooseSplit is the reported split ${p.split}: nothing is chosen, every layer is reported at τ = ${p.tau}`);
+    else if (!canChoose) ctx.log(`the dataset has no ${p.chooseSplit} images: every layer is reported at τ = ${p.tau} and no layer is chosen`);
+
+    const mapOptions = { enhanced: p.enhanced, selection: p.selection, alpha: p.alpha, target: p.target, batchSize: p.batchSize, memoryMB: p.memoryMB };
+    const total = reported.count + (canChoose ? chooseView.count : 0);
+    let offset = 0;
+    const mapsOf = (view: typeof reported): Map<string, MapsSplit> => {
+      const start = offset;
+      const out = sweepSplitMaps(tf, net, classifier?.net ?? null, view, layers, mapOptions, ctx.signal, (done) =>
+        ctx.progress({ fraction: (0.8 * (start + done)) / total, message: `maps at ${layers.length} layers` }),
+      );
+      offset += view.count;
+      return out;
+    };
+    const chooseMaps = canChoose ? mapsOf(chooseView) : null;
+    const reportedMaps = mapsOf(reported);
+
+    const options = (fixedTau: number | null): LocalizationOptions => ({
+      imageSize: data.info.imageSize,
+      thresholdStep: p.thresholdStep,
+      deltas: p.deltas,
+      preprocess: 'resize-normalize',
+      nanMaps: 'error',
+      singleBox: true,
+      stlTolerance: 16,
+      fixedTau,
+      signal: ctx.signal,
+    });
+    const target = p.target;
+    const classes = data.info.classNames.length;
+    const rows: {
+      layer: string;
+      paperName: string | null;
+      mapSize: string;
+      choice: Record<string, number | null> | null;
+      reported: Record<string, number | null>;
+    }[] = [];
+    const reports = new Map<string, LocalizationReport>();
+    layers.forEach((layer, i) => {
+      ctx.progress({ fraction: 0.8 + (0.2 * i) / layers.length, message: `evaluating ${layer}` });
+      const stored = reportedMaps.get(layer)!;
+      const choice = chooseMaps?.get(layer);
+      const scores = { classes: stored.entry.classes, values: stored.scores! };
+      const chooseInput = choice ? { split: p.chooseSplit, gt: chooseView, maps: mapSetOf(choice, target) } : null;
+      const report = evaluateLocalization(
+        { split: p.split, gt: reported, maps: mapSetOf(stored, target), boxes: null, scores, choose: chooseInput, classes },
+        options(chooseInput ? null : p.tau),
+      );
+      // The choice split's own figures at its own τ: what picks the layer.
+      const onChoice = choice
+        ? evaluateLocalization(
+            {
+              split: p.chooseSplit,
+              gt: chooseView,
+              maps: mapSetOf(choice, target),
+              boxes: null,
+              scores: { classes: stored.entry.classes, values: choice.scores! },
+              choose: chooseInput,
+              classes,
+            },
+            options(null),
+          )
+        : null;
+      reports.set(layer, report);
+      rows.push({
+        layer,
+        paperName: paperLayerName(net.config.backbone.kind, layer) ?? null,
+        mapSize: `${stored.entry.width}x${stored.entry.height}`,
+        choice: onChoice ? tableRow(onChoice) : null,
+        reported: tableRow(report),
+      });
+    });
+    const chosen = canChoose ? chooseLayer(rows, p.chooseBy) : null;
+    const method = `dgl${p.enhanced ? '' : '-plain'}${p.selection === 'gradcam' ? '-gradcam' : ''}`;
+    await writeFile(
+      join(ctx.outDir, 'sweep.json'),
+      JSON.stringify(
+        {
+          method,
+          target,
+          reportedSplit: p.split,
+          chooseSplit: canChoose ? p.chooseSplit : null,
+          chooseBy: canChoose ? p.chooseBy : null,
+          fixedTau: canChoose ? null : p.tau,
+          chosen: chosen?.layer ?? null,
+          layers: rows.map((r) => ({ ...r, chosen: r.layer === chosen?.layer })),
+        },
+        null,
+        1,
+      ),
+    );
+    const headlineLayer = chosen?.layer ?? layers.at(-1)!;
+    const headline = reports.get(headlineLayer)!;
+    await writeFile(
+      join(ctx.outDir, 'evaluation.json'),
+      JSON.stringify(
+        { headline: headline.headline, ...headline.detail, sources: { dataset: data.info.name, maps: { method: `${method}@${headlineLayer}`, target } } },
+        null,
+        1,
+      ),
+    );
+    const metrics: Metrics = { ...headline.headline, layer: headlineLayer, layerChosen: chosen !== null, layers: layers.length };
+    return { metrics };
+  } finally {
+    model.net.dispose();
+    classifier?.net.dispose();
+  }
+}

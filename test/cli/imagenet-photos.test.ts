@@ -99,6 +99,19 @@ test('ImageNet ResNet50 from npm: same logits as tfjs-layers on real photos, the
   const metrics = JSON.parse(readFileSync(join(show.stdout.trim(), 'metrics.json'), 'utf8')) as Record<string, number>;
   assert.equal(metrics.top5Cls, 100);
 
+  // DGL at every block output of the ImageNet network: no val split, so every layer at the fixed τ and no choice.
+  const dglDir = (await runCli(['show', file, 'dgl', '--path', '--cache', cache], packagePath('.'))).stdout.trim();
+  const sweep = JSON.parse(readFileSync(join(dglDir, 'sweep.json'), 'utf8')) as {
+    chosen: string | null;
+    fixedTau: number;
+    layers: { layer: string; mapSize: string; reported: { gtKnownLoc: number } }[];
+  };
+  assert.equal(sweep.chosen, null);
+  assert.equal(sweep.fixedTau, 0.2);
+  assert.equal(sweep.layers.length, 16);
+  assert.deepEqual([sweep.layers[0]!.mapSize, sweep.layers.at(-1)!.mapSize], ['56x56', '7x7']);
+  process.stdout.write(`# DGL GT-known on the photos by layer: ${sweep.layers.map((l) => `${l.layer} ${l.reported.gtKnownLoc.toFixed(0)}`).join(', ')}\n`);
+
   // A truncated tarball as the source: a clear error, and nothing of it enters the cache.
   const truncated = join(dir, 'truncated.tgz');
   writeFileSync(truncated, Buffer.alloc(4096, 7));

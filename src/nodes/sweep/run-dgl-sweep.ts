@@ -33,6 +33,9 @@ function tableRow(report: LocalizationReport): Record<string, number | null> {
   };
 }
 
+/** The per-layer figures also given as metrics, e.g. `gtKnownLoc@conv3`. */
+const PER_LAYER_METRICS = ['gtKnownLoc', 'top1Loc', 'maxBoxAccV2'] as const;
+
 /**
  * The layer with the best `metric` on the choice split (the first of equals), or null when no layer
  * has figures there. The reported split's figures never enter.
@@ -181,6 +184,8 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
       ),
     );
     const metrics: Metrics = { ...headline.headline, layer: headlineLayer, layerChosen: chosen !== null, layers: layers.length };
+    // Every layer's test figures too, so report/compare can tabulate the sweep across seeds.
+    for (const r of rows) for (const k of PER_LAYER_METRICS) metrics[`${k}@${r.layer}`] = r.reported[k] ?? null;
     return { metrics };
   } finally {
     model.net.dispose();

@@ -66,8 +66,13 @@ export class Network {
   input(x: Tensor): T4 {
     const tf = this.tf;
     if (this.config.preprocess === 'centered') return tf.sub(x, 0.5) as T4;
-    const bgr = x.shape[3] === 3 ? tf.reverse(x, 3) : x;
-    return tf.sub(tf.mul(bgr, 255), tf.tensor1d(x.shape[3] === 3 ? [103.939, 116.779, 123.68] : [116.779])) as T4;
+    if (x.shape[3] !== 3) return tf.sub(tf.mul(x, 255), 116.779) as T4;
+    // RGB -> BGR and x 255 as one [3, 3] matrix product per pixel: the wasm backend's Reverse took
+    // 100 ms of a 1.7 s ResNet-50 forward pass at 224 px, batch 16.
+    const [n, h, w] = x.shape as [number, number, number, number];
+    const bgr255 = tf.tensor2d([0, 0, 255, 0, 255, 0, 255, 0, 0], [3, 3]);
+    const pixels = tf.matMul(tf.reshape(x, [n * h * w, 3]) as TfCore.Tensor2D, bgr255);
+    return tf.reshape(tf.sub(pixels, tf.tensor1d([103.939, 116.779, 123.68])), [n, h, w, 3]) as T4;
   }
 
   /** The head on top of backbone features (also the continuation of a cut at any layer, after backbone.applyFrom). */

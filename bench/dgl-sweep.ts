@@ -1,5 +1,5 @@
 /**
- * DGL's layer sweep: what one stacked forward/backward pass serving every
+ * DGL's layer sweep: what one set of passes (two vector-Jacobian products) serving every
  * layer costs, against the maps of the earliest layer alone (the sweep's
  * target: at most 2x) and against one run per layer, side by side in one
  * run, interleaved, median of several. Two networks: the testbed's small
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     'dgl-sweep',
     `## DGL layer sweep: one pass for every layer
 
-Machine: ${machine()}. Command: \`npm run bench:dgl -- --runs ${RUNS} --images ${IMAGES}\` (1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after). DGL maps (enhanced, pixel-level selection) of a batch at every conv layer (each residual block's output for ResNet-50), wasm backend, random weights (the cost does not depend on them): the one-pass sweep (the batch stacked twice, one forward and one backward pass, zero probes at every layer), the earliest layer alone (the same pass with one probe: the backward still runs from the logits down to it), and one such run per layer. Interleaved, median of ${RUNS}.
+Machine: ${machine()}. Command: \`npm run bench:dgl -- --runs ${RUNS} --images ${IMAGES}\` (1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after). DGL maps (enhanced, pixel-level selection) of a batch at every conv layer (each residual block's output for ResNet-50), wasm backend, random weights (the cost does not depend on them): the one-pass sweep (two vector-Jacobian products from the logits, each a forward and a backward pass of the batch, zero probes at every layer), the earliest layer alone (the same passes with one probe: the backward still runs from the logits down to it), and one such run per layer. Interleaved, median of ${RUNS}.
 
 ${table}
 `,

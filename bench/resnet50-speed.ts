@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { initTensorBackend, type Tf } from '../src/tensor/backends/init.js';
 import { buildNetwork, type Network } from '../src/tensor/models/network.js';
+import { BatchNorm } from '../src/tensor/nn/batch-norm.js';
 import { packagePath } from '../src/paths.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
 
@@ -101,11 +102,14 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
   train();
   infer();
-  const wasm = { train: [] as number[], infer: [] as number[] };
+  const wasm = { train: [] as number[], infer: [] as number[], unfolded: [] as number[] };
   const torch = { train: [] as number[], infer: [] as number[], version: '', note: '' };
   for (let r = 0; r < RUNS; r++) {
     wasm.train.push(rate(train));
     wasm.infer.push(rate(infer));
+    BatchNorm.foldAtInference = false;
+    wasm.unfolded.push(rate(infer));
+    BatchNorm.foldAtInference = true;
     const t = torchRun();
     if (typeof t === 'string') torch.note = t;
     else {
@@ -136,6 +140,13 @@ async function main(): Promise<void> {
       wasm.train.map((v) => v.toFixed(2)).join(', '),
     ],
     ['inference, 224 px, batch 16 (img/s)', fmt(wasm.infer), fmt(torch.infer), ratio(wasm.infer, torch.infer), wasm.infer.map((v) => v.toFixed(2)).join(', ')],
+    [
+      'inference, batch norm not folded into the convolutions (img/s)',
+      fmt(wasm.unfolded),
+      fmt(torch.infer),
+      ratio(wasm.unfolded, torch.infer),
+      wasm.unfolded.map((v) => v.toFixed(2)).join(', '),
+    ],
   ];
   const table = markdownTable(
     [
@@ -153,7 +164,7 @@ async function main(): Promise<void> {
     'resnet50',
     `## ResNet-50: wasm vs PyTorch CPU
 
-Machine: ${machine()}. Command: \`npm run bench:resnet50 -- --runs ${RUNS} --steps ${STEPS} --rss-steps ${RSS_STEPS}\` (1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after). wsol-run's resnet50 backbone (Keras layout, batch norm ε 1e-3) with the 1000-class GAP + FC head on the wasm backend with ${process.env.WSOL_RUN_KERNEL_THREADS} kernel threads; torchvision's resnet50 with the same threads, runs interleaved. Training: loss + every gradient + SGD with momentum; inference: batch norm in inference mode.
+Machine: ${machine()}. Command: \`npm run bench:resnet50 -- --runs ${RUNS} --steps ${STEPS} --rss-steps ${RSS_STEPS}\` (1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after). wsol-run's resnet50 backbone (Keras layout, batch norm ε 1e-3) with the 1000-class GAP + FC head on the wasm backend with ${process.env.WSOL_RUN_KERNEL_THREADS} kernel threads; torchvision's resnet50 with the same threads, runs interleaved. Training: loss + every gradient + SGD with momentum; inference: batch norm in inference mode, folded into the convolutions (and, for comparison, not folded).
 
 ${table}
 

@@ -10,6 +10,7 @@ const nodes = {
   cls: { type: 'train/classifier', inputs: { dataset: 'data' }, with: { channels: [8, 8, 8], poolAfter: [0, 1], epochs: 1, batchSize: 16 } },
   sweep: { type: 'sweep/dgl-layers', inputs: { model: 'cls', dataset: 'data' }, with: { batchSize: 8 } },
   plain: { type: 'sweep/dgl-layers', inputs: { model: 'cls', dataset: 'data' }, with: { layers: ['conv2', 'conv3'], enhanced: false, selection: 'gradcam' } },
+  byBox: { type: 'sweep/dgl-layers', inputs: { model: 'cls', dataset: 'data' }, with: { batchSize: 8, chooseBy: 'maxBoxAccV2' } },
   maps: { type: 'maps/cam', inputs: { model: 'cls', dataset: 'data' }, with: { method: 'dgl', layer: 'conv2', splits: ['val', 'test'] } },
   eval: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'maps' } },
 };
@@ -48,6 +49,13 @@ test('the DGL layer sweep maps every conv layer in one pass, chooses τ and the 
     assert.ok(typeof r.reported.gtKnownLoc === 'number' && typeof r.reported.tau === 'number', r.layer);
     assert.equal(r.reported.gtKnownLocError, 100 - r.reported.gtKnownLoc!);
   }
+  // Choosing by MaxBoxAccV2 evaluates the choice split fully: its GT-known there equals the one read off the choice curve.
+  const byBoxDir = (await runCli(['show', file, 'byBox', '--path'], dir)).stdout.trim();
+  const byBox = JSON.parse(readFileSync(join(byBoxDir, 'sweep.json'), 'utf8')) as { chosen: string; layers: SweepRow[] };
+  byBox.layers.forEach((r, i) => assert.ok(Math.abs(r.choice!.gtKnownLoc! - sweep.layers[i]!.choice!.gtKnownLoc!) < 1e-9, r.layer));
+  const bestBox = byBox.layers.reduce((a, b) => ((b.choice!.maxBoxAccV2 ?? -1) > (a.choice!.maxBoxAccV2 ?? -1) ? b : a));
+  assert.equal(byBox.chosen, bestBox.layer);
+
   // maps/cam's dgl at conv2 evaluated alone gives the sweep's conv2 figures.
   const evalDir = (await runCli(['show', file, 'eval', '--path'], dir)).stdout.trim();
   const alone = JSON.parse(readFileSync(join(evalDir, 'evaluation.json'), 'utf8')) as { headline: Record<string, number> };

@@ -61,7 +61,7 @@ test('DGL without enhanced maps at the last stage of a GAP-FC network is CAM, mi
   net.dispose();
 });
 
-test('the class and enhancing gradients of one stacked backward pass match finite differences at an inner layer', () => {
+test('the class and enhancing gradients (two vector-Jacobian products from the logits) match finite differences at an inner layer', () => {
   const net = network(4);
   const x = images(2, 5);
   const classes = [2, 1];

@@ -12,11 +12,11 @@
  * `enhanced: false` (A = S) and `selection: "gradcam"` (G averaged over H
  * and W per channel, as Grad-CAM weights, without Grad-CAM's ReLU).
  *
- * Both gradients come from one backward pass over the batch stacked twice
- * (cotangent onehot(c) at the logits of the first copy, the CE gradient
- * α·(softmax(l) − onehot(c)) at the second), and every requested layer gets
- * its gradients from that same pass through zero probes added to its
- * output (Backbone.applyProbed).
+ * The two gradients are two vector-Jacobian products from the logits
+ * (cotangents onehot(c) and the CE gradient α·(softmax(l) − onehot(c))),
+ * each one forward and one backward pass of the batch, and every requested
+ * layer gets its gradients from those same passes through zero probes added
+ * to its output (Backbone.applyProbed).
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { JsonSchema } from '../../core/json.js';
@@ -92,8 +92,7 @@ export interface LayerGradients {
 /**
  * S, G and E at each of `layers` for the images x (in [0, 1]), with
  * `logits` the network's own logits of x (for the CE gradient) and
- * `classes` the target class per image: one forward and one backward pass
- * of the batch stacked twice. Call inside tf.tidy.
+ * `classes` the target class per image. Call inside tf.tidy.
  */
 export function dglGradients(
   tf: Tf,
@@ -104,32 +103,30 @@ export function dglGradients(
   layers: readonly string[],
   alpha: number,
 ): Map<string, LayerGradients> {
-  const n = x.shape[0];
   const input = net.input(x);
-  const stacked = tf.concat([input, input], 0) as T4;
   const target = oneHot(tf, classes, net.config.classes);
   // ∂(−α·log softmax(l)_c)/∂l = α·(softmax(l) − onehot(c)).
-  const ceGradient = tf.mul(tf.sub(tf.softmax(logits), target), alpha);
-  const cotangent = tf.concat([target, ceGradient], 0) as TfCore.Tensor2D;
+  const ceGradient = tf.mul(tf.sub(tf.softmax(logits), target), alpha) as TfCore.Tensor2D;
   const shapes = new Map(net.backbone.stageShapes({ height: input.shape[1], width: input.shape[2] }).map((s) => [s.name, s.shape]));
-  const probes = layers.map((l) => tf.zeros([2 * n, ...shapes.get(l)!]) as T4);
+  const probes = layers.map((l) => tf.zeros([x.shape[0], ...shapes.get(l)!]) as T4);
   const activations = new Map<string, T4>();
-  const grads = tf.grads((...zs: TfCore.Tensor[]) => {
-    const byName = new Map(layers.map((l, i) => [l, zs[i]!]));
-    const features = net.backbone.applyProbed(stacked, false, byName, (name, h) => {
-      // Kept past grads' own scope (which disposes what its function made): read after the backward pass.
-      activations.set(name, tf.keep(tf.slice(h, [0, 0, 0, 0], [n, -1, -1, -1]) as T4));
-    }) as T4;
-    return net.applyHead(features, false).logits!;
-  })(probes, cotangent) as T4[];
+  const vjp = (cotangent: TfCore.Tensor2D, keep: boolean): T4[] =>
+    tf.grads((...zs: TfCore.Tensor[]) => {
+      const byName = new Map(layers.map((l, i) => [l, zs[i]!]));
+      const seen = keep ? (name: string, h: TfCore.Tensor) => activations.set(name, tf.keep(h) as T4) : undefined;
+      return net.applyHead(net.backbone.applyProbed(input, false, byName, seen) as T4, false).logits!;
+    })(probes, cotangent) as T4[];
+  // Two vector-Jacobian products from the logits, each a forward and a backward pass of the batch (as many
+  // operations as one pass of the batch stacked twice, without the copies that stacking and splitting cost).
+  const g = vjp(target, true);
+  const e = vjp(ceGradient, false);
   const out = new Map<string, LayerGradients>();
   layers.forEach((layer, i) => {
-    const g = grads[i]!;
     const kept = activations.get(layer)!;
-    // A copy owned by the caller's tidy; the kept original is released below.
+    // A copy owned by the caller's tidy; the kept original is released here.
     const s = tf.clone(kept);
     kept.dispose();
-    out.set(layer, { s, g: tf.slice(g, [0, 0, 0, 0], [n, -1, -1, -1]) as T4, e: tf.slice(g, [n, 0, 0, 0], [n, -1, -1, -1]) as T4 });
+    out.set(layer, { s, g: g[i]!, e: e[i]! });
   });
   return out;
 }
@@ -154,10 +151,10 @@ export function dglLayerMaps(
 }
 
 /**
- * Images per batch whose DGL pass at these layers fits in `memoryMB`: the
- * stacked batch keeps every stage's output for the backward pass (×2 for
- * the copies, ×3 for what a stage holds inside: convolution, batch norm and
- * activation outputs), plus S, G, E and A at each swept layer.
+ * Images per batch whose DGL passes at these layers fit in `memoryMB`: a
+ * pass keeps every stage's output for the backward pass (×3 for what a
+ * stage holds inside: convolution, batch norm and activation outputs; ×2
+ * for the gradients flowing back), plus S, G, E and A at each swept layer.
  */
 export function dglBatchLimit(net: Network, layers: readonly string[], memoryMB: number): number {
   const shapes = net.backbone.stageShapes(net.config.inputSize);

@@ -130,9 +130,14 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
         { split: p.split, gt: reported, maps: mapSetOf(stored, target), boxes: null, scores, choose: chooseInput, classes },
         options(chooseInput ? null : p.tau),
       );
-      // The choice split's own figures at its own τ: what picks the layer.
-      const onChoice = choice
-        ? evaluateLocalization(
+      // The choice split's own figures at its own τ: what picks the layer. GT-known there is the best
+      // point of the choice curve the reported evaluation already swept; other metrics need their own pass.
+      const choiceCurve = report.curves.boxAccSingleChoice;
+      const onChoice = !choice
+        ? null
+        : p.chooseBy === 'gtKnownLoc' && choiceCurve
+          ? null
+          : evaluateLocalization(
             {
               split: p.chooseSplit,
               gt: chooseView,
@@ -143,14 +148,18 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
               classes,
             },
             options(null),
-          )
-        : null;
+          );
       reports.set(layer, report);
+      const choiceRow = onChoice
+        ? tableRow(onChoice)
+        : choice && choiceCurve
+          ? { gtKnownLoc: Math.max(...choiceCurve), tau: (report.detail.tauChoice as { tau: number }).tau }
+          : null;
       rows.push({
         layer,
         paperName: paperLayerName(net.config.backbone.kind, layer) ?? null,
         mapSize: `${stored.entry.width}x${stored.entry.height}`,
-        choice: onChoice ? tableRow(onChoice) : null,
+        choice: choiceRow,
         reported: tableRow(report),
       });
     });

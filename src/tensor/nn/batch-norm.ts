@@ -76,6 +76,8 @@ export function trainingBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor
  * statistics are non-trainable parameters, so they are saved with the model.
  */
 export class BatchNorm {
+  /** Fold into the preceding convolution at inference (`afterConv`); off only to measure what folding saves (bench:resnet50). */
+  static foldAtInference = true;
   readonly gamma: Variable;
   readonly beta: Variable;
   readonly movingMean: Variable;
@@ -114,7 +116,7 @@ export class BatchNorm {
    * one fused convolution instead of a convolution and a batch norm.
    */
   afterConv(conv: Conv2d, x: Tensor, training: boolean, activation: Activation = 'linear'): T4 {
-    if (training) return this.apply(conv.apply(x), true, activation);
+    if (training || !BatchNorm.foldAtInference) return this.apply(conv.apply(x), training, activation);
     const tf = this.tf;
     return tf.tidy(() => {
       const scale = tf.mul(tf.rsqrt(tf.add(this.movingVariance, this.epsilon)), this.gamma);

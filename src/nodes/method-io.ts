@@ -49,6 +49,33 @@ export async function inputModel(tf: Tf, ctx: NodeContext<unknown>, name: string
   }
 }
 
+export type LoadedModel = Awaited<ReturnType<typeof inputModel>>;
+
+/**
+ * The `model` input and the optional `classifier` input, both checked to have the dataset's classes;
+ * `release` disposes both (call it in a finally).
+ */
+export async function inputModels(
+  tf: Tf,
+  ctx: NodeContext<unknown>,
+  data: DatasetView,
+): Promise<{ model: LoadedModel; classifier: LoadedModel | null; release(): void }> {
+  const model = await inputModel(tf, ctx, 'model');
+  const classifier = optionalInput(ctx, 'classifier') ? await inputModel(tf, ctx, 'classifier') : null;
+  const release = (): void => {
+    model.net.dispose();
+    classifier?.net.dispose();
+  };
+  try {
+    checkSameClasses(model, data);
+    if (classifier) checkSameClasses(classifier, data);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return { model, classifier, release };
+}
+
 /** Whether an artifact's per-image ids are exactly a split's, in order. */
 export function sameImageIds(ids: readonly string[], split: { ids: readonly string[] }): boolean {
   return ids.length === split.ids.length && ids.every((id, i) => id === split.ids[i]);

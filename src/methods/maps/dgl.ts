@@ -34,7 +34,8 @@ export interface DglOptions {
   alpha: number;
 }
 
-export const DGL_PARAMS: Record<string, JsonSchema> = {
+/** DGL's params (maps/cam's `method: dgl` and sweep/dgl-layers share them). */
+export const DGL_PARAM_SCHEMAS = {
   enhanced: { type: 'boolean', default: true, description: 'dgl: class-aware enhanced maps A = l2(S) − l2(∂CE/∂S) (false: A = S, the ablation).' },
   selection: {
     enum: ['pixel', 'gradcam'],
@@ -53,7 +54,8 @@ export const DGL_PARAMS: Record<string, JsonSchema> = {
     default: 1024,
     description: 'dgl: memory a batch may take (activations, gradients and maps at every layer): the batch is the largest that fits, at most batchSize.',
   },
-};
+} as const;
+export const DGL_PARAMS: Record<string, JsonSchema> = DGL_PARAM_SCHEMAS;
 
 /** The DGL options out of maps/cam's merged params. */
 export function dglOptions(o: MapOptions): DglOptions {

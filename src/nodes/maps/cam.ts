@@ -4,7 +4,7 @@ import type { MapsSplit } from '../../artifacts/maps.js';
 import type { MapOptions } from '../../methods/maps/map-method.js';
 import { mapMethod, mapMethodNames, mapMethodParams } from '../../methods/maps/registry.js';
 import { headType } from '../../tensor/models/heads/registry.js';
-import { checkSameClasses, inputDataset, inputModel, optionalInput, registrySchema } from '../method-io.js';
+import { inputDataset, inputModels, registrySchema } from '../method-io.js';
 
 export interface CamMapsParams extends MapOptions {
   /** A registered map method, or `auto`: the one the model's trainer declared. */
@@ -80,11 +80,8 @@ export const camMapsNode = defineNode<CamMapsParams>({
     const { writeMapsArtifact } = await import('../../artifacts/maps.js');
     const tf = await tensorsFor(ctx.env);
     const data = await inputDataset(ctx);
-    const model = await inputModel(tf, ctx, 'model');
-    const classifier = optionalInput(ctx, 'classifier') ? await inputModel(tf, ctx, 'classifier') : null;
+    const { model, classifier, release } = await inputModels(tf, ctx, data);
     try {
-      checkSameClasses(model, data);
-      if (classifier) checkSameClasses(classifier, data);
       const declared = model.description.localizationMap;
       const { splits: splitNames, batchSize, method: requested, ...rest } = ctx.params;
       const auto = requested === 'auto';
@@ -115,8 +112,7 @@ export const camMapsNode = defineNode<CamMapsParams>({
       const first = splits[splitNames[0]!]!;
       return { metrics: { maps: splitNames.reduce((s, n) => s + splits[n]!.entry.count, 0), mapSize: `${first.entry.width}x${first.entry.height}` } };
     } finally {
-      model.net.dispose();
-      classifier?.net.dispose();
+      release();
     }
   },
 });

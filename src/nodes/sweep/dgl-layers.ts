@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode } from '../contract.js';
+import { DGL_PARAM_SCHEMAS } from '../../methods/maps/dgl.js';
 
 const params = {
   type: 'object',
@@ -11,18 +12,9 @@ const params = {
       default: [],
       description: "Backbone layers to sweep (names as `wsol-run layers` lists them); empty = every conv layer (each residual block's output for ResNet50).",
     },
-    enhanced: { type: 'boolean', default: true, description: 'Class-aware enhanced maps A = l2(S) − l2(∂CE/∂S) (false: A = S, the ablation).' },
-    selection: {
-      enum: ['pixel', 'gradcam'],
-      default: 'pixel',
-      description: 'Pixel-level selection by ∂l_c/∂S, or its spatial mean per channel (gradcam: the ablation, no ReLU).',
-    },
-    alpha: {
-      type: 'number',
-      exclusiveMinimum: 0,
-      default: 10,
-      description: "α of the enhanced map's cross-entropy target (cancelled by the l2 normalisation).",
-    },
+    enhanced: DGL_PARAM_SCHEMAS.enhanced,
+    selection: DGL_PARAM_SCHEMAS.selection,
+    alpha: DGL_PARAM_SCHEMAS.alpha,
     target: { enum: ['gt', 'predicted'], default: 'gt', description: "Whose maps: the ground-truth class, or the top-1 prediction (the authors' code)." },
     split: { enum: ['train', 'val', 'test'], default: 'test', description: 'Split reported per layer.' },
     chooseSplit: {
@@ -51,12 +43,7 @@ const params = {
       description: 'IoU thresholds δ of MaxBoxAccV2.',
     },
     batchSize: { type: 'integer', minimum: 1, default: 64, description: 'Most images per batch; memoryMB may lower it.' },
-    memoryMB: {
-      type: 'integer',
-      minimum: 16,
-      default: 1024,
-      description: 'Memory one batch may take (activations, gradients and maps at every swept layer): the batch is the largest that fits.',
-    },
+    memoryMB: DGL_PARAM_SCHEMAS.memoryMB,
   },
   additionalProperties: false,
 } as const;

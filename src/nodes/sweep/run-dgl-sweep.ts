@@ -9,7 +9,7 @@ import { UserError, type Metrics, type NodeContext, type NodeResult } from '../c
 import type { MapsSplit } from '../../artifacts/maps.js';
 import type { SplitName } from '../../datasets/types.js';
 import { evaluateLocalization, type LocalizationOptions, type LocalizationReport } from '../../evaluation/localization.js';
-import { checkSameClasses, inputDataset, inputModel, optionalInput } from '../method-io.js';
+import { inputDataset, inputModels } from '../method-io.js';
 import { mapSetOf } from '../evaluate/maps-input.js';
 import { headType } from '../../tensor/models/heads/registry.js';
 import type { DglSweepParams } from './dgl-layers.js';
@@ -57,11 +57,8 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
   const { paperLayerName } = await import('../../tensor/models/backbones.js');
   const tf = await tensorsFor(ctx.env);
   const data = await inputDataset(ctx);
-  const model = await inputModel(tf, ctx, 'model');
-  const classifier = optionalInput(ctx, 'classifier') ? await inputModel(tf, ctx, 'classifier') : null;
+  const { model, classifier, release } = await inputModels(tf, ctx, data);
   try {
-    checkSameClasses(model, data);
-    if (classifier) checkSameClasses(classifier, data);
     const net = model.net;
     const head = net.config.head.kind;
     if (!headType(head).provides.includes('logits'))
@@ -138,17 +135,17 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
         : p.chooseBy === 'gtKnownLoc' && choiceCurve
           ? null
           : evaluateLocalization(
-            {
-              split: p.chooseSplit,
-              gt: chooseView,
-              maps: mapSetOf(choice, target),
-              boxes: null,
-              scores: { classes: stored.entry.classes, values: choice.scores! },
-              choose: chooseInput,
-              classes,
-            },
-            options(null),
-          );
+              {
+                split: p.chooseSplit,
+                gt: chooseView,
+                maps: mapSetOf(choice, target),
+                boxes: null,
+                scores: { classes: stored.entry.classes, values: choice.scores! },
+                choose: chooseInput,
+                classes,
+              },
+              options(null),
+            );
       reports.set(layer, report);
       const choiceRow = onChoice
         ? tableRow(onChoice)
@@ -197,7 +194,6 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
     for (const r of rows) for (const k of PER_LAYER_METRICS) metrics[`${k}@${r.layer}`] = r.reported[k] ?? null;
     return { metrics };
   } finally {
-    model.net.dispose();
-    classifier?.net.dispose();
+    release();
   }
 }

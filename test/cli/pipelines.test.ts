@@ -88,3 +88,36 @@ test('the testbed runs at a tiny size: floor, ceiling, every localizer column an
   const stl = readFileSync(join((await runCli(['show', file, 'stl-table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
   assert.match(stl, /\| stl-avgpool \|/);
 });
+
+test('DGL on the testbed runs at a tiny size into its headline and per-layer tables; DGL on CUB without the data says what it expected', async () => {
+  const dir = tempDir();
+  const file = shipped('dgl.json', dir);
+  const tiny = ['train=200', 'val=100', 'test=100', 'pretrainImages=400', 'epochs=1', 'seeds=[0]'].flatMap((s) => ['--set', `params.${s}`]);
+  const run = await runCli([file, '--json', ...tiny], dir);
+  assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
+  const table = readFileSync(join((await runCli(['show', file, 'table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
+  for (const row of [
+    /\| eval-floor \|/,
+    /\| eval-ceiling \|/,
+    /\| cam-eval \|/,
+    /\| sweep \| 1-gradcam \|/,
+    /\| sweep \| 2-selection \|/,
+    /\| sweep \| 3-dgl \|/,
+  ])
+    assert.match(table, row);
+  const layers = readFileSync(join((await runCli(['show', file, 'layer-table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
+  assert.match(layers, /gtKnownLoc@conv1 \| gtKnownLoc@conv2 \| gtKnownLoc@conv3 \| gtKnownLoc@conv4 \| gtKnownLoc@conv5/);
+
+  const cub = shipped('dgl-cub.json', dir);
+  const missing = await runCli(
+    [cub, '--json', '--keep-going', '--set', 'params.root=no/CUB_200_2011', '--set', `params.source=${join(dir, 'no-package')}`],
+    dir,
+  );
+  assert.notEqual(missing.code, 0);
+  const failed = Object.fromEntries(missing.events.filter((e) => e.event === 'node-failed').map((e) => [e.node, e.error])) as Record<
+    string,
+    { message: string; hint?: string }
+  >;
+  assert.match(failed.data!.message, /CUB-200-2011 root \S*no\/CUB_200_2011 does not exist/);
+  assert.match(failed.data!.hint ?? '', /CUB_200_2011\.tgz/);
+});

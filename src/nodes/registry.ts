@@ -25,6 +25,7 @@ import { oracleMapsNode } from './maps/oracle.js';
 import { partsNode } from './evaluate/parts.js';
 import { pretrainedModelNode } from './model/pretrained.js';
 import { dglSweepNode } from './sweep/dgl-layers.js';
+import { minMaxEntropyNode } from './train/min-max-entropy.js';
 
 /**
  * Every node type, by name. Params are validated against each type's schema
@@ -61,6 +62,7 @@ const ALL: RegisteredNodeType[] = [
   partsNode,
   pretrainedModelNode,
   dglSweepNode,
+  minMaxEntropyNode,
 ];
 
 const registered = new Map<string, RegisteredNodeType>(ALL.map((n) => [n.type, n]));

@@ -52,6 +52,12 @@ export interface MapMethod {
   compute(r: MapRequest): TfCore.Tensor3D;
 }
 
+/**
+ * A method label starting with this marks score maps: at the dataset's image size and in [0, 1]
+ * already, so the evaluator's `auto` preprocessing takes them as they are (as maps imported from .npy).
+ */
+export const SCOREMAP_LABEL_PREFIX = 'scoremaps:';
+
 export function defineMapMethod(method: MapMethod): MapMethod {
   return method;
 }

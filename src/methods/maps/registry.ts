@@ -8,6 +8,7 @@ import type { MapMethod } from './map-method.js';
 import { acamMethod } from './acam.js';
 import { camMethod } from './cam.js';
 import { dglMethod } from './dgl.js';
+import { mmePositiveMethod } from './mme-positive.js';
 import { gradCamMethod } from './gradcam.js';
 
 const methods = new Map<string, MapMethod>();
@@ -32,7 +33,7 @@ export function registerMapMethod(method: MapMethod): void {
   methods.set(method.name, method);
 }
 
-for (const method of [camMethod, acamMethod, gradCamMethod, dglMethod]) registerMapMethod(method);
+for (const method of [camMethod, acamMethod, gradCamMethod, dglMethod, mmePositiveMethod]) registerMapMethod(method);
 
 export function mapMethod(name: string): MapMethod {
   const method = methods.get(name);

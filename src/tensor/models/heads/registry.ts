@@ -6,6 +6,7 @@
 import type { JsonSchema } from '../../../core/json.js';
 import type { HeadCapability, HeadConfig, HeadType } from './head.js';
 import { gapFcHead } from './gap-fc.js';
+import { minMaxEntropyHead } from './min-max-entropy.js';
 import { regressorHead } from './regressor.js';
 import { stlHead } from './stl.js';
 
@@ -20,7 +21,7 @@ export function registerHead<C extends HeadConfig>(head: HeadType<C>): void {
   heads.set(head.kind, head as unknown as RegisteredHead);
 }
 
-for (const head of [gapFcHead, stlHead, regressorHead]) registerHead(head as HeadType<never>);
+for (const head of [gapFcHead, stlHead, regressorHead, minMaxEntropyHead]) registerHead(head as HeadType<never>);
 
 export function headType(kind: string): HeadType {
   const head = heads.get(kind);

@@ -149,3 +149,14 @@ test('the DGL batch is bounded by memory: more layers or less memory, fewer imag
   assert.equal(dglBatchLimit(net, ['conv3'], 0), 1);
   net.dispose();
 });
+
+test("layers map to the papers' names: VGG16's block4_conv2 is conv4_2 and the added conv6 conv5_4; ResNet50's block outputs are torchvision's layerN.i", async () => {
+  const { paperLayerName } = await import('../../src/tensor/models/backbones.js');
+  assert.equal(paperLayerName('vgg16', 'block4_conv2'), 'conv4_2');
+  assert.equal(paperLayerName('vgg16', 'block5_conv3'), 'conv5_3');
+  assert.equal(paperLayerName('vgg16', 'conv6'), 'conv5_4');
+  assert.equal(paperLayerName('vgg16', 'block4_pool'), undefined);
+  assert.equal(paperLayerName('resnet50', 'conv4_block6_out'), 'layer3.5');
+  assert.equal(paperLayerName('resnet50', 'conv2_block1_out'), 'layer1.0');
+  assert.equal(paperLayerName('small', 'conv3'), undefined);
+});

@@ -43,7 +43,9 @@ const FLAGS = [
 export function findClang(): string | undefined {
   for (const cc of CLANG_CANDIDATES) {
     const r = spawnSync(cc, ['--target=wasm32', '-print-targets'], { encoding: 'utf8' });
-    if (r.status === 0 && /wasm32/.test(r.stdout) && spawnSync('wasm-ld', ['--version']).status === 0) return cc;
+    // Debian's lld-14 installs wasm-ld-14 on the PATH (and the wasm-ld clang-14 itself runs, in its own bin directory).
+    const linker = ['wasm-ld', 'wasm-ld-14'].some((ld) => spawnSync(ld, ['--version']).status === 0);
+    if (r.status === 0 && /wasm32/.test(r.stdout) && linker) return cc;
   }
   return undefined;
 }

@@ -15,7 +15,7 @@ import { initTensorBackend } from '../src/tensor/backends/init.js';
 import { buildNetwork } from '../src/tensor/models/network.js';
 import { minMaxEntropyStep } from '../src/methods/trainers/min-max-entropy.js';
 import { oneHot } from '../src/methods/losses.js';
-import type { MeasuredGradients, StepLosses } from '../src/training/loop.js';
+import { measureLoss, type MeasuredGradients, type StepLosses } from '../src/training/loop.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
 
 const RUNS = numericOption('runs', 5);
@@ -38,16 +38,7 @@ async function main(): Promise<void> {
   const x = tf.randomUniform([BATCH, 64, 64, 3], 0, 1, 'float32', 1) as TfCore.Tensor4D;
   const labels = Array.from(tf.argMax(net.forward(x, true).logits!, 1).dataSync());
   const y = oneHot(tf, labels, 100);
-  const measure = (lossOf: () => StepLosses): MeasuredGradients => {
-    let loss: TfCore.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      loss = tf.keep(lossOf().loss);
-      return loss;
-    });
-    const measured = { loss: loss!.dataSync()[0]!, parts: {}, grads };
-    value.dispose();
-    return measured;
-  };
+  const measure = (lossOf: () => StepLosses): MeasuredGradients => measureLoss(tf, lossOf);
   let passes = 0;
   const step = (u: number) => () => {
     const r = minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: u, sigma: 10, omega: 8, sigmaPrime: 100 }, measure);

@@ -189,23 +189,28 @@ function lossStep(
   return measured;
 }
 
+/**
+ * One loss differentiated over `variables` (every trainable variable when omitted), read back to numbers:
+ * what a GradientStep's `measure` does (also for tests and benchmarks of such steps).
+ */
+export function measureLoss(tf: Tf, lossOf: () => StepLosses, variables?: TfCore.Variable[]): MeasuredGradients {
+  let parts: Record<string, TfCore.Scalar> = {};
+  let loss: TfCore.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = lossOf();
+    parts = Object.fromEntries(Object.entries(out.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
+    loss = tf.keep(out.loss);
+    return out.loss;
+  }, variables);
+  const measured = { ...readBack(loss!, parts), grads };
+  value.dispose(); // the loss itself: read first
+  return measured;
+}
+
 /** A trainer's own gradients, plus the weight-decay gradient. */
 function gradientStep(tf: Tf, o: TrainLoopOptions, step: GradientStep, indices: readonly number[], info: StepInfo): MeasuredGradients {
   const variables = trainedVariables(o);
-  const measure = (lossOf: () => StepLosses): MeasuredGradients => {
-    let parts: Record<string, TfCore.Scalar> = {};
-    let loss: TfCore.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = lossOf();
-      parts = Object.fromEntries(Object.entries(out.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
-      loss = tf.keep(out.loss);
-      return out.loss;
-    }, variables);
-    const measured = { ...readBack(loss!, parts), grads };
-    value.dispose(); // the loss itself: read first
-    return measured;
-  };
-  const result = step(indices, info, measure);
+  const result = step(indices, info, (lossOf) => measureLoss(tf, lossOf, variables));
   const decay =
     o.optimizer.weightDecay > 0 && o.decayed.length > 0 ? tf.variableGrads(() => l2Penalty(tf, o.decayed, o.optimizer.weightDecay)!, o.decayed) : null;
   if (!decay) return result;

@@ -6,7 +6,7 @@ import { buildNetwork, type NetworkConfig } from '../../src/tensor/models/networ
 import { selectedCells, wildcatPool } from '../../src/tensor/nn/wildcat.js';
 import { accumulateErasing, minMaxEntropyStep, trustOf, uniformCrossEntropyPerExample } from '../../src/methods/trainers/min-max-entropy.js';
 import { oneHot } from '../../src/methods/losses.js';
-import type { MeasuredGradients, StepLosses } from '../../src/training/loop.js';
+import { measureLoss, type MeasuredGradients, type StepLosses } from '../../src/training/loop.js';
 
 type T4 = TfCore.Tensor4D;
 let tf: typeof TfCore;
@@ -82,17 +82,8 @@ test('trust over a scripted sequence: Γ is p(y) while the prediction holds and 
 /** A measure that records which variables each pass reached, then differentiates as the loop does. */
 function recordingMeasure(seen: string[][]): (loss: () => StepLosses) => MeasuredGradients {
   return (lossOf) => {
-    let parts: Record<string, TfCore.Scalar> = {};
-    let loss: TfCore.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const out = lossOf();
-      parts = Object.fromEntries(Object.entries(out.parts ?? {}).map(([k, v]) => [k, tf.keep(v)]));
-      loss = tf.keep(out.loss);
-      return out.loss;
-    });
-    seen.push(Object.keys(grads));
-    const measured = { loss: loss!.dataSync()[0]!, parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]!])), grads };
-    value.dispose(); // the loss itself: read first
+    const measured = measureLoss(tf, lossOf);
+    seen.push(Object.keys(measured.grads));
     return measured;
   };
 }

@@ -62,6 +62,11 @@ export function dglOptions(o: MapOptions): DglOptions {
   return { enhanced: o.enhanced !== false, selection: o.selection === 'gradcam' ? 'gradcam' : 'pixel', alpha: typeof o.alpha === 'number' ? o.alpha : 10 };
 }
 
+/** The variant's name in artifacts: `dgl`, `dgl-plain` (A = S), `dgl-gradcam`, `dgl-plain-gradcam`. */
+export function dglLabel(o: Pick<DglOptions, 'enhanced' | 'selection'>): string {
+  return `dgl${o.enhanced ? '' : '-plain'}${o.selection === 'gradcam' ? '-gradcam' : ''}`;
+}
+
 /** Per-image l2 normalisation over H, W and channels (an all-zero activation stays zero). */
 function l2Normalise(tf: Tf, t: T4): T4 {
   const norm = tf.sqrt(tf.sum(tf.square(t), [1, 2, 3], true));
@@ -172,10 +177,7 @@ export const dglMethod = defineMapMethod({
   description: 'DGL at `layer` (empty = the last backbone layer): Σ_k ∂l_c/∂S_k ⊙ (l2(S) − l2(∂CE/∂S))_k, min-max normalised (enhanced, selection: ablations).',
   params: DGL_PARAMS,
   needs: ['logits'],
-  label: (net, o) => {
-    const d = dglOptions(o);
-    return `dgl${d.enhanced ? '' : '-plain'}${d.selection === 'gradcam' ? '-gradcam' : ''}@${layerOf(net, o)}`;
-  },
+  label: (net, o) => `${dglLabel(dglOptions(o))}@${layerOf(net, o)}`,
   problem: unknownLayer,
   maxBatch: (net, o) => dglBatchLimit(net, [layerOf(net, o)], typeof o.memoryMB === 'number' ? o.memoryMB : 1024),
   compute: ({ tf, net, x, out, classes, options }) => {

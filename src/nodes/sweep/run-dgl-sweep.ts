@@ -55,6 +55,7 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
   const { tensorsFor } = await import('../../tensor/backends/for-node.js');
   const { sweepSplitMaps } = await import('../../methods/dgl-sweep.js');
   const { paperLayerName } = await import('../../tensor/models/backbones.js');
+  const { dglLabel } = await import('../../methods/maps/dgl.js');
   const tf = await tensorsFor(ctx.env);
   const data = await inputDataset(ctx);
   const { model, classifier, release } = await inputModels(tf, ctx, data);
@@ -161,7 +162,7 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
       });
     });
     const chosen = canChoose ? chooseLayer(rows, p.chooseBy) : null;
-    const method = `dgl${p.enhanced ? '' : '-plain'}${p.selection === 'gradcam' ? '-gradcam' : ''}`;
+    const method = dglLabel(p);
     await writeFile(
       join(ctx.outDir, 'sweep.json'),
       JSON.stringify(

@@ -18,6 +18,7 @@
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { BN_VECTOR, BN_VECTORS, J, OP, REDUCTION_BLOCKS } from '../kernels/layout.js';
 import type { KernelModule } from '../kernels/module.js';
+import { copyIn } from './wasm-fast-kernels.js';
 import type { WasmBackendLike } from './wasm-training-kernels.js';
 
 export const BATCH_NORM_KERNELS = {
@@ -183,10 +184,6 @@ function dims(x: TensorInfo): { c: number; rows: number } | undefined {
   if (x.dtype !== 'float32' || x.shape.length < 2) return undefined;
   const c = x.shape[x.shape.length - 1]!;
   return { c, rows: size(x.shape) / c };
-}
-
-function copyIn(mod: KernelModule, backend: WasmBackendLike, ...ts: TensorInfo[]): number[] {
-  return mod.startCall(ts.map((t) => ({ key: t.dataId, floats: size(t.shape), fill: (dst) => dst.set(floats(backend, t)) })));
 }
 
 function small(backend: WasmBackendLike, ...ts: TensorInfo[]): Float32Array[] {

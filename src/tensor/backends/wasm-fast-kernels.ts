@@ -32,7 +32,7 @@ function isNhwc(attrs: NamedAttrMap): boolean {
 }
 
 /** Starts a kernel call with these float32 tensors in the module's memory (copied unless still resident); their offsets. */
-function copyIn(mod: KernelModule, backend: WasmBackendLike, ...ts: TensorInfo[]): number[] {
+export function copyIn(mod: KernelModule, backend: WasmBackendLike, ...ts: TensorInfo[]): number[] {
   return mod.startCall(ts.map((t) => ({ key: t.dataId, floats: size(t.shape), fill: (dst) => dst.set(backend.typedArrayFromHeap(t) as Float32Array) })));
 }
 

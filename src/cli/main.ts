@@ -63,6 +63,22 @@ function withPipelineOptions(cmd: Command): Command {
     );
 }
 
+/** What `run` and `verify` both take. */
+function withRunOptions(cmd: Command): Command {
+  return withPipelineOptions(cmd)
+    .addOption(new Option('-j, --jobs <n>', 'nodes running at once (default: number of cores)').argParser(parsePositiveInt('--jobs')))
+    .addOption(new Option('--gpus <n>', 'GPUs available to nodes (default: detected with nvidia-smi)').argParser(parseNonNegativeInt('--gpus')))
+    .option('--force <node>', 'run this node even if cached (repeatable; a matrix node id forces all its instances)', collect, [])
+    .option('-k, --keep-going', 'after a failure, finish the branches that do not depend on it')
+    .option('--verify', 're-hash every reused cache entry instead of the fast size/mtime check')
+    .option('--no-progress', 'no live progress bars, even on a terminal')
+    .addOption(
+      new Option('--checkpoint-every <epochs>', 'trainers checkpoint every n epochs under the cache, so a crashed run resumes (0: never)')
+        .argParser(parseNonNegativeInt('--checkpoint-every'))
+        .default(1),
+    );
+}
+
 export function buildProgram(): Command {
   const program = new Command('wsol-run')
     .description('Declarative pipelines for weakly supervised object localization experiments')
@@ -72,15 +88,18 @@ export function buildProgram(): Command {
       process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
     });
 
-  withPipelineOptions(program.command('run <pipeline>', { isDefault: true }).description('run a pipeline (the default verb): only what changed is recomputed'))
-    .addOption(new Option('-j, --jobs <n>', 'nodes running at once (default: number of cores)').argParser(parsePositiveInt('--jobs')))
-    .addOption(new Option('--gpus <n>', 'GPUs available to nodes (default: detected with nvidia-smi)').argParser(parseNonNegativeInt('--gpus')))
-    .option('--force <node>', 'run this node even if cached (repeatable; a matrix node id forces all its instances)', collect, [])
-    .option('-k, --keep-going', 'after a failure, finish the branches that do not depend on it')
+  withRunOptions(program.command('run <pipeline>', { isDefault: true }).description('run a pipeline (the default verb): only what changed is recomputed'))
     .option('-n, --dry-run', 'show the plan (what would run and why) and run nothing')
-    .option('--verify', 're-hash every reused cache entry instead of the fast size/mtime check')
-    .option('--no-progress', 'no live progress bars, even on a terminal')
+    .option('--check-lock', 'compare every result with the committed lock file and leave it unchanged (as `verify`); exit 3 if they differ')
     .action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, o)));
+
+  withRunOptions(
+    program
+      .command('verify <pipeline>')
+      .description(
+        'run what is not cached, then report node by node which digests differ from the committed lock and which metrics moved; the lock stays as it is; exit 3 on a mismatch',
+      ),
+  ).action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, { ...o, checkLock: true })));
 
   withPipelineOptions(program.command('plan <pipeline>').description('list each node as cached or to-run, with the reason'))
     .option('--force <node>', 'plan as if this node were forced (repeatable)', collect, [])

@@ -1,6 +1,8 @@
 import type { Metrics } from '../nodes/contract.js';
 import type { RunPipelineResult } from '../engine/run/run-pipeline.js';
 import { formatDuration, formatMetric, table } from './format.js';
+import type { LockCheck } from '../engine/run/lock-check.js';
+import { short } from '../engine/keys.js';
 
 /** Rows of a node -> metrics table: one column per metric name seen. */
 export function metricsTable(rows: [string, Metrics][]): string | undefined {
@@ -28,4 +30,24 @@ export function formatSummary(r: RunPipelineResult): string {
   const metrics = metricsTable([...r.outcomes].filter(([, o]) => o.metrics && Object.keys(o.metrics).length).map(([id, o]) => [id, o.metrics!]));
   if (metrics) lines.push('', metrics);
   return `${lines.join('\n')}\n`;
+}
+
+function shown(v: number | string | boolean | null | undefined): string {
+  return v === undefined ? '-' : formatMetric(v);
+}
+
+/** `verify`'s verdict: node by node, the lock's digest, this run's, and the metrics that moved. */
+export function formatLockCheck(check: LockCheck): string {
+  const rows = check.entries.map((e) => [
+    e.node,
+    e.status,
+    e.lockedDigest ? short(e.lockedDigest) : '-',
+    e.digest ? short(e.digest) : '-',
+    [e.detail, ...e.metrics.map((m) => `${m.name} ${shown(m.locked)} -> ${shown(m.now)}`)].filter(Boolean).join('; '),
+  ]);
+  const differ = check.entries.filter((e) => e.status !== 'same').length;
+  const verdict = check.reproduced
+    ? `reproduced: all ${check.entries.length} nodes have the lock's digests`
+    : `NOT reproduced: ${differ} of ${check.entries.length} nodes differ from the lock`;
+  return `\n${table(['node', 'vs lock', 'lock', 'this run', 'what moved'], rows)}\n\n${verdict}\n`;
 }

@@ -17,7 +17,18 @@ export type RunEvent =
   | { event: 'node-progress'; node: string; progress: ProgressUpdate }
   | { event: 'node-log'; node: string; message: string }
   | { event: 'node-cached'; node: string; type: string; key: string; digest: string }
-  | { event: 'node-done'; node: string; type: string; key: string; digest: string; durationMs: number; metrics?: Metrics; sameOutput: boolean }
+  | {
+      event: 'node-done';
+      node: string;
+      type: string;
+      key: string;
+      digest: string;
+      durationMs: number;
+      metrics?: Metrics;
+      /** Named durations (s) the node recorded, e.g. per epoch. */
+      timings?: Record<string, number>;
+      sameOutput: boolean;
+    }
   | { event: 'node-failed'; node: string; type: string; error: NodeErrorInfo; durationMs?: number }
   | { event: 'node-skipped'; node: string; type: string; reason: string }
   | { event: 'node-cancelled'; node: string; type: string }

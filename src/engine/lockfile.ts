@@ -1,8 +1,11 @@
 /**
  * `<pipeline>.lock.json`: what produced the current results — resolved
- * params, keys, digests, versions, headline metrics. Written after every run;
- * commit it next to the pipeline so a colleague can check they got the same
- * digests. `plan` compares against it to explain why a node must re-run.
+ * params, keys, digests, versions, headline metrics, and nothing about the
+ * run itself (no run id, time, host or Node.js version), so it changes only
+ * when results change and a re-run leaves a git tree clean. Commit it next
+ * to the pipeline: a colleague checks they got the same digests with
+ * `wsol-run verify` (or `run --check-lock`); `plan` compares against it to
+ * explain why a node must re-run.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -11,7 +14,9 @@ import { WsolError } from './diagnostics.js';
 import { writeFileAtomic, isErrno } from './cache/files.js';
 import { parseJsonSource } from './load/json-source.js';
 
-export const LOCK_VERSION = 1;
+export const LOCK_VERSION = 2;
+/** Version 1 also recorded the run (id, time, Node.js); those fields are ignored. */
+const READABLE_LOCK_VERSIONS: readonly number[] = [1, LOCK_VERSION];
 
 export interface LockedInput {
   node: string;
@@ -33,9 +38,6 @@ export interface LockFile {
   lockVersion: number;
   pipeline: { name: string; file: string; sha256: string };
   wsolRun: string;
-  node: string;
-  runId: string;
-  createdAt: string;
   overrides: string[];
   params: JsonObject;
   env: Record<string, string>;
@@ -58,12 +60,23 @@ export async function readLock(pipelineFile: string): Promise<LockFile | undefin
     throw e;
   }
   const lock = parseJsonSource(text, path, 'lock file').value as unknown as LockFile;
-  if (typeof lock !== 'object' || lock === null || lock.lockVersion !== LOCK_VERSION || typeof lock.nodes !== 'object') {
+  if (typeof lock !== 'object' || lock === null || !READABLE_LOCK_VERSIONS.includes(lock.lockVersion) || typeof lock.nodes !== 'object') {
     throw new WsolError({ file: path, message: `not a wsol-run lock file (version ${LOCK_VERSION})`, hint: 'delete it; the next run writes a new one' });
   }
   return lock;
 }
 
-export async function writeLock(pipelineFile: string, lock: LockFile): Promise<void> {
-  await writeFileAtomic(lockPathFor(pipelineFile), `${JSON.stringify(lock, null, 2)}\n`);
+/** The lock file's text: stable for the same content (field order as built, two-space indent). */
+export function lockText(lock: LockFile): string {
+  return `${JSON.stringify(lock, null, 2)}\n`;
+}
+
+/** Writes the lock unless the file already says exactly this (its mtime then stays too). Returns whether it wrote. */
+export async function writeLock(pipelineFile: string, lock: LockFile): Promise<boolean> {
+  const path = lockPathFor(pipelineFile);
+  const text = lockText(lock);
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current === text) return false;
+  await writeFileAtomic(path, text);
+  return true;
 }

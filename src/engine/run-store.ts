@@ -27,6 +27,8 @@ export interface NodeRecord {
   startedAt?: string;
   durationMs?: number;
   metrics?: Metrics;
+  /** Named durations (s) the node recorded, e.g. `epoch 1` (never part of its artifact). */
+  timings?: Record<string, number>;
 }
 
 export interface RunRecord {
@@ -101,6 +103,7 @@ export class RunRecorder {
           digest: e.digest,
           durationMs: e.durationMs,
           ...(e.metrics ? { metrics: e.metrics } : {}),
+          ...(e.timings ? { timings: e.timings } : {}),
         };
         break;
       case 'node-failed':

@@ -16,6 +16,7 @@ import type { DatasetView, SplitView } from '../datasets/types.js';
 import { labelledBatch, splitAccuracy } from './inference.js';
 import { augmentBatch, type AugmentParams } from './augment.js';
 import { UserError } from '../core/errors.js';
+import type { CheckpointTarget } from '../training/checkpoint.js';
 
 /** What a trainer hands back: the trained network (the caller disposes it), its per-epoch log, its final validation top-1. */
 export interface TrainedModel {
@@ -29,6 +30,10 @@ export interface Hooks {
   signal: AbortSignal;
   progress(update: ProgressUpdate): void;
   log(message: string): void;
+  /** Wall-clock durations for the run store (never saved with the model). */
+  timing?(name: string, seconds: number): void;
+  /** Where to checkpoint the training, and how often (the engine's per-key directory). */
+  checkpoint?: CheckpointTarget;
 }
 
 /**
@@ -103,6 +108,7 @@ export async function fit(
   onEpochEnd?: (epoch: number) => Record<string, number>,
 ): Promise<EpochRecord[]> {
   const { groups, decayed } = parameterGroups(net, p);
+  const { checkpoint, ...loopHooks } = hooks;
   try {
     return await trainLoop({
       tf,
@@ -114,8 +120,19 @@ export async function fit(
       groups,
       decayed,
       step,
-      ...hooks,
+      ...loopHooks,
       ...(onEpochEnd ? { onEpochEnd } : {}),
+      ...(checkpoint
+        ? {
+            checkpoint: {
+              ...checkpoint,
+              parameters: () => net.params.snapshot(),
+              restore: (values) => {
+                net.params.assign(values);
+              },
+            },
+          }
+        : {}),
     });
   } catch (e) {
     // A failed run leaves nothing to save: free the network's weights.

@@ -57,6 +57,8 @@ export type Metrics = { [name: string]: number | string | boolean | null };
 
 export interface NodeContext<P> {
   nodeId: string;
+  /** The node's type, e.g. `train/stl` (what an artifact may record as its maker; the id may not: it is not in the key). */
+  nodeType: string;
   /** Params after defaults, `${params.x}` substitution, matrix values and --set. */
   params: P;
   /** Every declared input name -> its artifacts (empty for an unwired optional input). */
@@ -76,6 +78,18 @@ export interface NodeContext<P> {
   threads: number;
   progress(update: ProgressUpdate): void;
   log(message: string): void;
+  /**
+   * Records a duration (seconds) under a name, e.g. `epoch 3`, in the run
+   * store. Timings never go into the artifact: the same key must give the
+   * same bytes.
+   */
+  timing(name: string, seconds: number): void;
+  /**
+   * Where a long node may checkpoint (a directory kept across runs for this
+   * node's action key, removed once its result is committed) and every how
+   * many epochs; absent when checkpoints are off (--checkpoint-every 0).
+   */
+  checkpoint?: { dir: string; every: number };
 }
 
 /** What run() may return: headline metrics, stored as metrics.json in the artifact. */

@@ -109,7 +109,7 @@ export async function saveTrained(
 ): Promise<void> {
   const { saveModel } = await import('../tensor/models/model-io.js');
   const training: JsonObject = { epochs: log as unknown as JsonObject[], params: ctx.params as JsonObject };
-  await saveModel(ctx.outDir, net, { classNames: [...data.info.classNames], trainedBy: ctx.nodeId, training, ...(localizationMap ? { localizationMap } : {}) });
+  await saveModel(ctx.outDir, net, { classNames: [...data.info.classNames], trainedBy: ctx.nodeType, training, ...(localizationMap ? { localizationMap } : {}) });
 }
 
 /**
@@ -145,8 +145,14 @@ export function withInit<P extends { pretrained: string }>(ctx: NodeContext<P>):
   return init && !ctx.params.pretrained ? { ...ctx.params, pretrained: init.dir } : ctx.params;
 }
 
-export function hooksOf(ctx: NodeContext<unknown>): { signal: AbortSignal; progress: NodeContext<unknown>['progress']; log: NodeContext<unknown>['log'] } {
-  return { signal: ctx.signal, progress: (u) => ctx.progress(u), log: (m) => ctx.log(m) };
+export function hooksOf(ctx: NodeContext<unknown>): Pick<NodeContext<unknown>, 'signal' | 'progress' | 'log' | 'timing' | 'checkpoint'> {
+  return {
+    signal: ctx.signal,
+    progress: (u) => ctx.progress(u),
+    log: (m) => ctx.log(m),
+    timing: (name, s) => ctx.timing(name, s),
+    ...(ctx.checkpoint ? { checkpoint: ctx.checkpoint } : {}),
+  };
 }
 
 export function round(v: number, digits = 2): number {

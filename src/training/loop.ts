@@ -11,6 +11,13 @@ import type { ProgressUpdate } from '../core/progress.js';
 import { l2Penalty, learningRate, makeOptimizer, type Optimizer, type OptimizerParams } from './optimizer.js';
 import { permutation, rng } from '../core/random.js';
 import { UserError } from '../core/errors.js';
+import { restoreCheckpoint, saveCheckpoint, type CheckpointTarget } from './checkpoint.js';
+
+/** Checkpointing of a training: where, how often, and the network state beyond the optimisers' (every parameter by name). */
+export interface TrainCheckpointing extends CheckpointTarget {
+  parameters(): TfCore.NamedTensorMap;
+  restore(values: TfCore.NamedTensorMap): void;
+}
 
 export interface ParamGroup {
   variables: TfCore.Variable[];
@@ -59,7 +66,6 @@ export interface EpochRecord {
   loss: number;
   /** Means of the named parts. */
   parts: Record<string, number>;
-  seconds: number;
   /** Whatever onEpochEnd measured (e.g. validation accuracy). */
   eval: Record<string, number>;
 }
@@ -80,7 +86,11 @@ export interface TrainLoopOptions {
   signal: AbortSignal;
   progress(update: ProgressUpdate): void;
   log(message: string): void;
+  /** Receives each epoch's wall-clock seconds (for the run store: the log saved with a model holds no timings). */
+  timing?(name: string, seconds: number): void;
   onEpochEnd?(epoch: number): Promise<Record<string, number>> | Record<string, number>;
+  /** Checkpoint every few epochs and resume from the last checkpoint (see checkpoint.ts). */
+  checkpoint?: TrainCheckpointing;
 }
 
 export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
@@ -92,7 +102,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
   const records: EpochRecord[] = [];
   let lastReport = 0;
   try {
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
+    const firstEpoch = o.checkpoint ? await resume(tf, o, o.checkpoint, optimizers, records) : 0;
+    for (let epoch = firstEpoch; epoch < o.epochs; epoch++) {
       const started = performance.now();
       const lr = learningRate(o.optimizer, epoch, o.epochs);
       optimizers.forEach((opt, i) => setLearningRate(opt, lr * o.groups[i]!.lrMultiplier));
@@ -149,22 +160,40 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         lr,
         loss: lossSum / Math.max(1, steps),
         parts: Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / Math.max(1, steps)])),
-        seconds: (performance.now() - started) / 1000,
         eval: evalResult,
       };
+      const seconds = (performance.now() - started) / 1000;
+      o.timing?.(`epoch ${epoch + 1}`, seconds);
       records.push(record);
       o.log(
         `epoch ${record.epoch}/${o.epochs}: loss ${record.loss.toFixed(4)}${Object.entries(record.parts)
           .map(([k, v]) => ` ${k} ${v.toFixed(4)}`)
           .join('')}${Object.entries(evalResult)
           .map(([k, v]) => ` ${k} ${v.toFixed(4)}`)
-          .join('')} (${record.seconds.toFixed(1)} s)`,
+          .join('')} (${seconds.toFixed(1)} s)`,
       );
+      const cp = o.checkpoint;
+      if (cp && cp.every > 0 && (epoch + 1) % cp.every === 0 && epoch + 1 < o.epochs) {
+        await saveCheckpoint(tf, cp, { epochsDone: epoch + 1, epochs: o.epochs, records, weights: cp.parameters(), optimizers });
+      }
     }
   } finally {
     for (const opt of optimizers) opt.dispose();
   }
   return records;
+}
+
+/** Restores the last checkpoint (network, optimisers, log) and returns the epoch to continue with (0 without one). */
+async function resume(tf: Tf, o: TrainLoopOptions, cp: TrainCheckpointing, optimizers: Optimizer[], records: EpochRecord[]): Promise<number> {
+  const restored = await restoreCheckpoint(tf, cp, { epochs: o.epochs, parameterNames: Object.keys(cp.parameters()), optimizers }, (v) => cp.restore(v));
+  if (!restored) return 0;
+  if ('problem' in restored) {
+    o.log(`ignoring the checkpoint in ${cp.dir}: ${restored.problem}; training from the start`);
+    return 0;
+  }
+  records.push(...restored.records);
+  o.log(`resuming after epoch ${restored.epochsDone}/${o.epochs} from the checkpoint`);
+  return restored.epochsDone;
 }
 
 /** One loss over every variable, weight decay inside the same tape. */

@@ -19,7 +19,7 @@ export async function gcCommand(pipelines: string[], o: GcCommandOptions): Promi
   }
   const verb = o.dryRun ? 'would free' : 'freed';
   process.stdout.write(
-    `${verb} ${formatBytes(r.freedBytes)}: ${r.removedArtifacts} artifact(s), ${r.removedActions} action record(s), ${r.removedWorkDirs} stale work dir(s)\n` +
+    `${verb} ${formatBytes(r.freedBytes)}: ${r.removedArtifacts} artifact(s), ${r.removedActions} action record(s), ${r.removedWorkDirs} stale work dir(s), ${r.removedCheckpoints} training checkpoint(s)\n` +
       `kept ${r.keptArtifacts} artifact(s) referenced by ${r.lockFilesRead} lock file(s) or runs of the last ${o.keepDays} day(s)\n`,
   );
   return 0;

@@ -1,7 +1,8 @@
 import type { EventListener } from '../../engine/events.js';
 import type { Executor } from '../../engine/executors/executor.js';
 import { runPipeline } from '../../engine/run/run-pipeline.js';
-import { formatSummary } from '../summary.js';
+import { formatLockCheck, formatSummary } from '../summary.js';
+import { printJson } from './common.js';
 import { cacheDirOf, defaultJobs, detectGpus } from '../options.js';
 import { JsonReporter } from '../reporters/json.js';
 import { PlainReporter } from '../reporters/plain.js';
@@ -15,7 +16,13 @@ export interface RunOptions extends PlanOptions {
   keepGoing?: boolean;
   dryRun?: boolean;
   progress?: boolean;
+  /** Compare results with the committed lock, leave it as it is, and exit 3 if they differ. */
+  checkLock?: boolean;
+  checkpointEvery?: number;
 }
+
+/** Exit status of a run that succeeded but did not reproduce the lock (`verify`). */
+export const EXIT_NOT_REPRODUCED = 3;
 
 async function chooseReporter(o: RunOptions): Promise<Reporter> {
   if (o.json) return new JsonReporter(o.verbose ?? false);
@@ -60,6 +67,8 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
       verify: o.verify ?? false,
       env,
       fileDigest,
+      checkLock: o.checkLock ?? false,
+      checkpointEvery: o.checkpointEvery ?? 1,
       signal: controller.signal,
       // The pool module (and piscina) load only when a node actually has to run.
       createExecutor: async ({ jobs, cache }): Promise<Executor> => new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(cache, jobs),
@@ -67,7 +76,16 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
     });
     reporter.stop();
     if (!o.json) process.stdout.write(formatSummary(result));
-    return result.status === 'succeeded' ? 0 : result.status === 'cancelled' ? 130 : 1;
+    if (result.lockCheck) {
+      if (o.json) {
+        for (const e of result.lockCheck.entries) printJson({ event: 'lock-check', ...e });
+        printJson({ event: 'lock-check-done', reproduced: result.lockCheck.reproduced });
+      } else {
+        process.stdout.write(formatLockCheck(result.lockCheck));
+      }
+    }
+    if (result.status !== 'succeeded') return result.status === 'cancelled' ? 130 : 1;
+    return result.lockCheck && !result.lockCheck.reproduced ? EXIT_NOT_REPRODUCED : 0;
   } finally {
     reporter.stop();
     process.off('SIGINT', onSigint);

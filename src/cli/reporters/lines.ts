@@ -15,7 +15,7 @@ export function describeEvent(e: RunEvent, verbose: boolean): string | undefined
     case 'node-cached':
       return verbose ? `= ${e.node}  cached ${short(e.digest)}` : undefined;
     case 'node-done':
-      return `✓ ${e.node}  ${formatDuration(e.durationMs)}  ${short(e.digest)}${e.sameOutput ? '  (output unchanged: dependents stay cached)' : ''}`;
+      return `✓ ${e.node}  ${formatDuration(e.durationMs)}  ${short(e.digest)}${e.sameOutput ? '  (the digest the lock expects)' : ''}`;
     case 'node-failed':
       return `✗ ${e.node}  failed: ${e.error.message}${e.error.hint ? `\n    hint: ${e.error.hint}` : ''}${verbose && e.error.stack ? `\n${e.error.stack}` : ''}`;
     case 'node-skipped':

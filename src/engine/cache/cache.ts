@@ -48,4 +48,8 @@ export interface CacheStore {
   artifactDir(digest: string): string;
   /** A fresh work area for one node's output. */
   beginWrite(): Promise<PendingArtifact>;
+  /** Where a node running under this action key keeps checkpoints across runs (may not exist yet). */
+  checkpointDir(key: string): string;
+  /** Removes that directory (after the key's result is committed). */
+  removeCheckpoint(key: string): Promise<void>;
 }

@@ -3,6 +3,8 @@
  * references it; everything else is removed, with the action records that
  * pointed at it. Artifacts younger than the grace period are kept so a
  * concurrent run's fresh results are never collected before it records them.
+ * Training checkpoints (of crashed or cancelled trainers) go once they are
+ * older than --keep-days, unless a running run is training that key.
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ export interface GcResult {
   freedBytes: number;
   removedActions: number;
   removedWorkDirs: number;
+  removedCheckpoints: number;
   keptArtifacts: number;
   lockFilesRead: number;
 }
@@ -41,9 +44,11 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
   const now = Date.now();
   const runs = await listRuns(root);
   const live = new Set<string>();
+  const training = new Set<string>();
   const pipelines = new Set(o.pipelines);
   for (const r of runs) {
     pipelines.add(r.pipeline);
+    if (r.status === 'running') for (const n of Object.values(r.nodes)) if (n.status === 'running' && n.key) training.add(n.key);
     const recent = now - Date.parse(r.startedAt) <= o.keepDays * 86_400_000;
     if (recent || r.status === 'running') for (const n of Object.values(r.nodes)) if (n.digest) live.add(n.digest);
   }
@@ -55,7 +60,7 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
     for (const n of Object.values(lock.nodes)) live.add(n.digest);
   }
 
-  const result: GcResult = { removedArtifacts: 0, freedBytes: 0, removedActions: 0, removedWorkDirs: 0, keptArtifacts: 0, lockFilesRead };
+  const result: GcResult = { removedArtifacts: 0, freedBytes: 0, removedActions: 0, removedWorkDirs: 0, removedCheckpoints: 0, keptArtifacts: 0, lockFilesRead };
   const removed = new Set<string>();
   const artifactsRoot = join(root, 'artifacts');
   for (const shard of await listDir(artifactsRoot)) {
@@ -105,6 +110,20 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
         result.removedActions++;
         if (!o.dryRun) await rm(path, { force: true });
       }
+    }
+  }
+  const checkpointsRoot = join(root, 'checkpoints');
+  for (const shard of await listDir(checkpointsRoot)) {
+    for (const key of await listDir(join(checkpointsRoot, shard))) {
+      const dir = join(checkpointsRoot, shard, key);
+      if (training.has(key)) continue;
+      const files = await listDir(dir);
+      const sizes = await Promise.all(files.map((f) => stat(join(dir, f)).catch(() => undefined)));
+      const newest = Math.max(0, ...sizes.map((s) => s?.mtimeMs ?? 0));
+      if (now - newest < Math.max(o.keepDays * 86_400_000, o.graceSeconds * 1000)) continue;
+      result.removedCheckpoints++;
+      result.freedBytes += sizes.reduce((sum, s) => sum + (s?.size ?? 0), 0);
+      if (!o.dryRun) await rm(dir, { recursive: true, force: true });
     }
   }
   for (const name of await listDir(join(root, 'tmp'))) {

@@ -5,6 +5,7 @@
  *   <root>/artifacts/<d[0:2]>/<digest>/        the artifact's files (read-only)
  *   <root>/artifacts/<d[0:2]>/<digest>.json    its manifest (written last)
  *   <root>/tmp/<pid>-<host tag>-<n>/           work directories of running nodes
+ *   <root>/checkpoints/<k[0:2]>/<key>/         training checkpoints of a key not yet committed
  *   <root>/runs/                               the run store (see run-store.ts)
  *
  * Commit order makes every visible state valid: files are written into a
@@ -81,6 +82,14 @@ export class LocalCacheStore implements CacheStore {
 
   artifactDir(digest: string): string {
     return join(this.root, 'artifacts', digest.slice(0, 2), digest);
+  }
+
+  checkpointDir(key: string): string {
+    return join(this.root, 'checkpoints', key.slice(0, 2), key);
+  }
+
+  async removeCheckpoint(key: string): Promise<void> {
+    if (!this.readOnly) await rm(this.checkpointDir(key), { recursive: true, force: true });
   }
 
   manifestPath(digest: string): string {

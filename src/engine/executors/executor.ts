@@ -28,6 +28,8 @@ export interface NodeTask {
   plugins: PluginRef[];
   /** The node's share of the machine, which sizes its compute threads (computeThreads()). */
   share: CpuShare;
+  /** Epochs between training checkpoints (0: none). Not in the key: checkpoints never change a result. */
+  checkpointEvery: number;
 }
 
 /** A node holds `cpu` worker slots of the `of` that can be busy at once in its run (src/engine/run/parallelism.ts). */
@@ -55,7 +57,10 @@ export function computeThreads(share: CpuShare, cores = availableParallelism(), 
   return Math.max(1, Math.min(Math.floor((cores * share.cpu) / of), cores - of + share.cpu));
 }
 
-export type TaskOutcome = { ok: true; digest: string; metrics?: Metrics } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
+/** Named durations in seconds a node recorded (NodeContext.timing): for the run store, never the artifact. */
+export type Timings = Record<string, number>;
+
+export type TaskOutcome = { ok: true; digest: string; metrics?: Metrics; timings?: Timings } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
 
 export interface TaskHooks {
   signal: AbortSignal;
@@ -80,10 +85,12 @@ export interface WorkerTask {
   inputs: Record<string, InputArtifact[]>;
   /** Compute threads on this machine (computeThreads()): the worker applies it before the node starts a tensor backend. */
   threads: number;
+  /** The node key's checkpoint directory in this machine's cache, unless checkpoints are off. */
+  checkpoint?: { dir: string; every: number };
 }
 
 /** What a worker thread returns: the node's outcome before commit. */
-export type WorkerOutcome = { ok: true; metrics?: Metrics } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
+export type WorkerOutcome = { ok: true; metrics?: Metrics; timings?: Timings } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
 
 /** Messages a worker sends back while a task runs. */
 export type WorkerMessage = { kind: 'progress'; update: ProgressUpdate } | { kind: 'log'; message: string };

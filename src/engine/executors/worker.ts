@@ -12,6 +12,7 @@ import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
 import { isUserError } from '../../core/errors.js';
 import { tensorFailureHint } from '../../tensor/backends/failures.js';
 import { setKernelThreads } from '../../tensor/backends/init.js';
+import { backendFactMismatch } from '../../tensor/backends/for-node.js';
 
 export default async function runTask({ work, port }: { work: WorkerTask; port: MessagePort }): Promise<WorkerOutcome> {
   const { task } = work;
@@ -20,6 +21,7 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
     if (m === 'cancel') controller.abort();
   });
   const post = (m: WorkerMessage): void => port.postMessage(m);
+  const timings: Record<string, number> = {};
   try {
     // Before the node can start a tensor backend (and with it the kernel module and its helper threads).
     setKernelThreads(work.threads);
@@ -29,6 +31,7 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
     if (!nodeType) throw new Error(`node type ${task.type} is not registered in the worker`);
     const ctx: NodeContext<unknown> = {
       nodeId: task.nodeId,
+      nodeType: task.type,
       params: task.params,
       inputs: work.inputs,
       outDir: work.outDir,
@@ -37,11 +40,20 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
       threads: work.threads,
       progress: (update) => post({ kind: 'progress', update }),
       log: (message) => post({ kind: 'log', message }),
+      timing: (name, seconds) => {
+        timings[name] = seconds;
+      },
+      ...(work.checkpoint ? { checkpoint: work.checkpoint } : {}),
     };
     // Params were validated against the type's schema by the loader.
     const result = (await nodeType.run(ctx as NodeContext<never>)) as NodeResult | undefined;
+    // The kernel module may have failed over to the slower kernels during the node.
+    if (task.env.backend) {
+      const drift = backendFactMismatch(task.env.backend);
+      if (drift) throw drift;
+    }
     if (result?.metrics) await writeFile(join(work.outDir, METRICS_FILE), JSON.stringify(result.metrics, null, 2));
-    return result?.metrics ? { ok: true, metrics: result.metrics } : { ok: true };
+    return { ok: true, ...(result?.metrics ? { metrics: result.metrics } : {}), ...(Object.keys(timings).length ? { timings } : {}) };
   } catch (e) {
     if (controller.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
     if (isUserError(e)) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };

@@ -28,12 +28,16 @@ export async function planPipeline(
   const cache = new LocalCacheStore(o.cacheDir, { readOnly: true });
   const previous = await readLock(p.file);
   const verification: Verification = o.verify ? 'full' : 'fast';
+  // Digests known from this cache, and digests the lock predicts for nodes that will run with the
+  // key the lock recorded (a deterministic node reproduces them): the nodes below such a node get a
+  // key too, so a fresh cache's plan names what the lock expects rather than "upstream will run".
   const digests = new Map<string, string>();
+  const predicted = new Map<string, string>();
   const toRun = new Set<string>();
   const entries: PlanEntry[] = [];
   for (const node of p.nodes.values()) {
     const type = node.nodeType.type;
-    const material = keyMaterial(node, digests, o.env, p.plugins);
+    const material = keyMaterial(node, new Map([...predicted, ...digests]), o.env, p.plugins);
     if (!material) {
       const upstream = Object.values(node.inputs)
         .flat()
@@ -48,19 +52,28 @@ export async function planPipeline(
       continue;
     }
     const key = actionKey(material);
+    const locked = previous?.nodes[node.id];
+    const predictedFrom = Object.values(node.inputs)
+      .flat()
+      .filter((x) => predicted.has(x) && !digests.has(x));
     if (forced.has(node.id)) {
       toRun.add(node.id);
+      if (locked?.key === key) predicted.set(node.id, locked.digest);
       entries.push({ node: node.id, type, status: 'to-run', reason: 'forced (--force)', key });
       continue;
     }
     const lookup = await cache.lookup(key, verification);
     if (lookup.status === 'hit') {
       digests.set(node.id, lookup.artifact.digest);
-      entries.push({ node: node.id, type, status: 'cached', reason: 'cache hit', key, digest: lookup.artifact.digest });
+      const reason = predictedFrom.length
+        ? `cache hit, once ${predictedFrom.map((u) => `'${u}'`).join(', ')} reproduce${predictedFrom.length === 1 ? 's' : ''} the lock's digest`
+        : 'cache hit';
+      entries.push({ node: node.id, type, status: 'cached', reason, key, digest: lookup.artifact.digest });
       continue;
     }
     toRun.add(node.id);
-    const reason = lookup.status === 'invalid' ? `cache entry invalid: ${lookup.reason}` : explainMiss(material, previous?.nodes[node.id], node.inputs);
+    if (locked?.key === key) predicted.set(node.id, locked.digest);
+    const reason = lookup.status === 'invalid' ? `cache entry invalid: ${lookup.reason}` : explainMiss(material, locked, node.inputs);
     entries.push({ node: node.id, type, status: 'to-run', reason, key });
   }
   return entries;

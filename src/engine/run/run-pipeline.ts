@@ -14,16 +14,22 @@ import { newRunId, recoverInterruptedRuns, RunRecorder } from '../run-store.js';
 import { resolveForced } from './force.js';
 import { schedule, type SchedulerResult } from './scheduler.js';
 import { WSOL_RUN_VERSION } from '../../version.js';
+import { WsolError } from '../diagnostics.js';
+import { checkAgainstLock, type LockCheck } from './lock-check.js';
 
 export interface RunPipelineOptions {
   cacheDir: string;
   jobs: number;
   gpus: number;
+  /** Epochs between training checkpoints (0: none; default 1). */
+  checkpointEvery?: number;
   force: readonly string[];
   keepGoing: boolean;
   verify: boolean;
   env: Record<string, string>;
   fileDigest: string;
+  /** Compare every result with the committed lock instead of rewriting it (`verify`, `run --check-lock`). */
+  checkLock?: boolean;
   signal: AbortSignal;
   /** The executor that runs (and commits) the nodes that are not cached. */
   createExecutor(o: { jobs: number; cache: CacheStore }): Promise<Executor>;
@@ -33,6 +39,8 @@ export interface RunPipelineOptions {
 export interface RunPipelineResult extends SchedulerResult {
   runId: string;
   durationMs: number;
+  /** With checkLock: node by node, whether this run reproduced the lock. */
+  lockCheck?: LockCheck;
 }
 
 export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): Promise<RunPipelineResult> {
@@ -51,11 +59,20 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     verification = 'full';
     emit({ event: 'warning', message: `run ${crashed.map((r) => r.id).join(', ')} was interrupted; verifying every reused cache entry in full` });
   }
-  // The lock file only explains changes; a damaged one must not block a run.
-  const previous = await readLock(p.file).catch((e: unknown) => {
-    emit({ event: 'warning', message: `ignoring ${lockPathFor(p.file)}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
-    return undefined;
-  });
+  // The lock file only explains changes; a damaged one must not block a run (but must block a check against it).
+  const previous = o.checkLock
+    ? await readLock(p.file)
+    : await readLock(p.file).catch((e: unknown) => {
+        emit({ event: 'warning', message: `ignoring ${lockPathFor(p.file)}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
+        return undefined;
+      });
+  if (o.checkLock && !previous) {
+    throw new WsolError({
+      file: lockPathFor(p.file),
+      message: 'no lock file to check against',
+      hint: 'run the pipeline once without --check-lock to write it (and commit it next to the pipeline)',
+    });
+  }
   const runId = newRunId();
   const recorder = await RunRecorder.start(o.cacheDir, {
     id: runId,
@@ -86,6 +103,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
       plugins: p.plugins,
       jobs: o.jobs,
       gpus: o.gpus,
+      checkpointEvery: o.checkpointEvery ?? 1,
       force: forced,
       keepGoing: o.keepGoing,
       verification,
@@ -100,8 +118,10 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     await recorder.close().catch(() => undefined);
     throw e;
   }
+  const lockCheck = o.checkLock && previous ? checkAgainstLock(p, result.outcomes, previous) : undefined;
   try {
-    await writeLock(p.file, buildLock(p, result, previous, runId, o));
+    // A check leaves the lock as committed: it is the reference, whatever this machine got.
+    if (!o.checkLock) await writeLock(p.file, buildLock(p, result, previous, o));
   } catch (e) {
     // The results are cached and recorded; only the lock file is missing.
     emit({
@@ -112,10 +132,10 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   const durationMs = Date.now() - started;
   emit({ event: 'run-done', runId, status: result.status, durationMs, counts: result.counts });
   await recorder.close();
-  return { ...result, runId, durationMs };
+  return { ...result, runId, durationMs, ...(lockCheck ? { lockCheck } : {}) };
 }
 
-function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile | undefined, runId: string, o: RunPipelineOptions): LockFile {
+function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile | undefined, o: RunPipelineOptions): LockFile {
   const nodes: Record<string, LockedNode> = {};
   for (const [id, out] of r.outcomes) {
     if (out.material && out.key && out.digest) {
@@ -141,9 +161,6 @@ function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile |
     lockVersion: LOCK_VERSION,
     pipeline: { name: p.name, file: basename(p.file), sha256: o.fileDigest },
     wsolRun: WSOL_RUN_VERSION,
-    node: process.version,
-    runId,
-    createdAt: new Date().toISOString(),
     overrides: p.overrides,
     params: p.params,
     env: o.env,

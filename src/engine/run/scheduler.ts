@@ -27,6 +27,8 @@ export interface SchedulerOptions {
   plugins: readonly PluginRef[];
   jobs: number;
   gpus: number;
+  /** Epochs between training checkpoints (0: none). */
+  checkpointEvery: number;
   force: ReadonlySet<string>;
   keepGoing: boolean;
   verification: Verification;
@@ -199,6 +201,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
           env: material.env,
           plugins: [...o.plugins],
           share: { cpu, of: peak },
+          checkpointEvery: o.checkpointEvery,
         },
         {
           signal: controller.signal,
@@ -227,6 +230,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
         durationMs,
         sameOutput,
         ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
+        ...(outcome.timings ? { timings: outcome.timings } : {}),
       });
       release(node.id);
     } catch (e) {

@@ -4,7 +4,7 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { KernelModule } from '../kernels/module.js';
-import { backendPackage, type BackendName } from './select.js';
+import { backendFact, backendPackage, installedVersion, type BackendName } from './select.js';
 
 export type Tf = typeof TfCore;
 
@@ -63,6 +63,19 @@ export interface KernelModuleInfo {
   /** How often the module ran without its helpers for a while because they were being descheduled (a busy machine). */
   soloPeriods: number;
   time: { copyIn: number; jobs: number; copyOut: number };
+}
+
+/**
+ * The backend fact of what this thread computes with now (select.ts's
+ * backendFact), or undefined before a backend started here. On wasm it names
+ * the kernel module's build, or `-off` when the module is off, did not start,
+ * or failed during a node (then the slower kernels computed part of it).
+ */
+export function runningBackendFact(): string | undefined {
+  if (!readyName) return undefined;
+  const version = installedVersion(backendPackage(readyName)) ?? 'unknown';
+  const kernels = kernelModule && !kernelModule.failed ? kernelModule.variant : 'off';
+  return backendFact(readyName, version, readyName === 'wasm' ? kernels : undefined);
 }
 
 /** Explains the usual ways a tfjs-node(-gpu) load fails. */

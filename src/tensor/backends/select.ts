@@ -10,6 +10,7 @@
  * computing on another backend than the key says.
  */
 import { createRequire } from 'node:module';
+import { expectedKernels, kernelFact, type KernelChoice } from '../kernels/variant.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -47,7 +48,11 @@ export function installedVersion(pkg: string): string | undefined {
 
 export interface BackendPlan {
   name: BackendName;
-  /** The environment fact entering cache keys, e.g. `wasm@4.22.0+nn2+kernels4`. */
+  /**
+   * The environment fact entering cache keys, e.g. `wasm@4.22.0+nn2+kernels4-fma`:
+   * everything that changes a result's bits (the package, our network code,
+   * and on wasm our kernels' version and build, or `-off` for tfjs's kernels).
+   */
   fact: string;
   /** Why this one: printed at start-up. */
   reason: string;
@@ -62,7 +67,7 @@ export function planBackend(requested?: BackendName): BackendPlan {
       if (requested) throw new Error(`--backend ${name}: ${PACKAGES[name]} is not installed (npm install ${PACKAGES[name]})`);
       continue;
     }
-    const fact = `${name}@${version}+nn${NETWORK_CODE_VERSION}${name === 'wasm' ? `+kernels${WASM_KERNELS_VERSION}` : ''}`;
+    const fact = backendFact(name, version, name === 'wasm' ? expectedKernels() : undefined);
     const reason = requested
       ? 'forced with --backend'
       : name === 'wasm'
@@ -71,6 +76,11 @@ export function planBackend(requested?: BackendName): BackendPlan {
     return { name, fact, reason };
   }
   throw new Error('no tensor backend is installed (expected @tensorflow/tfjs-backend-wasm)');
+}
+
+/** The fact for a backend at a package version, with the kernel choice on wasm. */
+export function backendFact(name: BackendName, version: string, kernels: KernelChoice | undefined): string {
+  return `${name}@${version}+nn${NETWORK_CODE_VERSION}${name === 'wasm' ? `+${kernelFact(WASM_KERNELS_VERSION, kernels ?? 'off')}` : ''}`;
 }
 
 export function backendPackage(name: BackendName): string {

@@ -11,11 +11,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { CLOSED, CTL, CTL_BYTES, J, JOB_FIELDS, type KernelExports } from './layout.js';
 import type { HelperData } from './helper-worker.js';
 import { KERNEL_MODULES } from './build.js';
+import { chooseVariant, type Variant } from './variant.js';
 
 const PAGE = 65536;
 const MAX_PAGES = 32768; // 2 GiB, the module's declared maximum
@@ -30,7 +30,7 @@ const SOLO_WINDOW = 40;
 const SOLO_WAIT_SHARE = 0.2;
 const SOLO_JOBS = 400;
 
-export type Variant = 'fma' | 'plain';
+export type { Variant } from './variant.js';
 
 /** A kernel call too large for the module's memory: that call should use another kernel; the module stays usable. */
 export class ArenaFull extends Error {
@@ -338,16 +338,8 @@ function align(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
 
-/**
- * The fused multiply-add module if this engine runs relaxed SIMD (Node 20's
- * V8 has it behind --experimental-wasm-relaxed-simd, which can be switched on
- * before compiling), else the plain SIMD128 one.
- */
+/** The build chooseVariant() picks (variant.ts), compiled. */
 async function compileBest(wantFma: boolean): Promise<{ module: WebAssembly.Module; variant: Variant }> {
-  if (wantFma) {
-    const bytes = readFileSync(KERNEL_MODULES.fma);
-    if (!WebAssembly.validate(bytes)) setFlagsFromString('--experimental-wasm-relaxed-simd');
-    if (WebAssembly.validate(bytes)) return { module: await WebAssembly.compile(bytes), variant: 'fma' };
-  }
-  return { module: await WebAssembly.compile(readFileSync(KERNEL_MODULES.plain)), variant: 'plain' };
+  const variant = chooseVariant(wantFma);
+  return { module: await WebAssembly.compile(readFileSync(KERNEL_MODULES[variant])), variant };
 }

@@ -109,7 +109,12 @@ export async function saveTrained(
 ): Promise<void> {
   const { saveModel } = await import('../tensor/models/model-io.js');
   const training: JsonObject = { epochs: log as unknown as JsonObject[], params: ctx.params as JsonObject };
-  await saveModel(ctx.outDir, net, { classNames: [...data.info.classNames], trainedBy: ctx.nodeType, training, ...(localizationMap ? { localizationMap } : {}) });
+  await saveModel(ctx.outDir, net, {
+    classNames: [...data.info.classNames],
+    trainedBy: ctx.nodeType,
+    training,
+    ...(localizationMap ? { localizationMap } : {}),
+  });
 }
 
 /**

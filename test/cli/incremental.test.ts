@@ -73,7 +73,7 @@ test('the lock file records resolved params, keys and digests', async () => {
     params: Record<string, unknown>;
     nodes: Record<string, { key: string; digest: string; params: Record<string, unknown>; inputs: Record<string, { node: string; digest: string }[]> }>;
   };
-  assert.equal(lock.lockVersion, 1);
+  assert.equal(lock.lockVersion, 2);
   assert.deepEqual(lock.params, { suffix: '!' });
   assert.equal(lock.nodes.src!.params.text, 'S!\n');
   assert.match(lock.nodes.join!.key, /^[0-9a-f]{64}$/);

@@ -14,7 +14,10 @@ test('a tensor node runs in a worker on the chosen backend, which enters its key
   const again = await runCli([file, '--json'], dir);
   assert.deepEqual(nodesWith(again, 'node-cached'), ['speed']);
   const other = await runCli(['plan', file, '--backend', 'cpu'], dir);
-  assert.match(other.stdout, /speed\s+diagnostics\/train-speed\s+to-run\s+backend changed from wasm@[\d.]+\+nn\d+\+kernels\d+ to cpu@[\d.]+\+nn\d+/);
+  assert.match(
+    other.stdout,
+    /speed\s+diagnostics\/train-speed\s+to-run\s+backend changed from wasm@[\d.]+\+nn\d+\+kernels\d+-(fma|simd128) to cpu@[\d.]+\+nn\d+/,
+  );
   const bad = await runCli([file, '--backend', 'gpu'], dir);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown backend.*\n.*tensorflow-gpu, tensorflow, wasm, cpu/);

@@ -60,7 +60,15 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
     for (const n of Object.values(lock.nodes)) live.add(n.digest);
   }
 
-  const result: GcResult = { removedArtifacts: 0, freedBytes: 0, removedActions: 0, removedWorkDirs: 0, removedCheckpoints: 0, keptArtifacts: 0, lockFilesRead };
+  const result: GcResult = {
+    removedArtifacts: 0,
+    freedBytes: 0,
+    removedActions: 0,
+    removedWorkDirs: 0,
+    removedCheckpoints: 0,
+    keptArtifacts: 0,
+    lockFilesRead,
+  };
   const removed = new Set<string>();
   const artifactsRoot = join(root, 'artifacts');
   for (const shard of await listDir(artifactsRoot)) {

@@ -64,12 +64,20 @@ export class LocalPoolExecutor implements Executor {
     try {
       const threads = computeThreads(task.share);
       const checkpoint = task.checkpointEvery > 0 ? { dir: this.cache.checkpointDir(task.key), every: task.checkpointEvery } : undefined;
-      const outcome = await this.runInWorker({ task, outDir: out.dir, inputs: resolveInputs(task, this.cache), threads, ...(checkpoint ? { checkpoint } : {}) }, hooks);
+      const outcome = await this.runInWorker(
+        { task, outDir: out.dir, inputs: resolveInputs(task, this.cache), threads, ...(checkpoint ? { checkpoint } : {}) },
+        hooks,
+      );
       // A failed or cancelled node keeps its checkpoints: the next run resumes from them.
       if (!outcome.ok) return outcome;
       const artifact = await out.commit(task.key, { type: task.type, version: task.version });
       await this.cache.removeCheckpoint(task.key);
-      return { ok: true, digest: artifact.digest, ...(outcome.metrics ? { metrics: outcome.metrics } : {}), ...(outcome.timings ? { timings: outcome.timings } : {}) };
+      return {
+        ok: true,
+        digest: artifact.digest,
+        ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
+        ...(outcome.timings ? { timings: outcome.timings } : {}),
+      };
     } finally {
       await out.discard().catch(() => undefined);
     }

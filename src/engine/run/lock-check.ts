@@ -83,7 +83,8 @@ export function checkAgainstLock(p: ResolvedPipeline, outcomes: ReadonlyMap<stri
     });
   }
   for (const id of Object.keys(lock.nodes)) {
-    if (!p.nodes.has(id)) entries.push({ node: id, status: 'removed', lockedDigest: lock.nodes[id]!.digest, detail: 'in the lock but not in the pipeline', metrics: [] });
+    if (!p.nodes.has(id))
+      entries.push({ node: id, status: 'removed', lockedDigest: lock.nodes[id]!.digest, detail: 'in the lock but not in the pipeline', metrics: [] });
   }
   return { entries, reproduced: entries.every((e) => e.status === 'same') };
 }

@@ -13,6 +13,7 @@
  *     params,                      // validated params with defaults (incl. seed)
  *     inputs: { name: [digest…] }, // content digests of input artifacts, in wiring order
  *     env,                         // only the environment facts the node declares (e.g. backend)
+ *     data,                        // only for nodes that read files: param -> fingerprint (engine/data/)
  *   }))
  * The node id is NOT in the key: two nodes doing the same work share a result,
  * and renaming a node does not recompute it.
@@ -40,6 +41,8 @@ export interface KeyMaterial {
   params: JsonObject;
   inputs: Record<string, string[]>;
   env: Record<string, string>;
+  /** Fingerprints of the files the node reads, by param (absent for nodes that read none: their keys are as before). */
+  data?: Record<string, string>;
 }
 
 export interface ManifestFile {
@@ -59,7 +62,17 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function actionKey(m: KeyMaterial): string {
-  return sha256(canonicalJson({ scheme: KEY_SCHEME, type: m.type, version: m.version, params: m.params, inputs: m.inputs, env: m.env }));
+  return sha256(
+    canonicalJson({
+      scheme: KEY_SCHEME,
+      type: m.type,
+      version: m.version,
+      params: m.params,
+      inputs: m.inputs,
+      env: m.env,
+      ...(m.data ? { data: m.data } : {}),
+    }),
+  );
 }
 
 export function artifactDigest(files: readonly ManifestFile[]): string {

@@ -29,6 +29,8 @@ export interface LockedNode {
   params: JsonObject;
   inputs: Record<string, LockedInput[]>;
   env: Record<string, string>;
+  /** Fingerprints of the files the node read, by param (engine/data/). */
+  data?: Record<string, string>;
   key: string;
   digest: string;
   metrics?: Metrics;

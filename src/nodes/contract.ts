@@ -110,7 +110,36 @@ export interface NodeType<P = JsonObject> {
   output: ArtifactKind;
   resources?: Resources;
   env?: readonly EnvFact[];
+  /**
+   * Files the node reads from outside the cache (a dataset's root, weights
+   * named by a path). The engine fingerprints their contents into the key,
+   * so editing, adding or removing one re-runs the node; sizes and mtimes
+   * only decide what is re-hashed. Called in the CLI process: keep it cheap.
+   */
+  dataFiles?(params: P): DataFiles[] | Promise<DataFiles[]>;
   run(ctx: NodeContext<P>): Promise<NodeResult | void>;
+}
+
+/** Files a node reads under one of its params. */
+export interface DataFiles {
+  /** The param naming them, e.g. `root` (for messages and the lock). */
+  param: string;
+  /** A file or folder as the param gives it (relative paths are resolved from the working directory). */
+  path: string;
+  /** Only these files, relative to `path` (default: every file under it, dot-files excepted). */
+  files?: readonly string[];
+}
+
+/**
+ * dataFiles for params that each name a file or folder read whole: those set
+ * to a non-empty string that is not a package spec (`npm:...`).
+ */
+export function pathParams<P>(...names: (keyof P & string)[]): (params: P) => DataFiles[] {
+  return (params) =>
+    names.flatMap((param) => {
+      const value = params[param];
+      return typeof value === 'string' && value !== '' && !value.startsWith('npm:') ? [{ param, path: value }] : [];
+    });
 }
 
 /** A failure inside a node that the user can fix: printed with its hint, without a stack trace. */

@@ -151,6 +151,7 @@ export async function buildCub(outDir: string, o: CubOptions): Promise<DatasetIn
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.progress ? { progress: o.progress } : {}),
-    extra: { source: root, segmentations: useMasks, val: { ...o.val }, seed: o.seed },
+    // As the params give them (not resolved): a clone elsewhere builds the same bytes.
+    extra: { source: o.root, segmentations: useMasks, val: { ...o.val }, seed: o.seed },
   });
 }

@@ -92,7 +92,7 @@ export async function buildGlas(outDir: string, o: GlasOptions): Promise<Dataset
       ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.progress ? { progress: o.progress } : {}),
-      extra: { source: root, val: { ...o.val }, seed: o.seed },
+      extra: { source: o.root, val: { ...o.val }, seed: o.seed },
     },
   );
 }

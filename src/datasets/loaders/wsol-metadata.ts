@@ -166,6 +166,40 @@ export async function buildWsolMetadata(outDir: string, o: WsolMetadataOptions):
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.progress ? { progress: o.progress } : {}),
-    extra: { metadata: metaRoot, imageRoot, maskRoot, localization: localizationKind },
+    // As the params give them (not resolved): a clone elsewhere builds the same bytes.
+    extra: { metadata: o.metadata, imageRoot: o.imageRoot, maskRoot: o.maskRoot ?? o.imageRoot, localization: localizationKind },
   });
+}
+
+/**
+ * The files a build reads, without reading any image: the metadata folder's
+ * files of the mapped splits, the images their image_ids.txt name, and the
+ * masks their localization.txt names (relative to each root). Unreadable
+ * metadata yields what could be listed: the build reports the problem.
+ */
+export async function wsolMetadataFiles(
+  o: Pick<WsolMetadataOptions, 'metadata' | 'splitDirs'>,
+): Promise<{ metadata: string[]; images: string[]; masks: string[] }> {
+  const { readFile } = await import('node:fs/promises');
+  const lines = async (file: string): Promise<string[][]> =>
+    (await readFile(file, 'utf8').catch(() => ''))
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '')
+      .map((l) => l.split(',').map((f) => f.trim()));
+  const metadata: string[] = [];
+  const images = new Set<string>();
+  const masks = new Set<string>();
+  for (const split of SPLIT_NAMES) {
+    const folder = o.splitDirs[split];
+    if (folder === '') continue;
+    for (const name of ['image_ids.txt', 'class_labels.txt', 'image_sizes.txt', 'localization.txt']) metadata.push(`${folder}/${name}`);
+    for (const [id] of await lines(join(resolve(o.metadata), folder, 'image_ids.txt'))) if (id) images.add(id);
+    for (const row of await lines(join(resolve(o.metadata), folder, 'localization.txt'))) {
+      if (row.length !== 3) continue; // boxes: no files
+      for (const path of row.slice(1)) if (path) masks.add(path);
+    }
+  }
+  // Absent localization.txt of a train split is allowed: list only what exists, a missing file elsewhere is the build's error.
+  const present = metadata.filter((m) => existsSync(join(resolve(o.metadata), m)) || !m.endsWith('localization.txt'));
+  return { metadata: present, images: [...images], masks: [...masks] };
 }

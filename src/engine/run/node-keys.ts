@@ -19,6 +19,8 @@ export function keyMaterial(
   digests: ReadonlyMap<string, string>,
   env: Record<string, string>,
   plugins: readonly PluginRef[] = [],
+  /** Fingerprints of the files nodes read (engine/data/), by node id. */
+  data?: ReadonlyMap<string, Record<string, string>>,
 ): KeyMaterial | undefined {
   const inputs: Record<string, string[]> = {};
   for (const [name, producers] of Object.entries(node.inputs)) {
@@ -32,5 +34,6 @@ export function keyMaterial(
   }
   const facts = envFor(node, env);
   if (plugins.length) facts.plugins = plugins.map((p) => p.sha256).join(',');
-  return { type: node.nodeType.type, version: node.nodeType.version, params: node.params, inputs, env: facts };
+  const files = data?.get(node.id);
+  return { type: node.nodeType.type, version: node.nodeType.version, params: node.params, inputs, env: facts, ...(files ? { data: files } : {}) };
 }

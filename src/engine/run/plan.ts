@@ -10,6 +10,7 @@ import type { ResolvedPipeline } from '../pipeline.js';
 import { resolveForced } from './force.js';
 import { keyMaterial } from './node-keys.js';
 import { explainMiss } from './reasons.js';
+import { fingerprintPipeline } from '../data/pipeline-data.js';
 
 export interface PlanEntry {
   node: string;
@@ -28,6 +29,7 @@ export async function planPipeline(
   const cache = new LocalCacheStore(o.cacheDir, { readOnly: true });
   const previous = await readLock(p.file);
   const verification: Verification = o.verify ? 'full' : 'fast';
+  const data = await fingerprintPipeline(p, { cacheDir: o.cacheDir, lock: previous, save: false });
   // Digests known from this cache, and digests the lock predicts for nodes that will run with the
   // key the lock recorded (a deterministic node reproduces them): the nodes below such a node get a
   // key too, so a fresh cache's plan names what the lock expects rather than "upstream will run".
@@ -37,7 +39,7 @@ export async function planPipeline(
   const entries: PlanEntry[] = [];
   for (const node of p.nodes.values()) {
     const type = node.nodeType.type;
-    const material = keyMaterial(node, new Map([...predicted, ...digests]), o.env, p.plugins);
+    const material = keyMaterial(node, new Map([...predicted, ...digests]), o.env, p.plugins, data.facts);
     if (!material) {
       const upstream = Object.values(node.inputs)
         .flat()
@@ -73,7 +75,8 @@ export async function planPipeline(
     }
     toRun.add(node.id);
     if (locked?.key === key) predicted.set(node.id, locked.digest);
-    const reason = lookup.status === 'invalid' ? `cache entry invalid: ${lookup.reason}` : explainMiss(material, locked, node.inputs);
+    const reason =
+      lookup.status === 'invalid' ? `cache entry invalid: ${lookup.reason}` : explainMiss(material, locked, node.inputs, data.changes.get(node.id));
     entries.push({ node: node.id, type, status: 'to-run', reason, key });
   }
   return entries;

@@ -16,7 +16,13 @@ function same(a: unknown, b: unknown): boolean {
  * Why a node whose key missed the cache must run, compared with the lock
  * file's record of its last result: the first differences, in words.
  */
-export function explainMiss(material: KeyMaterial, previous: LockedNode | undefined, inputNodes: Record<string, string[]>): string {
+export function explainMiss(
+  material: KeyMaterial,
+  previous: LockedNode | undefined,
+  inputNodes: Record<string, string[]>,
+  /** Param -> which of its files changed since the lock, in words. */
+  dataChanges?: Record<string, string>,
+): string {
   if (!previous) return 'new: no earlier result for this node';
   if (previous.type !== material.type) return `node type changed from ${previous.type} to ${material.type}`;
   const reasons: string[] = [];
@@ -38,6 +44,14 @@ export function explainMiss(material: KeyMaterial, previous: LockedNode | undefi
       );
     }
   }
+  if (material.data && !previous.data) reasons.push('the files it reads now enter its key (the lock predates data tracking)');
+  else
+    for (const param of new Set([...Object.keys(previous.data ?? {}), ...Object.keys(material.data ?? {})])) {
+      if (previous.data?.[param] !== material.data?.[param]) {
+        const path = material.params[param] ?? previous.params[param];
+        reasons.push(`files under ${param}${typeof path === 'string' ? ` (${path})` : ''} changed: ${dataChanges?.[param] ?? 'other files'}`);
+      }
+    }
   for (const k of new Set([...Object.keys(previous.env), ...Object.keys(material.env)])) {
     if (previous.env[k] !== material.env[k]) reasons.push(`${k} changed from ${previous.env[k] ?? '(none)'} to ${material.env[k] ?? '(none)'}`);
   }

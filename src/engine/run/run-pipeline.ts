@@ -16,6 +16,7 @@ import { schedule, type SchedulerResult } from './scheduler.js';
 import { WSOL_RUN_VERSION } from '../../version.js';
 import { WsolError } from '../diagnostics.js';
 import { checkAgainstLock, type LockCheck } from './lock-check.js';
+import { fingerprintPipeline } from '../data/pipeline-data.js';
 
 export interface RunPipelineOptions {
   cacheDir: string;
@@ -73,6 +74,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
       hint: 'run the pipeline once without --check-lock to write it (and commit it next to the pipeline)',
     });
   }
+  const data = await fingerprintPipeline(p, { cacheDir: o.cacheDir, lock: previous, save: true });
   const runId = newRunId();
   const recorder = await RunRecorder.start(o.cacheDir, {
     id: runId,
@@ -109,6 +111,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
       verification,
       env: o.env,
       previous,
+      data,
       signal: o.signal,
       emit,
     });
@@ -148,6 +151,7 @@ function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile |
         params: out.material.params,
         inputs,
         env: out.material.env,
+        ...(out.material.data ? { data: out.material.data } : {}),
         key: out.key,
         digest: out.digest,
         ...(out.metrics ? { metrics: out.metrics } : {}),

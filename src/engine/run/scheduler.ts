@@ -17,6 +17,7 @@ import { explainMiss } from './reasons.js';
 import type { PluginRef } from '../../nodes/plugins.js';
 import { keyMaterial } from './node-keys.js';
 import { peakCpu } from './parallelism.js';
+import type { PipelineData } from '../data/pipeline-data.js';
 
 export interface SchedulerOptions {
   /** Looked up only: executors write and commit results. */
@@ -34,6 +35,8 @@ export interface SchedulerOptions {
   verification: Verification;
   env: Record<string, string>;
   previous: LockFile | undefined;
+  /** Fingerprints of the files nodes read (engine/data/). */
+  data?: PipelineData;
   signal: AbortSignal;
   emit(e: RunEvent): void;
 }
@@ -139,7 +142,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
 
   const checkCache = async (node: ResolvedNode): Promise<void> => {
     try {
-      const material = keyMaterial(node, digests, o.env, o.plugins)!;
+      const material = keyMaterial(node, digests, o.env, o.plugins, o.data?.facts)!;
       const key = actionKey(material);
       if (o.force.has(node.id)) {
         runnable.push({ node, material, key, reason: 'forced (--force)' });
@@ -162,7 +165,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
         o.emit({ event: 'cache-invalid', node: node.id, reason: lookup.reason });
         reason = `cache entry invalid: ${lookup.reason}`;
       } else {
-        reason = explainMiss(material, o.previous?.nodes[node.id], node.inputs);
+        reason = explainMiss(material, o.previous?.nodes[node.id], node.inputs, o.data?.changes.get(node.id));
       }
       runnable.push({ node, material, key, reason });
     } catch (e) {

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineNode } from '../contract.js';
+import { defineNode, pathParams } from '../contract.js';
 import { datasetMetrics, imageProgress, imageSizeParam, seedParam, valCarve, valCarveParams } from './common.js';
 
 const params = {
@@ -38,6 +38,7 @@ export const cubNode = defineNode<CubParams>({
   params,
   inputs: {},
   output: 'dataset',
+  dataFiles: pathParams('root'),
   async run(ctx) {
     const { buildCub } = await import('../../datasets/loaders/cub.js');
     const p = ctx.params;

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineNode } from '../contract.js';
+import { defineNode, pathParams } from '../contract.js';
 import { datasetMetrics, imageProgress, imageSizeParam, seedParam, valCarve, valCarveParams } from './common.js';
 
 const params = {
@@ -25,6 +25,7 @@ export const glasNode = defineNode<GlasParams>({
   params,
   inputs: {},
   output: 'dataset',
+  dataFiles: pathParams('root'),
   async run(ctx) {
     const { buildGlas } = await import('../../datasets/loaders/glas.js');
     const p = ctx.params;

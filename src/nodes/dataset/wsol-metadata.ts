@@ -46,6 +46,16 @@ export const wsolMetadataNode = defineNode<WsolMetadataParams>({
   params,
   inputs: {},
   output: 'dataset',
+  async dataFiles(p) {
+    const { wsolMetadataFiles } = await import('../../datasets/loaders/wsol-metadata.js');
+    const listed = await wsolMetadataFiles(p);
+    return [
+      { param: 'metadata', path: p.metadata, files: listed.metadata },
+      { param: 'imageRoot', path: p.imageRoot, files: listed.images },
+      ...(listed.masks.length ? [{ param: p.maskRoot ? 'maskRoot' : 'imageRoot:masks', path: p.maskRoot ?? p.imageRoot, files: listed.masks }] : []),
+      ...(p.classNamesFile ? [{ param: 'classNamesFile', path: p.classNamesFile }] : []),
+    ];
+  },
   async run(ctx) {
     const { buildWsolMetadata } = await import('../../datasets/loaders/wsol-metadata.js');
     const p = ctx.params;

@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineNode } from '../contract.js';
+import { defineNode, pathParams } from '../contract.js';
 
 const params = {
   type: 'object',
@@ -8,7 +8,7 @@ const params = {
       type: 'string',
       minLength: 1,
       description:
-        "Folder the image ids are relative to (the tool's scoremap_root). The cache key covers this path, not the files: after replacing them, re-run with --force.",
+        "Folder the image ids are relative to (the tool's scoremap_root). Its files' contents enter the cache key: replacing a map re-runs the import.",
     },
     splits: {
       type: 'array',
@@ -42,6 +42,7 @@ export const npyImportNode = defineNode<NpyImportParams>({
   params,
   inputs: { dataset: { kind: 'dataset', description: 'The dataset whose image ids name the files.' } },
   output: 'maps',
+  dataFiles: pathParams('root'),
   async run(ctx) {
     const { importNpyMaps } = await import('./run-npy-import.js');
     return importNpyMaps(ctx);

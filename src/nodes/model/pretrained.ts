@@ -1,5 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
-import { defineNode, UserError } from '../contract.js';
+import { defineNode, UserError, pathParams } from '../contract.js';
 
 const params = {
   type: 'object',
@@ -53,6 +53,7 @@ export const pretrainedModelNode = defineNode<PretrainedParams>({
   params,
   inputs: {},
   output: 'model',
+  dataFiles: pathParams('source'),
   env: ['backend'],
   async run(ctx) {
     const p = ctx.params;

@@ -1,4 +1,4 @@
-import { defineNode } from '../contract.js';
+import { defineNode, pathParams } from '../contract.js';
 import { trainingProperties } from '../../methods/network-params.js';
 import { augmentSchema } from '../../methods/augment.js';
 import type { ClassifierParams } from '../../methods/trainers/classifier.js';
@@ -20,6 +20,7 @@ export const classifierNode = defineNode<ClassifierParams>({
   },
   inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },
   output: 'model',
+  dataFiles: pathParams('pretrained'),
   env: ['backend'],
   async run(ctx) {
     const { trainClassifier } = await import('../../methods/trainers/classifier.js');

@@ -1,4 +1,4 @@
-import { defineNode, UserError } from '../contract.js';
+import { defineNode, UserError, pathParams } from '../contract.js';
 import { trainingProperties, withDefaults } from '../../methods/network-params.js';
 import { regressorProperties, type RegressorParams } from '../../methods/trainers/regressor.js';
 import type { Box } from '../../datasets/types.js';
@@ -20,6 +20,7 @@ export const regressorNode = defineNode<RegressorParams>({
     init: INIT_INPUT,
   },
   output: 'model',
+  dataFiles: pathParams('pretrained'),
   env: ['backend'],
   async run(ctx) {
     const { tensorsFor } = await import('../../tensor/backends/for-node.js');

@@ -1,4 +1,4 @@
-import { defineNode } from '../contract.js';
+import { defineNode, pathParams } from '../contract.js';
 import { trainingProperties, withDefaults } from '../../methods/network-params.js';
 import { stlProperties, type StlParams } from '../../methods/trainers/stl.js';
 import { hooksOf, INIT_INPUT, runClassifierTraining, withInit } from '../method-io.js';
@@ -15,6 +15,7 @@ export const stlNode = defineNode<StlParams>({
   params: { type: 'object', properties: { ...withDefaults(trainingProperties, { lr: 0.01 }), ...stlProperties }, additionalProperties: false },
   inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },
   output: 'model',
+  dataFiles: pathParams('pretrained'),
   env: ['backend'],
   async run(ctx) {
     const { trainStl } = await import('../../methods/trainers/stl.js');

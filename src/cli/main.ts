@@ -135,6 +135,27 @@ export function buildProgram(): Command {
     .action(action(async (pipeline: string, node: string, o) => (await import('./commands/layers.js')).layersCommand(pipeline, node, o)));
 
   program
+    .command('export <pipeline>')
+    .description('pack the pipeline, its lock and (with --results) the cached results it names into one .tar.gz to share')
+    .option('-o, --output <file>', 'bundle file (default: <pipeline>.bundle.tar.gz here)')
+    .option('--results <which...>', 'results to include: all, none (the default), or node ids (each with the nodes it depends on)')
+    .option('--cache <dir>', 'cache directory')
+    .option('--plugin <module>', 'load a plugin the pipeline needs (repeatable)', collect, [])
+    .option('--json', 'JSON output')
+    .action(action(async (pipeline: string, o) => (await import('./commands/bundle.js')).exportCommand(pipeline, o)));
+
+  program
+    .command('import <bundle>')
+    .description("verify a bundle (every file's digest, every result) and bring its pipeline, lock and results in; a bad bundle changes nothing")
+    .option('--into <dir>', 'folder for the pipeline and lock files (default: here)')
+    .option('--overwrite', 'replace pipeline or lock files there that differ')
+    .option('--cache <dir>', 'cache directory')
+    .addOption(new Option('--max-size <bytes>', 'refuse bundles that unpack to more (default 64 GiB)').argParser(parsePositiveInt('--max-size')))
+    .addOption(new Option('--max-entries <n>', 'refuse bundles with more members (default 1,000,000)').argParser(parsePositiveInt('--max-entries')))
+    .option('--json', 'JSON output')
+    .action(action(async (bundle: string, o) => (await import('./commands/bundle.js')).importCommand(bundle, o)));
+
+  program
     .command('gc [pipelines...]')
     .description('remove cached results that no lock file or recent run references, and print what was freed')
     .addOption(new Option('--keep-days <n>', 'keep results of runs from the last n days').argParser(parseNonNegativeInt('--keep-days')).default(7))

@@ -232,8 +232,20 @@ export class LocalCacheStore implements CacheStore {
 
   /** Moves a finished work dir into the store under its digest and records key -> digest. */
   async commit(workDir: string, key: string, producer: Producer): Promise<Artifact> {
+    const artifact = await this.adopt(workDir, producer);
+    await this.recordAction(key, artifact.digest, producer.type);
+    return artifact;
+  }
+
+  /**
+   * Moves a directory of files into the store under their digest (no action
+   * record): what commit does first, and how `import` brings in verified
+   * artifacts. With `expected`, a directory whose files have another digest is refused.
+   */
+  async adopt(workDir: string, producer: Producer, expected?: string): Promise<Artifact> {
     const files = await describeFiles(workDir);
     const digest = artifactDigest(files);
+    if (expected !== undefined && digest !== expected) throw new Error(`its files have digest ${digest.slice(0, 12)}, not ${expected.slice(0, 12)}`);
     const dir = this.artifactDir(digest);
     await mkdir(join(this.root, 'artifacts', digest.slice(0, 2)), { recursive: true });
     await Promise.all(files.map((f) => chmod(join(workDir, f.path), 0o444)));
@@ -257,11 +269,15 @@ export class LocalCacheStore implements CacheStore {
     }
     await rm(workDir, { recursive: true, force: true });
     await this.touch(digest);
-    const record: ActionRecord = { key, digest, type: producer.type, createdAt: new Date().toISOString() };
-    await mkdir(join(this.root, 'actions', key.slice(0, 2)), { recursive: true });
-    await writeFileAtomic(this.actionPath(key), JSON.stringify(record));
     this.verified.set(digest, 'full');
     return existing.artifact;
+  }
+
+  /** Records that action `key` produced artifact `digest` (written last: the key then resolves). */
+  async recordAction(key: string, digest: string, type: string): Promise<void> {
+    const record: ActionRecord = { key, digest, type, createdAt: new Date().toISOString() };
+    await mkdir(join(this.root, 'actions', key.slice(0, 2)), { recursive: true });
+    await writeFileAtomic(this.actionPath(key), JSON.stringify(record));
   }
 
   private async writeManifest(digest: string, files: ManifestFile[], producer: { type: string; version: number }): Promise<void> {

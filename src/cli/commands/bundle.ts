@@ -1,0 +1,59 @@
+import { basename, relative } from 'node:path';
+import { exportBundle, type ResultSelection } from '../../engine/bundle/export.js';
+import { DEFAULT_IMPORT_LIMITS, importBundle } from '../../engine/bundle/import.js';
+import { WsolError } from '../../engine/diagnostics.js';
+import { formatBytes } from '../format.js';
+import { cacheDirOf } from '../options.js';
+import { load, printJson, type PipelineOptions } from './common.js';
+
+export interface ExportOptions extends PipelineOptions {
+  output?: string;
+  results?: string[];
+}
+
+function selection(values: string[] | undefined): ResultSelection {
+  if (!values || values.length === 0) return 'none';
+  if (values.length === 1 && (values[0] === 'all' || values[0] === 'none')) return values[0];
+  if (values.includes('all') || values.includes('none'))
+    throw new WsolError({ message: `--results ${values.join(' ')}: "all" and "none" stand alone`, hint: 'give all, none, or node ids' });
+  return values;
+}
+
+export async function exportCommand(pipelinePath: string, o: ExportOptions): Promise<number> {
+  const { pipeline, fileDigest } = await load(pipelinePath, o);
+  const out = o.output ?? `${basename(pipelinePath).replace(/\.json$/i, '')}.bundle.tar.gz`;
+  const r = await exportBundle(pipeline, { cacheDir: cacheDirOf(o.cache), out, results: selection(o.results), fileDigest });
+  if (o.json) printJson({ event: 'exported', ...r });
+  else
+    process.stdout.write(
+      `wrote ${r.file} (${formatBytes(r.bytes)}): the pipeline, its lock${r.artifacts ? ` and ${r.artifacts} result(s) of ${r.nodes.length} node(s) (${formatBytes(r.artifactBytes)} unpacked)` : ', no results (add --results all to include them)'}\n`,
+    );
+  return 0;
+}
+
+export interface ImportOptions {
+  cache?: string;
+  into?: string;
+  overwrite?: boolean;
+  maxSize?: number;
+  maxEntries?: number;
+  json?: boolean;
+}
+
+export async function importCommand(bundle: string, o: ImportOptions): Promise<number> {
+  const r = await importBundle(bundle, {
+    cacheDir: cacheDirOf(o.cache),
+    pipelineDir: o.into ?? '.',
+    overwrite: o.overwrite ?? false,
+    limits: { maxBytes: o.maxSize ?? DEFAULT_IMPORT_LIMITS.maxBytes, maxEntries: o.maxEntries ?? DEFAULT_IMPORT_LIMITS.maxEntries },
+  });
+  if (o.json) printJson({ event: 'imported', ...r });
+  else {
+    const shown = relative(process.cwd(), r.pipelineFile) || r.pipelineFile;
+    process.stdout.write(
+      `imported ${shown} and its lock; ${r.imported} result(s) added to the cache (${formatBytes(r.bytes)}), ${r.present} already there\n` +
+        `next: wsol-run ${shown}   (what the bundle brought is reused; \`wsol-run verify ${shown}\` recomputes the rest and compares)\n`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,159 @@
+/**
+ * `wsol-run export`: packs a pipeline, its lock and the cached results it
+ * selects into a bundle (format.ts). The tar is written with fixed mtimes and
+ * no owner names, in sorted order, so the same content gives the same bytes.
+ */
+import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { WsolError } from '../diagnostics.js';
+import { pipelineGraph } from '../graph.js';
+import { sha256 } from '../keys.js';
+import { lockPathFor, readLock } from '../lockfile.js';
+import type { ResolvedPipeline } from '../pipeline.js';
+import { LocalCacheStore } from '../cache/store.js';
+import { isErrno } from '../cache/files.js';
+import { WSOL_RUN_VERSION } from '../../version.js';
+import {
+  ARTIFACTS_PREFIX,
+  BUNDLE_FORMAT,
+  BUNDLE_INDEX,
+  BUNDLE_VERSION,
+  PIPELINE_PREFIX,
+  type BundledAction,
+  type BundledArtifact,
+  type BundleIndex,
+  type BundleMember,
+} from './format.js';
+
+/** Which results travel: every node's, none, or these nodes' with everything they depend on. */
+export type ResultSelection = 'all' | 'none' | readonly string[];
+
+export interface ExportResult {
+  file: string;
+  bytes: number;
+  artifacts: number;
+  /** Bytes of artifact files packed (before compression). */
+  artifactBytes: number;
+  nodes: string[];
+}
+
+/** Node ids whose results to pack: base ids expand to their instances; a node brings its ancestors (its key needs their digests). */
+function selectNodes(p: ResolvedPipeline, selection: ResultSelection): string[] {
+  if (selection === 'none') return [];
+  if (selection === 'all') return [...p.nodes.keys()];
+  const graph = pipelineGraph(p);
+  const chosen = new Set<string>();
+  const visit = (id: string): void => {
+    if (chosen.has(id)) return;
+    chosen.add(id);
+    for (const up of graph.inNeighbors(id)) visit(up);
+  };
+  for (const name of selection) {
+    const ids = p.nodes.has(name) ? [name] : (p.instances.get(name) ?? []);
+    if (ids.length === 0)
+      throw new WsolError({ file: p.file, message: `--results ${name}: no such node`, hint: `nodes: ${[...p.instances.keys()].join(', ')}` });
+    for (const id of ids) visit(id);
+  }
+  return [...p.nodes.keys()].filter((id) => chosen.has(id));
+}
+
+/** Hard-links a file into the staging tree (a copy across file systems). */
+async function place(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  try {
+    await link(from, to);
+  } catch (e) {
+    if (!isErrno(e, 'EXDEV', 'EPERM', 'EMLINK')) throw e;
+    await copyFile(from, to);
+  }
+}
+
+export async function exportBundle(
+  p: ResolvedPipeline,
+  o: { cacheDir: string; out: string; results: ResultSelection; fileDigest: string },
+): Promise<ExportResult> {
+  const lock = await readLock(p.file);
+  const lockFile = lockPathFor(p.file);
+  if (!lock)
+    throw new WsolError({
+      file: lockFile,
+      message: 'no lock file: nothing says which results belong to this pipeline',
+      hint: `run it first: wsol-run ${p.file}`,
+    });
+  if (lock.pipeline.sha256 !== o.fileDigest)
+    throw new WsolError({
+      file: p.file,
+      message: 'the pipeline was edited after its lock was written: the bundle would pair it with results of another version',
+      hint: `run it again to bring the lock up to date: wsol-run ${p.file}`,
+    });
+  const cache = new LocalCacheStore(o.cacheDir);
+  await cache.open();
+  const nodes = selectNodes(p, o.results);
+  const artifacts = new Map<string, BundledArtifact>();
+  const actions: BundledAction[] = [];
+  const staging = await cache.createWorkDir();
+  try {
+    const members: BundleMember[] = [];
+    const add = async (archivePath: string, from: string): Promise<void> => {
+      await place(from, join(staging, archivePath));
+      const s = await stat(from);
+      members.push({ path: archivePath, size: s.size, sha256: sha256(await readFile(from)) });
+    };
+    let artifactBytes = 0;
+    for (const id of nodes) {
+      const locked = lock.nodes[id];
+      if (!locked)
+        throw new WsolError({
+          node: id,
+          message: 'has no result in the lock (it failed or never ran)',
+          hint: `run the pipeline until it succeeds, or leave it out with --results`,
+        });
+      actions.push({ node: id, key: locked.key, digest: locked.digest, type: locked.type });
+      if (artifacts.has(locked.digest)) continue;
+      const check = await cache.artifact(locked.digest, 'full');
+      if (!check.ok)
+        throw new WsolError({
+          node: id,
+          message: `its locked result ${locked.digest.slice(0, 12)} is not usable in ${o.cacheDir}: ${check.reason}`,
+          hint: `run the pipeline (wsol-run ${p.file}) to recompute it, or export with --results none`,
+        });
+      artifacts.set(locked.digest, { digest: locked.digest, producer: check.artifact.manifest.producer });
+      for (const f of check.artifact.manifest.files) {
+        await place(join(check.artifact.dir, f.path), join(staging, `${ARTIFACTS_PREFIX}${locked.digest}/${f.path}`));
+        members.push({ path: `${ARTIFACTS_PREFIX}${locked.digest}/${f.path}`, size: f.size, sha256: f.sha256 });
+        artifactBytes += f.size;
+      }
+    }
+    const pipelineName = basename(p.file);
+    const lockName = basename(lockFile);
+    await add(`${PIPELINE_PREFIX}${pipelineName}`, p.file);
+    await add(`${PIPELINE_PREFIX}${lockName}`, lockFile);
+    members.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const index: BundleIndex = {
+      format: BUNDLE_FORMAT,
+      version: BUNDLE_VERSION,
+      wsolRun: WSOL_RUN_VERSION,
+      pipeline: { file: pipelineName, lock: lockName },
+      members,
+      artifacts: [...artifacts.values()],
+      actions,
+    };
+    await writeFile(join(staging, BUNDLE_INDEX), `${JSON.stringify(index, null, 1)}\n`);
+    const tar = await import('tar');
+    await mkdir(dirname(o.out), { recursive: true });
+    const tmp = `${o.out}.${process.pid}.tmp`;
+    try {
+      await tar.c({ gzip: true, file: tmp, cwd: staging, portable: true, mtime: new Date(0), noDirRecurse: true }, [
+        BUNDLE_INDEX,
+        ...members.map((m) => m.path),
+      ]);
+      await rename(tmp, o.out);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    return { file: o.out, bytes: (await stat(o.out)).size, artifacts: artifacts.size, artifactBytes, nodes };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}

@@ -76,3 +76,75 @@ test('a gradient step that accumulates two half-batches trains exactly like the 
   assert.ok(worst < 1e-5, `weights differ by ${worst}`);
   assert.ok(whole.losses.at(-1)! < whole.losses[0]!, `the loss went down: ${whole.losses.join(', ')}`);
 });
+
+test('a training stopped after a checkpoint resumes to the very weights of an uninterrupted one (SGD, Nesterov, Adam; batch norm)', async () => {
+  const tf = await initTensorBackend('wasm');
+  const { view } = await tinyDataset({ perSplit: { train: 16 } });
+  const train = view.split('train');
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const config = {
+    inputSize: { height: 16, width: 16 },
+    inChannels: 3,
+    classes: 2,
+    backbone: { kind: 'small', channels: [4, 8], poolAfter: [0], batchNorm: true },
+    head: { kind: 'gap-fc' },
+    preprocess: 'centered',
+  } as const;
+  for (const kind of ['sgd', 'nesterov', 'adam'] as const) {
+    const train3 = async (checkpointDir: string | undefined, stopAfterEpoch?: number): Promise<{ weights: Float32Array[]; epochs: number[] }> => {
+      const net = buildNetwork(tf, config, 3);
+      const controller = new AbortController();
+      try {
+        const log = await trainLoop({
+          tf,
+          epochs: 3,
+          batchSize: 8,
+          count: train.count,
+          seed: 5,
+          optimizer: { ...optimizer, optimizer: kind, lr: kind === 'adam' ? 0.01 : 0.1 },
+          groups: [{ variables: net.trainable(), lrMultiplier: 1 }],
+          decayed: [],
+          step: (indices) => {
+            const x = batchTensor(tf, train, indices, { height: 16, width: 16 }, 3);
+            const y = oneHot(
+              tf,
+              indices.map((i) => train.labels[i]!),
+              2,
+            );
+            return { loss: crossEntropy(tf, net.forward(x, true).logits!, y) };
+          },
+          ...hooks,
+          signal: controller.signal,
+          // Stops the loop at the first step after this epoch (its checkpoint is written first).
+          onEpochEnd: (epoch) => {
+            if (epoch === stopAfterEpoch) controller.abort();
+            return {};
+          },
+          ...(checkpointDir
+            ? {
+                checkpoint: {
+                  dir: checkpointDir,
+                  every: 1,
+                  parameters: () => net.params.snapshot(),
+                  restore: (v) => {
+                    net.params.assign(v);
+                  },
+                },
+              }
+            : {}),
+        });
+        return { weights: net.params.names().map((n) => net.params.get(n).dataSync() as Float32Array), epochs: log.map((r) => r.epoch) };
+      } finally {
+        net.dispose();
+      }
+    };
+    const uninterrupted = await train3(undefined);
+    const dir = mkdtempSync(join(tmpdir(), 'wsol-ckpt-'));
+    await assert.rejects(train3(dir, 0), /abort/i, `${kind}: the first attempt stops in epoch 2`);
+    const resumed = await train3(dir);
+    assert.deepEqual(resumed.epochs, [1, 2, 3], `${kind}: the log of the resumed training covers every epoch`);
+    assert.deepEqual(resumed.weights, uninterrupted.weights, `${kind}: resumed weights equal the uninterrupted ones bit for bit`);
+  }
+});

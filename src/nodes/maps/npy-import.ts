@@ -37,7 +37,7 @@ export type NpyImportParams = FromSchema<typeof params>;
  */
 export const npyImportNode = defineNode<NpyImportParams>({
   type: 'maps/npy-import',
-  version: 1,
+  version: 2,
   description: "Reads a directory of .npy score maps (<root>/<image id>.npy) into a maps artifact for a dataset's splits, to evaluate other projects' maps.",
   params,
   inputs: { dataset: { kind: 'dataset', description: 'The dataset whose image ids name the files.' } },

@@ -203,6 +203,8 @@ export interface LocalizationInput {
   scores: Scores | null;
   /** The split τ is chosen on (with its maps), when single-box metrics need one. */
   choose: { split: string; gt: GroundTruth; maps: MapSet } | null;
+  /** Why there is no `choose`, for the note (the caller knows whether the split or only its maps are missing). */
+  noChoiceNote?: string;
   /** Number of classes of the dataset (binary metrics when 2). */
   classes: number;
 }
@@ -351,7 +353,7 @@ function gtKnown(
     chosenOn = input.choose.split;
     curves.boxAccSingleChoice = acc.curve(50);
   } else {
-    notes.push('no split to choose τ on: GT-known / Top-k Loc skipped (wire maps of the val split, or give the tau param)');
+    notes.push(input.noChoiceNote ?? 'no split to choose τ on: GT-known / Top-k Loc skipped (wire maps of the val split, or give the tau param)');
     return null;
   }
   const tau = thresholds[tauIndex]!;

@@ -8,6 +8,7 @@ import { writeMapsArtifact, type MapsSplit } from '../../artifacts/maps.js';
 import { decodeNpy } from '../../evaluation/npy.js';
 import { SCOREMAP_METHOD_PREFIX } from '../evaluate/localization.js';
 import type { NpyImportParams } from './npy-import.js';
+import { choiceSplitAdvice, presentSplits, splitsItHas } from '../absent-splits.js';
 
 /** Where the map of an image id may be: id + .npy (the tool's layout), or the id with its extension replaced. */
 export function npyCandidates(root: string, id: string): string[] {
@@ -52,7 +53,16 @@ export async function importNpyMaps(ctx: NodeContext<NpyImportParams>): Promise<
   let done = 0;
   for (const name of p.splits as SplitName[]) {
     const view = dataset.split(name);
-    if (view.count === 0) throw new UserError(`split ${name} of the dataset is empty`, `import other splits: --set ${ctx.nodeId}.splits='["test"]'`);
+    if (view.count === 0) {
+      const present = presentSplits(dataset).filter((s) => s !== name);
+      const importOthers = present.length ? `import the splits it has: --set ${ctx.nodeId}.splits='${JSON.stringify(present)}'` : 'the dataset has no images';
+      // val is the split thresholds are chosen on: without it, say how evaluation goes on honestly.
+      const forVal =
+        name === 'val'
+          ? `; evaluate/localization then reports the metrics that choose no threshold (MaxBoxAcc, PxAP), and for GT-known / Top-k Loc ${choiceSplitAdvice('val', 'its tau param')}`
+          : '';
+      throw new UserError(`the dataset has no ${name} images ${splitsItHas(dataset)}`, `${importOthers}${forVal}`);
+    }
     // float64 files are kept float64 (the tool evaluates them in float64);
     // a split is stored in one dtype, so it may not mix float64 with others.
     let maps: Float32Array | Float64Array | null = null;

@@ -119,12 +119,12 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'output format').choices(['dot', 'mermaid']).default('dot'))
     .action(action(async (pipeline: string, o) => (await import('./commands/graph.js')).graphCommand(pipeline, o)));
 
-  program
-    .command('show <pipeline> <node>')
-    .description("a node's latest result: artifact path, files, metrics, timing")
+  withPipelineOptions(
+    program
+      .command('show <pipeline> <node>')
+      .description("a node's latest result (with --set: the result of that configuration): artifact path, files, metrics, timing"),
+  )
     .option('--path', 'print only the artifact directory')
-    .option('--cache <dir>', 'cache directory')
-    .option('--json', 'JSON output')
     .action(action(async (pipeline: string, node: string, o) => (await import('./commands/show.js')).showCommand(pipeline, node, o)));
 
   program

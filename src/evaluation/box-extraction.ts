@@ -5,7 +5,7 @@
  */
 import type { Box } from './iou.js';
 import { ContourTracer, type ContourSummary } from './contours.js';
-import { checkScoremap, maxOf, quantizeScoremap, quantizedLevel } from './scoremap.js';
+import { checkScoremap, maxOf, quantizeScoremap, quantizedLevel, type ScoreValues } from './scoremap.js';
 
 export type BoxMode = 'single' | 'multi';
 
@@ -39,7 +39,7 @@ export function boxesAtLevel(tracer: ContourTracer, q: Uint8Array, level: number
 }
 
 /** Boxes of a [0, 1] score map at threshold τ; throws on an invalid map. */
-export function boxesFromScoremap(map: Float32Array, width: number, height: number, tau: number, mode: BoxMode): Box[] {
+export function boxesFromScoremap(map: ScoreValues, width: number, height: number, tau: number, mode: BoxMode): Box[] {
   checkScoremap(map, width, height);
   const q = quantizeScoremap(map);
   return boxesAtLevel(new ContourTracer(width, height), q, quantizedLevel(tau, maxOf(q)), mode);

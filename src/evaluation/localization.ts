@@ -16,7 +16,7 @@ import { binaryMetrics, topKAccuracy, trueClassRank, type BinaryMetrics } from '
 import { iou } from './iou.js';
 import { diceScores, PixelAccumulator, type PixelCurve } from './pixel-metrics.js';
 import { resizeBicubic, resizeBilinear } from './resize.js';
-import { maxOf, normalizeScoremap, quantizeScoremap, quantizedLevel, scoremapProblem, thresholdList } from './scoremap.js';
+import { float32Of, maxOf, normalizeScoremap, quantizeScoremap, quantizedLevel, scoremapProblem, thresholdList, type ScoreValues } from './scoremap.js';
 import { argmax, nearRegion, stlLocalizationAp } from './stl-localization.js';
 import { MapInputError } from '../core/errors.js';
 
@@ -26,8 +26,12 @@ export type GroundTruth = Pick<SplitView, 'count' | 'ids' | 'labels' | 'boxes' |
 export interface MapSet {
   width: number;
   height: number;
-  /** Raw map of image i (row-major, height x width). */
-  map(i: number): Float32Array;
+  /**
+   * Raw map of image i (row-major, height x width). float64 maps (imported
+   * score maps) are evaluated in float64 with preprocess none, as the tool
+   * evaluates a float64 .npy; the resize-normalize path is float32.
+   */
+  map(i: number): ScoreValues;
   /** Whose class each map is. */
   target: 'gt' | 'predicted' | 'agnostic';
 }
@@ -60,7 +64,7 @@ export interface LocalizationOptions {
 }
 
 /** Raw map -> evaluation-ready score map, with the checks the spec requires. */
-export function evaluationMap(maps: MapSet, i: number, id: string, options: Pick<LocalizationOptions, 'imageSize' | 'preprocess' | 'nanMaps'>): Float32Array {
+export function evaluationMap(maps: MapSet, i: number, id: string, options: Pick<LocalizationOptions, 'imageSize' | 'preprocess' | 'nanMaps'>): ScoreValues {
   const raw = maps.map(i);
   const { width, height } = options.imageSize;
   if (options.preprocess === 'none') {
@@ -87,7 +91,7 @@ export function evaluationMap(maps: MapSet, i: number, id: string, options: Pick
       );
     }
   }
-  return normalizeScoremap(resizeBicubic(raw, maps.width, maps.height, width, height));
+  return normalizeScoremap(resizeBicubic(float32Of(raw), maps.width, maps.height, width, height));
 }
 
 /** One pass over a split's maps: everything later metrics need, per image. */
@@ -140,7 +144,8 @@ export function sweepSplit(gt: GroundTruth, maps: MapSet, options: LocalizationO
     if (!parts.stl) out.stlFound.push(null);
     else if (boxes.length > 0 || mask) {
       // STL takes the maximum of the raw map upsampled bilinearly.
-      const up = resizeBilinear(maps.map(i), maps.width, maps.height, width, height);
+      // STL's own metric (not the tool's), defined on float32 maps.
+      const up = resizeBilinear(float32Of(maps.map(i)), maps.width, maps.height, width, height);
       const k = argmax(up);
       out.stlFound.push(nearRegion(k % width, Math.floor(k / width), options.stlTolerance, boxes, mask, width, height));
     } else out.stlFound.push(null);
@@ -198,6 +203,8 @@ export interface LocalizationInput {
   scores: Scores | null;
   /** The split τ is chosen on (with its maps), when single-box metrics need one. */
   choose: { split: string; gt: GroundTruth; maps: MapSet } | null;
+  /** Why there is no `choose`, for the note (the caller knows whether the split or only its maps are missing). */
+  noChoiceNote?: string;
   /** Number of classes of the dataset (binary metrics when 2). */
   classes: number;
 }
@@ -346,7 +353,7 @@ function gtKnown(
     chosenOn = input.choose.split;
     curves.boxAccSingleChoice = acc.curve(50);
   } else {
-    notes.push('no split to choose τ on: GT-known / Top-k Loc skipped (wire maps of the val split, or give the tau param)');
+    notes.push(input.noChoiceNote ?? 'no split to choose τ on: GT-known / Top-k Loc skipped (wire maps of the val split, or give the tau param)');
     return null;
   }
   const tau = thresholds[tauIndex]!;

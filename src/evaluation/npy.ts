@@ -1,24 +1,28 @@
 /**
  * NumPy .npy files (format versions 1-3), the score-map format of the
- * community tool: written as little-endian float32 H x W; read from the
- * common numeric dtypes into float32.
+ * community tool: written as little-endian float32 or float64 H x W; read
+ * from the common numeric dtypes. float64 files stay float64: the tool
+ * evaluates them in float64 numpy, and rounding them to float32 moves values
+ * across thresholds (0.299999999 becomes 0.3000000119). The other dtypes
+ * come out as float32, which holds every score-map value they can have.
  */
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
 export interface NpyArray {
   shape: number[];
-  /** Values in C (row-major) order. */
-  data: Float32Array;
+  /** Values in C (row-major) order: Float64Array for `f8` files, Float32Array otherwise. */
+  data: Float32Array | Float64Array;
   /** The dtype as stored, e.g. `<f4`. */
   descr: string;
 }
 
-/** A .npy file holding `data` as float32 with the given shape (C order). */
-export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Array {
+/** A .npy file holding `data` with the given shape (C order): `<f4` for a Float32Array, `<f8` for a Float64Array. */
+export function encodeNpy(data: Float32Array | Float64Array, shape: readonly number[]): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new RangeError(`shape (${shape.join(', ')}) holds ${count} values, data has ${data.length}`);
+  const wide = data instanceof Float64Array;
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
+  let header = `{'descr': '${wide ? '<f8' : '<f4'}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // As numpy's np.save: room for the first axis to grow to 21 digits, then
   // spaces so that the data starts at a multiple of 64 bytes, then a newline.
   if (shape.length > 0) header += ' '.repeat(21 - String(shape[0]).length);
@@ -31,7 +35,8 @@ export function encodeNpy(data: Float32Array, shape: readonly number[]): Uint8Ar
   new DataView(out.buffer).setUint16(8, header.length, true);
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
   const view = new DataView(out.buffer, 10 + header.length);
-  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);
+  if (wide) for (let i = 0; i < data.length; i++) view.setFloat64(i * 8, data[i]!, true);
+  else for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);
   return out;
 }
 
@@ -97,15 +102,15 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
   const dataStart = headerStart + headerLen;
   if (bytes.length - dataStart < count * reader.size)
     throw new RangeError(`truncated .npy: shape (${shape.join(', ')}) needs ${count * reader.size} bytes of data, found ${bytes.length - dataStart}`);
-  const data = new Float32Array(count);
+  const data = descr.slice(1) === 'f8' ? new Float64Array(count) : new Float32Array(count);
   for (let i = 0; i < count; i++) data[i] = reader.read(view, dataStart + i * reader.size);
   return { shape, descr, data: fortran && shape.length > 1 ? fortranToC(data, shape) : data };
 }
 
-function fortranToC(data: Float32Array, shape: number[]): Float32Array {
+function fortranToC<T extends Float32Array | Float64Array>(data: T, shape: number[]): T {
   if (shape.length !== 2) throw new RangeError('Fortran-ordered .npy files are supported in 2-D only');
   const [h, w] = shape as [number, number];
-  const out = new Float32Array(data.length);
+  const out = (data instanceof Float64Array ? new Float64Array(data.length) : new Float32Array(data.length)) as T;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = data[x * h + y]!;
   return out;
 }

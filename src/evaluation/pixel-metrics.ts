@@ -7,6 +7,7 @@
  * np.histogram(values, bins=[*arange(0, 1, step), 1, 2, 3]) assigns them.
  */
 import { numpySum } from './numpy-sum.js';
+import type { ScoreValues } from './scoremap.js';
 
 export interface PixelCurve {
   /** Threshold (bin left edge) of each point, highest first. */
@@ -41,9 +42,11 @@ export class PixelAccumulator {
 
   /**
    * One image: score map in [0, 1], foreground mask (non-zero = object),
-   * optional ignore mask (non-zero = left out unless foreground).
+   * optional ignore mask (non-zero = left out unless foreground). Values are
+   * compared with the float64 edges as they are (a float32 value widens
+   * exactly), as np.histogram compares them.
    */
-  add(map: Float32Array, mask: Uint8Array, ignore: Uint8Array | null): void {
+  add(map: ScoreValues, mask: Uint8Array, ignore: Uint8Array | null): void {
     if (mask.length !== map.length || (ignore && ignore.length !== map.length)) throw new RangeError(`mask has ${mask.length} pixels, map ${map.length}`);
     // bin() inlined: this loop runs over every pixel of every image.
     const { edges, positives, negatives } = this;
@@ -144,7 +147,7 @@ export class PixelAccumulator {
  * prediction = map >= 0.5, ground truth = mask; F1- on the complements.
  * Ignored pixels (not foreground) are left out. Two empty sets agree fully (1).
  */
-export function diceScores(map: Float32Array, mask: Uint8Array, ignore: Uint8Array | null): { f1Pos: number; f1Neg: number } {
+export function diceScores(map: ScoreValues, mask: Uint8Array, ignore: Uint8Array | null): { f1Pos: number; f1Neg: number } {
   let both = 0,
     pred = 0,
     truth = 0,

@@ -1,5 +1,7 @@
 /**
- * Score maps as the evaluator sees them: H x W float32 in [0, 1].
+ * Score maps as the evaluator sees them: H x W in [0, 1], float32 (our
+ * maps, and the reference's inference) or float64 (score maps imported from
+ * float64 .npy files, which the community tool evaluates in float64).
  * prepareScoremap is the reference's inference-side path (resize bicubic to
  * the evaluation size, then min-max normalise); checkScoremap is the
  * evaluator-side validation (an invalid map is an error, never a silent zero).
@@ -7,6 +9,18 @@
 import { resizeBicubic } from './resize.js';
 
 const f = Math.fround;
+
+/** The values of a score map: float32, or float64 where the source had float64. */
+export type ScoreValues = Float32Array | Float64Array;
+
+/**
+ * The values as float32 (the same array when they are float32 already), for
+ * the paths defined in float32: the reference's resize and normalisation of
+ * raw maps run on float32 tensors whatever a map was saved as.
+ */
+export function float32Of(values: ScoreValues): Float32Array {
+  return values instanceof Float32Array ? values : Float32Array.from(values);
+}
 
 export interface Scoremap {
   width: number;
@@ -16,7 +30,7 @@ export interface Scoremap {
 }
 
 /** Why a score map cannot be evaluated, or null when it can. */
-export function scoremapProblem(map: Float32Array, width: number, height: number): string | null {
+export function scoremapProblem(map: ScoreValues, width: number, height: number): string | null {
   if (map.length !== width * height) return `has ${map.length} values, expected ${height}x${width} (H x W)`;
   for (let i = 0; i < map.length; i++) {
     const v = map[i]!;
@@ -27,7 +41,7 @@ export function scoremapProblem(map: Float32Array, width: number, height: number
 }
 
 /** Throws a RangeError naming the map when it is not a valid score map. */
-export function checkScoremap(map: Float32Array, width: number, height: number, name = 'score map'): void {
+export function checkScoremap(map: ScoreValues, width: number, height: number, name = 'score map'): void {
   const problem = scoremapProblem(map, width, height);
   if (problem) throw new RangeError(`${name} ${problem}`);
 }
@@ -62,10 +76,16 @@ export function prepareScoremap(raw: Float32Array, width: number, height: number
   return normalizeScoremap(resizeBicubic(raw, width, height, outWidth, outHeight));
 }
 
-/** uint8(floor(map * 255)) with the product rounded to float32, as numpy does for a float32 map. */
-export function quantizeScoremap(map: Float32Array): Uint8Array {
+/**
+ * (map * 255).astype(uint8) as numpy computes it for the map's dtype: for a
+ * float32 map the product is rounded to float32 before truncation, for a
+ * float64 map it stays a double. The two differ where v * 255 lies just
+ * under an integer (float32 rounds it up to the integer, a level higher).
+ */
+export function quantizeScoremap(map: ScoreValues): Uint8Array {
   const q = new Uint8Array(map.length);
-  for (let i = 0; i < map.length; i++) q[i] = Math.trunc(f(map[i]! * 255));
+  if (map instanceof Float64Array) for (let i = 0; i < map.length; i++) q[i] = Math.trunc(map[i]! * 255);
+  else for (let i = 0; i < map.length; i++) q[i] = Math.trunc(f(map[i]! * 255));
   return q;
 }
 

@@ -12,17 +12,35 @@ export function createRaster(width: number, height: number, channels: number): R
 }
 
 /**
- * Nearest-neighbour resize with OpenCV's INTER_NEAREST convention
- * (source = floor(destination * srcSize / dstSize)), the one wsolevaluation
- * uses for masks, so our masks at a given size are the pixels it would read.
+ * The source index of every destination index under OpenCV's INTER_NEAREST
+ * (cv::resize with an explicit dsize, the call wsolevaluation makes for
+ * masks). OpenCV does not compute floor(x * src / dst) in integers: it stores
+ * the scale dst / src as a double, inverts it, and floors x times that
+ * inverse, clamped to the last source index. The two roundings make some
+ * indices one lower than the exact quotient (36 -> 224: x = 168 reads 26, not
+ * 27), so the doubles are reproduced step for step here; JavaScript numbers
+ * are IEEE doubles like OpenCV's, so the results are the same bits.
+ */
+export function nearestSourceIndices(srcSize: number, dstSize: number): Int32Array {
+  const scale = dstSize / srcSize;
+  const inverse = 1 / scale;
+  const out = new Int32Array(dstSize);
+  for (let x = 0; x < dstSize; x++) out[x] = Math.min(Math.floor(x * inverse), srcSize - 1);
+  return out;
+}
+
+/**
+ * Nearest-neighbour resize with OpenCV's INTER_NEAREST arithmetic
+ * (nearestSourceIndices), so masks stored at a given size hold exactly the
+ * pixels wsolevaluation's cv2.resize would read.
  */
 export function resizeNearest<T extends Uint8Array | Float32Array>(src: Raster<T>, width: number, height: number): Raster<T> {
   const { channels: c } = src;
   const data = sameKind(src.data, width * height * c);
-  const xs = Int32Array.from({ length: width }, (_, x) => Math.min(Math.floor((x * src.width) / width), src.width - 1));
+  const xs = nearestSourceIndices(src.width, width);
+  const ys = nearestSourceIndices(src.height, height);
   for (let y = 0; y < height; y++) {
-    const sy = Math.min(Math.floor((y * src.height) / height), src.height - 1);
-    const srow = sy * src.width;
+    const srow = ys[y]! * src.width;
     for (let x = 0; x < width; x++) {
       const si = (srow + xs[x]!) * c;
       const di = (y * width + x) * c;

@@ -8,7 +8,7 @@
  */
 import type { Box, SplitView } from '../datasets/types.js';
 import { mapAt, type MapsSplit } from '../artifacts/maps.js';
-import { maxOf, prepareScoremap, quantizedLevel, quantizeScoremap, thresholdList } from '../evaluation/scoremap.js';
+import { float32Of, maxOf, prepareScoremap, quantizedLevel, quantizeScoremap, thresholdList } from '../evaluation/scoremap.js';
 import { boxesAtLevel } from '../evaluation/box-extraction.js';
 import { BoxAccuracy } from '../evaluation/box-accuracy.js';
 import { BoxSweeper } from '../evaluation/box-sweep.js';
@@ -22,7 +22,7 @@ export interface ImageGrid {
 /** A map prepared exactly as the evaluator prepares it (bicubic resize to the grid, min-max normalisation), quantised. */
 function quantised(maps: MapsSplit, i: number, grid: ImageGrid): Uint8Array {
   const { width, height } = maps.entry;
-  return quantizeScoremap(prepareScoremap(mapAt(maps, i), width, height, grid.width, grid.height));
+  return quantizeScoremap(prepareScoremap(float32Of(mapAt(maps, i)), width, height, grid.width, grid.height));
 }
 
 export interface ThresholdChoice {

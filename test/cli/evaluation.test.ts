@@ -6,6 +6,8 @@ import { nodesWith, runCli, tempDir, writePipeline } from '../helpers/cli.js';
 import { openDataset } from '../../src/datasets/store.js';
 import { encodeNpy, decodeNpy } from '../../src/evaluation/npy.js';
 import { rng, smoothMap } from '../helpers/random-maps.js';
+import { PixelAccumulator } from '../../src/evaluation/pixel-metrics.js';
+import { thresholdList } from '../../src/evaluation/scoremap.js';
 
 type Events = Awaited<ReturnType<typeof runCli>>['events'];
 const metricsOf = (events: Events, node: string): Record<string, number> =>
@@ -142,4 +144,58 @@ test('bad maps fail the node with the image named and a fix: NaN, missing file, 
   const r4 = await runCli([missing, '--json'], dir);
   assert.match(failed(r4).error.message, new RegExp(`no map for image "${dataset.split('val').ids[0]}"`));
   assert.match(failed(r4).error.hint ?? '', /<root>\/<image id>.npy/);
+});
+
+test('float64 .npy maps stay float64 through import, evaluation and export: PxAP near a bin edge is the float64 one', async () => {
+  const dir = tempDir('wsol-eval-f64-');
+  const first = writePipeline(dir, { name: 'f64', nodes: { data: DATA } });
+  assert.equal((await runCli([first], dir)).code, 0);
+  const dataset = await openDataset((await runCli(['show', first, 'data', '--path'], dir)).stdout.trim());
+  const view = dataset.split('test');
+  // Foreground just under the bin edge 0.30 (rounded to float32 it is above it); background at 0.30, 0.295 and 0.05.
+  const near = 0.3 - 1e-10;
+  const background = [0.3, 0.295, 0.05];
+  const maps = Array.from({ length: view.count }, (_, i) => Float64Array.from(view.mask(i)!, (fg, k) => (fg ? near : background[k % 3]!)));
+  maps.forEach((map, i) => {
+    const file = join(dir, 'maps', `${view.ids[i]}.npy`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, encodeNpy(map, [24, 24]));
+  });
+  const nodes = {
+    data: DATA,
+    imported: { type: 'maps/npy-import', inputs: { dataset: 'data' }, with: { root: 'maps' } },
+    eval: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'imported' }, with: { tau: 0.5 } },
+    export: { type: 'export/wsolevaluation', inputs: { dataset: 'data', maps: 'imported' }, with: { splits: ['test'] } },
+  };
+  const file = writePipeline(dir, { name: 'f64', nodes });
+  const run = await runCli([file, '--json'], dir);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+
+  // The float64 computation (PixelAccumulator on float64 values is numpy's, test/evaluation/npy.test.ts), and what float32 rounding gave.
+  const pxapOf = (rounded: boolean): number => {
+    const acc = new PixelAccumulator(thresholdList(0.01));
+    maps.forEach((map, i) => acc.add(rounded ? Float32Array.from(map) : map, view.mask(i)!, view.ignoreMask(i)));
+    return acc.pxap();
+  };
+  const pxap = metricsOf(run.events, 'eval').pxap;
+  assert.equal(pxap, pxapOf(false));
+  assert.ok(Math.abs(pxapOf(true) - pxapOf(false)) > 1, `float32 rounding moves PxAP: ${pxapOf(true)} vs ${pxapOf(false)}`);
+
+  const importedDir = (await runCli(['show', file, 'imported', '--path'], dir)).stdout.trim();
+  const manifest = JSON.parse(readFileSync(join(importedDir, 'maps.json'), 'utf8')) as { splits: { test: { dtype?: string } } };
+  assert.equal(manifest.splits.test.dtype, 'float64');
+  // The export hands the tool the same float64 values.
+  const exportDir = (await runCli(['show', file, 'export', '--path'], dir)).stdout.trim();
+  const exported = decodeNpy(readFileSync(join(exportDir, 'scoremaps', `${view.ids[0]}.npy`)));
+  assert.equal(exported.descr, '<f8');
+  assert.deepEqual(exported.data, maps[0]);
+
+  // One dtype per split: a float32 file among float64 ones is an error naming both.
+  writeFileSync(join(dir, 'maps', `${view.ids[1]}.npy`), encodeNpy(Float32Array.from(maps[1]!), [24, 24]));
+  const mixed = await runCli([file, '--json', '--force', 'imported'], dir);
+  assert.equal(mixed.code, 1);
+  const failure = mixed.events.find((e) => e.event === 'node-failed') as { node: string; error: { message: string; hint?: string } } | undefined;
+  assert.equal(failure?.node, 'imported');
+  assert.match(failure?.error.message ?? '', /holds <f4, but .* holds <f8: float64 and narrower maps are mixed in split test/);
+  assert.match(failure?.error.hint ?? '', /one dtype/);
 });

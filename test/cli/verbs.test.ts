@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodesWith, runCli, tempDir, writePipeline } from '../helpers/cli.js';
 
@@ -98,4 +98,66 @@ test('types lists node types with their params', async () => {
   const unknown = await runCli(['types', 'util/slep'], dir);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /Did you mean 'util\/sleep'/);
+});
+
+test('show --set shows the result of that configuration, not only the latest run; an unrun configuration says how to run it', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, pipeline);
+  assert.equal((await runCli([file], dir)).code, 0);
+  assert.equal((await runCli([file, '--set', 'src.text=T'], dir)).code, 0);
+  const out = async (args: string[]): Promise<string> => {
+    const r = await runCli(['show', file, ...args, '--path'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    return readFileSync(join(r.stdout.trim(), 'out.txt'), 'utf8');
+  };
+  // The lock file holds the latest run (T); --set reaches the other configuration, matrix instances included.
+  assert.equal(await out(['report']), 'T1T2');
+  assert.equal(await out(['report', '--set', 'src.text=S']), 'S1S2');
+  assert.equal(await out(['sweep[text=2]', '--set', 'src.text=S']), 'S2');
+
+  const json = await runCli(['show', file, 'report', '--set', 'src.text=S', '--json'], dir);
+  assert.equal(json.code, 0, json.stderr);
+  const info = json.events[0] as {
+    params: { text: string };
+    overrides: string[];
+    inputs: { all: { node: string; digest: string }[] };
+    lastRun: { status: string } | null;
+  };
+  assert.deepEqual(info.overrides, ['src.text=S']);
+  assert.deepEqual(
+    info.inputs.all.map((i) => i.node),
+    ['sweep[text=1]', 'sweep[text=2]'],
+  );
+  assert.equal(info.lastRun?.status, 'done', 'the first run made this result');
+  const text = await runCli(['show', file, 'src', '--set', 'src.text=S'], dir);
+  assert.match(text.stdout, /set\s+src\.text=S\n/);
+  assert.match(text.stdout, /params\s+\{"text":"S"\}/);
+  // Without --set: the latest run's configuration, said so.
+  assert.match((await runCli(['show', file, 'src'], dir)).stdout, /set\s+src\.text=T \(the latest run\)/);
+
+  const unrun = await runCli(['show', file, 'report', '--set', 'src.text=U x'], dir);
+  assert.equal(unrun.code, 2);
+  assert.match(unrun.stderr, /'report' has no result with --set 'src\.text=U x' in cache .*: upstream 'sweep\[text=1\]', 'sweep\[text=2\]' will run/);
+  assert.match(unrun.stderr, /hint: run that configuration first: wsol-run .*pipeline\.json --set 'src\.text=U x'/);
+  const source = await runCli(['show', file, 'src', '--set', 'src.text=U'], dir);
+  assert.equal(source.code, 2);
+  assert.match(source.stderr, /'src' has no result with --set src\.text=U/);
+  const unknown = await runCli(['show', file, 'nope', '--set', 'src.text=S'], dir);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no node 'nope' in this pipeline/);
+});
+
+test('show --set gives the metrics of that configuration', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, { name: 'shapes', nodes: { data: { type: 'dataset/synthetic-shapes', with: { size: 16, train: 2, val: 2, test: 3 } } } });
+  assert.equal((await runCli([file], dir)).code, 0);
+  assert.equal((await runCli([file, '--set', 'data.test=4'], dir)).code, 0);
+  const metrics = async (args: string[]): Promise<Record<string, unknown>> => {
+    const r = await runCli(['show', file, 'data', '--json', ...args], dir);
+    assert.equal(r.code, 0, r.stderr);
+    return (r.events[0] as { metrics: Record<string, unknown> }).metrics;
+  };
+  assert.equal((await metrics([])).test, 4);
+  assert.equal((await metrics(['--set', 'data.test=3'])).test, 3);
+  assert.equal((await metrics(['--set', 'data.test=4'])).test, 4);
 });

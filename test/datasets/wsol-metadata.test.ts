@@ -9,6 +9,7 @@ import { rescaleBox } from '../../src/datasets/boxes.js';
 import { DatasetInputError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/cli.js';
 import { assertColourNear, expectedMask, pixel } from './helpers.js';
+import { paintMask } from '../helpers/fixtures/pixels.js';
 
 const SIZE = 20;
 const options = (fx: WsolFixture, more: Partial<WsolMetadataOptions> = {}): WsolMetadataOptions => ({
@@ -74,6 +75,41 @@ test('wsolevaluation metadata with masks: instance masks OR-ed, ignore = ignore 
         assert.deepEqual(sv.boxes(i), []);
       });
   }
+});
+
+test('wsolevaluation metadata with masks: stored masks are the pixels cv2.resize(INTER_NEAREST) gives, where floor(x * W / 20) would not', async () => {
+  const { cvResizeNearest, opencv } = await import('../evaluation/oracle.js');
+  const { cv } = await opencv();
+  // 52 and 104 wide at 20 px: OpenCV's rounded inverse scale reads columns 12 / 25 where the integer quotient reads 13 / 26,
+  // the fixture's rectangle edges (x1 = 12, x0 = 16 .. x1 = 25).
+  const sizes = [
+    [52, 30],
+    [104, 30],
+    [26, 24],
+  ] as const;
+  const fx = await writeWsolFixture(tempDir(), { mode: 'masks', perSplit: 1, classes: 1, trainLocalization: true, sizes });
+  const out = tempDir();
+  await buildWsolMetadata(out, options(fx));
+  const view = await openDataset(out);
+  let quotientDiffers = 0;
+  for (const t of fx.images) {
+    const sv = view.split(t.split);
+    const i = sv.ids.indexOf(t.id);
+    const painted = new Uint8Array(t.width * t.height);
+    for (const r of t.objects) {
+      const m = paintMask(t.width, t.height, r, 255);
+      for (let k = 0; k < m.length; k++) painted[k] = painted[k]! | m[k]!;
+    }
+    const cvMask = [...cvResizeNearest(cv, painted, t.width, t.height, SIZE, SIZE)].map((v) => (v > 127 ? 1 : 0));
+    assert.deepEqual([...sv.mask(i)!], cvMask, `mask of ${t.id} (${t.width}x${t.height})`);
+    const quotient = Array.from({ length: SIZE * SIZE }, (_, k) => {
+      const sx = Math.floor(((k % SIZE) * t.width) / SIZE);
+      const sy = Math.floor((Math.floor(k / SIZE) * t.height) / SIZE);
+      return painted[sy * t.width + sx]! > 127 ? 1 : 0;
+    });
+    if (quotient.some((v, k) => v !== cvMask[k])) quotientDiffers++;
+  }
+  assert.ok(quotientDiffers > 0, 'the sizes are chosen so that the integer quotient misreads some pixels');
 });
 
 async function rejects(fx: WsolFixture, message: RegExp, more: Partial<WsolMetadataOptions> = {}): Promise<void> {

@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 
 interface CvMat {
+  data: Uint8Array;
   data32S: Int32Array;
   data32F: Float32Array;
   delete(): void;
@@ -21,6 +22,7 @@ interface Cv {
   RETR_TREE: number;
   CHAIN_APPROX_SIMPLE: number;
   INTER_CUBIC: number;
+  INTER_NEAREST: number;
   Mat: new () => CvMat;
   MatVector: new () => CvMatVector;
   Size: new (w: number, h: number) => unknown;
@@ -83,6 +85,18 @@ export function cvResizeCubic(cv: Cv, map: Float32Array, width: number, height: 
   const dst = new cv.Mat();
   cv.resize(src, dst, new cv.Size(outWidth, outHeight), 0, 0, cv.INTER_CUBIC);
   const out = Float32Array.from(dst.data32F);
+  src.delete();
+  dst.delete();
+  return out;
+}
+
+/** cv2.resize(map, (outWidth, outHeight), interpolation=INTER_NEAREST) of a one-channel uint8 or float32 map. */
+export function cvResizeNearest<T extends Uint8Array | Float32Array>(cv: Cv, map: T, width: number, height: number, outWidth: number, outHeight: number): T {
+  const float = map instanceof Float32Array;
+  const src = cv.matFromArray(height, width, float ? cv.CV_32FC1 : cv.CV_8UC1, map);
+  const dst = new cv.Mat();
+  cv.resize(src, dst, new cv.Size(outWidth, outHeight), 0, 0, cv.INTER_NEAREST);
+  const out = (float ? Float32Array.from(dst.data32F) : Uint8Array.from(dst.data)) as T;
   src.delete();
   dst.delete();
   return out;

@@ -1,18 +1,29 @@
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { LocalCacheStore } from '../../engine/cache/store.js';
 import { WsolError, didYouMean } from '../../engine/diagnostics.js';
-import { lockPathFor, readLock, type LockFile, type LockedNode } from '../../engine/lockfile.js';
+import { lockPathFor, readLock, type LockFile, type LockedInput, type LockedNode } from '../../engine/lockfile.js';
+import { planPipeline } from '../../engine/run/plan.js';
+import { keyMaterial } from '../../engine/run/node-keys.js';
+import { METRICS_FILE, type Metrics } from '../../nodes/contract.js';
 import { cacheDirOf } from '../options.js';
+import { load, runEnvironment, type PipelineOptions } from './common.js';
 
-export interface LockedResult {
+/** A node's result as `show` reports it: what produced it and where the cache holds it. */
+export interface ResultRef {
   /** The pipeline file, absolute. */
   file: string;
-  lock: LockFile;
   locked: LockedNode;
   cacheDir: string;
   /** The artifact directory, and whether the cache holds it intact. */
   dir: string;
   check: Awaited<ReturnType<LocalCacheStore['artifact']>>;
+  /** The --set overrides of the configuration (for the lock file: those of its run). */
+  overrides: string[];
+}
+
+export interface LockedResult extends ResultRef {
+  lock: LockFile;
 }
 
 /** The latest result of a node as the pipeline's lock file records it, looked up in the cache (errors name the fix). */
@@ -37,5 +48,89 @@ export async function lockedResult(pipelinePath: string, nodeId: string, cache: 
   const cacheDir = cacheDirOf(cache);
   const store = new LocalCacheStore(cacheDir, { readOnly: true });
   const check = await store.artifact(locked.digest, 'fast');
-  return { file, lock, locked, cacheDir, dir: store.artifactDir(locked.digest), check };
+  return { file, lock, locked, cacheDir, dir: store.artifactDir(locked.digest), check, overrides: lock.overrides };
+}
+
+/** Whether the options describe a configuration of their own (then the lock file, which records the latest run, does not apply). */
+export function hasConfiguration(o: PipelineOptions): boolean {
+  return (o.set?.length ?? 0) > 0 || (o.plugin?.length ?? 0) > 0 || o.backend !== undefined;
+}
+
+/** A word as a POSIX shell reads it back (hints print commands to paste). */
+export function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
+}
+
+/** The command-line flags that make this configuration, as a user would type them. */
+function configurationFlags(o: PipelineOptions): string[] {
+  return [
+    ...(o.set ?? []).map((s) => `--set ${shellWord(s)}`),
+    ...(o.plugin ?? []).map((p) => `--plugin ${shellWord(p)}`),
+    ...(o.backend !== undefined ? [`--backend ${shellWord(o.backend)}`] : []),
+  ];
+}
+
+async function readMetrics(dir: string, hasFile: boolean): Promise<Metrics | undefined> {
+  if (!hasFile) return undefined;
+  try {
+    return JSON.parse(await readFile(join(dir, METRICS_FILE), 'utf8')) as Metrics;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The result of a node under a configuration (the pipeline with --set
+ * overrides, plugins, a backend), whether or not it is the latest run: its
+ * key is worked out as `plan` does, from the cached digests of its
+ * upstream nodes, and looked up in the cache. When the configuration has
+ * not been run, the error says which node is missing and how to run it.
+ */
+export async function configuredResult(pipelinePath: string, nodeId: string, o: PipelineOptions): Promise<ResultRef> {
+  const { pipeline } = await load(pipelinePath, o);
+  const node = pipeline.nodes.get(nodeId);
+  if (!node) {
+    throw new WsolError({
+      file: pipeline.file,
+      message: `no node '${nodeId}' in this pipeline.${didYouMean(nodeId, pipeline.nodes.keys())}`,
+      hint: `its nodes: ${[...pipeline.nodes.keys()].join(', ')}`,
+    });
+  }
+  const cacheDir = cacheDirOf(o.cache);
+  const env = runEnvironment(pipeline, o).env;
+  const entries = await planPipeline(pipeline, { cacheDir, force: [], env, verify: false });
+  const entry = entries.find((e) => e.node === nodeId)!;
+  const flags = configurationFlags(o);
+  if (entry.status !== 'cached' || !entry.digest || !entry.key) {
+    throw new WsolError({
+      node: nodeId,
+      message: `'${nodeId}' has no result with ${flags.join(' ')} in cache ${cacheDir}: ${entry.reason}`,
+      hint: `run that configuration first: wsol-run ${shellWord(pipelinePath)} ${flags.join(' ')}`,
+    });
+  }
+  const digests = new Map(entries.flatMap((e) => (e.digest ? [[e.node, e.digest] as const] : [])));
+  // Every producer is cached (else this node could not be), so the material is complete.
+  const material = keyMaterial(node, digests, env, pipeline.plugins)!;
+  const inputs: Record<string, LockedInput[]> = {};
+  for (const [name, producers] of Object.entries(node.inputs)) inputs[name] = producers.map((p) => ({ node: p, digest: digests.get(p)! }));
+  const store = new LocalCacheStore(cacheDir, { readOnly: true });
+  const check = await store.artifact(entry.digest, 'fast');
+  const dir = store.artifactDir(entry.digest);
+  const metrics = check.ok
+    ? await readMetrics(
+        dir,
+        check.artifact.manifest.files.some((f) => f.path === METRICS_FILE),
+      )
+    : undefined;
+  const locked: LockedNode = {
+    type: material.type,
+    version: material.version,
+    params: material.params,
+    inputs,
+    env: material.env,
+    key: entry.key,
+    digest: entry.digest,
+    ...(metrics ? { metrics } : {}),
+  };
+  return { file: pipeline.file, locked, cacheDir, dir, check, overrides: pipeline.overrides };
 }

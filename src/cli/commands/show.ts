@@ -1,31 +1,39 @@
 import { WsolError } from '../../engine/diagnostics.js';
 import { listRuns } from '../../engine/run-store.js';
 import { formatBytes, formatDuration, formatMetric, table } from '../format.js';
-import { printJson } from './common.js';
-import { lockedResult } from './locked-result.js';
+import { printJson, type PipelineOptions } from './common.js';
+import { configuredResult, hasConfiguration, lockedResult, shellWord } from './locked-result.js';
 
-export interface ShowOptions {
-  cache?: string;
+export interface ShowOptions extends PipelineOptions {
   path?: boolean;
-  json?: boolean;
 }
 
-/** A node's latest result: artifact path, metrics, timing (from the lock file and the run store). */
+/**
+ * A node's result: artifact path, metrics, timing. By default the latest one
+ * (the lock file's); with --set (or --plugin, --backend) the result of that
+ * configuration, found in the cache by its key as `plan` computes it.
+ */
 export async function showCommand(pipelinePath: string, nodeId: string, o: ShowOptions): Promise<number> {
-  const { file, locked, cacheDir, dir, check } = await lockedResult(pipelinePath, nodeId, o.cache);
+  const configured = hasConfiguration(o);
+  const { file, locked, cacheDir, dir, check, overrides } = configured
+    ? await configuredResult(pipelinePath, nodeId, o)
+    : await lockedResult(pipelinePath, nodeId, o.cache);
   if (o.path) {
     if (!check.ok)
       throw new WsolError({
         node: nodeId,
         message: `the result of '${nodeId}' is not in cache ${cacheDir}: ${check.reason}`,
-        hint: `re-run the pipeline to recompute it: wsol-run ${pipelinePath}`,
+        hint: `re-run the pipeline to recompute it: wsol-run ${pipelinePath}${overrides.map((s) => ` --set ${shellWord(s)}`).join('')}`,
       });
     process.stdout.write(`${dir}\n`);
     return 0;
   }
-  const run = (await listRuns(cacheDir)).find(
-    (r) => r.pipeline === file && r.nodes[nodeId] && (r.nodes[nodeId]!.status === 'done' || r.nodes[nodeId]!.digest === locked.digest),
-  );
+  const runs = (await listRuns(cacheDir)).filter((r) => r.pipeline === file && r.nodes[nodeId]);
+  // For a configuration, only a run that made or reused this very result tells its timing.
+  const run = configured
+    ? (runs.find((r) => r.nodes[nodeId]!.digest === locked.digest && r.nodes[nodeId]!.status === 'done') ??
+      runs.find((r) => r.nodes[nodeId]!.digest === locked.digest))
+    : runs.find((r) => r.nodes[nodeId]!.status === 'done' || r.nodes[nodeId]!.digest === locked.digest);
   const record = run?.nodes[nodeId];
   const info = {
     node: nodeId,
@@ -37,6 +45,7 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
     artifactProblem: check.ok ? null : check.reason,
     files: check.ok ? check.artifact.manifest.files.map((f) => ({ path: f.path, size: f.size })) : [],
     params: locked.params,
+    overrides,
     inputs: locked.inputs,
     metrics: locked.metrics ?? null,
     lastRun: run ? { id: run.id, status: record?.status, startedAt: record?.startedAt ?? run.startedAt, durationMs: record?.durationMs ?? null } : null,
@@ -58,6 +67,7 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
       info.lastRun.durationMs !== null && info.lastRun.durationMs !== undefined ? `ran in ${formatDuration(info.lastRun.durationMs)}` : info.lastRun.status;
     lines.push(`timing    ${timing} (run ${info.lastRun.id}, ${info.lastRun.startedAt})`);
   }
+  if (overrides.length) lines.push(`set       ${overrides.join(', ')}${configured ? '' : ' (the latest run)'}`);
   lines.push(`params    ${JSON.stringify(locked.params)}`);
   if (locked.metrics)
     lines.push(

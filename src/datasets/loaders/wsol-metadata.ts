@@ -95,7 +95,7 @@ export async function buildWsolMetadata(outDir: string, o: WsolMetadataOptions):
     if (!existsSync(dir))
       throw new DatasetInputError(
         `split folder ${dir} is missing`,
-        `${WHERE_FROM}; or map our split '${split}' to an existing folder with the splitDirs param`,
+        `${WHERE_FROM}; or map our split '${split}' to an existing folder with the splitDirs param, or set splitDirs.${split} to "" if the dataset has no such split (an evaluation-only set: test alone, or val and test)`,
       );
     const comma = (file: string, n: number[], layout: string): Promise<Row[]> =>
       readTable(join(dir, file), { separator: 'comma', fields: n, layout }, WHERE_FROM);

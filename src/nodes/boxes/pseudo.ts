@@ -56,6 +56,13 @@ export const pseudoBoxesNode = defineNode<PseudoBoxesParams>({
     let tau: number;
     const metrics: Record<string, number> = {};
     if (ctx.params.threshold === 'val') {
+      if (data.split('val').count === 0) {
+        const { choiceSplitAdvice, splitsItHas } = await import('../absent-splits.js');
+        throw new UserError(
+          `the dataset has no val images to choose the pseudo-box threshold on ${splitsItHas(data)}`,
+          choiceSplitAdvice('val', `--set ${ctx.nodeId}.threshold=<τ>`),
+        );
+      }
       const choice = chooseThreshold(await load('val'), data.split('val'), grid, ctx.params.thresholdStep);
       tau = choice.tau;
       metrics.valGtKnownLoc = round(choice.accuracy);

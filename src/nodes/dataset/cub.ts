@@ -31,8 +31,8 @@ export type CubParams = FromSchema<typeof params>;
 
 export const cubNode = defineNode<CubParams>({
   type: 'dataset/cub',
-  // 2: dataset.json records grey and flippable.
-  version: 2,
+  // 2: dataset.json records grey and flippable. 3: masks resized in OpenCV's INTER_NEAREST arithmetic (image/raster.ts).
+  version: 3,
   description:
     'CUB-200-2011 from its official directory (images.txt, bounding_boxes.txt, …), optional segmentations and class subset; val carved out of the official train split, test = official test.',
   params,

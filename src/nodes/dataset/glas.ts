@@ -18,8 +18,8 @@ export type GlasParams = FromSchema<typeof params>;
 
 export const glasNode = defineNode<GlasParams>({
   type: 'dataset/glas',
-  // 2: dataset.json records grey and flippable.
-  version: 2,
+  // 2: dataset.json records grey and flippable. 3: masks resized in OpenCV's INTER_NEAREST arithmetic (image/raster.ts).
+  version: 3,
   description:
     'GlaS gland segmentation (BMP images and _anno.bmp annotations, Grade.csv): classes benign/malignant, gland masks and one box per gland; val carved out of train, test = testA + testB.',
   params,

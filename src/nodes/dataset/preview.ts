@@ -32,7 +32,8 @@ export type PreviewParams = FromSchema<typeof params>;
 
 export const previewNode = defineNode<PreviewParams>({
   type: 'dataset/preview',
-  version: 1,
+  // 2: cells resized in OpenCV's INTER_NEAREST arithmetic, shared with the mask loaders.
+  version: 2,
   description:
     "Contact sheet (PNG) of N images of a dataset split with their ground-truth boxes (green), masks (red) and ignore masks (blue) drawn; a JSON legend gives each cell's id and class.",
   params,

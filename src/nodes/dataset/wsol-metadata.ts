@@ -39,8 +39,8 @@ export type WsolMetadataParams = FromSchema<typeof params>;
 
 export const wsolMetadataNode = defineNode<WsolMetadataParams>({
   type: 'dataset/wsol-metadata',
-  // 2: dataset.json records grey and flippable.
-  version: 2,
+  // 2: dataset.json records grey and flippable. 3: masks resized in OpenCV's INTER_NEAREST arithmetic (image/raster.ts).
+  version: 3,
   description:
     'Any dataset described in the wsolevaluation metadata layout (image_ids, class_labels, image_sizes, localization: boxes, or masks + ignore masks).',
   params,

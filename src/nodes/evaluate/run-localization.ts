@@ -13,6 +13,7 @@ import { readBoxesArtifact, type BoxesSplit } from '../../artifacts/boxes.js';
 import { evaluateLocalization, type LocalizationOptions, type MapSet, type Scores } from '../../evaluation/localization.js';
 import type { LocalizationParams } from './localization.js';
 import { mapSetOf, resolvePreprocess } from './maps-input.js';
+import { choiceSplitAdvice, presentSplits, splitsItHas } from '../absent-splits.js';
 
 async function mapsFor(dir: string, manifest: MapsManifest, dataset: DatasetView, split: SplitName): Promise<{ maps: MapSet; scores: Scores | null } | null> {
   const stored = await readMapsSplit(dir, split);
@@ -71,7 +72,13 @@ function boxesFor(
 export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: LocalizationParams): Promise<NodeResult> {
   const dataset = await openDataset(ctx.inputs.dataset![0]!.dir);
   const gt = dataset.split(p.split);
-  if (gt.count === 0) throw new UserError(`split ${p.split} of the dataset is empty`, `evaluate another split: --set ${ctx.nodeId}.split=val`);
+  if (gt.count === 0) {
+    const other = presentSplits(dataset)[0];
+    throw new UserError(
+      `split ${p.split} of the dataset is empty ${splitsItHas(dataset)}`,
+      other ? `evaluate a split it has: --set ${ctx.nodeId}.split=${other}` : 'the dataset has no images at all; check the dataset node',
+    );
+  }
   const mapsDir = ctx.inputs.maps?.[0]?.dir;
   const boxesDir = ctx.inputs.boxes?.[0]?.dir;
   const manifest = mapsDir ? await readMapsManifest(mapsDir) : null;
@@ -88,12 +95,21 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
 
   const preprocess = resolvePreprocess(p.preprocess, manifest);
   let choose: { split: string; gt: typeof gt; maps: MapSet } | null = null;
+  // Why GT-known / Top-k Loc cannot choose τ, when they cannot (the evaluation's note says it once).
+  let noChoiceNote: string | undefined;
   const needChoice = evaluated && p.singleBox && p.tau === null;
   if (needChoice) {
     if (p.chooseSplit === p.split) ctx.log(`warning: the threshold is chosen on the evaluated split ${p.split} itself; published protocols choose it on val`);
-    const choice = await mapsFor(mapsDir!, manifest!, dataset, p.chooseSplit);
-    if (choice) choose = { split: p.chooseSplit, gt: dataset.split(p.chooseSplit), maps: choice.maps };
-    else ctx.log(`no maps of split ${p.chooseSplit} to choose τ on: GT-known / Top-k Loc are skipped (give maps of ${p.chooseSplit}, or the tau param)`);
+    const fixed = `--set ${ctx.nodeId}.tau=<τ>`;
+    if (dataset.split(p.chooseSplit).count === 0) {
+      // An evaluation-only dataset (test alone): MaxBoxAcc and PxAP need no choice, so the evaluation goes on without GT-known.
+      noChoiceNote = `the dataset has no ${p.chooseSplit} images to choose τ on ${splitsItHas(dataset)}: GT-known / Top-k Loc are skipped; for them, ${choiceSplitAdvice(p.chooseSplit, fixed, `${ctx.nodeId}.chooseSplit`)}`;
+    } else {
+      const choice = await mapsFor(mapsDir!, manifest!, dataset, p.chooseSplit);
+      if (choice) choose = { split: p.chooseSplit, gt: dataset.split(p.chooseSplit), maps: choice.maps };
+      else
+        noChoiceNote = `no maps of split ${p.chooseSplit} to choose τ on: GT-known / Top-k Loc are skipped (give maps of ${p.chooseSplit}, or the tau param: ${fixed})`;
+    }
   }
   const options: LocalizationOptions = {
     imageSize: dataset.info.imageSize,
@@ -117,6 +133,7 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
         boxes: boxes?.boxes ?? null,
         scores: evaluated?.scores ?? boxes?.scores ?? null,
         choose,
+        ...(noChoiceNote ? { noChoiceNote } : {}),
         classes: dataset.info.classNames.length,
       },
       options,

@@ -7,6 +7,7 @@ import type { Box, SplitName } from '../../datasets/types.js';
 import { readMapsManifest, readMapsSplit } from '../../artifacts/maps.js';
 import { encodeNpy } from '../../evaluation/npy.js';
 import { evaluationMap } from '../../evaluation/localization.js';
+import { presentSplits, splitsItHas } from '../absent-splits.js';
 import { mapSetOf, resolvePreprocess } from '../evaluate/maps-input.js';
 import type { WsolevaluationExportParams } from './wsolevaluation.js';
 
@@ -56,6 +57,14 @@ export async function exportWsolevaluation(ctx: NodeContext<WsolevaluationExport
       `dataset name ${name} makes wsolevaluation evaluate ${name === 'OpenImages' ? 'masks' : 'boxes'}, but localization.txt holds ${useMasks ? 'masks' : 'boxes'}`,
     );
   for (const split of p.splits as SplitName[]) {
+    if (dataset.split(split).count === 0) {
+      // An evaluation-only dataset (e.g. test alone) is exported as the splits it has.
+      const present = presentSplits(dataset);
+      throw new UserError(
+        `the dataset has no ${split} images ${splitsItHas(dataset)}`,
+        `export the splits it has: --set ${ctx.nodeId}.splits='${JSON.stringify(present)}'`,
+      );
+    }
     const stored = await readMapsSplit(mapsDir, split);
     if (!stored)
       throw new UserError(

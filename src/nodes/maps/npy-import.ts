@@ -37,7 +37,8 @@ export type NpyImportParams = FromSchema<typeof params>;
  */
 export const npyImportNode = defineNode<NpyImportParams>({
   type: 'maps/npy-import',
-  version: 1,
+  // 2: float64 files are stored (and evaluated) as float64.
+  version: 2,
   description: "Reads a directory of .npy score maps (<root>/<image id>.npy) into a maps artifact for a dataset's splits, to evaluate other projects' maps.",
   params,
   inputs: { dataset: { kind: 'dataset', description: 'The dataset whose image ids name the files.' } },

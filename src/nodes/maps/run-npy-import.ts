@@ -8,6 +8,7 @@ import { writeMapsArtifact, type MapsSplit } from '../../artifacts/maps.js';
 import { decodeNpy } from '../../evaluation/npy.js';
 import { SCOREMAP_METHOD_PREFIX } from '../evaluate/localization.js';
 import type { NpyImportParams } from './npy-import.js';
+import { choiceSplitAdvice, presentSplits, splitsItHas } from '../absent-splits.js';
 
 /** Where the map of an image id may be: id + .npy (the tool's layout), or the id with its extension replaced. */
 export function npyCandidates(root: string, id: string): string[] {
@@ -17,7 +18,7 @@ export function npyCandidates(root: string, id: string): string[] {
   return dot > slash + 1 ? [first, join(root, `${id.slice(0, dot)}.npy`)] : [first];
 }
 
-async function readMap(root: string, id: string): Promise<{ path: string; shape: number[]; data: Float32Array }> {
+async function readMap(root: string, id: string): Promise<{ path: string; shape: number[]; data: Float32Array | Float64Array; descr: string }> {
   const candidates = npyCandidates(root, id);
   for (const path of candidates) {
     const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
@@ -30,7 +31,7 @@ async function readMap(root: string, id: string): Promise<{ path: string; shape:
     }
     const shape = array.shape.filter((d, k) => !(d === 1 && array.shape.length > 2 && (k === 0 || k === array.shape.length - 1)));
     if (shape.length !== 2) throw new UserError(`${path} holds an array of shape (${array.shape.join(', ')}), not a 2-D map`, 'save one H x W map per image');
-    return { path, shape, data: array.data };
+    return { path, shape, data: array.data, descr: array.descr };
   }
   throw new UserError(
     `no map for image "${id}": none of ${candidates.join(', ')} exists`,
@@ -52,22 +53,40 @@ export async function importNpyMaps(ctx: NodeContext<NpyImportParams>): Promise<
   let done = 0;
   for (const name of p.splits as SplitName[]) {
     const view = dataset.split(name);
-    if (view.count === 0) throw new UserError(`split ${name} of the dataset is empty`, `import other splits: --set ${ctx.nodeId}.splits='["test"]'`);
-    let maps: Float32Array | null = null;
+    if (view.count === 0) {
+      const present = presentSplits(dataset).filter((s) => s !== name);
+      const importOthers = present.length ? `import the splits it has: --set ${ctx.nodeId}.splits='${JSON.stringify(present)}'` : 'the dataset has no images';
+      // val is the split thresholds are chosen on: without it, say how evaluation goes on honestly.
+      const forVal =
+        name === 'val'
+          ? `; evaluate/localization then reports the metrics that choose no threshold (MaxBoxAcc, PxAP), and for GT-known / Top-k Loc ${choiceSplitAdvice('val', 'its tau param')}`
+          : '';
+      throw new UserError(`the dataset has no ${name} images ${splitsItHas(dataset)}`, `${importOthers}${forVal}`);
+    }
+    // float64 files are kept float64 (the tool evaluates them in float64);
+    // a split is stored in one dtype, so it may not mix float64 with others.
+    let maps: Float32Array | Float64Array | null = null;
     let height = 0,
       width = 0,
-      firstPath = '';
+      firstPath = '',
+      firstDescr = '';
     for (let i = 0; i < view.count; i++) {
       ctx.signal.throwIfAborted();
       const m = await readMap(root, view.ids[i]!);
       if (!maps) {
         [height, width] = m.shape as [number, number];
         firstPath = m.path;
-        maps = new Float32Array(view.count * height * width);
+        firstDescr = m.descr;
+        maps = m.data instanceof Float64Array ? new Float64Array(view.count * height * width) : new Float32Array(view.count * height * width);
       } else if (m.shape[0] !== height || m.shape[1] !== width) {
         throw new UserError(
           `${m.path} is ${m.shape[0]}x${m.shape[1]}, but ${firstPath} is ${height}x${width} (H x W)`,
           'the maps of one split must share one size; resize them to the evaluation size first',
+        );
+      } else if (m.data instanceof Float64Array !== maps instanceof Float64Array) {
+        throw new UserError(
+          `${m.path} holds ${m.descr}, but ${firstPath} holds ${firstDescr}: float64 and narrower maps are mixed in split ${name}`,
+          'save every map of a split with one dtype (float64 maps are evaluated in float64, as wsolevaluation does; float32 ones in float32)',
         );
       }
       maps.set(m.data, i * height * width);

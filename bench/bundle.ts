@@ -43,7 +43,9 @@ for (let i = 0; i < RUNS; i++) {
   importAll.push(cli(['import', bundle], colleague));
   runAfter.push(cli(['quickstart.json', '--no-progress'], colleague));
   rmSync(colleague, { recursive: true, force: true });
-  console.log(`run ${i + 1}/${RUNS}: export ${exportAll.at(-1)!.toFixed(2)} s, import ${importAll.at(-1)!.toFixed(2)} s, run after import ${runAfter.at(-1)!.toFixed(2)} s`);
+  console.log(
+    `run ${i + 1}/${RUNS}: export ${exportAll.at(-1)!.toFixed(2)} s, import ${importAll.at(-1)!.toFixed(2)} s, run after import ${runAfter.at(-1)!.toFixed(2)} s`,
+  );
 }
 const loadAfter = loadavg()[0]!;
 const bytes = statSync(bundle).size;

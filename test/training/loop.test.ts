@@ -94,7 +94,7 @@ test('a training stopped after a checkpoint resumes to the very weights of an un
   } as const;
   for (const kind of ['sgd', 'nesterov', 'adam'] as const) {
     const train3 = async (checkpointDir: string | undefined, stopAfterEpoch?: number): Promise<{ weights: Float32Array[]; epochs: number[] }> => {
-      const net = buildNetwork(tf, config, 3);
+      const net = buildNetwork(tf, { ...config, backbone: { ...config.backbone, channels: [4, 8], poolAfter: [0] } }, 3);
       const controller = new AbortController();
       try {
         const log = await trainLoop({

@@ -101,7 +101,8 @@ export async function configuredResult(pipelinePath: string, nodeId: string, o: 
   const entries = await planPipeline(pipeline, { cacheDir, force: [], env, verify: false });
   const entry = entries.find((e) => e.node === nodeId)!;
   const flags = configurationFlags(o);
-  if (entry.status !== 'cached' || !entry.digest || !entry.key) {
+  // A hit planned from the lock's prediction of an upstream digest is not a result of this cache yet.
+  if (entry.status !== 'cached' || !entry.digest || !entry.key || entry.reason !== 'cache hit') {
     throw new WsolError({
       node: nodeId,
       message: `'${nodeId}' has no result with ${flags.join(' ')} in cache ${cacheDir}: ${entry.reason}`,

@@ -53,13 +53,13 @@ const leanBytes = statSync(lean).size;
 const lockedNodes = (JSON.parse(readFileSync(join(home, 'quickstart.lock.json'), 'utf8')) as { nodes: Record<string, unknown> }).nodes;
 rmSync(home, { recursive: true, force: true });
 
-const mib = (n: number): string => (n / 1024 / 1024).toFixed(2);
+const size = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
 const table = markdownTable(
-  ['what', 'bundle (MiB)', 'median (s)', 'runs (s)'],
+  ['what', 'bundle', 'median (s)', 'runs (s)'],
   [
-    ['export with results (`--results all`)', mib(bytes), median(exportAll).toFixed(2), fmt(exportAll)],
-    ['export without results', mib(leanBytes), median(exportLean).toFixed(2), fmt(exportLean)],
+    ['export with results (`--results all`)', size(bytes), median(exportAll).toFixed(2), fmt(exportAll)],
+    ['export without results', size(leanBytes), median(exportLean).toFixed(2), fmt(exportLean)],
     ['import on a fresh cache (verifies every file)', '', median(importAll).toFixed(2), fmt(importAll)],
     ['run after import (no-op)', '', median(runAfter).toFixed(2), fmt(runAfter)],
     ['**import + run**, vs', '', (median(importAll) + median(runAfter)).toFixed(2), ''],

@@ -50,6 +50,11 @@ test('export with results, import on a fresh cache elsewhere: the run there is a
   const again = await runCli(['export', file, '--results', 'all', '-o', join(home, 'again.tar.gz')], home);
   assert.equal(again.code, 0);
   assert.ok(readFileSync(bundle).equals(readFileSync(join(home, 'again.tar.gz'))), 'the same content gives the same bundle bytes');
+  const some = await runCli(['export', file, '--results', 'maps', '-o', join(home, 'maps.tar.gz')], home);
+  assert.match(some.stdout, /3 result\(s\) of 3 node\(s\)/, 'a node travels with the nodes its key depends on');
+  const unknown = await runCli(['export', file, '--results', 'nope'], home);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--results nope: no such node/);
 
   const colleague = tempDir('wsol-bundle-colleague-');
   const imported = await runCli(['import', bundle], colleague);

@@ -105,3 +105,19 @@ test('kill -9 in epoch 2 of 3, then a re-run resumes from the checkpoint and giv
   assert.deepEqual(digestsOf(resumed.events), reference, 'same model, maps and metrics as the uninterrupted run');
   assert.deepEqual(checkpointIndexes(cache), [], 'the checkpoint is removed once the model is committed');
 });
+
+test('gc removes the checkpoints a killed trainer left, once they are older than --keep-days', async () => {
+  const cache = join(dir, 'cache-d');
+  const run = startCli([file, '--json', '--cache', cache], dir);
+  const deadline = Date.now() + 120_000;
+  while (checkpointIndexes(cache).length === 0 && Date.now() < deadline && run.child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+  run.child.kill('SIGKILL');
+  await run.done;
+  assert.equal(checkpointIndexes(cache).length, 1);
+  const keep = await runCli(['gc', '--cache', cache, '--json'], dir);
+  assert.equal((JSON.parse(keep.stdout) as { removedCheckpoints: number }).removedCheckpoints, 0, 'a fresh checkpoint is kept');
+  const gc = await runCli(['gc', '--cache', cache, '--keep-days', '0', '--grace', '0', '--json'], dir);
+  assert.equal(gc.code, 0, gc.stderr);
+  assert.equal((JSON.parse(gc.stdout) as { removedCheckpoints: number }).removedCheckpoints, 1);
+  assert.deepEqual(checkpointIndexes(cache), []);
+});

@@ -2,27 +2,32 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { initTensorBackend } from '../../src/tensor/backends/init.js';
-import { buildNetwork } from '../../src/tensor/models/network.js';
+import { buildNetwork, type NetworkConfig } from '../../src/tensor/models/network.js';
 import { trainLoop, type StepLosses, type TrainStep } from '../../src/training/loop.js';
 import { crossEntropy, oneHot } from '../../src/methods/losses.js';
 import { batchTensor } from '../../src/methods/inference.js';
 import { tinyDataset } from '../helpers/tiny-dataset.js';
 
 const hooks = { signal: new AbortController().signal, progress: () => {}, log: () => {} };
+/** A two-conv network for 16x16 images of two classes. */
+function tinyNetwork(batchNorm: boolean): NetworkConfig {
+  return {
+    inputSize: { height: 16, width: 16 },
+    inChannels: 3,
+    classes: 2,
+    backbone: { kind: 'small', channels: [4, 8], poolAfter: [0], batchNorm },
+    head: { kind: 'gap-fc' },
+    preprocess: 'centered',
+  };
+}
+
 const optimizer = { optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3, schedule: 'constant', lrStep: 30, lrDecay: 0.1, headLrMultiplier: 1 } as const;
 
 test('a gradient step that accumulates two half-batches trains exactly like the loss step of the whole batch', async () => {
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset({ perSplit: { train: 16 } });
   const train = view.split('train');
-  const config = {
-    inputSize: { height: 16, width: 16 },
-    inChannels: 3,
-    classes: 2,
-    backbone: { kind: 'small', channels: [4, 8], poolAfter: [0], batchNorm: false },
-    head: { kind: 'gap-fc' },
-    preprocess: 'centered',
-  } as const;
+  const config = tinyNetwork(false);
   const lossOf = (net: ReturnType<typeof buildNetwork>, indices: readonly number[], weight: number): StepLosses => {
     const x = batchTensor(tf, train, indices, { height: 16, width: 16 }, 3);
     const y = oneHot(
@@ -33,7 +38,7 @@ test('a gradient step that accumulates two half-batches trains exactly like the 
     return { loss: tf.mul(crossEntropy(tf, net.forward(x, true).logits!, y), weight) as TfCore.Scalar };
   };
   const run = async (step: (net: ReturnType<typeof buildNetwork>) => TrainStep): Promise<{ losses: number[]; weights: Float32Array[] }> => {
-    const net = buildNetwork(tf, { ...config, backbone: { ...config.backbone, channels: [4, 8], poolAfter: [0] } }, 3);
+    const net = buildNetwork(tf, config, 3);
     const kernels = net.params
       .names()
       .filter((n) => n.endsWith('/kernel'))
@@ -84,17 +89,10 @@ test('a training stopped after a checkpoint resumes to the very weights of an un
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const config = {
-    inputSize: { height: 16, width: 16 },
-    inChannels: 3,
-    classes: 2,
-    backbone: { kind: 'small', channels: [4, 8], poolAfter: [0], batchNorm: true },
-    head: { kind: 'gap-fc' },
-    preprocess: 'centered',
-  } as const;
+  const config = tinyNetwork(true);
   for (const kind of ['sgd', 'nesterov', 'adam'] as const) {
     const train3 = async (checkpointDir: string | undefined, stopAfterEpoch?: number): Promise<{ weights: Float32Array[]; epochs: number[] }> => {
-      const net = buildNetwork(tf, { ...config, backbone: { ...config.backbone, channels: [4, 8], poolAfter: [0] } }, 3);
+      const net = buildNetwork(tf, config, 3);
       const controller = new AbortController();
       try {
         const log = await trainLoop({

@@ -8,6 +8,7 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { readLock } from '../lockfile.js';
 import { listRuns } from '../run-store.js';
 import { isErrno, processAlive, workDirOwner } from './files.js';
@@ -48,7 +49,9 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
   const pipelines = new Set(o.pipelines);
   for (const r of runs) {
     pipelines.add(r.pipeline);
-    if (r.status === 'running') for (const n of Object.values(r.nodes)) if (n.status === 'running' && n.key) training.add(n.key);
+    // A run recorded as running whose process on this host is gone was killed: its trainers are not training.
+    const alive = r.status === 'running' && (r.host !== hostname() || processAlive(r.pid));
+    if (alive) for (const n of Object.values(r.nodes)) if (n.status === 'running' && n.key) training.add(n.key);
     const recent = now - Date.parse(r.startedAt) <= o.keepDays * 86_400_000;
     if (recent || r.status === 'running') for (const n of Object.values(r.nodes)) if (n.digest) live.add(n.digest);
   }

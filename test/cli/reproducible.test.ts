@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodesWith, runCli, startCli, tempDir, writePipeline } from '../helpers/cli.js';
 
@@ -71,6 +71,28 @@ test('a retrained model has the same digest, its dependents stay cached, and ver
   const verify = await runCli(['verify', file, '--cache', join(dir, 'cache-a')], dir);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   assert.match(verify.stdout, /reproduced: all 4 nodes have the lock's digests/);
+});
+
+test('verify exits 3 and names the node and the metrics when a result differs from the lock, and leaves the lock as committed', async () => {
+  const lockPath = join(dir, 'pipeline.lock.json');
+  const committed = readFileSync(lockPath, 'utf8');
+  const lock = JSON.parse(committed) as { nodes: Record<string, { digest: string; metrics?: Record<string, number> }> };
+  const metric = Object.keys(lock.nodes.eval!.metrics ?? {})[0]!;
+  lock.nodes.eval!.digest = 'f'.repeat(64);
+  lock.nodes.eval!.metrics![metric] = -1;
+  writeFileSync(lockPath, JSON.stringify(lock, null, 2));
+  try {
+    const verify = await runCli(['verify', file, '--cache', join(dir, 'cache-a')], dir);
+    assert.equal(verify.code, 3, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, new RegExp(`eval\\s+differs\\s+ffffffffffff\\s+[0-9a-f]{12}\\s+same key, other bytes.*${metric} -1 ->`));
+    assert.match(verify.stdout, /NOT reproduced: 1 of 4 nodes differ from the lock/);
+    assert.equal(JSON.parse(readFileSync(lockPath, 'utf8')).nodes.eval.digest, 'f'.repeat(64), 'verify does not rewrite the lock');
+  } finally {
+    writeFileSync(lockPath, committed);
+  }
+  const none = await runCli(['verify', writePipeline(dir, pipeline, 'unlocked.json'), '--cache', join(dir, 'cache-a')], dir);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no lock file to check against/);
 });
 
 test("a fresh cache's plan names the digests the lock expects", async () => {

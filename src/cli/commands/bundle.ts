@@ -26,7 +26,10 @@ export async function exportCommand(pipelinePath: string, o: ExportOptions): Pro
   if (o.json) printJson({ event: 'exported', ...r });
   else
     process.stdout.write(
-      `wrote ${r.file} (${formatBytes(r.bytes)}): the pipeline, its lock${r.artifacts ? ` and ${r.artifacts} result(s) of ${r.nodes.length} node(s) (${formatBytes(r.artifactBytes)} unpacked)` : ', no results (add --results all to include them)'}\n`,
+      `wrote ${r.file} (${formatBytes(r.bytes)}): the pipeline, its lock${r.artifacts ? ` and ${r.artifacts} result(s) of ${r.nodes.length} node(s) (${formatBytes(r.artifactBytes)} unpacked)` : ', no results (add --results all to include them)'}\n` +
+        (r.plugins.length
+          ? `note: the pipeline loads ${r.plugins.length} plugin(s) that the bundle does not carry (${r.plugins.join(', ')}): whoever imports it needs them at the same relative paths, with the same contents (their hashes are in every key)\n`
+          : ''),
     );
   return 0;
 }

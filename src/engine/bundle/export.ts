@@ -35,6 +35,8 @@ export interface ExportResult {
   /** Bytes of artifact files packed (before compression). */
   artifactBytes: number;
   nodes: string[];
+  /** Plugin modules the pipeline loads: not packed (code is not data), so the importer needs them too. */
+  plugins: string[];
 }
 
 /** Node ids whose results to pack: base ids expand to their instances; a node brings its ancestors (its key needs their digests). */
@@ -152,7 +154,7 @@ export async function exportBundle(
       await rm(tmp, { force: true });
       throw e;
     }
-    return { file: o.out, bytes: (await stat(o.out)).size, artifacts: artifacts.size, artifactBytes, nodes };
+    return { file: o.out, bytes: (await stat(o.out)).size, artifacts: artifacts.size, artifactBytes, nodes, plugins: p.plugins.map((x) => x.url) };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as tar from 'tar';
 import { nodesWith, runCli, tempDir, writePipeline } from '../helpers/cli.js';
@@ -145,6 +145,13 @@ test('a bundle with a symbolic link is refused and changes nothing', async () =>
     symlinkSync('/etc/passwd', join(root, 'pipeline', 'notes.txt'));
   });
   await assertRefused(bad, /notes\.txt \(a symbolic link/);
+});
+
+test('a bundle with a hard link is refused and changes nothing', async () => {
+  const bad = await tampered('hardlink', (root) => {
+    linkSync(join(root, 'pipeline', 'shared.json'), join(root, 'pipeline', 'copy.json'));
+  });
+  await assertRefused(bad, /a hard link/);
 });
 
 test('a truncated bundle is refused and changes nothing', async () => {

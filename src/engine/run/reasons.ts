@@ -55,7 +55,6 @@ export function explainMiss(
   for (const k of new Set([...Object.keys(previous.env), ...Object.keys(material.env)])) {
     if (previous.env[k] !== material.env[k]) reasons.push(`${k} changed from ${previous.env[k] ?? '(none)'} to ${material.env[k] ?? '(none)'}`);
   }
-  if (reasons.length === 0)
-    return `not in this cache; the lock expects digest ${short(previous.digest)} (another machine's result, removed by gc, or another --cache)`;
+  if (reasons.length === 0) return `not in this cache; the lock expects digest ${short(previous.digest)}`;
   return reasons.length > 3 ? `${reasons.slice(0, 3).join('; ')}; and ${reasons.length - 3} more` : reasons.join('; ');
 }

@@ -1,18 +1,8 @@
-import type { Metrics } from '../nodes/contract.js';
 import type { RunPipelineResult } from '../engine/run/run-pipeline.js';
 import { formatDuration, formatMetric, table } from './format.js';
+import { headlineColumns, metricLabel } from '../reports/headline.js';
 import type { LockCheck } from '../engine/run/lock-check.js';
 import { short } from '../engine/keys.js';
-
-/** Rows of a node -> metrics table: one column per metric name seen. */
-export function metricsTable(rows: [string, Metrics][]): string | undefined {
-  if (rows.length === 0) return undefined;
-  const names = [...new Set(rows.flatMap(([, m]) => Object.keys(m)))];
-  return table(
-    ['node', ...names],
-    rows.map(([id, m]) => [id, ...names.map((n) => (m[n] === undefined ? '' : formatMetric(m[n]!)))]),
-  );
-}
 
 /** What ran, what was cached, what failed (with its error), what was skipped, and headline metrics. */
 export function formatSummary(r: RunPipelineResult): string {
@@ -27,8 +17,20 @@ export function formatSummary(r: RunPipelineResult): string {
   }
   const skipped = [...r.outcomes].filter(([, o]) => o.status === 'skipped').map(([id]) => id);
   if (skipped.length) lines.push(`  skipped  ${skipped.length > 8 ? `${skipped.slice(0, 8).join(', ')} and ${skipped.length - 8} more` : skipped.join(', ')}`);
-  const metrics = metricsTable([...r.outcomes].filter(([, o]) => o.metrics && Object.keys(o.metrics).length).map(([id, o]) => [id, o.metrics!]));
-  if (metrics) lines.push('', metrics);
+  // One row per evaluation with the metrics papers report for its kind; everything else is on `show`.
+  const evaluations = [...r.outcomes].filter(([, o]) => o.material?.type.startsWith('evaluate/') && o.metrics && Object.keys(o.metrics).length);
+  const columns = headlineColumns(evaluations.map(([, o]) => o.metrics!));
+  if (columns.length) {
+    lines.push(
+      '',
+      table(
+        ['evaluation', ...columns.map(metricLabel)],
+        evaluations.map(([id, o]) => [id, ...columns.map((c) => (typeof o.metrics![c] === 'number' ? formatMetric(o.metrics![c]!) : ''))]),
+      ),
+    );
+    const others = r.outcomes.size - evaluations.length;
+    if (others > 0) lines.push(`(every node's metrics: wsol-run show <pipeline> <node>)`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

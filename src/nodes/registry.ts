@@ -16,6 +16,7 @@ import { regressorNode } from './train/regressor.js';
 import { camMapsNode } from './maps/cam.js';
 import { predictBoxesNode } from './predict/boxes.js';
 import { compareNode } from './report/compare.js';
+import { htmlReportNode } from './report/html.js';
 import { pseudoBoxesNode } from './boxes/pseudo.js';
 import { localizationNode } from './evaluate/localization.js';
 import { wsolevaluationExportNode } from './export/wsolevaluation.js';
@@ -53,6 +54,7 @@ const ALL: RegisteredNodeType[] = [
   camMapsNode,
   predictBoxesNode,
   compareNode,
+  htmlReportNode,
   pseudoBoxesNode,
   localizationNode,
   wsolevaluationExportNode,

@@ -71,7 +71,8 @@ export type LocalizationParams = FromSchema<typeof params>;
  */
 export const localizationNode = defineNode<LocalizationParams>({
   type: 'evaluate/localization',
-  version: 2,
+  // 3: evaluation.json's sources record the digests of the dataset, maps and boxes evaluated.
+  version: 3,
   description:
     'Localization metrics as wsolevaluation computes them (MaxBoxAcc, MaxBoxAccV2, GT-known/Top-1/Top-5 Loc, PxAP, PIoU, F1+/F1-, classification, binary ACC/AUC/AP, STL localization AP) from maps and/or boxes; writes evaluation.json, curves.json and per-image.json.',
   params,

@@ -144,6 +144,9 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
   }
   for (const note of report.notes) ctx.log(note);
   const sources = {
+    // The digests of what was evaluated: how a report finds the dataset and maps behind each number.
+    digests: { dataset: ctx.inputs.dataset![0]!.digest, maps: ctx.inputs.maps?.[0]?.digest ?? null, boxes: ctx.inputs.boxes?.[0]?.digest ?? null },
+    split: p.split,
     dataset: dataset.info.name,
     maps: manifest ? { method: manifest.method, target: manifest.target, preprocess } : null,
     boxes: boxesArtifact ? { method: boxesArtifact.method } : null,

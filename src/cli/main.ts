@@ -134,6 +134,13 @@ export function buildProgram(): Command {
     .option('--json', 'JSON output')
     .action(action(async (pipeline: string, node: string, o) => (await import('./commands/layers.js')).layersCommand(pipeline, node, o)));
 
+  withPipelineOptions(
+    program.command('report <pipeline>').description("build the pipeline's HTML report from what is cached (its report/html node, or one over every evaluation) into a folder"),
+  )
+    .option('-o, --output <dir>', 'folder to write (default: <pipeline>-report here; replaced)')
+    .option('--node <id>', 'the report/html node to build, when the pipeline has several')
+    .action(action(async (pipeline: string, o) => (await import('./commands/report.js')).reportCommand(pipeline, o)));
+
   program
     .command('export <pipeline>')
     .description('pack the pipeline, its lock and (with --results) the cached results it names into one .tar.gz to share')

@@ -24,6 +24,8 @@ export interface LoadOptions {
   types: ReadonlyMap<string, RegisteredNodeType>;
   /** --plugin paths (relative to the working directory), loaded after the file's own. */
   plugins?: readonly string[];
+  /** Nodes added to the file's (e.g. the report `wsol-run report` builds for a pipeline without one). */
+  extraNodes?: Record<string, NodeDeclaration>;
 }
 
 export interface LoadedPipeline {
@@ -120,6 +122,7 @@ export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<
 function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<ResolvedPipeline, 'file' | 'plugins'> {
   const { types } = options;
   const raw = structuredClone(source.value) as unknown as PipelineFile;
+  if (options.extraNodes) raw.nodes = { ...raw.nodes, ...structuredClone(options.extraNodes) };
   const overrides = (options.overrides ?? []).map(parseOverride);
   if (overrides.length) {
     applyOverrides(raw, overrides, types);

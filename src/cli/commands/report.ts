@@ -1,0 +1,93 @@
+import { chmod, cp, readdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { WsolError } from '../../engine/diagnostics.js';
+import type { Executor } from '../../engine/executors/executor.js';
+import { loadPipeline } from '../../engine/load/load-pipeline.js';
+import type { NodeDeclaration, ResolvedPipeline } from '../../engine/pipeline.js';
+import { runCachedNode } from '../../engine/run/run-one.js';
+import { nodeTypes } from '../../nodes/registry.js';
+import { cacheDirOf, defaultJobs } from '../options.js';
+import { load, printJson, runEnvironment, type PipelineOptions } from './common.js';
+import { shellWord } from './locked-result.js';
+
+export interface ReportOptions extends PipelineOptions {
+  output?: string;
+  node?: string;
+}
+
+const REPORT_TYPE = 'report/html';
+/** The id of the report node `report` adds to a pipeline that has none. */
+export const GENERATED_REPORT = 'report';
+
+/** How an input names every instance of a declared node: `x[*]` for a matrix node, `x` otherwise. */
+function reference(p: ResolvedPipeline, base: string): string {
+  return (p.instances.get(base) ?? []).some((id) => id !== base) ? `${base}[*]` : base;
+}
+
+/**
+ * The report node for a pipeline without one: every evaluate/localization
+ * node, the maps and datasets they score, every trainer's model and every
+ * DGL sweep. Its params are the defaults, with the pipeline's name as title.
+ */
+export function reportDeclaration(p: ResolvedPipeline): NodeDeclaration {
+  const bases = (pick: (type: string, id: string) => boolean): string[] => {
+    const out: string[] = [];
+    for (const [base, ids] of p.instances) if (ids.some((id) => pick(p.nodes.get(id)!.nodeType.type, id)) && !out.includes(base)) out.push(base);
+    return out;
+  };
+  const evaluations = bases((type) => type === 'evaluate/localization');
+  if (evaluations.length === 0)
+    throw new WsolError({ file: p.file, message: 'has no evaluate/localization node: a report shows evaluations', hint: 'add an evaluation node, or report another pipeline' });
+  const evalIds = new Set(evaluations.flatMap((b) => p.instances.get(b) ?? []));
+  const fedInto = (input: string): string[] => {
+    const producers = new Set([...evalIds].flatMap((id) => p.nodes.get(id)!.inputs[input] ?? []));
+    return bases((_, id) => producers.has(id));
+  };
+  const inputs: Record<string, string[]> = {
+    evaluations: evaluations.map((b) => reference(p, b)),
+    maps: fedInto('maps').map((b) => reference(p, b)),
+    datasets: fedInto('dataset').map((b) => reference(p, b)),
+    models: bases((type) => type.startsWith('train/')).map((b) => reference(p, b)),
+    sweeps: bases((type) => type === 'sweep/dgl-layers').map((b) => reference(p, b)),
+  };
+  return { type: REPORT_TYPE, with: { title: p.name }, inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v.length)) };
+}
+
+export async function reportCommand(pipelinePath: string, o: ReportOptions): Promise<number> {
+  let { pipeline } = await load(pipelinePath, o);
+  const declared = [...pipeline.nodes.values()].filter((n) => n.nodeType.type === REPORT_TYPE);
+  let nodeId: string;
+  if (o.node) {
+    if (!pipeline.nodes.has(o.node) || pipeline.nodes.get(o.node)!.nodeType.type !== REPORT_TYPE)
+      throw new WsolError({ file: pipeline.file, message: `--node ${o.node}: no report/html node of that id`, hint: `report nodes: ${declared.map((n) => n.id).join(', ') || '(none)'}` });
+    nodeId = o.node;
+  } else if (declared.length) {
+    nodeId = declared[0]!.id;
+  } else {
+    if (pipeline.nodes.has(GENERATED_REPORT)) throw new WsolError({ file: pipeline.file, message: `a node is called '${GENERATED_REPORT}' but is no report/html node`, hint: 'name a report node with --node' });
+    const extra = { [GENERATED_REPORT]: reportDeclaration(pipeline) };
+    pipeline = (await loadPipeline(pipelinePath, { overrides: o.set ?? [], types: nodeTypes, plugins: o.plugin ?? [], extraNodes: extra })).pipeline;
+    nodeId = GENERATED_REPORT;
+  }
+  const cacheDir = cacheDirOf(o.cache);
+  const flags = [...(o.set ?? []).map((s) => `--set ${shellWord(s)}`)].join(' ');
+  const result = await runCachedNode(pipeline, nodeId, {
+    cacheDir,
+    env: runEnvironment(pipeline, o).env,
+    jobs: Math.min(2, defaultJobs()),
+    createExecutor: async (cache): Promise<Executor> => new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(cache, 1),
+    emit: (e) => {
+      if (e.event === 'node-failed') process.stderr.write(`error: ${e.node}: ${e.error.message}\n`);
+    },
+    command: `wsol-run ${shellWord(pipelinePath)}${flags ? ` ${flags}` : ''}`,
+  });
+  const out = o.output ?? `${basename(pipelinePath).replace(/\.json$/i, '')}-report`;
+  await rm(out, { recursive: true, force: true });
+  await cp(result.dir, out, { recursive: true });
+  // Artifacts are read-only in the cache; the copy is the user's.
+  const entries = await readdir(out, { recursive: true, withFileTypes: true });
+  await Promise.all(entries.map((e) => chmod(join(e.parentPath ?? out, e.name), e.isDirectory() ? 0o755 : 0o644)));
+  if (o.json) printJson({ event: 'report', node: nodeId, digest: result.digest, ran: result.ran, dir: out, index: join(out, 'index.html') });
+  else process.stdout.write(`${result.ran ? 'built' : 'cached'} report of ${nodeId} (${result.digest.slice(0, 12)}): ${join(out, 'index.html')}\n`);
+  return 0;
+}

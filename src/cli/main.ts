@@ -135,7 +135,9 @@ export function buildProgram(): Command {
     .action(action(async (pipeline: string, node: string, o) => (await import('./commands/layers.js')).layersCommand(pipeline, node, o)));
 
   withPipelineOptions(
-    program.command('report <pipeline>').description("build the pipeline's HTML report from what is cached (its report/html node, or one over every evaluation) into a folder"),
+    program
+      .command('report <pipeline>')
+      .description("build the pipeline's HTML report from what is cached (its report/html node, or one over every evaluation) into a folder"),
   )
     .option('-o, --output <dir>', 'folder to write (default: <pipeline>-report here; replaced)')
     .option('--node <id>', 'the report/html node to build, when the pipeline has several')

@@ -37,7 +37,11 @@ export function reportDeclaration(p: ResolvedPipeline): NodeDeclaration {
   };
   const evaluations = bases((type) => type === 'evaluate/localization');
   if (evaluations.length === 0)
-    throw new WsolError({ file: p.file, message: 'has no evaluate/localization node: a report shows evaluations', hint: 'add an evaluation node, or report another pipeline' });
+    throw new WsolError({
+      file: p.file,
+      message: 'has no evaluate/localization node: a report shows evaluations',
+      hint: 'add an evaluation node, or report another pipeline',
+    });
   const evalIds = new Set(evaluations.flatMap((b) => p.instances.get(b) ?? []));
   const fedInto = (input: string): string[] => {
     const producers = new Set([...evalIds].flatMap((id) => p.nodes.get(id)!.inputs[input] ?? []));
@@ -59,12 +63,21 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
   let nodeId: string;
   if (o.node) {
     if (!pipeline.nodes.has(o.node) || pipeline.nodes.get(o.node)!.nodeType.type !== REPORT_TYPE)
-      throw new WsolError({ file: pipeline.file, message: `--node ${o.node}: no report/html node of that id`, hint: `report nodes: ${declared.map((n) => n.id).join(', ') || '(none)'}` });
+      throw new WsolError({
+        file: pipeline.file,
+        message: `--node ${o.node}: no report/html node of that id`,
+        hint: `report nodes: ${declared.map((n) => n.id).join(', ') || '(none)'}`,
+      });
     nodeId = o.node;
   } else if (declared.length) {
     nodeId = declared[0]!.id;
   } else {
-    if (pipeline.nodes.has(GENERATED_REPORT)) throw new WsolError({ file: pipeline.file, message: `a node is called '${GENERATED_REPORT}' but is no report/html node`, hint: 'name a report node with --node' });
+    if (pipeline.nodes.has(GENERATED_REPORT))
+      throw new WsolError({
+        file: pipeline.file,
+        message: `a node is called '${GENERATED_REPORT}' but is no report/html node`,
+        hint: 'name a report node with --node',
+      });
     const extra = { [GENERATED_REPORT]: reportDeclaration(pipeline) };
     pipeline = (await loadPipeline(pipelinePath, { overrides: o.set ?? [], types: nodeTypes, plugins: o.plugin ?? [], extraNodes: extra })).pipeline;
     nodeId = GENERATED_REPORT;

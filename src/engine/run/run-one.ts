@@ -19,7 +19,14 @@ import { fingerprintPipeline } from '../data/pipeline-data.js';
 export async function runCachedNode(
   p: ResolvedPipeline,
   nodeId: string,
-  o: { cacheDir: string; env: Record<string, string>; jobs: number; createExecutor(cache: LocalCacheStore): Promise<Executor>; emit(e: RunEvent): void; command: string },
+  o: {
+    cacheDir: string;
+    env: Record<string, string>;
+    jobs: number;
+    createExecutor(cache: LocalCacheStore): Promise<Executor>;
+    emit(e: RunEvent): void;
+    command: string;
+  },
 ): Promise<{ digest: string; dir: string; ran: boolean }> {
   const graph = pipelineGraph(p);
   const keep = new Set<string>([nodeId]);
@@ -70,7 +77,11 @@ export async function runCachedNode(
   const outcome = result.outcomes.get(nodeId);
   if (!outcome?.digest) {
     const error = outcome?.error;
-    throw new WsolError({ node: nodeId, message: error?.message ?? `did not run (${outcome?.status ?? 'unknown'})`, ...(error?.hint ? { hint: error.hint } : {}) });
+    throw new WsolError({
+      node: nodeId,
+      message: error?.message ?? `did not run (${outcome?.status ?? 'unknown'})`,
+      ...(error?.hint ? { hint: error.hint } : {}),
+    });
   }
   return { digest: outcome.digest, dir: cache.artifactDir(outcome.digest), ran: outcome.status === 'done' };
 }

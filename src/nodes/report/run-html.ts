@@ -79,6 +79,13 @@ function coordsText(coords: Record<string, JsonValue>): string {
     .join(', ');
 }
 
+/** A comparison row's name: its node, then its other coordinates (e.g. `eval (variant=vst)`). */
+function methodLabel(group: Record<string, JsonValue>): string {
+  const { node, ...rest } = group;
+  const others = coordsText(rest);
+  return `${typeof node === 'string' ? node : ''}${others ? ` (${others})` : ''}` || 'all';
+}
+
 /** Best, median and worst images by IoU (ties by id), `n` of each, without repeats. */
 export function pickCases(perImage: readonly PerImage[], n: number): { label: string; rows: PerImage[] }[] {
   const scored = perImage.filter((r) => iouOf(r) !== null).sort((a, b) => iouOf(b)! - iouOf(a)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -207,28 +214,30 @@ export async function buildHtmlReport(ctx: NodeContext<HtmlReportParams>): Promi
   const membersOf = (group: Record<string, JsonValue>): Evaluation[] =>
     evaluations.filter((_, i) => Object.entries(group).every(([k, v]) => JSON.stringify(rows[i]!.coords[k]) === JSON.stringify(v)));
   sections.push(
-    `<h2 id="comparison">Comparison</h2><p class="muted">Mean ± sample std over ${escapeHtml(p.replicates.join(', ') || 'nothing')}; test-split metrics as each evaluation computed them (thresholds chosen on its choice split). Hover a number for the evaluations behind it; click a header to sort.</p>`,
-    sortableTable({
-      className: 'results',
-      headers: ['method', 'runs', ...columns.map(metricLabel)],
-      rows: groups.map((g) => {
-        const members = membersOf(g.group);
-        const provenance = members.map((m) => `${m.input.node} (digest ${short(m.input.digest)})`).join('; ');
-        return [
-          { text: coordsText(g.group), href: `#${members[0]?.anchor ?? 'comparison'}` },
-          { text: String(g.runs), sort: g.runs },
-          ...columns.map((c): Cell => {
-            const mean = g.mean[c];
-            if (mean === undefined) return { text: '' };
-            return {
-              text: g.runs > 1 ? `${mean.toFixed(2)} ± ${g.std[c]!.toFixed(2)}` : mean.toFixed(2),
-              sort: mean,
-              title: `${metricLabel(c)} from ${provenance}`,
-            };
-          }),
-        ];
-      }),
-    }),
+    // One section string: the side-by-side sample is inserted after it.
+    `<h2 id="comparison">Comparison</h2><p class="muted">Mean ± sample std over ${escapeHtml(p.replicates.join(', ') || 'nothing')}; test-split metrics as each evaluation computed them (thresholds chosen on its choice split). Hover a number for the evaluations behind it; click a header to sort.</p>${sortableTable(
+      {
+        className: 'results',
+        headers: ['method', 'runs', ...columns.map(metricLabel)],
+        rows: groups.map((g) => {
+          const members = membersOf(g.group);
+          const provenance = members.map((m) => `${m.input.node} (digest ${short(m.input.digest)})`).join('; ');
+          return [
+            { text: methodLabel(g.group), href: `#${members[0]?.anchor ?? 'comparison'}` },
+            { text: String(g.runs), sort: g.runs },
+            ...columns.map((c): Cell => {
+              const mean = g.mean[c];
+              if (mean === undefined) return { text: '' };
+              return {
+                text: g.runs > 1 ? `${mean.toFixed(2)} ± ${g.std[c]!.toFixed(2)}` : mean.toFixed(2),
+                sort: mean,
+                title: `${metricLabel(c)} from ${provenance}`,
+              };
+            }),
+          ];
+        }),
+      },
+    )}`,
   );
 
   // Every evaluation: its numbers with provenance, its curves and its pictures.

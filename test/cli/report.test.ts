@@ -1,0 +1,77 @@
+/**
+ * The HTML report through the CLI: a report/html node and `wsol-run report`
+ * give deterministic bytes, the report opens in a real browser without
+ * errors (every image and chart decoded, one table row per method, a
+ * screenshot that is not blank), and a report of uncached results says
+ * what to run.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir, writePipeline } from '../helpers/cli.js';
+import { browserOrSkip, checkPage, pageProblems } from '../helpers/browser.js';
+
+const nodes = {
+  data: { type: 'dataset/synthetic-shapes', with: { size: 32, train: 48, val: 12, test: 12, seed: 1 } },
+  cls: { type: 'train/classifier', inputs: { dataset: 'data' }, with: { channels: [8, 8], poolAfter: [0], epochs: 2, batchSize: 8 }, matrix: { seed: [0, 1] } },
+  maps: { type: 'maps/cam', inputs: { model: 'cls', dataset: 'data' }, with: { splits: ['val', 'test'] } },
+  eval: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'maps' } },
+  floor: { type: 'maps/intensity', inputs: { dataset: 'data' }, with: { splits: ['val', 'test'] } },
+  evalFloor: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'floor' } },
+};
+/** What `wsol-run report` wires for these nodes. */
+const generated = {
+  type: 'report/html',
+  with: { title: 'rep' },
+  inputs: { evaluations: ['eval[*]', 'evalFloor'], maps: ['maps[*]', 'floor'], datasets: ['data'], models: ['cls[*]'] },
+};
+
+const dir = tempDir('wsol-report-');
+const withNode = writePipeline(dir, { name: 'rep', nodes: { ...nodes, report: generated } }, 'with-node.json');
+const without = writePipeline(dir, { name: 'rep', nodes }, 'rep.json');
+
+function sizeOf(root: string): number {
+  return (readdirSync(root, { recursive: true }) as string[]).reduce((s, p) => s + (statSync(join(root, p)).isFile() ? statSync(join(root, p)).size : 0), 0);
+}
+
+let reportDir = '';
+
+test('the report node writes the same bytes when re-run, and `wsol-run report` of a pipeline without one gives those bytes', async () => {
+  const run = await runCli([withNode, '--json'], dir);
+  assert.equal(run.code, 0, run.stderr);
+  const done = run.events.find((e) => e.event === 'node-done' && e.node === 'report') as { digest: string; metrics: Record<string, number> };
+  assert.deepEqual(done.metrics, { evaluations: 3, methods: 2, overlays: 36, charts: 7 });
+  const again = await runCli([withNode, '--json', '--force', 'report'], dir);
+  assert.equal((again.events.find((e) => e.event === 'node-done' && e.node === 'report') as { digest: string }).digest, done.digest, 'deterministic bytes');
+
+  const built = await runCli(['report', without, '-o', join(dir, 'out'), '--json'], dir);
+  assert.equal(built.code, 0, built.stderr);
+  const event = JSON.parse(built.stdout.trim().split('\n').at(-1)!) as { digest: string; index: string };
+  assert.equal(event.digest, done.digest, 'the same bytes from the node and from the verb');
+  reportDir = join(dir, 'out');
+  const html = readFileSync(join(reportDir, 'index.html'), 'utf8');
+  assert.doesNotMatch(html, /\b20\d\d-\d\d-\d\dT|\d+(\.\d+)? ?ms\b/, 'no dates or wall times');
+  assert.match(html, /digest <code>[0-9a-f]{12}<\/code>/, 'numbers carry their provenance');
+  assert.ok(sizeOf(reportDir) < 1_000_000, `bounded size (${sizeOf(reportDir)} bytes)`);
+});
+
+test('the report opens offline in a real browser: no errors, every image and chart decoded, one row per method, not blank (needs chromium)', async (t) => {
+  if (!browserOrSkip(t)) return;
+  assert.ok(reportDir, 'needs the first test');
+  const check = await checkPage(reportDir, { selectorCounts: ['table.results tbody tr', 'img[src$=".svg"]', 'img[src$=".png"]'] });
+  assert.deepEqual(pageProblems(check), []);
+  assert.deepEqual(check.consoleErrors, []);
+  assert.equal(check.selectorCounts['table.results tbody tr'], 2, 'CAM and the floor');
+  assert.equal(check.selectorCounts['img[src$=".svg"]'], 7);
+  assert.equal(check.selectorCounts['img[src$=".png"]'], 36);
+  for (const image of check.images) assert.ok(image.naturalWidth > 0 && image.naturalHeight > 0, `${image.src} decoded`);
+  assert.ok(check.nonBlankFraction > 0.05, `screenshot not blank (${check.nonBlankFraction})`);
+});
+
+test('a report of results that are not cached says which and what to run', async () => {
+  const fresh = await runCli(['report', without, '--cache', join(dir, 'empty-cache')], dir);
+  assert.equal(fresh.code, 2, fresh.stdout + fresh.stderr);
+  assert.match(fresh.stderr, /needs results that are not in .*empty-cache: data \(new: no earlier result/);
+  assert.match(fresh.stderr, /run the pipeline first: wsol-run .*rep\.json/);
+});

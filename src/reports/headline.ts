@@ -35,7 +35,10 @@ export const METRIC_LABELS: Record<string, string> = {
 /** The headline metric names of one evaluation's metrics, in display order (only those it has). */
 export function headlineMetrics(m: Metrics): string[] {
   const has = (k: string): boolean => typeof m[k] === 'number';
-  const list = has('f1Pos') ? MASK_METRICS : has('gtKnownLoc') || has('maxBoxAccV2') ? BOX_METRICS : PREDICTED_BOX_METRICS;
+  // Masks lead where they are the ground truth of the task (a two-class set like GlaS, or no boxes at all);
+  // a box dataset that also has masks (CUB, cluttered MNIST) leads with boxes, PxAP among them.
+  const boxes = has('gtKnownLoc') || has('maxBoxAccV2');
+  const list = has('f1Pos') && (has('auc') || !boxes) ? MASK_METRICS : boxes ? BOX_METRICS : PREDICTED_BOX_METRICS;
   return list.filter(has);
 }
 

@@ -109,7 +109,12 @@ test('headline metrics by kind; escaping and sortable cells', () => {
     'maxBoxAccV2',
     'top1Cls',
   ]);
-  assert.deepEqual(headlineMetrics({ pxap: 1, piou: 2, f1Pos: 3, f1Neg: 4, maxBoxAccV2: 5 }), ['pxap', 'piou', 'f1Pos', 'f1Neg']);
+  assert.deepEqual(
+    headlineMetrics({ pxap: 1, piou: 2, f1Pos: 3, f1Neg: 4, maxBoxAccV2: 5, auc: 6 }),
+    ['pxap', 'piou', 'f1Pos', 'f1Neg'],
+    'two-class masks (GlaS)',
+  );
+  assert.deepEqual(headlineMetrics({ pxap: 1, f1Pos: 3, gtKnownLoc: 2, maxBoxAccV2: 5 }), ['gtKnownLoc', 'maxBoxAccV2', 'pxap'], 'boxes with masks (CUB)');
   assert.deepEqual(headlineColumns([{ boxGtKnownLoc: 1 }, { gtKnownLoc: 2 }]), ['gtKnownLoc', 'boxGtKnownLoc']);
   assert.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   assert.match(

@@ -19,12 +19,13 @@ const nodes = {
   eval: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'maps' } },
   floor: { type: 'maps/intensity', inputs: { dataset: 'data' }, with: { splits: ['val', 'test'] } },
   evalFloor: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'floor' } },
+  sweep: { type: 'sweep/dgl-layers', inputs: { model: 'cls', dataset: 'data' }, with: { batchSize: 16 } },
 };
 /** What `wsol-run report` wires for these nodes. */
 const generated = {
   type: 'report/html',
   with: { title: 'rep' },
-  inputs: { evaluations: ['eval[*]', 'evalFloor'], maps: ['maps[*]', 'floor'], datasets: ['data'], models: ['cls[*]'] },
+  inputs: { evaluations: ['eval[*]', 'evalFloor'], maps: ['maps[*]', 'floor'], datasets: ['data'], models: ['cls[*]'], sweeps: ['sweep[*]'] },
 };
 
 const dir = tempDir('wsol-report-');
@@ -41,7 +42,7 @@ test('the report node writes the same bytes when re-run, and `wsol-run report` o
   const run = await runCli([withNode, '--json'], dir);
   assert.equal(run.code, 0, run.stderr);
   const done = run.events.find((e) => e.event === 'node-done' && e.node === 'report') as { digest: string; metrics: Record<string, number> };
-  assert.deepEqual(done.metrics, { evaluations: 3, methods: 2, overlays: 36, charts: 7 });
+  assert.deepEqual(done.metrics, { evaluations: 3, methods: 2, overlays: 36, charts: 9 });
   const again = await runCli([withNode, '--json', '--force', 'report'], dir);
   assert.equal((again.events.find((e) => e.event === 'node-done' && e.node === 'report') as { digest: string }).digest, done.digest, 'deterministic bytes');
 
@@ -63,7 +64,7 @@ test('the report opens offline in a real browser: no errors, every image and cha
   assert.deepEqual(pageProblems(check), []);
   assert.deepEqual(check.consoleErrors, []);
   assert.equal(check.selectorCounts['table.results tbody tr'], 2, 'CAM and the floor');
-  assert.equal(check.selectorCounts['img[src$=".svg"]'], 7);
+  assert.equal(check.selectorCounts['img[src$=".svg"]'], 9, 'BoxAcc and PR per evaluation, training, a DGL sweep per seed');
   assert.equal(check.selectorCounts['img[src$=".png"]'], 36);
   for (const image of check.images) assert.ok(image.naturalWidth > 0 && image.naturalHeight > 0, `${image.src} decoded`);
   assert.ok(check.nonBlankFraction > 0.05, `screenshot not blank (${check.nonBlankFraction})`);

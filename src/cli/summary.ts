@@ -4,6 +4,9 @@ import { headlineColumns, metricLabel } from '../reports/headline.js';
 import type { LockCheck } from '../engine/run/lock-check.js';
 import { short } from '../engine/keys.js';
 
+/** Metric columns of the summary of a run without evaluations (more do not fit 120 characters). */
+const SUMMARY_COLUMNS = 6;
+
 /** What ran, what was cached, what failed (with its error), what was skipped, and headline metrics. */
 export function formatSummary(r: RunPipelineResult): string {
   const c = r.counts;
@@ -30,6 +33,21 @@ export function formatSummary(r: RunPipelineResult): string {
     );
     const others = r.outcomes.size - evaluations.length;
     if (others > 0) lines.push(`(every node's metrics: wsol-run show <pipeline> <node>)`);
+  } else {
+    // No evaluation (a diagnostics or engine pipeline): the nodes' own metrics, a few columns wide.
+    const withMetrics = [...r.outcomes].filter(([, o]) => o.metrics && Object.keys(o.metrics).length);
+    const names = [...new Set(withMetrics.flatMap(([, o]) => Object.keys(o.metrics!)))];
+    const shown = names.slice(0, SUMMARY_COLUMNS);
+    if (shown.length) {
+      lines.push(
+        '',
+        table(
+          ['node', ...shown],
+          withMetrics.map(([id, o]) => [id, ...shown.map((n) => (o.metrics![n] === undefined ? '' : formatMetric(o.metrics![n]!)))]),
+        ),
+      );
+      if (names.length > shown.length) lines.push(`(${names.length - shown.length} more metrics: wsol-run show <pipeline> <node>)`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

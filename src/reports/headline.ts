@@ -3,7 +3,8 @@
  * kind of ground truth, in the order papers print them. The run summary and
  * the HTML report show these; everything else stays on `show`.
  */
-import type { Metrics } from '../nodes/contract.js';
+/** A node's headline metrics as metrics.json holds them (the node contract's Metrics, restated: reports sit below nodes). */
+type Metrics = Readonly<Record<string, number | string | boolean | null>>;
 
 /** Boxes (CUB, ImageNet): GT-known / Top-1 Loc, MaxBoxAccV2, classification. */
 const BOX_METRICS = ['gtKnownLoc', 'top1Loc', 'maxBoxAccV2', 'pxap', 'top1Cls'] as const;

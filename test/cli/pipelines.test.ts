@@ -29,6 +29,7 @@ test('the quickstart runs end to end at a tiny size, then re-runs as a no-op; a 
     'localizer-maps',
     'pseudo-boxes',
     'regressor',
+    'report',
   ]);
   const evalLoc = done.find((e) => e.node === 'eval-localizer')!.metrics!;
   for (const m of ['gtKnownLoc', 'top1Loc', 'maxBoxAccV2', 'pxap']) assert.ok(Number.isFinite(evalLoc[m]), `${m} in ${JSON.stringify(evalLoc)}`);

@@ -73,6 +73,12 @@ function withRunOptions(cmd: Command): Command {
     .option('--verify', 're-hash every reused cache entry instead of the fast size/mtime check')
     .option('--no-progress', 'no live progress bars, even on a terminal')
     .addOption(
+      new Option('--executor <name>', 'where nodes run: local worker threads, or bullmq workers on other machines')
+        .choices(['local', 'bullmq'])
+        .default('local'),
+    )
+    .option('--redis <url>', 'Redis of the bullmq executor, e.g. redis://HOST:6379 ($WSOL_RUN_REDIS)')
+    .addOption(
       new Option('--checkpoint-every <epochs>', 'trainers checkpoint every n epochs under the cache, so a crashed run resumes (0: never)')
         .argParser(parseNonNegativeInt('--checkpoint-every'))
         .default(1),
@@ -177,6 +183,21 @@ export function buildProgram(): Command {
     .option('--cache <dir>', 'cache directory')
     .option('--json', 'JSON output')
     .action(action(async (pipelines: string[], o) => (await import('./commands/gc.js')).gcCommand(pipelines, o)));
+
+  program
+    .command('worker')
+    .description('take nodes from a Redis (BullMQ) that `run --executor bullmq` submits, and commit their results into the shared cache')
+    .option('--redis <url>', 'the Redis, e.g. redis://HOST:6379 ($WSOL_RUN_REDIS)')
+    .option('--cache <dir>', "this machine's mount of the shared cache")
+    .addOption(new Option('--gpus <n>', 'GPUs this worker offers (default: detected with nvidia-smi)').argParser(parseNonNegativeInt('--gpus')))
+    .option('--backend <name>', 'tensor backend (default: the first installed; $WSOL_RUN_BACKEND)')
+    .addOption(new Option('--concurrency <n>', 'nodes at once (default: the number of cores)').argParser(parsePositiveInt('--concurrency')))
+    .addOption(
+      new Option('--lease-seconds <s>', 'a node whose worker stops renewing its lock this long goes to another worker')
+        .argParser(parsePositiveInt('--lease-seconds'))
+        .default(30),
+    )
+    .action(action(async (o) => (await import('./commands/worker.js')).workerCommand(o)));
 
   program
     .command('doctor')

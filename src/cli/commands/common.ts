@@ -42,6 +42,50 @@ export function runEnvironment(p: ResolvedPipeline, o: { backend?: string }): { 
   }
 }
 
+/**
+ * The environment of a run whose nodes run on BullMQ workers: the backend
+ * fact must be one the workers have. A backend named with --backend that is
+ * not installed here is taken from a live worker that has it; without
+ * --backend, the local choice is used if some worker has it, else the
+ * workers' one fact (several: name one).
+ */
+export async function distributedEnvironment(
+  p: ResolvedPipeline,
+  o: { backend?: string },
+  url: string,
+): Promise<{ env: Record<string, string>; backendReason?: string }> {
+  if (![...p.nodes.values()].some((n) => n.nodeType.env?.includes('backend'))) return { env: {} };
+  const { connect, liveWorkers } = await import('../../engine/executors/bullmq/registry.js');
+  let workers: Awaited<ReturnType<typeof liveWorkers>>;
+  try {
+    const redis = await connect(url);
+    workers = await liveWorkers(redis).finally(() => redis.disconnect());
+  } catch (e) {
+    throw new WsolError({ message: e instanceof Error ? e.message : String(e), hint: 'start redis-server, or check --redis' });
+  }
+  const facts = [...new Set(workers.map((w) => w.backend))];
+  const requested = requestedBackend(o.backend ?? process.env.WSOL_RUN_BACKEND);
+  let local: string | undefined;
+  try {
+    local = planBackend(requested).fact;
+  } catch {
+    local = undefined;
+  }
+  if (requested && !local) {
+    const theirs = facts.find((f) => f.startsWith(`${requested}@`));
+    if (!theirs)
+      throw new WsolError({
+        message: `--backend ${requested}: not installed here and no live worker has it`,
+        hint: `workers' backends: ${facts.join(', ') || '(no worker)'}`,
+      });
+    return { env: { backend: theirs }, backendReason: 'as the workers have it' };
+  }
+  if (local && (requested || facts.length === 0 || facts.includes(local)))
+    return { env: { backend: local }, backendReason: requested ? 'forced with --backend' : 'the same as the workers' };
+  if (facts.length === 1) return { env: { backend: facts[0]! }, backendReason: "the workers' (none installed here matches)" };
+  throw new WsolError({ message: `the workers compute with several backends (${facts.join(', ')})`, hint: 'name the one to use with --backend' });
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }

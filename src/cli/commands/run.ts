@@ -7,7 +7,8 @@ import { cacheDirOf, defaultJobs, detectGpus } from '../options.js';
 import { JsonReporter } from '../reporters/json.js';
 import { PlainReporter } from '../reporters/plain.js';
 import type { Reporter } from '../reporters/reporter.js';
-import { load, runEnvironment } from './common.js';
+import { distributedEnvironment, load, runEnvironment } from './common.js';
+import { WsolError } from '../../engine/diagnostics.js';
 import { planCommand, type PlanOptions } from './plan.js';
 
 export interface RunOptions extends PlanOptions {
@@ -19,6 +20,8 @@ export interface RunOptions extends PlanOptions {
   /** Compare results with the committed lock, leave it as it is, and exit 3 if they differ. */
   checkLock?: boolean;
   checkpointEvery?: number;
+  executor?: string;
+  redis?: string;
 }
 
 /** Exit status of a run that succeeded but did not reproduce the lock (`verify`). */
@@ -40,7 +43,11 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
   const jobs = o.jobs ?? defaultJobs();
   const needsGpu = [...pipeline.nodes.values()].some((n) => n.resources.gpu > 0);
   const gpus = o.gpus ?? (needsGpu ? detectGpus() : 0);
-  const { env, backendReason } = runEnvironment(pipeline, o);
+  const distributed = o.executor === 'bullmq';
+  const redis = o.redis ?? process.env.WSOL_RUN_REDIS;
+  if (distributed && !redis)
+    throw new WsolError({ message: '--executor bullmq needs a Redis', hint: 'give --redis redis://HOST:PORT (or set WSOL_RUN_REDIS)' });
+  const { env, backendReason } = distributed ? await distributedEnvironment(pipeline, o, redis!) : runEnvironment(pipeline, o);
   const reporter = await chooseReporter(o);
   if (env.backend) reporter.onEvent({ event: 'warning', message: `backend ${env.backend} (${backendReason})` });
   const controller = new AbortController();
@@ -70,8 +77,14 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
       checkLock: o.checkLock ?? false,
       checkpointEvery: o.checkpointEvery ?? 1,
       signal: controller.signal,
-      // The pool module (and piscina) load only when a node actually has to run.
-      createExecutor: async ({ jobs, cache }): Promise<Executor> => new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(cache, jobs),
+      // The pool module (and piscina, or BullMQ) load only when a node actually has to run.
+      createExecutor: async ({ jobs, cache }): Promise<Executor> =>
+        distributed
+          ? (await import('../../engine/executors/bullmq/submitter.js')).BullmqExecutor.open({
+              url: redis!,
+              warn: (message) => reporter.onEvent({ event: 'warning', message }),
+            })
+          : new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(cache, jobs),
       listeners,
     });
     reporter.stop();

@@ -28,6 +28,8 @@ export interface NodeTask {
   plugins: PluginRef[];
   /** The node's share of the machine, which sizes its compute threads (computeThreads()). */
   share: CpuShare;
+  /** GPUs the node asks for (resources.gpu): a distributed executor routes it to a worker that has them. */
+  gpu: number;
   /** Epochs between training checkpoints (0: none). Not in the key: checkpoints never change a result. */
   checkpointEvery: number;
 }

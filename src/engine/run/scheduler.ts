@@ -204,6 +204,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
           env: material.env,
           plugins: [...o.plugins],
           share: { cpu, of: peak },
+          gpu: node.resources.gpu,
           checkpointEvery: o.checkpointEvery,
         },
         {

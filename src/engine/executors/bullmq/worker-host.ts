@@ -1,0 +1,127 @@
+/**
+ * `wsol-run worker`: takes jobs from the queues of the capabilities this
+ * machine has (capabilities.ts) and runs each on the local worker-thread
+ * pool against this machine's mount of the shared cache: the pool creates
+ * the node's work directory here and commits the result here, so the
+ * submitter's paths never matter. A job whose key names another backend is
+ * refused, never run. Registers itself in Redis with a heartbeat; stops
+ * running nodes a submitter cancels.
+ */
+import { hostname } from 'node:os';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { LocalCacheStore } from '../../cache/store.js';
+import { LocalPoolExecutor } from '../local-pool.js';
+import type { NodeTask, TaskOutcome } from '../executor.js';
+import { CANCEL_CHANNEL, HEARTBEAT_MS, queueName, servedBy, WORKERS_KEY, type WorkerInfo } from './capabilities.js';
+import type { JobMessage } from './submitter.js';
+import { connect } from './registry.js';
+
+export interface WorkerHostOptions {
+  url: string;
+  cacheDir: string;
+  /** The backend fact of this machine (select.ts). */
+  backend: string;
+  gpus: number;
+  /** Nodes at once (each on its own worker thread). */
+  concurrency: number;
+  /** How long a job's lock lasts without renewal: after a worker dies, its job goes to another worker this much later. */
+  leaseMs: number;
+  log(line: string): void;
+}
+
+export interface WorkerHost {
+  info: WorkerInfo;
+  /** Stops taking jobs, waits for running ones, deregisters. */
+  close(): Promise<void>;
+}
+
+export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost> {
+  const redis = await connect(o.url);
+  const cache = new LocalCacheStore(o.cacheDir);
+  await cache.open();
+  const pool = new LocalPoolExecutor(cache, o.concurrency);
+  const info: WorkerInfo = {
+    id: `${hostname()}-${process.pid}`,
+    host: hostname(),
+    pid: process.pid,
+    backend: o.backend,
+    gpus: o.gpus,
+    concurrency: o.concurrency,
+    cache: o.cacheDir,
+    seen: Date.now(),
+  };
+  const beat = async (): Promise<void> => {
+    info.seen = Date.now();
+    await redis.hset(WORKERS_KEY, info.id, JSON.stringify(info)).catch(() => undefined);
+  };
+  await beat();
+  const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
+
+  const running = new Map<string, AbortController>();
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined);
+  await subscriber.subscribe(CANCEL_CHANNEL);
+  subscriber.on('message', (_channel: string, jobId: string) => running.get(jobId)?.abort());
+
+  const runJob = async (job: Job<NodeTask>): Promise<TaskOutcome> => {
+    const task = job.data;
+    if (task.env.backend !== undefined && task.env.backend !== o.backend)
+      return { ok: false, error: { message: `worker ${info.id} computes with ${o.backend}, but the node's key says ${task.env.backend}: not run` } };
+    const controller = new AbortController();
+    running.set(job.id!, controller);
+    // One BullMQ worker per queue: at `concurrency` nodes, all of them stop fetching until one finishes.
+    if (running.size >= o.concurrency) for (const w of workers) w.pause(true);
+    const send = (m: JobMessage): void => void job.updateProgress(m as unknown as object).catch(() => undefined);
+    send({ kind: 'started', worker: info.id });
+    o.log(`running ${task.nodeId} (job ${job.id}, key ${task.key.slice(0, 12)})`);
+    try {
+      const outcome = await pool.run(task, {
+        signal: controller.signal,
+        onProgress: (update) => send({ kind: 'progress', update }),
+        onLog: (message) => send({ kind: 'log', message }),
+      });
+      o.log(`${outcome.ok ? `done ${task.nodeId} ${outcome.digest.slice(0, 12)}` : `${outcome.cancelled ? 'cancelled' : 'failed'} ${task.nodeId}`}`);
+      return outcome;
+    } finally {
+      running.delete(job.id!);
+      if (running.size < o.concurrency) for (const w of workers) if (w.isPaused()) w.resume();
+    }
+  };
+
+  const { Worker: BullWorker } = await import('bullmq');
+  const workers: Worker[] = [];
+  // BullMQ does not close connections it is given: these are closed with the host.
+  const connections: Redis[] = [];
+  for (const c of servedBy(o)) {
+    const w = new BullWorker<NodeTask, TaskOutcome>(queueName(c), runJob, {
+      connection: (() => {
+        const c = redis.duplicate();
+        c.on('error', () => undefined);
+        connections.push(c);
+        return c;
+      })(),
+      concurrency: o.concurrency,
+      lockDuration: o.leaseMs,
+      stalledInterval: o.leaseMs,
+      // A job whose worker died goes to another; only a job that stalls this often is given up.
+      maxStalledCount: 5,
+    });
+    w.on('error', () => undefined);
+    workers.push(w);
+  }
+  o.log(`worker ${info.id}: ${o.backend}, ${o.gpus} GPU(s), ${o.concurrency} at once, cache ${o.cacheDir}; queues ${workers.map((w) => w.name).join(', ')}`);
+
+  return {
+    info,
+    close: async () => {
+      clearInterval(heartbeat);
+      await Promise.all(workers.map((w) => w.close()));
+      await pool.close();
+      await redis.hdel(WORKERS_KEY, info.id).catch(() => undefined);
+      subscriber.disconnect();
+      for (const c of connections) c.disconnect();
+      redis.disconnect();
+    },
+  };
+}

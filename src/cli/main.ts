@@ -116,6 +116,7 @@ export function buildProgram(): Command {
     .command('status [pipeline]')
     .description('recent runs; with a pipeline (or --run ID), its latest run node by node')
     .option('--run <id>', 'one run by id (a prefix is enough)')
+    .option('--redis <url>', 'instead: the workers of this Redis and its queues, flagging jobs no live worker can take')
     .addOption(new Option('--limit <n>', 'how many recent runs to list').argParser(parsePositiveInt('--limit')).default(10))
     .option('--cache <dir>', 'cache directory')
     .option('--json', 'JSON output')

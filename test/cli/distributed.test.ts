@@ -105,6 +105,12 @@ test('a node that needs a GPU waits with a warning while no worker has one; Ctrl
   const file = writePipeline(dir, { name: 'gpu', nodes: { g: { type: 'util/sleep', with: { ms: 10, text: 'g\n' }, resources: { gpu: 1 } } } }, 'gpu.json');
   const run = startCli([file, ...distributed(), '--gpus', '1'], dir);
   await new Promise<void>((resolve) => run.onStdoutLine((line) => line.includes('waits for a worker') && resolve()));
+  const status = await runCli(['status', '--redis', redis!.url, '--json'], dir);
+  assert.equal(status.code, 0, status.stderr);
+  const queue = status.events.find((e) => e.event === 'queue' && e.queue === 'wsol-run.no-backend.gpu') as { waiting: number; unserved: boolean };
+  assert.deepEqual([queue.waiting, queue.unserved], [1, true], '`status --redis` flags the job no worker can take');
+  const human = await runCli(['status', '--redis', redis!.url], dir);
+  assert.match(human.stdout, /wsol-run\.no-backend\.gpu\s+any backend with a GPU\s+1\s+0\s+NO WORKER can take these/);
   run.child.kill('SIGINT');
   const result = await run.done;
   assert.equal(result.code, 130, result.stdout.slice(-1500));

@@ -10,6 +10,7 @@ export interface StatusOptions {
   json?: boolean;
   run?: string;
   limit?: number;
+  redis?: string;
 }
 
 function countsText(r: RunRecord): string {
@@ -20,6 +21,7 @@ function countsText(r: RunRecord): string {
 
 /** Recent runs, or one run node by node (the latest of a pipeline, or --run ID). */
 export async function statusCommand(pipelinePath: string | undefined, o: StatusOptions): Promise<number> {
+  if (o.redis) return distributedStatus(o.redis, o.json ?? false);
   const runs = await listRuns(cacheDirOf(o.cache));
   let selected: RunRecord | undefined;
   if (o.run) {
@@ -84,6 +86,45 @@ export async function statusCommand(pipelinePath: string | undefined, o: StatusO
       `started ${selected.startedAt} by pid ${selected.pid} on ${selected.host}\n\n` +
       table(['node', 'status', 'took', 'reason / error'], rows) +
       '\n',
+  );
+  return 0;
+}
+
+/** The workers of a Redis and its queues; a queue whose waiting jobs no live worker can take is flagged. */
+async function distributedStatus(url: string, json: boolean): Promise<number> {
+  const { queueStatus } = await import('../../engine/executors/bullmq/queue-status.js');
+  const { describeCapability } = await import('../../engine/executors/bullmq/capabilities.js');
+  let status: Awaited<ReturnType<typeof queueStatus>>;
+  try {
+    status = await queueStatus(url);
+  } catch (e) {
+    throw new WsolError({ message: e instanceof Error ? e.message : String(e), hint: 'start redis-server, or check --redis' });
+  }
+  if (json) {
+    printJson({ event: 'workers', workers: status.workers });
+    for (const q of status.queues) printJson({ event: 'queue', ...q });
+    return 0;
+  }
+  const now = Date.now();
+  process.stdout.write(
+    `${
+      status.workers.length
+        ? table(
+            ['worker', 'backend', 'GPUs', 'at once', 'cache', 'seen'],
+            status.workers.map((w) => [w.id, w.backend, w.gpus, w.concurrency, w.cache, `${Math.round((now - w.seen) / 1000)} s ago`]),
+          )
+        : 'no live worker'
+    }\n\n`,
+  );
+  process.stdout.write(
+    `${
+      status.queues.length
+        ? table(
+            ['queue', 'for', 'waiting', 'running', ''],
+            status.queues.map((q) => [q.queue, describeCapability(q.capability), q.waiting, q.active, q.unserved ? 'NO WORKER can take these' : '']),
+          )
+        : 'no queue'
+    }\n`,
   );
   return 0;
 }

@@ -124,3 +124,33 @@ test('a node that needs a GPU waits with a warning while no worker has one; Ctrl
     client.disconnect();
   }
 });
+
+test('Redis restarted mid-run without persistence: the submitter submits the lost jobs again and the run completes with the local digests', async (t) => {
+  if (!redisOrSkip(t)) return;
+  const file = writePipeline(
+    dir,
+    {
+      name: 'restart',
+      nodes: {
+        first: { type: 'util/sleep', with: { ms: 2500, text: 'first\n' } },
+        second: { type: 'util/concat', inputs: { in: 'first' }, with: { text: 'second\n' } },
+      },
+    },
+    'restart.json',
+  );
+  const local = await runCli([file, '--json', '--cache', join(dir, 'local-cache')], dir);
+  const run = startCli([file, ...distributed()], dir);
+  await new Promise<void>((resolve) => {
+    for (const w of workers) w.onStdoutLine((line) => line.startsWith('running first') && resolve());
+  });
+  const port = redis!.port;
+  await redis!.stop();
+  redis = await startRedis(port);
+  const result = await run.done;
+  assert.equal(result.code, 0, result.stderr + result.stdout.slice(-1500));
+  assert.deepEqual(digests(result), digests(local));
+  assert.ok(
+    result.events.some((e) => e.event === 'warning' && /gone from Redis/.test(String(e.message))),
+    'the submitter says it submitted a lost job again',
+  );
+});

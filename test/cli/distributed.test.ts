@@ -154,3 +154,19 @@ test('Redis restarted mid-run without persistence: the submitter submits the los
     'the submitter says it submitted a lost job again',
   );
 });
+
+test('Ctrl-C on the submitter stops a node running on a worker', async (t) => {
+  if (!redisOrSkip(t)) return;
+  const file = writePipeline(dir, { name: 'long', nodes: { long: { type: 'util/sleep', with: { ms: 20000, text: 'long\n' } } } }, 'long.json');
+  const run = startCli([file, ...distributed()], dir);
+  const stopped = new Promise<void>((resolve) => {
+    for (const w of workers) w.onStdoutLine((line) => line.startsWith('cancelled long') && resolve());
+  });
+  await new Promise<void>((resolve) => {
+    for (const w of workers) w.onStdoutLine((line) => line.startsWith('running long') && resolve());
+  });
+  run.child.kill('SIGINT');
+  const result = await run.done;
+  assert.equal(result.code, 130, result.stdout.slice(-1500));
+  await stopped; // the worker stopped it long before its 20 s
+});

@@ -14,6 +14,7 @@
  *     inputs: { name: [digest…] }, // content digests of input artifacts, in wiring order
  *     env,                         // only the environment facts the node declares (e.g. backend)
  *     data,                        // only for nodes that read files: param -> fingerprint (engine/data/)
+ *     inputNames,                  // only for nodes that write their inputs' names: {name: [{node, coords, key}…]}
  *   }))
  * The node id is NOT in the key: two nodes doing the same work share a result,
  * and renaming a node does not recompute it.
@@ -43,6 +44,14 @@ export interface KeyMaterial {
   env: Record<string, string>;
   /** Fingerprints of the files the node reads, by param (absent for nodes that read none: their keys are as before). */
   data?: Record<string, string>;
+  /** Producer ids, coordinates and keys per input, for node types that write them into their output (readsInputNames). */
+  inputNames?: Record<string, InputName[]>;
+}
+
+export interface InputName {
+  node: string;
+  coords: JsonObject;
+  key: string;
 }
 
 export interface ManifestFile {
@@ -71,6 +80,7 @@ export function actionKey(m: KeyMaterial): string {
       inputs: m.inputs,
       env: m.env,
       ...(m.data ? { data: m.data } : {}),
+      ...(m.inputNames ? { inputNames: m.inputNames } : {}),
     }),
   );
 }

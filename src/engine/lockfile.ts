@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { JsonObject, Metrics } from '../nodes/contract.js';
+import type { KeyMaterial } from './keys.js';
 import { WsolError } from './diagnostics.js';
 import { writeFileAtomic, isErrno } from './cache/files.js';
 import { parseJsonSource } from './load/json-source.js';
@@ -31,6 +32,8 @@ export interface LockedNode {
   env: Record<string, string>;
   /** Fingerprints of the files the node read, by param (engine/data/). */
   data?: Record<string, string>;
+  /** Producer ids, coordinates and keys, for nodes that write them (NodeType.readsInputNames). */
+  inputNames?: KeyMaterial['inputNames'];
   key: string;
   digest: string;
   metrics?: Metrics;

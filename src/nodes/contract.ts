@@ -117,6 +117,12 @@ export interface NodeType<P = JsonObject> {
    * only decide what is re-hashed. Called in the CLI process: keep it cheap.
    */
   dataFiles?(params: P): DataFiles[] | Promise<DataFiles[]>;
+  /**
+   * The node writes its inputs' names into its output (producer node ids,
+   * matrix coordinates, keys: a table's row labels, a report's provenance),
+   * so they enter its key: the same digests under other names are another result.
+   */
+  readsInputNames?: boolean;
   run(ctx: NodeContext<P>): Promise<NodeResult | void>;
 }
 

@@ -141,3 +141,30 @@ test('matrix nodes expand, propagate to dependents, and gather with [*]', async 
   assert.deepEqual(nodesWith(narrowed, 'node-done'), ['report']);
   assert.equal(nodesWith(narrowed, 'node-cached').length, 5);
 });
+
+test('a table that names its inputs is keyed by those names: the same digests under another node name are another table', async () => {
+  const dir = tempDir();
+  const pipeline = (name: string): unknown => ({
+    name: 'names',
+    nodes: {
+      data: { type: 'dataset/synthetic-shapes', with: { size: 24, train: 2, val: 4, test: 4, seed: 1 } },
+      floor: { type: 'maps/intensity', inputs: { dataset: 'data' } },
+      [name]: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'floor' } },
+      other: { type: 'evaluate/localization', inputs: { dataset: 'data', maps: 'floor' }, with: { tau: 0.5 } },
+      table: { type: 'report/compare', inputs: { results: [name, 'other'] } },
+    },
+  });
+  const file = writePipeline(dir, pipeline('first'));
+  const one = await runCli([file, '--json'], dir);
+  assert.equal(one.code, 0, one.stderr);
+  const tableOf = async (): Promise<string> => readText(join((await runCli(['show', file, 'table', '--path'], dir)).stdout.trim(), 'table.json'));
+  assert.match(await tableOf(), /"node": "first"/);
+  writePipeline(dir, pipeline('renamed'));
+  const two = await runCli([file, '--json'], dir);
+  assert.equal(two.code, 0, two.stderr);
+  assert.ok(nodesWith(two, 'node-cached').includes('renamed'), 'the renamed node itself is the same computation');
+  assert.deepEqual(nodesWith(two, 'node-start'), ['table'], 'the table that prints its name is not');
+  const start = two.events.find((e) => e.event === 'node-start' && e.node === 'table') as { reason: string };
+  assert.match(start.reason, /node names, coordinates or keys changed/);
+  assert.match(await tableOf(), /"node": "renamed"/);
+});

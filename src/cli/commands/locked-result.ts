@@ -111,7 +111,8 @@ export async function configuredResult(pipelinePath: string, nodeId: string, o: 
   }
   const digests = new Map(entries.flatMap((e) => (e.digest ? [[e.node, e.digest] as const] : [])));
   // Every producer is cached (else this node could not be), so the material is complete.
-  const material = keyMaterial(node, digests, env, pipeline.plugins)!;
+  const keys = new Map(entries.flatMap((e) => (e.key ? [[e.node, e.key] as const] : [])));
+  const material = keyMaterial(node, digests, env, pipeline.plugins, undefined, { keys, coords: (id) => pipeline.nodes.get(id)!.coords })!;
   const inputs: Record<string, LockedInput[]> = {};
   for (const [name, producers] of Object.entries(node.inputs)) inputs[name] = producers.map((p) => ({ node: p, digest: digests.get(p)! }));
   const store = new LocalCacheStore(cacheDir, { readOnly: true });

@@ -1,5 +1,12 @@
 import type { ResolvedNode } from '../pipeline.js';
-import type { KeyMaterial } from '../keys.js';
+import type { InputName, KeyMaterial } from '../keys.js';
+import type { JsonObject } from '../../nodes/contract.js';
+
+/** What a node that writes its inputs' names needs of its producers: their keys and matrix coordinates. */
+export interface ProducerNames {
+  keys: ReadonlyMap<string, string>;
+  coords(id: string): JsonObject;
+}
 import type { PluginRef } from '../../nodes/plugins.js';
 
 /** The environment facts a node declared, picked from the run's environment. */
@@ -21,6 +28,7 @@ export function keyMaterial(
   plugins: readonly PluginRef[] = [],
   /** Fingerprints of the files nodes read (engine/data/), by node id. */
   data?: ReadonlyMap<string, Record<string, string>>,
+  names?: ProducerNames,
 ): KeyMaterial | undefined {
   const inputs: Record<string, string[]> = {};
   for (const [name, producers] of Object.entries(node.inputs)) {
@@ -35,5 +43,27 @@ export function keyMaterial(
   const facts = envFor(node, env);
   if (plugins.length) facts.plugins = plugins.map((p) => p.sha256).join(',');
   const files = data?.get(node.id);
-  return { type: node.nodeType.type, version: node.nodeType.version, params: node.params, inputs, env: facts, ...(files ? { data: files } : {}) };
+  let inputNames: Record<string, InputName[]> | undefined;
+  if (node.nodeType.readsInputNames) {
+    if (!names) return undefined;
+    inputNames = {};
+    for (const [name, producers] of Object.entries(node.inputs)) {
+      const list: InputName[] = [];
+      for (const p of producers) {
+        const key = names.keys.get(p);
+        if (key === undefined) return undefined;
+        list.push({ node: p, coords: names.coords(p), key });
+      }
+      inputNames[name] = list;
+    }
+  }
+  return {
+    type: node.nodeType.type,
+    version: node.nodeType.version,
+    params: node.params,
+    inputs,
+    env: facts,
+    ...(files ? { data: files } : {}),
+    ...(inputNames ? { inputNames } : {}),
+  };
 }

@@ -35,11 +35,13 @@ export async function planPipeline(
   // key too, so a fresh cache's plan names what the lock expects rather than "upstream will run".
   const digests = new Map<string, string>();
   const predicted = new Map<string, string>();
+  const keys = new Map<string, string>();
+  const names = { keys, coords: (id: string) => p.nodes.get(id)!.coords };
   const toRun = new Set<string>();
   const entries: PlanEntry[] = [];
   for (const node of p.nodes.values()) {
     const type = node.nodeType.type;
-    const material = keyMaterial(node, new Map([...predicted, ...digests]), o.env, p.plugins, data.facts);
+    const material = keyMaterial(node, new Map([...predicted, ...digests]), o.env, p.plugins, data.facts, names);
     if (!material) {
       const upstream = Object.values(node.inputs)
         .flat()
@@ -54,6 +56,7 @@ export async function planPipeline(
       continue;
     }
     const key = actionKey(material);
+    keys.set(node.id, key);
     const locked = previous?.nodes[node.id];
     const predictedFrom = Object.values(node.inputs)
       .flat()

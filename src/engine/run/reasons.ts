@@ -44,6 +44,7 @@ export function explainMiss(
       );
     }
   }
+  if (!same(previous.inputNames, material.inputNames)) reasons.push("its inputs' node names, coordinates or keys changed (they are written into its output)");
   if (material.data && !previous.data) reasons.push('the files it reads now enter its key (the lock predates data tracking)');
   else
     for (const param of new Set([...Object.keys(previous.data ?? {}), ...Object.keys(material.data ?? {})])) {

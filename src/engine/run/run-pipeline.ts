@@ -152,6 +152,7 @@ function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile |
         inputs,
         env: out.material.env,
         ...(out.material.data ? { data: out.material.data } : {}),
+        ...(out.material.inputNames ? { inputNames: out.material.inputNames } : {}),
         key: out.key,
         digest: out.digest,
         ...(out.metrics ? { metrics: out.metrics } : {}),

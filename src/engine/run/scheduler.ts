@@ -84,6 +84,8 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   const graph = pipelineGraph(p);
   const outcomes = new Map<string, NodeOutcome>();
   const digests = new Map<string, string>();
+  const keys = new Map<string, string>();
+  const names = { keys, coords: (id: string) => p.nodes.get(id)!.coords };
   const waitingOn = new Map<string, number>();
   for (const id of p.nodes.keys()) waitingOn.set(id, graph.inDegree(id));
 
@@ -110,6 +112,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   const settle = (id: string, outcome: NodeOutcome): void => {
     outcomes.set(id, outcome);
     if (outcome.digest) digests.set(id, outcome.digest);
+    if (outcome.key) keys.set(id, outcome.key);
   };
 
   const release = (id: string): void => {
@@ -142,7 +145,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
 
   const checkCache = async (node: ResolvedNode): Promise<void> => {
     try {
-      const material = keyMaterial(node, digests, o.env, o.plugins, o.data?.facts)!;
+      const material = keyMaterial(node, digests, o.env, o.plugins, o.data?.facts, names)!;
       const key = actionKey(material);
       if (o.force.has(node.id)) {
         runnable.push({ node, material, key, reason: 'forced (--force)' });

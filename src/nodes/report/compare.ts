@@ -26,6 +26,7 @@ export const compareNode = defineNode<CompareParams>({
   params,
   inputs: { results: { kind: ['metrics'], many: true, description: 'The results to compare, e.g. "eval[*]".' } },
   output: 'report',
+  readsInputNames: true,
   async run(ctx) {
     const { readFile, writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');

@@ -49,6 +49,7 @@ export const htmlReportNode = defineNode<HtmlReportParams>({
     sweeps: { kind: 'metrics', many: true, optional: true, description: 'sweep/dgl-layers results: a bar per layer.' },
   },
   output: 'report',
+  readsInputNames: true,
   async run(ctx) {
     if (!ctx.inputs.evaluations?.length) throw new UserError('report/html has no evaluations to show', 'wire e.g. "evaluations": "eval[*]"');
     const { buildHtmlReport } = await import('./run-html.js');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodesWith, readText, runCli, tempDir, writePipeline } from '../helpers/cli.js';
 
@@ -167,4 +167,14 @@ test('a table that names its inputs is keyed by those names: the same digests un
   const start = two.events.find((e) => e.event === 'node-start' && e.node === 'table') as { reason: string };
   assert.match(start.reason, /node names, coordinates or keys changed/);
   assert.match(await tableOf(), /"node": "renamed"/);
+});
+
+test('the lock text depends on the results only: a cold run on a fresh cache with other --jobs writes the same bytes', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, diamond({ sleepMs: 30 }));
+  assert.equal((await runCli([file, '--json', '--jobs', '3', '--cache', join(dir, 'a')], dir)).code, 0);
+  const first = readFileSync(join(dir, 'pipeline.lock.json'), 'utf8');
+  rmSync(join(dir, 'pipeline.lock.json'));
+  assert.equal((await runCli([file, '--json', '--jobs', '1', '--cache', join(dir, 'b')], dir)).code, 0);
+  assert.equal(readFileSync(join(dir, 'pipeline.lock.json'), 'utf8'), first);
 });

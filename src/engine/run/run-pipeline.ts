@@ -140,8 +140,10 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
 
 function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile | undefined, o: RunPipelineOptions): LockFile {
   const nodes: Record<string, LockedNode> = {};
-  for (const [id, out] of r.outcomes) {
-    if (out.material && out.key && out.digest) {
+  // In the pipeline's order, not the order nodes finished in: the same results give the same text.
+  for (const id of p.nodes.keys()) {
+    const out = r.outcomes.get(id);
+    if (out?.material && out.key && out.digest) {
       const node = p.nodes.get(id)!;
       const inputs: LockedNode['inputs'] = {};
       for (const [name, producers] of Object.entries(node.inputs)) inputs[name] = producers.map((pr) => ({ node: pr, digest: r.outcomes.get(pr)!.digest! }));

@@ -74,11 +74,20 @@ export function topologicalOrder(g: Dag): string[] {
 
 /** Every node reachable from `roots` (excluding the roots). */
 export function descendantsOf(g: Dag, roots: Iterable<string>): Set<string> {
+  return reachable(roots, (n) => g.outNeighbors(n));
+}
+
+/** Every node `roots` depend on, directly or not (excluding the roots): what their keys need. */
+export function ancestorsOf(g: Dag, roots: Iterable<string>): Set<string> {
+  return reachable(roots, (n) => g.inNeighbors(n));
+}
+
+function reachable(roots: Iterable<string>, next: (n: string) => string[]): Set<string> {
   const seen = new Set<string>();
   const todo = [...roots];
   while (todo.length) {
     const n = todo.pop()!;
-    for (const m of g.outNeighbors(n)) {
+    for (const m of next(n)) {
       if (!seen.has(m)) {
         seen.add(m);
         todo.push(m);

@@ -6,7 +6,7 @@
 import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { WsolError } from '../diagnostics.js';
-import { pipelineGraph } from '../graph.js';
+import { ancestorsOf, pipelineGraph } from '../graph.js';
 import { sha256 } from '../keys.js';
 import { lockPathFor, readLock } from '../lockfile.js';
 import type { ResolvedPipeline } from '../pipeline.js';
@@ -43,19 +43,14 @@ export interface ExportResult {
 function selectNodes(p: ResolvedPipeline, selection: ResultSelection): string[] {
   if (selection === 'none') return [];
   if (selection === 'all') return [...p.nodes.keys()];
-  const graph = pipelineGraph(p);
   const chosen = new Set<string>();
-  const visit = (id: string): void => {
-    if (chosen.has(id)) return;
-    chosen.add(id);
-    for (const up of graph.inNeighbors(id)) visit(up);
-  };
   for (const name of selection) {
     const ids = p.nodes.has(name) ? [name] : (p.instances.get(name) ?? []);
     if (ids.length === 0)
       throw new WsolError({ file: p.file, message: `--results ${name}: no such node`, hint: `nodes: ${[...p.instances.keys()].join(', ')}` });
-    for (const id of ids) visit(id);
+    for (const id of ids) chosen.add(id);
   }
+  for (const id of ancestorsOf(pipelineGraph(p), chosen)) chosen.add(id);
   return [...p.nodes.keys()].filter((id) => chosen.has(id));
 }
 

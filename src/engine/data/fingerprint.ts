@@ -13,7 +13,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { DataFiles } from '../../nodes/contract.js';
 import { artifactDigest, type ManifestFile } from '../keys.js';
-import { hashFile, isErrno, writeFileAtomic } from '../cache/files.js';
+import { hashFile, writeFileAtomic } from '../cache/files.js';
 
 /** What a fingerprint covers: one param's files. */
 export interface DataListing {
@@ -125,9 +125,8 @@ export async function saveListing(cacheRoot: string, digest: string, listing: Da
 export async function readListing(cacheRoot: string, digest: string): Promise<DataListing | undefined> {
   try {
     return JSON.parse(await readFile(listingPath(cacheRoot, digest), 'utf8')) as DataListing;
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) return undefined;
-    return undefined;
+  } catch {
+    return undefined; // absent (another cache made it) or damaged: the change is described without file names
   }
 }
 

@@ -10,7 +10,7 @@ import type { ResolvedPipeline } from '../pipeline.js';
 import { resolveForced } from './force.js';
 import { keyMaterial } from './node-keys.js';
 import { explainMiss } from './reasons.js';
-import { fingerprintPipeline } from '../data/pipeline-data.js';
+import { fingerprintPipeline, type PipelineData } from '../data/pipeline-data.js';
 
 export interface PlanEntry {
   node: string;
@@ -23,13 +23,14 @@ export interface PlanEntry {
 
 export async function planPipeline(
   p: ResolvedPipeline,
-  o: { cacheDir: string; force: readonly string[]; env: Record<string, string>; verify: boolean },
+  /** `data`: fingerprints a caller already computed for this pipeline (else they are computed here). */
+  o: { cacheDir: string; force: readonly string[]; env: Record<string, string>; verify: boolean; data?: PipelineData },
 ): Promise<PlanEntry[]> {
   const forced = resolveForced(p, o.force);
   const cache = new LocalCacheStore(o.cacheDir, { readOnly: true });
   const previous = await readLock(p.file);
   const verification: Verification = o.verify ? 'full' : 'fast';
-  const data = await fingerprintPipeline(p, { cacheDir: o.cacheDir, lock: previous, save: false });
+  const data = o.data ?? (await fingerprintPipeline(p, { cacheDir: o.cacheDir, lock: previous, save: false }));
   // Digests known from this cache, and digests the lock predicts for nodes that will run with the
   // key the lock recorded (a deterministic node reproduces them): the nodes below such a node get a
   // key too, so a fresh cache's plan names what the lock expects rather than "upstream will run".

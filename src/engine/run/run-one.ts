@@ -8,7 +8,7 @@
 import { LocalCacheStore } from '../cache/store.js';
 import type { Executor } from '../executors/executor.js';
 import { WsolError } from '../diagnostics.js';
-import { pipelineGraph } from '../graph.js';
+import { ancestorsOf, pipelineGraph } from '../graph.js';
 import type { ResolvedPipeline } from '../pipeline.js';
 import type { RunEvent } from '../events.js';
 import { planPipeline } from './plan.js';
@@ -28,23 +28,16 @@ export async function runCachedNode(
     command: string;
   },
 ): Promise<{ digest: string; dir: string; ran: boolean }> {
-  const graph = pipelineGraph(p);
-  const keep = new Set<string>([nodeId]);
-  const visit = (id: string): void => {
-    for (const up of graph.inNeighbors(id)) {
-      if (!keep.has(up)) {
-        keep.add(up);
-        visit(up);
-      }
-    }
-  };
-  visit(nodeId);
+  const keep = new Set<string>([nodeId, ...ancestorsOf(pipelineGraph(p), [nodeId])]);
   const subset: ResolvedPipeline = {
     ...p,
     nodes: new Map([...p.nodes].filter(([id]) => keep.has(id))),
     instances: new Map([...p.instances].map(([base, ids]) => [base, ids.filter((id) => keep.has(id))] as [string, string[]]).filter(([, ids]) => ids.length)),
   };
-  const plan = await planPipeline(subset, { cacheDir: o.cacheDir, force: [], env: o.env, verify: false });
+  const previous = await readLock(p.file).catch(() => undefined);
+  // Hashed once, for the plan and the run: a dataset's files are read only once.
+  const data = await fingerprintPipeline(subset, { cacheDir: o.cacheDir, lock: previous, save: false });
+  const plan = await planPipeline(subset, { cacheDir: o.cacheDir, force: [], env: o.env, verify: false, data });
   const missing = plan.filter((e) => e.node !== nodeId && !(e.status === 'cached' && e.reason === 'cache hit'));
   if (missing.length)
     throw new WsolError({
@@ -57,7 +50,6 @@ export async function runCachedNode(
     });
   const cache = new LocalCacheStore(o.cacheDir);
   await cache.open();
-  const previous = await readLock(p.file).catch(() => undefined);
   const result = await schedule(subset, {
     cache,
     executor: () => o.createExecutor(cache),
@@ -70,7 +62,7 @@ export async function runCachedNode(
     verification: 'fast',
     env: o.env,
     previous,
-    data: await fingerprintPipeline(subset, { cacheDir: o.cacheDir, lock: previous, save: false }),
+    data,
     signal: new AbortController().signal,
     emit: o.emit,
   });

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { LocalCacheStore } from '../../engine/cache/store.js';
 import { WsolError, didYouMean } from '../../engine/diagnostics.js';
 import { lockPathFor, readLock, type LockFile, type LockedInput, type LockedNode } from '../../engine/lockfile.js';
 import { planPipeline } from '../../engine/run/plan.js';
 import { keyMaterial } from '../../engine/run/node-keys.js';
-import { METRICS_FILE, type Metrics } from '../../nodes/contract.js';
+import { artifactMetrics } from '../../engine/cache/metrics.js';
 import { cacheDirOf } from '../options.js';
 import { load, runEnvironment, type PipelineOptions } from './common.js';
 
@@ -70,15 +69,6 @@ function configurationFlags(o: PipelineOptions): string[] {
   ];
 }
 
-async function readMetrics(dir: string, hasFile: boolean): Promise<Metrics | undefined> {
-  if (!hasFile) return undefined;
-  try {
-    return JSON.parse(await readFile(join(dir, METRICS_FILE), 'utf8')) as Metrics;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The result of a node under a configuration (the pipeline with --set
  * overrides, plugins, a backend), whether or not it is the latest run: its
@@ -118,12 +108,7 @@ export async function configuredResult(pipelinePath: string, nodeId: string, o: 
   const store = new LocalCacheStore(cacheDir, { readOnly: true });
   const check = await store.artifact(entry.digest, 'fast');
   const dir = store.artifactDir(entry.digest);
-  const metrics = check.ok
-    ? await readMetrics(
-        dir,
-        check.artifact.manifest.files.some((f) => f.path === METRICS_FILE),
-      )
-    : undefined;
+  const metrics = check.ok ? artifactMetrics(check.artifact) : undefined;
   const locked: LockedNode = {
     type: material.type,
     version: material.version,

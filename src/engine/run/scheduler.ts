@@ -3,9 +3,8 @@
  * its inputs' digests are known, runs misses on the executor within resource
  * limits, commits results, and propagates failures to descendants only.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { METRICS_FILE, type Metrics } from '../../nodes/contract.js';
+import type { Metrics } from '../../nodes/contract.js';
+import { artifactMetrics } from '../cache/metrics.js';
 import type { CacheStore, Verification } from '../cache/cache.js';
 import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from '../events.js';
 import type { Executor, TaskInput } from '../executors/executor.js';
@@ -64,15 +63,6 @@ interface Runnable {
   material: KeyMaterial;
   key: string;
   reason: string;
-}
-
-async function readMetrics(dir: string, hasFile: boolean): Promise<Metrics | undefined> {
-  if (!hasFile) return undefined;
-  try {
-    return JSON.parse(readFileSync(join(dir, METRICS_FILE), 'utf8')) as Metrics;
-  } catch {
-    return undefined;
-  }
 }
 
 function errorInfo(e: unknown): NodeErrorInfo {
@@ -154,10 +144,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
       const lookup = await o.cache.lookup(key, o.verification);
       if (lookup.status === 'hit') {
         const { artifact } = lookup;
-        const metrics = await readMetrics(
-          artifact.dir,
-          artifact.manifest.files.some((f) => f.path === METRICS_FILE),
-        );
+        const metrics = artifactMetrics(artifact);
         settle(node.id, { status: 'cached', material, key, digest: artifact.digest, ...(metrics ? { metrics } : {}) });
         o.emit({ event: 'node-cached', node: node.id, type: node.nodeType.type, key, digest: artifact.digest });
         release(node.id);

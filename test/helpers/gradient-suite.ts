@@ -1,17 +1,37 @@
 /**
  * Every gradient the methods need, on the wasm backend with our training
- * kernels, against the cpu backend (the reference implementation of tfjs),
- * over a grid of shapes, strides, paddings and odd sizes. Run by several test
- * files, one per kernel configuration (kernel module with and without fused
- * multiply-add, the previous kernels): each test file is its own process.
+ * kernels (or on webgpu), against the cpu backend (the reference
+ * implementation of tfjs), over a grid of shapes, strides, paddings and odd
+ * sizes. Run by several test files, one per kernel configuration (kernel
+ * module with and without fused multiply-add, the previous kernels, webgpu):
+ * each test file is its own process. Values are read with `await data()`:
+ * webgpu in Node cannot read synchronously.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { activeKernelModule, initTensorBackend } from '../../src/tensor/backends/init.js';
+import { runningAdapter } from '../../src/tensor/backends/webgpu/start.js';
+import { describeAdapter } from '../../src/tensor/backends/webgpu/adapters.js';
 import { trainingBatchNorm } from '../../src/tensor/nn/batch-norm.js';
+import { wildcatPool } from '../../src/tensor/nn/wildcat.js';
 
 let tf: typeof TfCore;
+/** The backend under test. */
+let backend: 'wasm' | 'webgpu' = 'wasm';
+/**
+ * A smaller grid (webgpu on a software adapter compiles a shader for every
+ * new shape: the full grid takes many minutes there).
+ */
+let small = false;
+
+/** The values of tensors made in `f`, read asynchronously, the tensors freed. */
+async function read(f: () => TfCore.Tensor[]): Promise<Float32Array[]> {
+  const ts = tf.tidy(f);
+  const out = await Promise.all(ts.map((t) => t.data() as Promise<Float32Array>));
+  for (const t of ts) t.dispose();
+  return out;
+}
 
 /** Deterministic pseudo-random values in [-1, 1), with optional repeats to create ties. */
 function values(n: number, seed: number, ties = false): Float32Array {
@@ -29,9 +49,9 @@ type Shapes = number[][];
 type Fn = (...xs: TfCore.Tensor[]) => TfCore.Tensor;
 
 /** Gradients of sum(f(xs) * r) w.r.t. every input on one backend. */
-async function gradsOn(backend: string, f: Fn, shapes: Shapes, seed: number, ties: boolean): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
+async function gradsOn(on: string, f: Fn, shapes: Shapes, seed: number, ties: boolean): Promise<Float32Array[]> {
+  await tf.setBackend(on);
+  return read(() => {
     const xs = shapes.map((s, i) =>
       tf.tensor(
         values(
@@ -44,8 +64,7 @@ async function gradsOn(backend: string, f: Fn, shapes: Shapes, seed: number, tie
     );
     const probe = f(...xs);
     const r = tf.tensor(values(probe.size, seed + 99), probe.shape);
-    const g = tf.grads((...args: TfCore.Tensor[]) => tf.sum(tf.mul(f(...args), r)))(xs);
-    return g.map((t) => t.dataSync() as Float32Array);
+    return tf.grads((...args: TfCore.Tensor[]) => tf.sum(tf.mul(f(...args), r)))(xs);
   });
 }
 
@@ -63,9 +82,9 @@ function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): 
 
 async function check(name: string, f: Fn, shapes: Shapes, seed = 1, ties = false): Promise<void> {
   const cpu = await gradsOn('cpu', f, shapes, seed, ties);
-  const wasm = await gradsOn('wasm', f, shapes, seed, ties);
+  const tested = await gradsOn(backend, f, shapes, seed, ties);
   cpu.forEach((expected, i) => {
-    const actual = wasm[i]!;
+    const actual = tested[i]!;
     assert.equal(actual.length, expected.length, `${name}: gradient ${i} size`);
     const rel = relativeError(actual, expected);
     worst = Math.max(worst, rel);
@@ -74,11 +93,10 @@ async function check(name: string, f: Fn, shapes: Shapes, seed = 1, ties = false
 }
 
 /** Values of f on one backend (forward kernels that have no gradient path, e.g. fused or dilated convolutions). */
-async function valuesOn(backend: string, f: Fn, shapes: Shapes, seed: number): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  return tf.tidy(
-    () =>
-      f(
+async function valuesOn(on: string, f: Fn, shapes: Shapes, seed: number): Promise<Float32Array> {
+  await tf.setBackend(on);
+  const [values_] = await read(() => [
+    f(
         ...shapes.map((s, i) =>
           tf.tensor(
             values(
@@ -86,19 +104,20 @@ async function valuesOn(backend: string, f: Fn, shapes: Shapes, seed: number): P
               seed + i,
             ),
             s,
-          ),
         ),
-      ).dataSync() as Float32Array,
-  );
+      ),
+    ),
+  ]);
+  return values_!;
 }
 
 async function checkValues(name: string, f: Fn, shapes: Shapes, seed = 1): Promise<void> {
-  const rel = relativeError(await valuesOn('wasm', f, shapes, seed), await valuesOn('cpu', f, shapes, seed));
+  const rel = relativeError(await valuesOn(backend, f, shapes, seed), await valuesOn('cpu', f, shapes, seed));
   worst = Math.max(worst, rel);
   assert.ok(rel <= 1e-4, `${name}: relative error ${rel.toExponential(2)}`);
 }
 
-export type KernelConfig = 'module' | 'module-plain' | 'previous';
+export type KernelConfig = 'module' | 'module-plain' | 'previous' | 'webgpu';
 
 /**
  * Registers the whole suite for one kernel configuration (chosen by the
@@ -109,13 +128,20 @@ export function gradientSuite(config: KernelConfig): void {
   before(async () => {
     // Guard bytes after every kernel buffer, checked after every job: a write past a buffer fails the test.
     process.env.WSOL_RUN_KERNEL_CHECKS = '1';
-    tf = await initTensorBackend('wasm');
+    backend = config === 'webgpu' ? 'webgpu' : 'wasm';
+    small = config === 'webgpu';
+    tf = await initTensorBackend(backend);
     await import('@tensorflow/tfjs-backend-cpu');
   });
 
   test(`the kernels under test are the ${config} ones`, () => {
     const m = activeKernelModule();
-    if (config === 'previous') assert.equal(m, undefined);
+    if (config === 'webgpu') {
+      const a = runningAdapter();
+      assert.ok(a, 'webgpu started on an adapter');
+      assert.equal(tf.getBackend(), 'webgpu');
+      process.stdout.write(`# webgpu adapter: ${describeAdapter(a)}\n`);
+    } else if (config === 'previous') assert.equal(m, undefined);
     else {
       assert.ok(m, 'the kernel module started');
       assert.ok(m.checks, 'buffer guards are on');
@@ -139,13 +165,14 @@ export function gradientSuite(config: KernelConfig): void {
       ],
     ];
     let cases = 0;
-    for (const [h, w, c, k] of [
+    const sizes = [
       [7, 5, 3, 4],
       [8, 8, 1, 2],
       [9, 6, 2, 3],
-    ] as const) {
-      for (const f of [1, 3, 5]) {
-        for (const stride of [1, 2, 3]) {
+    ] as const;
+    for (const [h, w, c, k] of small ? sizes.slice(0, 1) : sizes) {
+      for (const f of small ? [1, 3] : [1, 3, 5]) {
+        for (const stride of small ? [1, 2] : [1, 2, 3]) {
           for (const [pad, padName] of pads) {
             if (pad === 'valid' && (f > h || f > w)) continue;
             await check(
@@ -162,7 +189,7 @@ export function gradientSuite(config: KernelConfig): void {
         }
       }
     }
-    assert.ok(cases >= 70);
+    assert.ok(cases >= (small ? 12 : 70));
   });
 
   test('conv2d gradients with batch 1 and 3, channel counts that are not multiples of 4 or 8, Winograd-sized layers', async () => {
@@ -174,7 +201,7 @@ export function gradientSuite(config: KernelConfig): void {
       [3, 4, 6, 5, 7],
     ] as const;
     let cases = 0;
-    for (const [n, h, w, c, k] of shapes) {
+    for (const [n, h, w, c, k] of small ? shapes.slice(0, 2) : shapes) {
       for (const [f, stride, pad] of [
         [3, 1, 'same'],
         [3, 1, 'valid'],
@@ -223,20 +250,19 @@ export function gradientSuite(config: KernelConfig): void {
   });
 
   test('gradients are the same bits on every run (scheduling of the threads does not enter the sums)', async () => {
-    const run = (): Float32Array[] =>
-      tf.tidy(() => {
+    const run = (): Promise<Float32Array[]> =>
+      read(() => {
         const x = tf.tensor(values(2 * 20 * 20 * 16, 11), [2, 20, 20, 16]);
         const w = tf.tensor(values(3 * 3 * 16 * 24, 12), [3, 3, 16, 24]);
         const b = tf.tensor(values(24, 13), [24]);
         return tf
           .grads((xx: TfCore.Tensor, ww: TfCore.Tensor, bb: TfCore.Tensor) =>
             tf.sum(tf.square(tf.relu(tf.add(tf.conv2d(xx as TfCore.Tensor4D, ww as TfCore.Tensor4D, 1, 'same'), bb)))),
-          )([x, w, b])
-          .map((g) => g.dataSync() as Float32Array);
+          )([x, w, b]);
       });
-    await tf.setBackend('wasm');
-    const first = run();
-    for (let i = 0; i < 10; i++) assert.deepEqual(run(), first, `run ${i}`);
+    await tf.setBackend(backend);
+    const first = await run();
+    for (let i = 0; i < 10; i++) assert.deepEqual(await run(), first, `run ${i}`);
   });
 
   test('forward-only convolutions: fused bias + relu, dilation, linear fused', async () => {
@@ -301,18 +327,17 @@ export function gradientSuite(config: KernelConfig): void {
   });
 
   test('batch norm gradients are the same bits on every run', async () => {
-    await tf.setBackend('wasm');
-    const run = (): Float32Array[] =>
-      tf.tidy(() => {
+    await tf.setBackend(backend);
+    const run = (): Promise<Float32Array[]> =>
+      read(() => {
         const x = tf.tensor(values(8 * 12 * 12 * 20, 21), [8, 12, 12, 20]);
         const g = tf.tensor(values(20, 22), [20]);
         const b = tf.tensor(values(20, 23), [20]);
         return tf
-          .grads((xx: TfCore.Tensor, gg: TfCore.Tensor, bb: TfCore.Tensor) => tf.sum(tf.square(trainingBatchNorm(tf, xx, gg, bb, 1e-3, 'relu').y)))([x, g, b])
-          .map((t) => t.dataSync() as Float32Array);
+          .grads((xx: TfCore.Tensor, gg: TfCore.Tensor, bb: TfCore.Tensor) => tf.sum(tf.square(trainingBatchNorm(tf, xx, gg, bb, 1e-3, 'relu').y)))([x, g, b]);
       });
-    const first = run();
-    for (let i = 0; i < 5; i++) assert.deepEqual(run(), first, `run ${i}`);
+    const first = await run();
+    for (let i = 0; i < 5; i++) assert.deepEqual(await run(), first, `run ${i}`);
   });
 
   test('sums over leading axes (bias gradients) and other reductions', async () => {
@@ -452,22 +477,17 @@ export function gradientSuite(config: KernelConfig): void {
     await check('log-sum-exp pooling', (x) => tf.logSumExp(x, [1, 2]), [[2, 4, 5, 3]]);
     await check('gather (UnsortedSegmentSum)', (x) => tf.gather(x, tf.tensor1d([2, 0, 2, 1], 'int32')), [[3, 5]]);
     await check('bilinear resize (square)', (x) => tf.image.resizeBilinear(x as TfCore.Tensor4D, [9, 9]), [[2, 4, 4, 3]]);
-    // tfjs has no TopK gradient: top-k pooling (WILDCAT) gathers the top-k values by index instead.
-    // (batchDims gathers need tfjs's chained-op API, so the rows are flattened.)
+    // tfjs has no TopK gradient: WILDCAT's top-k pooling gathers the selected values by index.
+    await check('WILDCAT pooling (top and bottom k, fractions)', (x) => wildcatPool(tf, x as TfCore.Tensor4D, { kmax: 0.3, kmin: 2, alpha: 0.7 }), [[2, 3, 4, 3]]);
     await check(
-      'top-k mean via gather',
-      (x) => {
-        // Indices are data, not part of the differentiated graph.
-        const top = tf.tensor2d(tf.topk(x, 3).indices.dataSync() as Int32Array, [4, 3], 'int32');
-        const flat = tf.add(top, tf.mul(tf.reshape(tf.range(0, 4, 1, 'int32'), [4, 1]), tf.scalar(9, 'int32')));
-        return tf.mean(tf.gather(tf.reshape(x, [36]), flat), 1);
-      },
-      [[4, 9]],
+      'WILDCAT pooling with dropout on the selection',
+      (x) => wildcatPool(tf, x as TfCore.Tensor4D, { kmax: 3, kmin: 0, alpha: 0, dropout: { rate: 0.5, seed: 5 } }),
+      [[1, 4, 4, 2]],
     );
   });
 
   test('the kernel module never failed over to the previous kernels during the suite', () => {
-    if (config !== 'previous') assert.equal(activeKernelModule()?.failed, false);
+    if (config !== 'previous' && config !== 'webgpu') assert.equal(activeKernelModule()?.failed, false);
   });
 
   test('worst relative error stays far below the bound', () => {

@@ -39,6 +39,7 @@ function probe(req: ProbeRequest): Promise<ProbeResult> {
 const NOT_INSTALLED: Record<BackendName, string> = {
   'tensorflow-gpu': 'not installed: `npm install @tensorflow/tfjs-node-gpu` (downloads libtensorflow at install; needs CUDA 11.2 + cuDNN 8.1)',
   tensorflow: 'not installed: `npm install @tensorflow/tfjs-node` (downloads libtensorflow at install)',
+  webgpu: 'not installed: `npm install @tensorflow/tfjs-backend-webgpu webgpu` (optional dependencies of wsol-run)',
   wasm: 'not installed: it ships with wsol-run; run `npm ci`',
   cpu: 'not installed: it ships with wsol-run; run `npm ci`',
 };

@@ -4,7 +4,7 @@
  */
 
 import { initTensorBackend, runningBackendFact, type Tf } from './init.js';
-import { isBackendName } from './select.js';
+import { isBackendName, webgpuAdapterOfFact } from './select.js';
 import { UserError } from '../../core/errors.js';
 
 export async function tensorsFor(env: { backend?: string }): Promise<Tf> {
@@ -16,7 +16,7 @@ export async function tensorsFor(env: { backend?: string }): Promise<Tf> {
     );
   let tf: Tf;
   try {
-    tf = await initTensorBackend(name);
+    tf = await initTensorBackend(name, webgpuAdapterOfFact(env.backend ?? ''));
   } catch (e) {
     throw new UserError(
       `backend ${name} could not start: ${e instanceof Error ? e.message : String(e)}`,

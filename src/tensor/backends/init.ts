@@ -4,12 +4,16 @@
  */
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type { KernelModule } from '../kernels/module.js';
-import { backendFact, backendPackage, installedVersion, type BackendName } from './select.js';
+import { backendFact, backendPackage, DAWN_PACKAGE, installedVersion, type BackendName } from './select.js';
+import { adapterSlug } from './webgpu/adapters.js';
 
 export type Tf = typeof TfCore;
 
 let ready: Promise<Tf> | undefined;
 let readyName: BackendName | undefined;
+/** webgpu: the adapter asked for (its fact slug; undefined: the best one) and the one running. */
+let readyAdapter: string | undefined;
+let webgpuAdapter: string | undefined;
 let kernelModule: KernelModule | undefined;
 let wasmKernels: Promise<KernelModule | undefined> | undefined;
 let kernelThreads: number | undefined;
@@ -75,6 +79,7 @@ export function runningBackendFact(): string | undefined {
   if (!readyName) return undefined;
   const version = installedVersion(backendPackage(readyName)) ?? 'unknown';
   const kernels = kernelModule && !kernelModule.failed ? kernelModule.variant : 'off';
+  if (readyName === 'webgpu') return backendFact('webgpu', version, undefined, { dawn: installedVersion(DAWN_PACKAGE) ?? 'unknown', adapter: webgpuAdapter ?? 'unknown' });
   return backendFact(readyName, version, readyName === 'wasm' ? kernels : undefined);
 }
 
@@ -89,7 +94,7 @@ export function explainNativeLoadFailure(name: BackendName, message: string): st
   return `${backendPackage(name)} failed to load: ${message.split('\n')[0]}`;
 }
 
-async function load(name: BackendName): Promise<Tf> {
+async function load(name: BackendName, adapter: string | undefined): Promise<Tf> {
   const tf = await import('@tensorflow/tfjs-core');
   // tfjs-layers' Node bundle registers every op gradient with tfjs-core (the core bundle alone registers none).
   await import('@tensorflow/tfjs-layers');
@@ -113,6 +118,15 @@ async function load(name: BackendName): Promise<Tf> {
       // Once per thread: switching backends and back must not start a second module (its kernels would never be registered).
       wasmKernels ??= registerWasmKernels();
       kernelModule = await wasmKernels;
+      break;
+    }
+    case 'webgpu': {
+      const { startWebgpu } = await import('./webgpu/start.js');
+      try {
+        webgpuAdapter = adapterSlug(await startWebgpu(tf, adapter));
+      } catch (e) {
+        throw new Error(explainWebgpuFailure(e instanceof Error ? e.message : String(e)));
+      }
       break;
     }
     case 'cpu': {
@@ -148,14 +162,25 @@ async function defaultStart(): Promise<KernelModule> {
   return KernelModule.start(kernelThreads === undefined ? {} : { threads: kernelThreads });
 }
 
-/** The tfjs module with `name` as its active backend. */
-export function initTensorBackend(name: BackendName): Promise<Tf> {
-  if (ready && readyName !== name) {
+/** Explains the usual ways webgpu fails to start. */
+export function explainWebgpuFailure(message: string): string {
+  if (/Cannot find (module|package) 'webgpu'|dawn\.node/.test(message))
+    return `Dawn's binding (npm package ${DAWN_PACKAGE}) did not load: ${message.split('\n')[0]}; reinstall it (npm install ${DAWN_PACKAGE}), or use --backend wasm`;
+  return `webgpu did not start: ${message.split('\n')[0]}`;
+}
+
+/**
+ * The tfjs module with `name` as its active backend; on webgpu on the
+ * adapter `adapter` names (a fact slug), or the best one when undefined.
+ */
+export function initTensorBackend(name: BackendName, adapter?: string): Promise<Tf> {
+  if (ready && (readyName !== name || (name === 'webgpu' && adapter !== undefined && adapter !== readyAdapter))) {
     // A worker serves one backend per run; switching means a different run.
     ready = undefined;
   }
   readyName = name;
-  ready ??= load(name).catch((e: unknown) => {
+  readyAdapter = adapter;
+  ready ??= load(name, adapter).catch((e: unknown) => {
     ready = undefined;
     throw e;
   });

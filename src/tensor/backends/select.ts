@@ -1,18 +1,23 @@
 /**
  * Which tensor backend a run uses, and initialising it in a worker.
  *
- * Order (docs/backends.md): tensorflow GPU (@tensorflow/tfjs-node-gpu) -> tensorflow
+ * Order (docs/backends.md): tensorflow GPU (@tensorflow/tfjs-node-gpu) -> webgpu
+ * (tfjs's WebGPU backend on Dawn, only with a hardware adapter) -> tensorflow
  * CPU (@tensorflow/tfjs-node) -> wasm with our training kernels -> cpu.
  * The CLI picks the backend WITHOUT loading tfjs (it only checks which
  * packages resolve), because the choice enters cache keys even of runs that
  * execute nothing; the worker then initialises it and fails with a clear
  * message if it cannot (e.g. CUDA libraries missing), rather than silently
- * computing on another backend than the key says.
+ * computing on another backend than the key says. Whether a WebGPU adapter
+ * exists is known from a probe in a child process, cached per machine
+ * (webgpu/probe-cache.ts).
  */
 import { createRequire } from 'node:module';
 import { expectedKernels, kernelFact, type KernelChoice } from '../kernels/variant.js';
+import { adapterSlug, chooseAdapter, describeAdapter } from './webgpu/adapters.js';
+import { webgpuAdapters } from './webgpu/probe-cache.js';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** How the kernel module's build is named in doctor and the benchmark. */
@@ -30,6 +35,7 @@ export const NETWORK_CODE_VERSION = 2;
 
 const PACKAGES: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
   tensorflow: '@tensorflow/tfjs-node',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs-backend-cpu',
@@ -46,6 +52,9 @@ export function installedVersion(pkg: string): string | undefined {
   }
 }
 
+/** Dawn's Node binding, which gives tfjs's webgpu backend a `navigator.gpu`. */
+export const DAWN_PACKAGE = 'webgpu';
+
 export interface BackendPlan {
   name: BackendName;
   /**
@@ -59,7 +68,7 @@ export interface BackendPlan {
 }
 
 /** Picks the backend by what is installed (or what --backend asks for). Loads nothing heavy. */
-export function planBackend(requested?: BackendName): BackendPlan {
+export function planBackend(requested?: BackendName, env: NodeJS.ProcessEnv = process.env): BackendPlan {
   const candidates = requested ? [requested] : BACKENDS;
   for (const name of candidates) {
     const version = installedVersion(PACKAGES[name]);
@@ -67,20 +76,63 @@ export function planBackend(requested?: BackendName): BackendPlan {
       if (requested) throw new Error(`--backend ${name}: ${PACKAGES[name]} is not installed (npm install ${PACKAGES[name]})`);
       continue;
     }
+    if (name === 'webgpu') {
+      const plan = planWebgpu(version, requested === 'webgpu', env);
+      if (plan) return plan;
+      continue;
+    }
     const fact = backendFact(name, version, name === 'wasm' ? expectedKernels() : undefined);
     const reason = requested
       ? 'forced with --backend'
       : name === 'wasm'
-        ? 'no @tensorflow/tfjs-node(-gpu) installed; wasm with wsol-run training kernels'
+        ? 'no @tensorflow/tfjs-node(-gpu) installed and no hardware WebGPU adapter; wasm with wsol-run training kernels'
         : `${PACKAGES[name]} is installed`;
     return { name, fact, reason };
   }
   throw new Error('no tensor backend is installed (expected @tensorflow/tfjs-backend-wasm)');
 }
 
-/** The fact for a backend at a package version, with the kernel choice on wasm. */
-export function backendFact(name: BackendName, version: string, kernels: KernelChoice | undefined): string {
-  return `${name}@${version}+nn${NETWORK_CODE_VERSION}${name === 'wasm' ? `+${kernelFact(WASM_KERNELS_VERSION, kernels ?? 'off')}` : ''}`;
+/**
+ * webgpu, if it applies: chosen automatically only on a hardware adapter
+ * (a software rasterizer trains slower than wasm), forced onto any adapter.
+ * WSOL_RUN_WEBGPU=0 leaves it out of the automatic choice without probing.
+ */
+function planWebgpu(version: string, forced: boolean, env: NodeJS.ProcessEnv): BackendPlan | undefined {
+  if (!forced && env.WSOL_RUN_WEBGPU === '0') return undefined;
+  const dawn = installedVersion(DAWN_PACKAGE);
+  if (!dawn) {
+    if (forced) throw new Error(`--backend webgpu: Dawn's binding (npm package ${DAWN_PACKAGE}) is not installed (npm install ${DAWN_PACKAGE})`);
+    return undefined;
+  }
+  const probe = webgpuAdapters(dawn, { env });
+  const adapter = chooseAdapter(probe.adapters, forced);
+  if (!adapter) {
+    if (forced) throw new Error(`--backend webgpu: no WebGPU adapter here (${probe.problems.join('; ') || 'none found'})`);
+    return undefined;
+  }
+  return {
+    name: 'webgpu',
+    fact: backendFact('webgpu', version, undefined, { dawn, adapter: adapterSlug(adapter) }),
+    reason: `${forced ? 'forced with --backend' : 'a hardware WebGPU adapter'}: ${describeAdapter(adapter)}`,
+  };
+}
+
+/**
+ * The fact for a backend at a package version, with the kernel choice on
+ * wasm, and on webgpu Dawn's version and the adapter (backend, vendor,
+ * architecture, device, driver).
+ */
+export function backendFact(name: BackendName, version: string, kernels: KernelChoice | undefined, gpu?: { dawn: string; adapter: string }): string {
+  const base = `${name}@${version}+nn${NETWORK_CODE_VERSION}`;
+  if (name === 'wasm') return `${base}+${kernelFact(WASM_KERNELS_VERSION, kernels ?? 'off')}`;
+  if (name === 'webgpu') return `${base}+dawn${gpu?.dawn ?? 'unknown'}+${gpu?.adapter ?? 'unknown'}`;
+  return base;
+}
+
+/** The adapter slug a webgpu fact names (its last part), or undefined for other backends. */
+export function webgpuAdapterOfFact(fact: string): string | undefined {
+  if (!fact.startsWith('webgpu@')) return undefined;
+  return fact.split('+').slice(3).join('+') || undefined;
 }
 
 export function backendPackage(name: BackendName): string {

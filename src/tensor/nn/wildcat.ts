@@ -29,16 +29,23 @@ export interface WildcatOptions {
 
 /**
  * Mean of the k largest values along the last axis of x [R, n], with gradients to the selected entries
- * only (the selection by tf.topk carries none; the values are gathered back from x).
+ * only. tfjs has no TopK gradient, and webgpu in Node cannot read the indices back to rebuild them as
+ * a constant: the selection runs inside one custom gradient whose backward pass scatters dy to the
+ * selected cells (what gather's gradient does), the indices staying on the device.
  */
 function meanOfTop(tf: Tf, x: T2, k: number, dropout: WildcatOptions['dropout'], largest: boolean): TfCore.Tensor1D {
   const [rows, n] = x.shape;
-  // Indices read back and rebuilt as a constant: tfjs would otherwise try to differentiate through them.
-  const selected = tf.tidy(() => tf.topk(largest ? x : tf.neg(x), k).indices.dataSync() as Int32Array);
-  const flat = new Int32Array(rows * k);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) flat[r * k + j] = r * n + selected[r * k + j]!;
-  const flatIndices = tf.tensor1d(flat, 'int32');
-  let picked = tf.reshape(tf.gather(tf.reshape(x, [rows * n]), flatIndices), [rows, k]) as T2;
+  const select = tf.customGrad(((xx: TfCore.Tensor, save: TfCore.GradSaveFunc) => {
+    const top = tf.topk(largest ? xx : tf.neg(xx), k).indices;
+    // Row r's cells are r·n … r·n + n − 1 of the flattened x.
+    const flat = tf.reshape(tf.add(top, tf.mul(tf.reshape(tf.range(0, rows, 1, 'int32'), [rows, 1]), tf.scalar(n, 'int32'))), [rows * k]);
+    save([flat]);
+    return {
+      value: tf.reshape(tf.gather(tf.reshape(xx, [rows * n]), flat), [rows, k]),
+      gradFunc: (dy: TfCore.Tensor, saved: TfCore.Tensor[]) => tf.reshape(tf.unsortedSegmentSum(tf.reshape(dy, [rows * k]), saved[0] as TfCore.Tensor1D, rows * n), [rows, n]),
+    };
+  }) as unknown as Parameters<Tf['customGrad']>[0]);
+  let picked = select(x) as T2;
   if (dropout && dropout.rate > 0) {
     const keep = tf.cast(tf.greaterEqual(tf.randomUniform([rows, k], 0, 1, 'float32', dropout.seed), dropout.rate), 'float32');
     picked = tf.div(tf.mul(picked, keep), 1 - dropout.rate) as T2;

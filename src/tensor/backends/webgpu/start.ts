@@ -1,0 +1,62 @@
+/**
+ * Starts tfjs's webgpu backend in this worker thread on one Dawn adapter:
+ * the one the node's key names, or the best one there is. tfjs registers
+ * its own webgpu start-up only where `navigator.gpu` exists and asks for the
+ * default adapter, which in Node is none (Dawn's OpenGL backend needs
+ * compatibility mode); so its kernels are loaded first and wsol-run
+ * registers the backend on the device it chose.
+ */
+import type { Tf } from '../init.js';
+import { adapterSlug, describeAdapter, type AdapterDescription } from './adapters.js';
+import { findAdapters, requestTfjsDevice, type GpuLike } from './dawn.js';
+import { routeForDeterminism } from './deterministic-kernels.js';
+import { registerWebgpuMaxPoolGrad } from './max-pool-grad.js';
+
+/** Puts Dawn's GPU where tfjs looks for it: `navigator.gpu` (Node 20 has no `navigator` at all). */
+function installNavigatorGpu(gpu: GpuLike): void {
+  const g = globalThis as { navigator?: object };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
+}
+
+/** What a synchronous read (dataSync, arraySync) becomes on webgpu in Node: tfjs reads through an OffscreenCanvas, which Node lacks. */
+export const SYNC_READ_MESSAGE =
+  'a tensor was read synchronously (dataSync/arraySync), which the webgpu backend cannot do in Node (no OffscreenCanvas): the code must read it with `await tensor.data()`';
+
+let started: AdapterDescription | undefined;
+
+/** The adapter this thread's webgpu backend runs on, once started. */
+export function runningAdapter(): AdapterDescription | undefined {
+  return started;
+}
+
+export async function startWebgpu(tf: Tf, wantedSlug: string | undefined): Promise<AdapterDescription> {
+  const { found, problems } = await findAdapters();
+  const pick = wantedSlug ? found.find((a) => adapterSlug(a.description) === wantedSlug) : (found.find((a) => !a.description.software) ?? found[0]);
+  if (!pick) {
+    const here = found.map((a) => adapterSlug(a.description)).join(', ') || `none (${problems.join('; ')})`;
+    throw new Error(
+      wantedSlug ? `the WebGPU adapter this run's key names (${wantedSlug}) is not on this machine; adapters here: ${here}` : `no WebGPU adapter: ${here}`,
+    );
+  }
+  const wg = await import('@tensorflow/tfjs-backend-webgpu');
+  installNavigatorGpu(pick.gpu);
+  const device = await requestTfjsDevice(pick.adapter);
+  class NodeWebGPUBackend extends wg.WebGPUBackend {
+    override readSync(dataId: object): ReturnType<InstanceType<typeof wg.WebGPUBackend>['readSync']> {
+      try {
+        return super.readSync(dataId);
+      } catch (e) {
+        if (e instanceof ReferenceError && /OffscreenCanvas/.test(e.message)) throw new Error(SYNC_READ_MESSAGE);
+        throw e;
+      }
+    }
+  }
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => new NodeWebGPUBackend(device as never, pick.adapter.info as never), 3);
+  routeForDeterminism(tf);
+  registerWebgpuMaxPoolGrad();
+  if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend did not start on ${describeAdapter(pick.description)}`);
+  started = pick.description;
+  return pick.description;
+}

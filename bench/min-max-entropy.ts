@@ -38,16 +38,16 @@ async function main(): Promise<void> {
   const x = tf.randomUniform([BATCH, 64, 64, 3], 0, 1, 'float32', 1) as TfCore.Tensor4D;
   const labels = Array.from(tf.argMax(net.forward(x, true).logits!, 1).dataSync());
   const y = oneHot(tf, labels, 100);
-  const measure = (lossOf: () => StepLosses): MeasuredGradients => measureLoss(tf, lossOf);
+  const measure = (lossOf: () => StepLosses): Promise<MeasuredGradients> => measureLoss(tf, lossOf);
   let passes = 0;
-  const step = (u: number) => () => {
-    const r = minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: u, sigma: 10, omega: 8, sigmaPrime: 100 }, measure);
+  const step = (u: number) => async () => {
+    const r = await minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: u, sigma: 10, omega: 8, sigmaPrime: 100 }, measure);
     passes = r.steps;
     for (const g of Object.values(r.grads)) g.dispose();
   };
   const loadBefore = loadavg()[0]!;
   const cases = [0, 4].map((u) => ({ u, run: step(u), times: [] as number[], peaks: [] as number[], rss: 0, passes: 0 }));
-  for (const c of cases) c.run();
+  for (const c of cases) await c.run();
   for (let r = 0; r < RUNS; r++) {
     for (const c of cases) {
       const t0 = performance.now();

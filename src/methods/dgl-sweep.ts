@@ -12,6 +12,7 @@ import type { Network } from '../tensor/models/network.js';
 import { batches, batchTensor } from './inference.js';
 import { concatFloats } from './make-maps.js';
 import { dglBatchLimit, dglLayerMaps, type DglOptions } from './maps/dgl.js';
+import { readFloats, tidyAsync } from '../tensor/read.js';
 
 export interface SweepMapsOptions extends DglOptions {
   target: 'gt' | 'predicted';
@@ -21,7 +22,7 @@ export interface SweepMapsOptions extends DglOptions {
 }
 
 /** Maps of `split` at each of `layers` (each a MapsSplit with the same class scores). */
-export function sweepSplitMaps(
+export async function sweepSplitMaps(
   tf: Tf,
   net: Network,
   classifier: Network | null,
@@ -30,7 +31,7 @@ export function sweepSplitMaps(
   o: SweepMapsOptions,
   signal: AbortSignal,
   progress?: (done: number) => void,
-): Map<string, MapsSplit> {
+): Promise<Map<string, MapsSplit>> {
   const { height, width } = net.config.inputSize;
   const batch = Math.min(o.batchSize, dglBatchLimit(net, layers, o.memoryMB));
   const chunks = new Map<string, Float32Array[]>(layers.map((l) => [l, []]));
@@ -39,14 +40,15 @@ export function sweepSplitMaps(
   let done = 0;
   for (const indices of batches(split.count, batch)) {
     signal.throwIfAborted();
-    const result = tf.tidy(() => {
+    const result = await tidyAsync(tf, async () => {
       const x = batchTensor(tf, split, indices, { height, width }, net.config.inChannels);
       const logits = net.forward(x, false).logits! as TfCore.Tensor2D;
       const scores = classifier ? (classifier.forward(x, false).logits! as TfCore.Tensor2D) : logits;
-      const predicted = Array.from(tf.argMax(scores, 1).dataSync());
-      const classes = o.target === 'gt' ? indices.map((i) => split.labels[i]!) : predicted;
+      const classes = o.target === 'gt' ? indices.map((i) => split.labels[i]!) : Array.from(await readFloats(tf.argMax(scores, 1)));
       const maps = dglLayerMaps(tf, net, x, logits, classes, layers, o);
-      return { maps: [...maps].map(([l, m]) => [l, m.dataSync() as Float32Array, m.shape] as const), scores: scores.dataSync() as Float32Array };
+      const read: (readonly [string, Float32Array, number[]])[] = [];
+      for (const [l, m] of maps) read.push([l, await readFloats(m), m.shape] as const);
+      return { maps: read, scores: await readFloats(scores) };
     });
     for (const [layer, values, shape] of result.maps) {
       chunks.get(layer)!.push(values);

@@ -105,7 +105,7 @@ export async function fit(
   train: SplitView,
   step: TrainStep,
   hooks: Hooks,
-  onEpochEnd?: (epoch: number) => Record<string, number>,
+  onEpochEnd?: (epoch: number) => Promise<Record<string, number>> | Record<string, number>,
 ): Promise<EpochRecord[]> {
   const { groups, decayed } = parameterGroups(net, p);
   const { checkpoint, ...loopHooks } = hooks;
@@ -150,7 +150,9 @@ export async function fitClassifier(
   step: TrainStep,
   hooks: Hooks,
 ): Promise<TrainedModel> {
-  const accuracy = (): Record<string, number> => ({ valTop1: splitAccuracy(tf, data.val, p.batchSize, net, (x) => net.forward(x, false).logits!) });
+  const accuracy = async (): Promise<Record<string, number>> => ({
+    valTop1: await splitAccuracy(tf, data.val, p.batchSize, net, (x) => net.forward(x, false).logits!),
+  });
   const log = await fit(tf, net, p, data.train, step, hooks, accuracy);
   return { net, log, valTop1: log.at(-1)?.eval.valTop1 ?? Number.NaN };
 }

@@ -34,12 +34,20 @@ export function range(start: number, end: number): number[] {
 }
 
 /** Top-1 accuracy (%) of `logitsOf` over a split, in batches. */
-export function splitAccuracy(tf: Tf, split: SplitView, batchSize: number, net: Network, logitsOf: (x: TfCore.Tensor4D) => TfCore.Tensor2D): number {
+export async function splitAccuracy(
+  tf: Tf,
+  split: SplitView,
+  batchSize: number,
+  net: Network,
+  logitsOf: (x: TfCore.Tensor4D) => TfCore.Tensor2D,
+): Promise<number> {
   if (split.count === 0) return Number.NaN;
   const size = net.config.inputSize;
   let correct = 0;
   for (const indices of batches(split.count, batchSize)) {
-    const predicted = tf.tidy(() => tf.argMax(logitsOf(batchTensor(tf, split, indices, size, net.config.inChannels)), 1).dataSync());
+    const argmax = tf.tidy(() => tf.argMax(logitsOf(batchTensor(tf, split, indices, size, net.config.inChannels)), 1));
+    const predicted = await argmax.data();
+    argmax.dispose();
     indices.forEach((i, j) => {
       if (predicted[j] === split.labels[i]) correct++;
     });
@@ -72,11 +80,9 @@ export function boxScale(net: Network): [number, number] {
   return [net.config.inputSize.width / m, net.config.inputSize.height / m];
 }
 
-/** The regressor's box for each image of `x`, in the image's pixel grid. */
-export function predictBoxes(net: Network, x: TfCore.Tensor4D, width: number, height: number): Box[] {
+/** The regressor's box for each image of `x`, in the image's pixel grid (the tensors it makes are the caller's to free). */
+export async function predictBoxes(net: Network, x: TfCore.Tensor4D, width: number, height: number): Promise<Box[]> {
   const [sx, sy] = boxScale(net);
-  return net
-    .forward(x, false)
-    .boxes!.arraySync()
-    .map((v) => denormaliseBox([v[0]! / sx, v[1]! / sy, v[2]! / sx, v[3]! / sy], width, height));
+  const rows = await (net.forward(x, false).boxes! as TfCore.Tensor2D).array();
+  return rows.map((v) => denormaliseBox([v[0]! / sx, v[1]! / sy, v[2]! / sx, v[3]! / sy], width, height));
 }

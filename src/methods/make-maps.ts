@@ -10,13 +10,14 @@ import type { SplitView } from '../datasets/types.js';
 import type { MapsSplit } from '../artifacts/maps.js';
 import { batches, batchTensor } from './inference.js';
 import type { MapMethod, MapOptions } from './maps/map-method.js';
+import { readFloats, tidyAsync } from '../tensor/read.js';
 
 /**
  * Maps of one split. `classifier` (optional) supplies the class scores and
  * the predicted class (SLT-Net classifies with a separate network);
  * otherwise the localizer's own scores are used.
  */
-export function makeSplitMaps(
+export async function makeSplitMaps(
   tf: Tf,
   net: Network,
   classifier: Network | null,
@@ -25,7 +26,7 @@ export function makeSplitMaps(
   o: MapOptions,
   batchSize: number,
   signal: AbortSignal,
-): MapsSplit {
+): Promise<MapsSplit> {
   const { height, width } = net.config.inputSize;
   const chunks: Float32Array[] = [];
   const scoreChunks: Float32Array[] = [];
@@ -34,14 +35,13 @@ export function makeSplitMaps(
   const batch = Math.min(batchSize, method.maxBatch?.(net, o) ?? batchSize);
   for (const indices of batches(split.count, batch)) {
     signal.throwIfAborted();
-    const result = tf.tidy(() => {
+    const result = await tidyAsync(tf, async () => {
       const x = batchTensor(tf, split, indices, { height, width }, net.config.inChannels);
       const out = net.forward(x, false);
       const scores = (classifier ? classifier.forward(x, false).logits! : out.logits!) as TfCore.Tensor2D;
-      const predicted = Array.from(tf.argMax(scores, 1).dataSync());
-      const classes = o.target === 'gt' ? indices.map((i) => split.labels[i]!) : predicted;
+      const classes = o.target === 'gt' ? indices.map((i) => split.labels[i]!) : Array.from(await readFloats(tf.argMax(scores, 1)));
       const maps = method.compute({ tf, net, x, out, classes, options: o });
-      return { maps: maps.dataSync() as Float32Array, shape: maps.shape, scores: scores.dataSync() as Float32Array };
+      return { maps: await readFloats(maps), shape: maps.shape, scores: await readFloats(scores) };
     });
     mapH = result.shape[1];
     mapW = result.shape[2];

@@ -31,22 +31,20 @@ export async function timeTrainingSteps(
   const optimizer = tf.train.adam(1e-3);
   const x = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', o.seed ?? 1);
   const labels = tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.randomUniform([batch], 0, 10, 'float32', (o.seed ?? 1) + 1), 'int32'), 10), 'float32'));
-  const step = (): number => {
-    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as never), true) as unknown as {
-      dataSync(): Float32Array;
-      dispose(): void;
-    };
-    const v = loss.dataSync()[0]!;
+  // The loss is read back every step (as the training loop does), asynchronously: webgpu cannot read synchronously.
+  const step = async (): Promise<number> => {
+    const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as never), true)!;
+    const v = (await loss.data())[0]!;
     loss.dispose();
     return v;
   };
-  for (let i = 0; i < (o.warmup ?? 2); i++) step();
+  for (let i = 0; i < (o.warmup ?? 2); i++) await step();
   const stepMs: number[] = [];
   const losses: number[] = [];
   const start = performance.now();
   for (let i = 0; i < o.steps; i++) {
     const t = performance.now();
-    losses.push(step());
+    losses.push(await step());
     stepMs.push(performance.now() - t);
     o.onStep?.(i);
     if (o.budgetMs !== undefined && performance.now() - start > o.budgetMs) break;

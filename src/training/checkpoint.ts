@@ -94,10 +94,12 @@ export async function saveCheckpoint(
       epochs: state.epochs,
       records: state.records,
       optimizers: optimizerNames,
-      adamPowers: state.optimizers.map((opt) => {
-        const adam = adamInternals(opt);
-        return adam ? { beta1: adam.accBeta1.dataSync()[0]!, beta2: adam.accBeta2.dataSync()[0]! } : null;
-      }),
+      adamPowers: await Promise.all(
+        state.optimizers.map(async (opt) => {
+          const adam = adamInternals(opt);
+          return adam ? { beta1: (await adam.accBeta1.data())[0]!, beta2: (await adam.accBeta2.data())[0]! } : null;
+        }),
+      ),
       bin,
       sha256: createHash('sha256').update(bytes).digest('hex'),
       specs,

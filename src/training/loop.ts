@@ -54,7 +54,11 @@ export interface MeasuredGradients {
  * does not grow with their number). `measure` differentiates one loss over
  * every trained variable; the loop adds weight decay to what is returned.
  */
-export type GradientStep = (indices: readonly number[], info: StepInfo, measure: (loss: () => StepLosses) => MeasuredGradients) => MeasuredGradients;
+export type GradientStep = (
+  indices: readonly number[],
+  info: StepInfo,
+  measure: (loss: () => StepLosses) => Promise<MeasuredGradients>,
+) => Promise<MeasuredGradients>;
 
 /** What a trainer supplies per step: a loss (the usual case), or its own gradients. */
 export type TrainStep = ((indices: readonly number[], info: StepInfo) => StepLosses) | { gradients: GradientStep };
@@ -122,7 +126,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
           loss: lossValue,
           parts: partValues,
           grads,
-        } = typeof o.step === 'function' ? lossStep(tf, o, o.step, indices, info) : gradientStep(tf, o, o.step.gradients, indices, info);
+        } = typeof o.step === 'function' ? await lossStep(tf, o, o.step, indices, info) : await gradientStep(tf, o, o.step.gradients, indices, info);
         if (!Number.isFinite(lossValue)) {
           for (const g of Object.values(grads)) g.dispose();
           throw new UserError(
@@ -196,14 +200,14 @@ async function resume(tf: Tf, o: TrainLoopOptions, cp: TrainCheckpointing, optim
   return restored.epochsDone;
 }
 
-/** One loss over every variable, weight decay inside the same tape. */
-function lossStep(
+/** One loss over every variable, weight decay inside the same tape; the loss read back without blocking (webgpu cannot read synchronously). */
+async function lossStep(
   tf: Tf,
   o: TrainLoopOptions,
   step: (indices: readonly number[], info: StepInfo) => StepLosses,
   indices: readonly number[],
   info: StepInfo,
-): MeasuredGradients {
+): Promise<MeasuredGradients> {
   let parts: Record<string, TfCore.Scalar> = {};
   let loss: TfCore.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -213,7 +217,7 @@ function lossStep(
     const decay = l2Penalty(tf, o.decayed, o.optimizer.weightDecay);
     return decay ? tf.add(out.loss, decay) : out.loss;
   }, trainedVariables(o));
-  const measured = { ...readBack(loss!, parts), grads };
+  const measured = { ...(await readBack(loss!, parts)), grads };
   value.dispose(); // may be the loss itself (no weight decay): read first
   return measured;
 }
@@ -222,7 +226,7 @@ function lossStep(
  * One loss differentiated over `variables` (every trainable variable when omitted), read back to numbers:
  * what a GradientStep's `measure` does (also for tests and benchmarks of such steps).
  */
-export function measureLoss(tf: Tf, lossOf: () => StepLosses, variables?: TfCore.Variable[]): MeasuredGradients {
+export async function measureLoss(tf: Tf, lossOf: () => StepLosses, variables?: TfCore.Variable[]): Promise<MeasuredGradients> {
   let parts: Record<string, TfCore.Scalar> = {};
   let loss: TfCore.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -231,15 +235,15 @@ export function measureLoss(tf: Tf, lossOf: () => StepLosses, variables?: TfCore
     loss = tf.keep(out.loss);
     return out.loss;
   }, variables);
-  const measured = { ...readBack(loss!, parts), grads };
+  const measured = { ...(await readBack(loss!, parts)), grads };
   value.dispose(); // the loss itself: read first
   return measured;
 }
 
 /** A trainer's own gradients, plus the weight-decay gradient. */
-function gradientStep(tf: Tf, o: TrainLoopOptions, step: GradientStep, indices: readonly number[], info: StepInfo): MeasuredGradients {
+async function gradientStep(tf: Tf, o: TrainLoopOptions, step: GradientStep, indices: readonly number[], info: StepInfo): Promise<MeasuredGradients> {
   const variables = trainedVariables(o);
-  const result = step(indices, info, (lossOf) => measureLoss(tf, lossOf, variables));
+  const result = await step(indices, info, (lossOf) => measureLoss(tf, lossOf, variables));
   const decay =
     o.optimizer.weightDecay > 0 && o.decayed.length > 0 ? tf.variableGrads(() => l2Penalty(tf, o.decayed, o.optimizer.weightDecay)!, o.decayed) : null;
   if (!decay) return result;
@@ -260,11 +264,13 @@ function trainedVariables(o: TrainLoopOptions): TfCore.Variable[] {
   return o.groups.flatMap((g) => g.variables);
 }
 
-function readBack(loss: TfCore.Scalar, parts: Record<string, TfCore.Scalar>): { loss: number; parts: Record<string, number> } {
-  const out = { loss: loss.dataSync()[0]!, parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v.dataSync()[0]!])) };
+/** The loss and its parts as numbers (read without blocking: webgpu cannot read synchronously), the scalars freed. */
+async function readBack(loss: TfCore.Scalar, parts: Record<string, TfCore.Scalar>): Promise<{ loss: number; parts: Record<string, number> }> {
+  const names = Object.keys(parts);
+  const values = await Promise.all([loss, ...names.map((k) => parts[k]!)].map(async (t) => (await t.data())[0]!));
   loss.dispose();
   for (const t of Object.values(parts)) t.dispose();
-  return out;
+  return { loss: values[0]!, parts: Object.fromEntries(names.map((k, i) => [k, values[i + 1]!])) };
 }
 
 /** tfjs's SGD/momentum optimisers have setLearningRate; Adam keeps it in a field read on every step. */

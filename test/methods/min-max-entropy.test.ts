@@ -80,9 +80,9 @@ test('trust over a scripted sequence: Γ is p(y) while the prediction holds and 
 });
 
 /** A measure that records which variables each pass reached, then differentiates as the loop does. */
-function recordingMeasure(seen: string[][]): (loss: () => StepLosses) => MeasuredGradients {
-  return (lossOf) => {
-    const measured = measureLoss(tf, lossOf);
+function recordingMeasure(seen: string[][]): (loss: () => StepLosses) => Promise<MeasuredGradients> {
+  return async (lossOf) => {
+    const measured = await measureLoss(tf, lossOf);
     seen.push(Object.keys(measured.grads));
     return measured;
   };
@@ -93,11 +93,11 @@ function batch(n: number, seed: number): { x: T4; y: TfCore.Tensor2D; labels: nu
   return { x: tf.randomUniform([n, 16, 16, 1], 0, 1, 'float32', seed) as T4, y: oneHot(tf, labels, 3), labels };
 }
 
-test("the mask is detached: the classifier's losses reach the backbone and C's head, never M's head", () => {
+test("the mask is detached: the classifier's losses reach the backbone and C's head, never M's head", async () => {
   const net = buildNetwork(tf, config, 1);
   const { x, y, labels } = batch(4, 2);
   const seen: string[][] = [];
-  const result = minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: 0, sigma: 10, omega: 8, sigmaPrime: 0.5 }, recordingMeasure(seen));
+  const result = await minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: 0, sigma: 10, omega: 8, sigmaPrime: 0.5 }, recordingMeasure(seen));
   assert.equal(seen.length, 2, "M's pass on X, then C's passes on X+ and X-");
   const nameOf = new Map(net.params.names().map((n) => [net.params.get(n).name, n]));
   const [mPass, cPass] = (seen as [string[], string[]]).map((ids) => ids.map((id) => nameOf.get(id)!)) as [string[], string[]];
@@ -115,17 +115,17 @@ test("the mask is detached: the classifier's losses reach the backbone and C's h
   net.dispose();
 });
 
-test('erasing runs at most u passes of M, fewer once no sample keeps trust; a few steps lower the loss', () => {
+test('erasing runs at most u passes of M, fewer once no sample keeps trust; a few steps lower the loss', async () => {
   const net = buildNetwork(tf, config, 3);
   const { x, y, labels } = batch(6, 4);
   const seen: string[][] = [];
-  const r = minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: 4, sigma: 10, omega: 8, sigmaPrime: 0.5 }, recordingMeasure(seen));
+  const r = await minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: 4, sigma: 10, omega: 8, sigmaPrime: 0.5 }, recordingMeasure(seen));
   assert.ok(r.steps >= 1 && r.steps <= 5 && seen.length === r.steps + 1, `${r.steps} passes of M, ${seen.length} measured`);
   for (const g of Object.values(r.grads)) g.dispose();
   // Plain SGD on one batch: the summed loss goes down.
   const losses: number[] = [];
   for (let s = 0; s < 12; s++) {
-    const step = minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: 2, sigma: 10, omega: 8, sigmaPrime: 0.5 }, recordingMeasure([]));
+    const step = await minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: 2, sigma: 10, omega: 8, sigmaPrime: 0.5 }, recordingMeasure([]));
     losses.push(step.loss - (step.parts.erasing ?? 0));
     const vars = net.trainable();
     tf.tidy(() => {
@@ -149,8 +149,8 @@ test('recursive erasing holds one pass at a time: peak tensor memory with u = 4 
   const y = oneHot(tf, labels, 3);
   let steps = 0;
   const peak = async (u: number): Promise<number> => {
-    const info = await tf.profile(() => {
-      const r = minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: u, sigma: 10, omega: 8, sigmaPrime: 100 }, recordingMeasure([]));
+    const info = await tf.profile(async () => {
+      const r = await minMaxEntropyStep(tf, net, x, y, labels, { erasingDepth: u, sigma: 10, omega: 8, sigmaPrime: 100 }, recordingMeasure([]));
       steps = r.steps;
       for (const g of Object.values(r.grads)) g.dispose();
     });

@@ -61,9 +61,9 @@ test('a gradient step that accumulates two half-batches trains exactly like the 
   };
   const whole = await run((net) => (indices) => lossOf(net, indices, 1));
   const halves = await run((net) => ({
-    gradients: (indices, _info, measure) => {
-      const a = measure(() => lossOf(net, indices.slice(0, 4), 0.5));
-      const b = measure(() => lossOf(net, indices.slice(4), 0.5));
+    gradients: async (indices, _info, measure) => {
+      const a = await measure(() => lossOf(net, indices.slice(0, 4), 0.5));
+      const b = await measure(() => lossOf(net, indices.slice(4), 0.5));
       const grads: TfCore.NamedTensorMap = {};
       for (const name of Object.keys(a.grads)) {
         grads[name] = tf.add(a.grads[name]!, b.grads[name]!);

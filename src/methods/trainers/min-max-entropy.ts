@@ -33,6 +33,7 @@ import { positiveMask, type MaskParams } from '../min-max-mask.js';
 import { buildTrainableNetwork, fitClassifier, trainingBatch, type Hooks, type TrainedModel } from '../fit.js';
 import { augmentSchema } from '../augment.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
+import { detached } from '../../tensor/nn/detached.js';
 
 type T4 = TfCore.Tensor4D;
 type T2 = TfCore.Tensor2D;
@@ -57,6 +58,7 @@ export function uniformCrossEntropyPerExample(tf: Tf, logits: T2): T1 {
 /**
  * Trust Γ_t per sample (0 where it was lost before or is lost now): M's probability of the true class
  * on the erased image while its prediction is the true class and its CE is not above the CE at step 0.
+ * (The reference in numbers; the training step computes trustTensor, which stays on the device.)
  */
 export function trustOf(
   probabilities: Float32Array | number[],
@@ -73,6 +75,19 @@ export function trustOf(
     for (let k = 1; k < classes; k++) if (row[k]! > row[best]!) best = k;
     return best === y && ce[i]! <= ce0[i]! ? row[y]! : 0;
   });
+}
+
+/**
+ * trustOf as tensor operations [N]: the erasing loss of a pass needs the trust of that same pass,
+ * inside its gradient tape, where a backend like webgpu cannot read values back. The first
+ * maximum wins a tie, as in trustOf.
+ */
+export function trustTensor(tf: Tf, probabilities: T2, labels: readonly number[], ce: T1, ce0: T1, alive: readonly boolean[]): T1 {
+  const classes = probabilities.shape[1];
+  const truth = tf.cast(tf.oneHot(tf.tensor1d([...labels], 'int32'), classes), 'float32');
+  const right = tf.equal(tf.argMax(probabilities, 1), tf.tensor1d([...labels], 'int32'));
+  const keep = tf.logicalAnd(tf.logicalAnd(right, tf.lessEqual(ce, ce0)), tf.tensor1d(alive.map((a) => (a ? 1 : 0)), 'bool'));
+  return tf.where(keep, tf.sum(tf.mul(probabilities, truth), 1), tf.zerosLike(ce)) as T1;
 }
 
 export interface ErasingState {
@@ -107,20 +122,19 @@ function sumInto(tf: Tf, total: TfCore.NamedTensorMap, grads: TfCore.NamedTensor
 }
 
 /** One training step's gradients (the sum over M's passes and C's two), with the loss parts for the log. */
-export function minMaxEntropyStep(
+export async function minMaxEntropyStep(
   tf: Tf,
   net: Network,
   x: T4,
   y: T2,
   labels: readonly number[],
   p: Pick<MinMaxEntropyParams, 'erasingDepth' | 'sigma'> & MaskParams,
-  measure: (loss: () => StepLosses) => MeasuredGradients,
-): MeasuredGradients & { steps: number } {
+  measure: (loss: () => StepLosses) => Promise<MeasuredGradients>,
+): Promise<MeasuredGradients & { steps: number }> {
   const head = net.head;
   if (!isMinMaxEntropyHead(head)) throw new Error('Min-Max Entropy needs the min-max-entropy head');
   const size = { height: x.shape[1], width: x.shape[2] };
   const n = labels.length;
-  const classes = net.config.classes;
   const grads: TfCore.NamedTensorMap = {};
   const parts: Record<string, number> = {};
   let loss = 0;
@@ -132,13 +146,13 @@ export function minMaxEntropyStep(
 
   // Step 0: M on X.
   let mask0: T4 | undefined;
-  let ce0: Float32Array | undefined;
+  let ce0: T1 | undefined;
   add(
-    measure(() => {
+    await measure(() => {
       const out = net.forward(x, true);
       const ce = crossEntropyPerExample(tf, out.logits!, y);
       mask0 = tf.keep(positiveMask(tf, out.logits!, out.maps!, size, p));
-      ce0 = ce.dataSync() as Float32Array;
+      ce0 = tf.keep(ce);
       const localizer = tf.mean(ce) as TfCore.Scalar;
       return { loss: localizer, parts: { localizer } };
     }),
@@ -147,21 +161,23 @@ export function minMaxEntropyStep(
   let steps = 1;
   for (let t = 1; t <= p.erasingDepth && state.alive.some(Boolean); t++) {
     const erased = tf.tidy(() => tf.mul(x, tf.sub(1, state.accumulated)) as T4);
-    let gamma: number[] = [];
+    let gammaT: T1 | undefined;
     let maskT: T4 | undefined;
     add(
-      measure(() => {
+      await measure(() => {
         const out = net.forward(erased, true);
         const ce = crossEntropyPerExample(tf, out.logits!, y);
-        gamma = trustOf(tf.softmax(out.logits!).dataSync() as Float32Array, classes, labels, ce.dataSync(), ce0!, state.alive);
+        gammaT = tf.keep(detached(tf, (probs, c) => trustTensor(tf, probs as T2, labels, c as T1, ce0!, state.alive), tf.softmax(out.logits!), ce));
         maskT = tf.keep(positiveMask(tf, out.logits!, out.maps!, size, p));
-        const trusted = tf.tensor1d(gamma.map((g) => (g > 0 ? 1 : 0)));
+        const trusted = detached(tf, (g) => tf.cast(tf.greater(g, 0), 'float32'), gammaT);
         // The trusted samples' CE on the erased image, over the whole batch (Alg. 1 accumulates per sample).
         const erasing = tf.div(tf.sum(tf.mul(ce, trusted)), n) as TfCore.Scalar;
         return { loss: erasing, parts: { erasing } };
       }),
     );
     erased.dispose();
+    const gamma = Array.from(await gammaT!.data());
+    gammaT!.dispose();
     const next = accumulateErasing(tf, state, maskT!, gamma, t, p.sigma);
     state.accumulated.dispose();
     maskT!.dispose();
@@ -169,10 +185,11 @@ export function minMaxEntropyStep(
     steps++;
   }
 
+  ce0!.dispose();
   // C on X+ and X−.
   const rStar = state.accumulated;
   add(
-    measure(() => {
+    await measure(() => {
       const positive = tf.mul(x, rStar) as T4;
       const negative = tf.mul(x, tf.sub(1, rStar)) as T4;
       const cPos = head.classify(net.backbone.apply(net.input(positive), true) as T4, true);
@@ -191,11 +208,15 @@ export async function trainMinMaxEntropy(tf: Tf, data: DatasetView, p: MinMaxEnt
   const net = await buildTrainableNetwork(tf, networkConfig(p, data.info, head), p, hooks);
   const train = data.split('train');
   const step = {
-    gradients: (indices: readonly number[], info: StepInfo, measure: (loss: () => StepLosses) => MeasuredGradients): MeasuredGradients => {
+    gradients: async (
+      indices: readonly number[],
+      info: StepInfo,
+      measure: (loss: () => StepLosses) => Promise<MeasuredGradients>,
+    ): Promise<MeasuredGradients> => {
       const { x, y } = trainingBatch(tf, data, indices, p.augment, info.random);
       try {
         const labels = indices.map((i) => train.labels[i]!);
-        const { steps: _steps, ...measured } = minMaxEntropyStep(tf, net, x, y, labels, p, measure);
+        const { steps: _steps, ...measured } = await minMaxEntropyStep(tf, net, x, y, labels, p, measure);
         return measured;
       } finally {
         x.dispose();

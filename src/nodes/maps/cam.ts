@@ -104,10 +104,10 @@ export const camMapsNode = defineNode<CamMapsParams>({
       const problem = method.problem?.(model.net, options);
       if (problem) throw new UserError(problem[0], problem[1]);
       const splits: Partial<Record<SplitName, MapsSplit>> = {};
-      splitNames.forEach((split, i) => {
+      for (const [i, split] of splitNames.entries()) {
         ctx.progress({ fraction: i / splitNames.length, message: `maps of ${split}` });
-        splits[split] = makeSplitMaps(tf, model.net, classifier?.net ?? null, data.split(split), method, options, batchSize, ctx.signal);
-      });
+        splits[split] = await makeSplitMaps(tf, model.net, classifier?.net ?? null, data.split(split), method, options, batchSize, ctx.signal);
+      }
       await writeMapsArtifact(ctx.outDir, { target: method.agnostic ? 'agnostic' : options.target, method: method.label(model.net, options) }, splits);
       const first = splits[splitNames[0]!]!;
       return { metrics: { maps: splitNames.reduce((s, n) => s + splits[n]!.entry.count, 0), mapSize: `${first.entry.width}x${first.entry.height}` } };

@@ -1,3 +1,4 @@
+import type * as TfCore from '@tensorflow/tfjs-core';
 import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode, UserError } from '../contract.js';
 import { SPLIT_NAMES, type Box, type SplitName } from '../../datasets/types.js';
@@ -37,6 +38,7 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
     const { tensorsFor } = await import('../../tensor/backends/for-node.js');
     const { writeBoxesArtifact } = await import('../../artifacts/boxes.js');
     const { batches, batchTensor, predictBoxes } = await import('../../methods/inference.js');
+    const { tidyAsync } = await import('../../tensor/read.js');
     const tf = await tensorsFor(ctx.env);
     const data = await inputDataset(ctx);
     const model = await inputModel(tf, ctx, 'model');
@@ -56,10 +58,10 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
         const scores: number[][] = [];
         for (const indices of batches(split.count, ctx.params.batchSize)) {
           ctx.signal.throwIfAborted();
-          tf.tidy(() => {
+          await tidyAsync(tf, async () => {
             const x = batchTensor(tf, split, indices, data.info.imageSize, data.info.channels);
-            for (const b of predictBoxes(model.net, x, width, height)) boxes.push([b]);
-            if (classifier) for (const s of classifier.net.forward(x, false).logits!.arraySync()) scores.push(s);
+            for (const b of await predictBoxes(model.net, x, width, height)) boxes.push([b]);
+            if (classifier) for (const s of await (classifier.net.forward(x, false).logits! as TfCore.Tensor2D).array()) scores.push(s);
           });
         }
         out[name] = { ids: [...split.ids], boxes, ...(classifier ? { scores } : {}) };

@@ -86,16 +86,16 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
     const mapOptions = { enhanced: p.enhanced, selection: p.selection, alpha: p.alpha, target: p.target, batchSize: p.batchSize, memoryMB: p.memoryMB };
     const total = reported.count + (canChoose ? chooseView.count : 0);
     let offset = 0;
-    const mapsOf = (view: typeof reported): Map<string, MapsSplit> => {
+    const mapsOf = async (view: typeof reported): Promise<Map<string, MapsSplit>> => {
       const start = offset;
-      const out = sweepSplitMaps(tf, net, classifier?.net ?? null, view, layers, mapOptions, ctx.signal, (done) =>
+      const out = await sweepSplitMaps(tf, net, classifier?.net ?? null, view, layers, mapOptions, ctx.signal, (done) =>
         ctx.progress({ fraction: (0.8 * (start + done)) / total, message: `maps at ${layers.length} layers` }),
       );
       offset += view.count;
       return out;
     };
-    const chooseMaps = canChoose ? mapsOf(chooseView) : null;
-    const reportedMaps = mapsOf(reported);
+    const chooseMaps = canChoose ? await mapsOf(chooseView) : null;
+    const reportedMaps = await mapsOf(reported);
 
     const options = (fixedTau: number | null): LocalizationOptions => ({
       imageSize: data.info.imageSize,

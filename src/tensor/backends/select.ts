@@ -14,7 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import { expectedKernels, kernelFact, type KernelChoice } from '../kernels/variant.js';
-import { adapterSlug, chooseAdapter, describeAdapter } from './webgpu/adapters.js';
+import { adapterSlug, chooseAdapter, describeAdapter, prepareHeadlessEgl } from './webgpu/adapters.js';
 import { webgpuAdapters } from './webgpu/probe-cache.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -104,6 +104,7 @@ function planWebgpu(version: string, forced: boolean, env: NodeJS.ProcessEnv): B
     if (forced) throw new Error(`--backend webgpu: Dawn's binding (npm package ${DAWN_PACKAGE}) is not installed (npm install ${DAWN_PACKAGE})`);
     return undefined;
   }
+  prepareHeadlessEgl();
   const probe = webgpuAdapters(dawn, { env });
   const adapter = chooseAdapter(probe.adapters, forced);
   if (!adapter) {

@@ -20,6 +20,16 @@ export interface AdapterDescription {
   software: boolean;
 }
 
+/**
+ * Mesa's EGL (Dawn's OpenGL backend) needs EGL_PLATFORM=surfaceless without a
+ * display. It reads the process environment, which only the main thread can
+ * change (a worker thread's process.env is its own copy): called where
+ * webgpu is planned, before any worker starts. A user's own setting wins.
+ */
+export function prepareHeadlessEgl(env: NodeJS.ProcessEnv = process.env): void {
+  env.EGL_PLATFORM ??= 'surfaceless';
+}
+
 /** Dawn backends worth trying on a platform, best first, with the feature level each supports. */
 export function dawnBackendsFor(platform: NodeJS.Platform): { backendType: DawnBackendType; featureLevel: 'core' | 'compatibility' }[] {
   if (platform === 'darwin') return [{ backendType: 'metal', featureLevel: 'core' }];

@@ -4,7 +4,8 @@
  * of them with the limits tfjs's webgpu backend asks for. Loaded only in
  * worker threads and in the probe child, never in the CLI process.
  */
-import { adapterSlug, dawnBackendsFor, isSoftwareAdapter, type AdapterDescription, type DawnBackendType } from './adapters.js';
+import { isMainThread } from 'node:worker_threads';
+import { adapterSlug, dawnBackendsFor, isSoftwareAdapter, prepareHeadlessEgl, type AdapterDescription, type DawnBackendType } from './adapters.js';
 
 /** The part of the WebGPU API used here (the full types live in @webgpu/types, which the CLI does not need). */
 export interface GpuAdapterLike {
@@ -25,12 +26,12 @@ let dawn: Promise<DawnModule> | undefined;
 
 /**
  * The Dawn binding, with WebGPU's global constants (GPUBufferUsage, ...)
- * installed, which tfjs's webgpu backend reads. Headless: Mesa's EGL needs
- * EGL_PLATFORM=surfaceless without a display (set before Dawn first opens
- * EGL; a user's own setting wins).
+ * installed, which tfjs's webgpu backend reads. In a worker thread the
+ * headless EGL setting must already be in the process environment
+ * (select.ts sets it when it plans webgpu).
  */
 export function loadDawn(): Promise<DawnModule> {
-  process.env.EGL_PLATFORM ??= 'surfaceless';
+  if (isMainThread) prepareHeadlessEgl();
   dawn ??= import('webgpu').then((m) => {
     const mod = m as unknown as DawnModule;
     for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;

@@ -33,10 +33,14 @@ function parseEvents(stdout: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export function startCli(args: string[], cwd: string): { child: ChildProcess; done: Promise<CliResult>; onStdoutLine(fn: (line: string) => void): void } {
+export function startCli(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<CliResult>; onStdoutLine(fn: (line: string) => void): void } {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,
-    env: { ...process.env, WSOL_RUN_GPUS: process.env.WSOL_RUN_GPUS ?? '0' },
+    env: { ...process.env, WSOL_RUN_GPUS: process.env.WSOL_RUN_GPUS ?? '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -57,8 +61,8 @@ export function startCli(args: string[], cwd: string): { child: ChildProcess; do
   return { child, done, onStdoutLine: (fn) => lineListeners.push(fn) };
 }
 
-export function runCli(args: string[], cwd: string): Promise<CliResult> {
-  return startCli(args, cwd).done;
+export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return startCli(args, cwd, env).done;
 }
 
 /** Node ids of the events of one kind. */

@@ -97,13 +97,13 @@ async function valuesOn(on: string, f: Fn, shapes: Shapes, seed: number): Promis
   await tf.setBackend(on);
   const [values_] = await read(() => [
     f(
-        ...shapes.map((s, i) =>
-          tf.tensor(
-            values(
-              s.reduce((a, b) => a * b, 1),
-              seed + i,
-            ),
-            s,
+      ...shapes.map((s, i) =>
+        tf.tensor(
+          values(
+            s.reduce((a, b) => a * b, 1),
+            seed + i,
+          ),
+          s,
         ),
       ),
     ),
@@ -255,10 +255,9 @@ export function gradientSuite(config: KernelConfig): void {
         const x = tf.tensor(values(2 * 20 * 20 * 16, 11), [2, 20, 20, 16]);
         const w = tf.tensor(values(3 * 3 * 16 * 24, 12), [3, 3, 16, 24]);
         const b = tf.tensor(values(24, 13), [24]);
-        return tf
-          .grads((xx: TfCore.Tensor, ww: TfCore.Tensor, bb: TfCore.Tensor) =>
-            tf.sum(tf.square(tf.relu(tf.add(tf.conv2d(xx as TfCore.Tensor4D, ww as TfCore.Tensor4D, 1, 'same'), bb)))),
-          )([x, w, b]);
+        return tf.grads((xx: TfCore.Tensor, ww: TfCore.Tensor, bb: TfCore.Tensor) =>
+          tf.sum(tf.square(tf.relu(tf.add(tf.conv2d(xx as TfCore.Tensor4D, ww as TfCore.Tensor4D, 1, 'same'), bb)))),
+        )([x, w, b]);
       });
     await tf.setBackend(backend);
     const first = await run();
@@ -333,8 +332,11 @@ export function gradientSuite(config: KernelConfig): void {
         const x = tf.tensor(values(8 * 12 * 12 * 20, 21), [8, 12, 12, 20]);
         const g = tf.tensor(values(20, 22), [20]);
         const b = tf.tensor(values(20, 23), [20]);
-        return tf
-          .grads((xx: TfCore.Tensor, gg: TfCore.Tensor, bb: TfCore.Tensor) => tf.sum(tf.square(trainingBatchNorm(tf, xx, gg, bb, 1e-3, 'relu').y)))([x, g, b]);
+        return tf.grads((xx: TfCore.Tensor, gg: TfCore.Tensor, bb: TfCore.Tensor) => tf.sum(tf.square(trainingBatchNorm(tf, xx, gg, bb, 1e-3, 'relu').y)))([
+          x,
+          g,
+          b,
+        ]);
       });
     const first = await run();
     for (let i = 0; i < 5; i++) assert.deepEqual(await run(), first, `run ${i}`);
@@ -478,7 +480,9 @@ export function gradientSuite(config: KernelConfig): void {
     await check('gather (UnsortedSegmentSum)', (x) => tf.gather(x, tf.tensor1d([2, 0, 2, 1], 'int32')), [[3, 5]]);
     await check('bilinear resize (square)', (x) => tf.image.resizeBilinear(x as TfCore.Tensor4D, [9, 9]), [[2, 4, 4, 3]]);
     // tfjs has no TopK gradient: WILDCAT's top-k pooling gathers the selected values by index.
-    await check('WILDCAT pooling (top and bottom k, fractions)', (x) => wildcatPool(tf, x as TfCore.Tensor4D, { kmax: 0.3, kmin: 2, alpha: 0.7 }), [[2, 3, 4, 3]]);
+    await check('WILDCAT pooling (top and bottom k, fractions)', (x) => wildcatPool(tf, x as TfCore.Tensor4D, { kmax: 0.3, kmin: 2, alpha: 0.7 }), [
+      [2, 3, 4, 3],
+    ]);
     await check(
       'WILDCAT pooling with dropout on the selection',
       (x) => wildcatPool(tf, x as TfCore.Tensor4D, { kmax: 3, kmin: 0, alpha: 0, dropout: { rate: 0.5, seed: 5 } }),

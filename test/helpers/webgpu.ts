@@ -12,7 +12,8 @@ let probed: { adapter?: AdapterDescription; why?: string } | undefined;
 
 export function webgpuAdapterHere(): { adapter?: AdapterDescription; why?: string } {
   if (!probed) {
-    if (!installedVersion(DAWN_PACKAGE) || !installedVersion('@tensorflow/tfjs-backend-webgpu')) probed = { why: 'the optional webgpu packages are not installed' };
+    if (!installedVersion(DAWN_PACKAGE) || !installedVersion('@tensorflow/tfjs-backend-webgpu'))
+      probed = { why: 'the optional webgpu packages are not installed' };
     else {
       const p = runProbe();
       const adapter = p.adapters[0];

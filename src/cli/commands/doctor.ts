@@ -2,6 +2,7 @@ import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   BACKENDS,
+  DAWN_PACKAGE,
   backendPackage,
   installedVersion,
   kernelVariantLabel,
@@ -10,6 +11,8 @@ import {
   type BackendName,
 } from '../../tensor/backends/select.js';
 import type { ProbeRequest, ProbeResult } from '../../tensor/backends/probe-worker.js';
+import { adapterSlug, chooseAdapter, describeAdapter, prepareHeadlessEgl, type AdapterDescription } from '../../tensor/backends/webgpu/adapters.js';
+import { probeCachePath, webgpuAdapters } from '../../tensor/backends/webgpu/probe-cache.js';
 import { formatBytes, table } from '../format.js';
 import { detectGpus } from '../options.js';
 import { printJson, requestedBackend } from './common.js';
@@ -44,6 +47,41 @@ const NOT_INSTALLED: Record<BackendName, string> = {
   cpu: 'not installed: it ships with wsol-run; run `npm ci`',
 };
 
+export interface WebgpuReport {
+  /** Dawn's binding (npm package webgpu), or null when not installed. */
+  dawn: string | null;
+  adapters: (AdapterDescription & { slug: string; status: string })[];
+  /** Dawn backends that gave no adapter, and why. */
+  problems: string[];
+  /** Where the CLI keeps the probe between runs. */
+  probeCache: string;
+}
+
+/** The WebGPU adapters here, probed afresh (doctor is where a new driver should show), with why each is or is not used. */
+function webgpuReport(): WebgpuReport {
+  const dawn = installedVersion(DAWN_PACKAGE) ?? null;
+  if (!dawn) return { dawn, adapters: [], problems: [`not installed: npm install ${DAWN_PACKAGE}`], probeCache: probeCachePath() };
+  prepareHeadlessEgl();
+  const probe = webgpuAdapters(dawn, { refresh: true });
+  const auto = chooseAdapter(probe.adapters, false);
+  const forced = chooseAdapter(probe.adapters, true);
+  return {
+    dawn,
+    adapters: probe.adapters.map((a) => ({
+      ...a,
+      slug: adapterSlug(a),
+      status:
+        a === auto
+          ? 'used when webgpu is selected (hardware)'
+          : a.software
+            ? `software rasterizer: never chosen automatically (slower than wasm)${a === forced ? '; --backend webgpu uses it' : ''}`
+            : 'another hardware adapter: not used (the first one is)',
+    })),
+    problems: probe.problems,
+    probeCache: probeCachePath(),
+  };
+}
+
 /** Which backends are installed and usable (and why not), the machine, and a training-speed probe. */
 export async function doctorCommand(o: DoctorOptions): Promise<number> {
   // A misspelt --backend is bad input, as it is for `run`, before any probing.
@@ -58,10 +96,15 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
     gpus,
   };
   const backends: { name: BackendName; package: string; version: string | null; usable: boolean; detail: string }[] = [];
+  const webgpu = webgpuReport();
   for (const name of BACKENDS) {
     const v = installedVersion(backendPackage(name));
     if (!v) {
       backends.push({ name, package: backendPackage(name), version: null, usable: false, detail: NOT_INSTALLED[name] });
+      continue;
+    }
+    if (name === 'webgpu' && webgpu.adapters.length === 0) {
+      backends.push({ name, package: backendPackage(name), version: v, usable: false, detail: `no WebGPU adapter: ${webgpu.problems.join('; ')}` });
       continue;
     }
     const r = await probe({ backend: name, probeSeconds: 0, batch: 1, size: 8 });
@@ -72,7 +115,9 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
           : `usable: wsol-run's previous training kernels v${WASM_KERNELS_VERSION}, 1 thread (the kernel module is off or did not start)`
         : name === 'cpu'
           ? 'usable: pure JavaScript, far too slow to train (kept as the last resort)'
-          : `usable (${r.active})`
+          : name === 'webgpu'
+            ? `usable on ${describeAdapter(chooseAdapter(webgpu.adapters, true)!)}${chooseAdapter(webgpu.adapters, false) ? '' : '; software only, so chosen only with --backend webgpu'}`
+            : `usable (${r.active})`
       : r.error!;
     backends.push({ name, package: backendPackage(name), version: v, usable: r.ok, detail });
   }
@@ -96,6 +141,7 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
   const report = {
     machine,
     backends,
+    webgpu,
     selected,
     selectionError,
     probe: speed ? { model: 'conv32-pool-conv64-pool-conv128-GAP-dense10, 64x64x3, batch 32, Adam', ...speed } : null,
@@ -115,6 +161,19 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
     '',
     selected ? `selected  ${selected.name} (${selected.reason})` : 'selected  none',
   ];
+  if (webgpu.dawn) {
+    lines.splice(
+      lines.length - 1,
+      0,
+      webgpu.adapters.length
+        ? table(
+            [`WebGPU adapter (Dawn ${webgpu.dawn})`, 'status'],
+            webgpu.adapters.map((a) => [describeAdapter(a), a.status]),
+          )
+        : `WebGPU    no adapter (${webgpu.problems.join('; ')})`,
+      '',
+    );
+  }
   if (speed) {
     lines.push(
       `probe     ${speed.imagesPerSecond.toFixed(1)} images/s training the reference CNN (64x64x3, batch 32, Adam): median of ${speed.steps} steps, ${speed.medianStepMs.toFixed(0)} ms/step; loss ${speed.firstLoss.toFixed(3)} -> ${speed.lastLoss.toFixed(3)}`,

@@ -86,7 +86,13 @@ export function trustTensor(tf: Tf, probabilities: T2, labels: readonly number[]
   const classes = probabilities.shape[1];
   const truth = tf.cast(tf.oneHot(tf.tensor1d([...labels], 'int32'), classes), 'float32');
   const right = tf.equal(tf.argMax(probabilities, 1), tf.tensor1d([...labels], 'int32'));
-  const keep = tf.logicalAnd(tf.logicalAnd(right, tf.lessEqual(ce, ce0)), tf.tensor1d(alive.map((a) => (a ? 1 : 0)), 'bool'));
+  const keep = tf.logicalAnd(
+    tf.logicalAnd(right, tf.lessEqual(ce, ce0)),
+    tf.tensor1d(
+      alive.map((a) => (a ? 1 : 0)),
+      'bool',
+    ),
+  );
   return tf.where(keep, tf.sum(tf.mul(probabilities, truth), 1), tf.zerosLike(ce)) as T1;
 }
 

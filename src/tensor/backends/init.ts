@@ -79,7 +79,8 @@ export function runningBackendFact(): string | undefined {
   if (!readyName) return undefined;
   const version = installedVersion(backendPackage(readyName)) ?? 'unknown';
   const kernels = kernelModule && !kernelModule.failed ? kernelModule.variant : 'off';
-  if (readyName === 'webgpu') return backendFact('webgpu', version, undefined, { dawn: installedVersion(DAWN_PACKAGE) ?? 'unknown', adapter: webgpuAdapter ?? 'unknown' });
+  if (readyName === 'webgpu')
+    return backendFact('webgpu', version, undefined, { dawn: installedVersion(DAWN_PACKAGE) ?? 'unknown', adapter: webgpuAdapter ?? 'unknown' });
   return backendFact(readyName, version, readyName === 'wasm' ? kernels : undefined);
 }
 

@@ -42,7 +42,8 @@ function meanOfTop(tf: Tf, x: T2, k: number, dropout: WildcatOptions['dropout'],
     save([flat]);
     return {
       value: tf.reshape(tf.gather(tf.reshape(xx, [rows * n]), flat), [rows, k]),
-      gradFunc: (dy: TfCore.Tensor, saved: TfCore.Tensor[]) => tf.reshape(tf.unsortedSegmentSum(tf.reshape(dy, [rows * k]), saved[0] as TfCore.Tensor1D, rows * n), [rows, n]),
+      gradFunc: (dy: TfCore.Tensor, saved: TfCore.Tensor[]) =>
+        tf.reshape(tf.unsortedSegmentSum(tf.reshape(dy, [rows * k]), saved[0] as TfCore.Tensor1D, rows * n), [rows, n]),
     };
   }) as unknown as Parameters<Tf['customGrad']>[0]);
   let picked = select(x) as T2;

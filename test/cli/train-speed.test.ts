@@ -20,7 +20,7 @@ test('a tensor node runs in a worker on the chosen backend, which enters its key
   );
   const bad = await runCli([file, '--backend', 'gpu'], dir);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /unknown backend.*\n.*tensorflow-gpu, tensorflow, wasm, cpu/);
+  assert.match(bad.stderr, /unknown backend.*\n.*tensorflow-gpu, webgpu, tensorflow, wasm, cpu/);
   const summary = await runCli([file], dir);
   assert.match(summary.stdout, /node\s+imagesPerSecond\s+medianStepMs\s+finalLoss/);
 });

@@ -32,7 +32,7 @@ export async function webgpuOrSkip(): Promise<boolean> {
   }
   if (process.env.WSOL_RUN_REQUIRE_WEBGPU === '1')
     test('webgpu is available (WSOL_RUN_REQUIRE_WEBGPU=1)', () => {
-      throw new Error(`${why}: install Mesa (libegl1 libegl-mesa0 libgl1-mesa-dri) or a GPU driver`);
+      throw new Error(`${why}: install Mesa (Debian: libegl-dev libegl-mesa0 libgl1-mesa-dri; Dawn opens libEGL.so) or a GPU driver`);
     });
   else test(`webgpu tests: ${why}`, { skip: why }, () => {});
   return false;

@@ -14,6 +14,7 @@ import { initTensorBackend, type Tf } from '../src/tensor/backends/init.js';
 import { buildNetwork, type Network, type NetworkConfig } from '../src/tensor/models/network.js';
 import { dglLayerMaps, type DglOptions } from '../src/methods/maps/dgl.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
+import { resnet50Config } from './lib/resnet.js';
 
 const RUNS = numericOption('runs', 3);
 const IMAGES = numericOption('images', 4);
@@ -33,14 +34,7 @@ const NETWORKS: { name: string; config: NetworkConfig }[] = [
   },
   {
     name: 'ResNet-50, 224 px',
-    config: {
-      inputSize: { height: 224, width: 224 },
-      inChannels: 3,
-      classes: 1000,
-      backbone: { kind: 'resnet50', lastStride: 2, bnEpsilon: 1e-3 },
-      head: { kind: 'gap-fc' },
-      preprocess: 'caffe',
-    },
+    config: resnet50Config(224),
   },
 ];
 

@@ -17,14 +17,7 @@ import time
 import torch
 import torch.nn as nn
 
-
-def reference_model():
-    return nn.Sequential(
-        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10),
-    )
+from pytorch_reference import reference_model  # the same model as the CPU comparison (beside this file)
 
 
 def throughput(name, channels_last, steps, runs, device):

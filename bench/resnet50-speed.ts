@@ -17,6 +17,7 @@ import { buildNetwork, type Network } from '../src/tensor/models/network.js';
 import { BatchNorm } from '../src/tensor/nn/batch-norm.js';
 import { packagePath } from '../src/paths.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
+import { resnet50Config } from './lib/resnet.js';
 
 const RUNS = numericOption('runs', 3);
 const STEPS = numericOption('steps', 3);
@@ -25,18 +26,7 @@ const THREADS = numericOption('threads', 2);
 const BATCH = 16;
 
 function resnet(tf: Tf, side: number): Network {
-  return buildNetwork(
-    tf,
-    {
-      inputSize: { height: side, width: side },
-      inChannels: 3,
-      classes: 1000,
-      backbone: { kind: 'resnet50', lastStride: 2, bnEpsilon: 1e-3 },
-      head: { kind: 'gap-fc' },
-      preprocess: 'caffe',
-    },
-    0,
-  );
+  return buildNetwork(tf, resnet50Config(side), 0);
 }
 
 function trainStep(tf: Tf, net: Network): () => void {

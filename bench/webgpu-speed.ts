@@ -21,33 +21,14 @@ import { runningAdapter } from '../src/tensor/backends/webgpu/start.js';
 import { buildNetwork, type Network } from '../src/tensor/models/network.js';
 import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
 import { packagePath } from '../src/paths.js';
-import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
+import { machine, markdownTable, median, numericOption, stringOption, updateBenchmarks } from './lib/report.js';
+import { resnet50Config } from './lib/resnet.js';
 
 const RUNS = numericOption('runs', 3);
 const STEPS = numericOption('steps', 10);
 
-function option(name: string, fallback: string): string {
-  const args = process.argv.slice(2);
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : fallback;
-}
-const MODELS = option('models', 'reference,resnet50').split(',');
-const PYTHON = option('python', 'python3');
-
-function resnet(tf: Tf): Network {
-  return buildNetwork(
-    tf,
-    {
-      inputSize: { height: 128, width: 128 },
-      inChannels: 3,
-      classes: 1000,
-      backbone: { kind: 'resnet50', lastStride: 2, bnEpsilon: 1e-3 },
-      head: { kind: 'gap-fc' },
-      preprocess: 'caffe',
-    },
-    0,
-  );
-}
+const MODELS = stringOption('models', 'reference,resnet50').split(',');
+const PYTHON = stringOption('python', 'python3');
 
 /** img/s of `steps` ResNet-50 training steps, and the losses. */
 async function resnetRate(tf: Tf, net: Network, steps: number): Promise<{ rate: number; losses: number[] }> {
@@ -111,7 +92,7 @@ async function main(): Promise<void> {
   let torchNote = '';
   let torchVersion = '';
   const losses: Record<string, number[]> = {};
-  const net = MODELS.includes('resnet50') ? resnet(tf) : undefined;
+  const net = MODELS.includes('resnet50') ? buildNetwork(tf, resnet50Config(128), 0) : undefined;
   // Warm-up: every shader compiled once (the first step of each model compiles its pipelines).
   if (MODELS.includes('reference')) await timeTrainingSteps(tf, { steps: 1, warmup: 1 });
   if (net) await resnetRate(tf, net, 1);

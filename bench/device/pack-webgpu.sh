@@ -16,7 +16,7 @@ rm -rf "$out/tree" "$out/wsol-webgpu.tar.xz"
 mkdir -p "$out/tree/node_modules/@tensorflow" "$out/tree/bench" "$out/gl"
 cp "$(command -v node)" "$out/tree/node"
 cp package.json "$out/tree/"
-cp bench/pytorch_gpu_reference.py "$out/tree/bench/"
+cp bench/pytorch_gpu_reference.py bench/pytorch_reference.py "$out/tree/bench/"
 # The built code without the tests (and without source maps).
 mkdir -p "$out/tree/dist"
 cp -r dist/src dist/bench "$out/tree/dist/"

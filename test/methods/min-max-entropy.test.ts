@@ -2,7 +2,8 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { initTensorBackend } from '../../src/tensor/backends/init.js';
-import { buildNetwork, type NetworkConfig } from '../../src/tensor/models/network.js';
+import { buildNetwork } from '../../src/tensor/models/network.js';
+import { tinyMinMaxEntropyConfig } from '../helpers/tiny-networks.js';
 import { selectedCells, wildcatPool } from '../../src/tensor/nn/wildcat.js';
 import { accumulateErasing, minMaxEntropyStep, trustOf, uniformCrossEntropyPerExample } from '../../src/methods/trainers/min-max-entropy.js';
 import { oneHot } from '../../src/methods/losses.js';
@@ -15,14 +16,7 @@ before(async () => {
   tf = await initTensorBackend('wasm');
 });
 
-const config: NetworkConfig = {
-  inputSize: { height: 16, width: 16 },
-  inChannels: 1,
-  classes: 3,
-  backbone: { kind: 'small', channels: [4, 6], poolAfter: [0], batchNorm: true },
-  head: { kind: 'min-max-entropy', modalities: 2, kmax: 0.1, kmin: 0, alphaWildcat: 0, dropout: 0 },
-  preprocess: 'centered',
-};
+const config = tinyMinMaxEntropyConfig;
 
 test('WILDCAT pooling: k rounds the fraction of cells (0.09 of 64 is 6), top and bottom means by hand', () => {
   assert.equal(selectedCells(0.09, 64, true), 6);

@@ -8,7 +8,8 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { initTensorBackend } from '../../src/tensor/backends/init.js';
-import { buildNetwork, type NetworkConfig } from '../../src/tensor/models/network.js';
+import { buildNetwork } from '../../src/tensor/models/network.js';
+import { tinyMinMaxEntropyConfig } from '../helpers/tiny-networks.js';
 import { minMaxEntropyStep } from '../../src/methods/trainers/min-max-entropy.js';
 import { oneHot } from '../../src/methods/losses.js';
 import { measureLoss } from '../../src/training/loop.js';
@@ -29,14 +30,7 @@ if (await webgpuOrSkip()) {
     assertParity(cpu, gpu, 'webgpu', assert);
   });
 
-  const config: NetworkConfig = {
-    inputSize: { height: 16, width: 16 },
-    inChannels: 1,
-    classes: 3,
-    backbone: { kind: 'small', channels: [4, 6], poolAfter: [0], batchNorm: true },
-    head: { kind: 'min-max-entropy', modalities: 2, kmax: 0.1, kmin: 0, alphaWildcat: 0, dropout: 0 },
-    preprocess: 'centered',
-  };
+  const config = tinyMinMaxEntropyConfig;
 
   /** One Min-Max Entropy step with erasing on `backend`: loss, parts and gradients by parameter name. */
   async function mmeStep(backend: string): Promise<{ loss: number; parts: Record<string, number>; grads: Record<string, Float32Array> }> {

@@ -38,6 +38,29 @@ test('WILDCAT pooling: k rounds the fraction of cells (0.09 of 64 is 6), top and
   assert.deepEqual(g.flat(3), [0.5, 0.5, 0, 0, 0.5, 0.5, 0, 0]);
 });
 
+test("WILDCAT's selection inside a custom gradient gives the same bits as gathering by read-back indices (the implementation before it)", () => {
+  const x = tf.randomUniform([2, 5, 4, 3], -1, 1, 'float32', 9) as T4;
+  const r = tf.randomUniform([2, 3], -1, 1, 'float32', 10);
+  const options = { kmax: 0.3, kmin: 2, alpha: 0.7 };
+  const now = tf
+    .grad((m: TfCore.Tensor) => tf.sum(tf.mul(wildcatPool(tf, m as T4, options), r)))(x)
+    .dataSync();
+  // The former meanOfTop: indices read back to JavaScript and gathered as a constant.
+  const before = tf
+    .grad((m: TfCore.Tensor) => {
+      const rows = tf.reshape(tf.transpose(tf.reshape(m, [2, 20, 3]), [0, 2, 1]), [6, 20]) as TfCore.Tensor2D;
+      const meanOf = (k: number, largest: boolean): TfCore.Tensor => {
+        const sel = tf.topk(largest ? rows : tf.neg(rows), k).indices.dataSync();
+        const flat = Int32Array.from({ length: 6 * k }, (_, i) => Math.floor(i / k) * 20 + sel[i]!);
+        return tf.mean(tf.reshape(tf.gather(tf.reshape(rows, [120]), tf.tensor1d(flat, 'int32')), [6, k]), 1);
+      };
+      const score = tf.add(meanOf(6, true), tf.mul(meanOf(2, false), 0.7));
+      return tf.sum(tf.mul(tf.reshape(score, [2, 3]), r));
+    })(x)
+    .dataSync();
+  assert.deepEqual(now, before);
+});
+
 test('the cross-entropy toward the uniform distribution: log C at equal scores, gradient softmax − 1/C', () => {
   const equal = uniformCrossEntropyPerExample(tf, tf.tensor2d([[2, 2, 2, 2]])).dataSync()[0]!;
   assert.ok(Math.abs(equal - Math.log(4)) < 1e-6);

@@ -1,9 +1,12 @@
 /** Adapter facts without Dawn: software detection, the fact's adapter part, the choice, the probe fingerprint. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { adapterSlug, chooseAdapter, dawnBackendsFor, isSoftwareAdapter, type AdapterDescription } from '../../src/tensor/backends/webgpu/adapters.js';
 import { driverFingerprint, probeCachePath } from '../../src/tensor/backends/webgpu/probe-cache.js';
-import { backendFact, NETWORK_CODE_VERSION, planBackend, webgpuAdapterOfFact } from '../../src/tensor/backends/select.js';
+import { backendFact, DAWN_PACKAGE, installedVersion, NETWORK_CODE_VERSION, planBackend, webgpuAdapterOfFact } from '../../src/tensor/backends/select.js';
 import { explainWebgpuFailure } from '../../src/tensor/backends/init.js';
 
 const h200: AdapterDescription = {
@@ -78,4 +81,30 @@ test('WSOL_RUN_WEBGPU=0 keeps webgpu out of the automatic choice without probing
 test('a webgpu start-up failure says what to do', () => {
   assert.match(explainWebgpuFailure("Cannot find package 'webgpu' imported from ..."), /npm install webgpu\), or use --backend wasm/);
   assert.match(explainWebgpuFailure('no WebGPU adapter: none'), /^webgpu did not start: no WebGPU adapter/);
+});
+
+/** A probe cache that already holds `probe` for this machine's fingerprint (what a real probe would have written). */
+function cachedProbe(probe: object): NodeJS.ProcessEnv {
+  const file = join(mkdtempSync(join(tmpdir(), 'wsol-probe-')), 'probe.json');
+  const env = { ...process.env, WSOL_RUN_PROBE_CACHE: file };
+  writeFileSync(file, JSON.stringify({ version: 1, fingerprint: driverFingerprint(env, installedVersion(DAWN_PACKAGE) ?? 'none'), probe }));
+  return env;
+}
+
+test('where Dawn cannot load, the automatic choice moves on to the next backend and --backend webgpu says why', {
+  skip: !installedVersion(DAWN_PACKAGE) && 'webgpu is not installed',
+}, () => {
+  const env = cachedProbe({ ok: false, adapters: [], problems: ['the webgpu package did not load: libEGL.so: cannot open shared object file'] });
+  assert.equal(planBackend(undefined, env).name, 'wasm');
+  assert.throws(() => planBackend('webgpu', env), /--backend webgpu: no WebGPU adapter here \(the webgpu package did not load: libEGL\.so/);
+});
+
+test('a hardware adapter in the probe makes webgpu the automatic choice, with the adapter in the fact', {
+  skip: !installedVersion(DAWN_PACKAGE) && 'webgpu is not installed',
+}, () => {
+  const env = cachedProbe({ ok: true, adapters: [llvmpipe, h200], problems: [] });
+  const plan = planBackend(undefined, env);
+  assert.equal(plan.name, 'webgpu');
+  assert.equal(webgpuAdapterOfFact(plan.fact), adapterSlug(h200));
+  assert.match(plan.reason, /a hardware WebGPU adapter: nvidia hopper NVIDIA H200 over vulkan/);
 });

@@ -20,13 +20,13 @@ import torch.nn as nn
 from pytorch_reference import reference_model  # the same model as the CPU comparison (beside this file)
 
 
-def throughput(name, channels_last, steps, runs, device):
+def throughput(name, channels_last, steps, runs, device, resnet_size=128, resnet_batch=16):
     torch.manual_seed(0)
     if name == 'reference':
         model, batch, size, classes = reference_model(), 32, 64, 10
     else:
         import torchvision
-        model, batch, size, classes = torchvision.models.resnet50(weights=None), 16, 128, 1000
+        model, batch, size, classes = torchvision.models.resnet50(weights=None), resnet_batch, resnet_size, 1000
     model = model.to(device)
     x = torch.rand(batch, 3, size, size, device=device)
     y = torch.randint(0, classes, (batch,), device=device)
@@ -61,13 +61,15 @@ def main():
     p.add_argument('--steps', type=int, default=20)
     p.add_argument('--runs', type=int, default=3)
     p.add_argument('--models', default='reference,resnet50')
+    p.add_argument('--resnet-size', type=int, default=128)
+    p.add_argument('--resnet-batch', type=int, default=16)
     a = p.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit('no CUDA device visible to PyTorch')
     out = {'torch': torch.__version__, 'device': torch.cuda.get_device_name(0)}
     for name in a.models.split(','):
-        out[name] = throughput(name, False, a.steps, a.runs, 'cuda')
-        out[f'{name}_channels_last'] = throughput(name, True, a.steps, a.runs, 'cuda')
+        out[name] = throughput(name, False, a.steps, a.runs, 'cuda', a.resnet_size, a.resnet_batch)
+        out[f'{name}_channels_last'] = throughput(name, True, a.steps, a.runs, 'cuda', a.resnet_size, a.resnet_batch)
     print(json.dumps(out))
 
 

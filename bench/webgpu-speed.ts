@@ -29,11 +29,14 @@ const STEPS = numericOption('steps', 10);
 
 const MODELS = stringOption('models', 'reference,resnet50').split(',');
 const PYTHON = stringOption('python', 'python3');
+/** ResNet-50's image side and batch: the comparison is 128 px, batch 16; a rehearsal on a software adapter takes less. */
+const RESNET_SIZE = numericOption('resnet-size', 128);
+const RESNET_BATCH = numericOption('resnet-batch', 16);
 
 /** img/s of `steps` ResNet-50 training steps, and the losses. */
 async function resnetRate(tf: Tf, net: Network, steps: number): Promise<{ rate: number; losses: number[] }> {
-  const batch = 16;
-  const x = tf.randomUniform([batch, 128, 128, 3], 0, 255, 'float32', 1);
+  const batch = RESNET_BATCH;
+  const x = tf.randomUniform([batch, RESNET_SIZE, RESNET_SIZE, 3], 0, 255, 'float32', 1);
   const y = tf.tidy(() =>
     tf.cast(
       tf.oneHot(
@@ -70,9 +73,16 @@ interface TorchRun {
 }
 
 function torchRun(): TorchRun | string {
-  const out = spawnSync(PYTHON, [packagePath('bench/pytorch_gpu_reference.py'), '--steps', String(STEPS), '--runs', '1', '--models', MODELS.join(',')], {
-    encoding: 'utf8',
-  });
+  const out = spawnSync(
+    PYTHON,
+    [
+      packagePath('bench/pytorch_gpu_reference.py'),
+      ...['--steps', String(STEPS), '--runs', '1', '--models', MODELS.join(','), '--resnet-size', String(RESNET_SIZE), '--resnet-batch', String(RESNET_BATCH)],
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (out.status !== 0) return `PyTorch not run (${(out.stderr || out.error?.message || '').trim().split('\n').at(-1)})`;
   return JSON.parse(out.stdout.trim().split('\n').at(-1)!) as TorchRun;
 }
@@ -92,7 +102,7 @@ async function main(): Promise<void> {
   let torchNote = '';
   let torchVersion = '';
   const losses: Record<string, number[]> = {};
-  const net = MODELS.includes('resnet50') ? buildNetwork(tf, resnet50Config(128), 0) : undefined;
+  const net = MODELS.includes('resnet50') ? buildNetwork(tf, resnet50Config(RESNET_SIZE), 0) : undefined;
   // Warm-up: every shader compiled once (the first step of each model compiles its pipelines).
   if (MODELS.includes('reference')) await timeTrainingSteps(tf, { steps: 1, warmup: 1 });
   if (net) await resnetRate(tf, net, 1);
@@ -124,7 +134,7 @@ async function main(): Promise<void> {
   const fmt = (xs: number[] | undefined): string => (xs?.length ? median(xs).toFixed(1) : '–');
   const label: Record<string, string> = {
     reference: 'reference CNN, 64x64x3, batch 32, Adam (img/s)',
-    resnet50: 'ResNet-50, 128 px, batch 16, SGD momentum (img/s)',
+    resnet50: `ResNet-50, ${RESNET_SIZE} px, batch ${RESNET_BATCH}, SGD momentum (img/s)`,
   };
   const rows = MODELS.map((m) => [
     label[m] ?? m,
@@ -138,12 +148,17 @@ async function main(): Promise<void> {
   const body = [
     '## webgpu training throughput (tfjs-backend-webgpu on Dawn)',
     '',
-    `Machine: ${machine()}. Adapter: ${describeAdapter(adapter)}. Command: \`npm run bench:webgpu -- --runs ${RUNS} --steps ${STEPS}\`, median of ${RUNS} runs of ${STEPS} steps after one warm-up step per model (shader compilation), webgpu and PyTorch alternating. ${torchVersion}`,
+    `Machine: ${machine()}. Adapter: ${describeAdapter(adapter)}. Command: \`npm run bench:webgpu -- ${process.argv
+      .slice(2)
+      .filter((a) => a !== '--no-write')
+      .join(
+        ' ',
+      )}\`, median of ${RUNS} runs of ${STEPS} steps after one warm-up step per model (shader compilation), webgpu and PyTorch alternating. ${torchVersion}`,
     '',
     table,
     '',
     software
-      ? 'A software adapter (a CPU rasterizer): a correctness run only (the losses were finite and every kernel ran), not a speed figure. The speed comparison needs a hardware GPU: see bench/device/.'
+      ? "A software adapter (a CPU rasterizer): a correctness run only (the losses were finite and every kernel ran), not a speed figure. The comparison with PyTorch needs a hardware GPU; on one without Node.js: `sh bench/device/pack-webgpu.sh` here (Node binary, built tree, pruned packages and Debian's Vulkan/EGL loaders in `.devpack/`, 29 MiB), then `sh bench/device/run-webgpu.sh` there with `.devpack` carried; `sh bench/device/rehearse-webgpu.sh` rehearses that run here."
       : torchNote || 'Both on the same GPU, same process order, the loss read back every step on both.',
   ].join('\n');
   process.stdout.write(`${body}\n`);

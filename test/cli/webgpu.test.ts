@@ -1,7 +1,9 @@
 /**
  * The webgpu backend through the CLI, on whatever adapter Dawn finds (Mesa's
  * software rasterizer in CI): forced with --backend webgpu it trains, maps
- * and evaluates, two fresh caches give byte-identical artifacts, the lock
+ * and evaluates, two fresh caches give byte-identical artifacts, the shipped
+ * quickstart runs through with no GPU error (a shader that fails to compile
+ * fails its node), the lock
  * names Dawn and the adapter, and wasm results are keyed apart; left to
  * choose, a software-only machine stays on wasm; the adapter probe is
  * cached and redone when it is unreadable or the drivers' fingerprint
@@ -9,10 +11,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodesWith, runCli, tempDir, writePipeline } from '../helpers/cli.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
+import { packagePath } from '../../src/paths.js';
 
 const pipeline = {
   name: 'webgpu',
@@ -50,6 +53,23 @@ if (await webgpuOrSkip()) {
     assert.equal(b.code, 0, b.stderr);
     assert.deepEqual(nodesWith(b, 'node-done'), ['cls', 'data', 'eval', 'maps'], 'a fresh cache computes everything again');
     assert.deepEqual(digests(b.events), digests(a.events), 'byte-identical model, maps and metrics on the same adapter');
+  });
+
+  test('the shipped quickstart (SLT-Net: localizer, ACAM maps, pseudo boxes, regressor, boxes, report) runs on webgpu with no GPU error', async () => {
+    const qdir = tempDir('wsol-webgpu-quickstart-');
+    copyFileSync(packagePath('pipelines/quickstart.json'), join(qdir, 'quickstart.json'));
+    const small = ['params.epochs=1', 'params.channels=[8,8,8,8]', 'data.train=64', 'data.val=16', 'data.test=16'].flatMap((s) => ['--set', s]);
+    const r = await runCli([join(qdir, 'quickstart.json'), '--json', '--backend', 'webgpu', ...small], qdir, probeEnv);
+    assert.equal(
+      r.code,
+      0,
+      r.stdout
+        .split('\n')
+        .filter((l) => l.includes('node-failed'))
+        .join('\n') + r.stderr.slice(-2000),
+    );
+    assert.equal(nodesWith(r, 'node-failed').length, 0);
+    assert.ok(nodesWith(r, 'node-done').includes('boxes') && nodesWith(r, 'node-done').includes('report'));
   });
 
   test('left to choose, a machine with only a software adapter computes on wasm, keyed apart from webgpu', async () => {

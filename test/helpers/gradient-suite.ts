@@ -11,7 +11,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { activeKernelModule, initTensorBackend } from '../../src/tensor/backends/init.js';
-import { runningAdapter } from '../../src/tensor/backends/webgpu/start.js';
+import { runningAdapter, takeGpuErrors } from '../../src/tensor/backends/webgpu/start.js';
 import { describeAdapter } from '../../src/tensor/backends/webgpu/adapters.js';
 import { trainingBatchNorm } from '../../src/tensor/nn/batch-norm.js';
 import { wildcatPool } from '../../src/tensor/nn/wildcat.js';
@@ -131,6 +131,9 @@ export function gradientSuite(config: KernelConfig): void {
     backend = config === 'webgpu' ? 'webgpu' : 'wasm';
     small = config === 'webgpu';
     tf = await initTensorBackend(backend);
+    // webgpu computes small tensors whose data is still on the CPU with the cpu backend's kernels: the
+    // suite's shapes are small, so that is switched off here for the GPU kernels to be the ones tested.
+    if (backend === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
     await import('@tensorflow/tfjs-backend-cpu');
   });
 
@@ -488,6 +491,51 @@ export function gradientSuite(config: KernelConfig): void {
       (x) => wildcatPool(tf, x as TfCore.Tensor4D, { kmax: 3, kmin: 0, alpha: 0, dropout: { rate: 0.5, seed: 5 } }),
       [[1, 4, 4, 2]],
     );
+  });
+
+  test('transposes of int32, bool and cast float32 tensors, ranks 2 to 4, and reductions over outer axes of casts', async () => {
+    let cases = 0;
+    // Over 1,000 elements each: webgpu computes smaller tensors from CPU data on the CPU.
+    for (const [shape, perm] of [
+      [
+        [40, 30],
+        [1, 0],
+      ],
+      [
+        [2, 40, 30],
+        [0, 2, 1],
+      ],
+      [
+        [4, 5, 6, 12],
+        [1, 0, 2, 3],
+      ],
+      [
+        [4, 5, 6, 12],
+        [0, 3, 1, 2],
+      ],
+    ] as [number[], number[]][]) {
+      for (const make of [
+        (x: TfCore.Tensor) => tf.cast(tf.mul(x, 100), 'int32'),
+        (x: TfCore.Tensor) => tf.greater(x, 0),
+        (x: TfCore.Tensor) => tf.cast(tf.greater(x, 0), 'float32'),
+        (x: TfCore.Tensor) => tf.cast(tf.cast(tf.mul(x, 100), 'int32'), 'float32'),
+      ]) {
+        const f = (x: TfCore.Tensor): TfCore.Tensor => tf.cast(tf.transpose(make(x), perm), 'float32');
+        // tfjs's reductions over outer axes transpose internally, past any kernel registration.
+        const g = (x: TfCore.Tensor): TfCore.Tensor =>
+          tf.concat([tf.reshape(tf.max(tf.cast(make(x), 'float32'), 0), [-1]), tf.reshape(tf.sum(tf.cast(make(x), 'float32'), 0), [-1])]);
+        // (Compared as numbers: the cpu backend keeps a cast's Int32Array under the float32 tensor.)
+        const same = async (fn: Fn, seed: number, what: string): Promise<void> =>
+          assert.deepEqual(Array.from(await valuesOn(backend, fn, [shape], seed)), Array.from(await valuesOn('cpu', fn, [shape], seed)), what);
+        await same(g, 60 + cases, `reductions over axis 0 of ${shape.join('x')} case ${cases}`);
+        await same(f, 40 + cases, `transpose ${shape.join('x')} [${perm}] case ${cases}`);
+        cases++;
+      }
+    }
+  });
+
+  test('the GPU reported no error during the suite (a kernel that does not compile leaves zeros behind)', async () => {
+    if (config === 'webgpu') assert.deepEqual(await takeGpuErrors(), []);
   });
 
   test('the kernel module never failed over to the previous kernels during the suite', () => {

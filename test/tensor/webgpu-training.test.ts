@@ -15,6 +15,8 @@ import { oneHot } from '../../src/methods/losses.js';
 import { measureLoss } from '../../src/training/loop.js';
 import { assertParity, parityLosses } from '../helpers/training-parity.js';
 import { webgpuOrSkip } from '../helpers/webgpu.js';
+import { gpuErrorsDuringNode } from '../../src/tensor/backends/for-node.js';
+import { flatProgram, type WebgpuBackendLike } from '../../src/tensor/backends/webgpu/programs.js';
 
 let tf: typeof TfCore;
 
@@ -71,5 +73,22 @@ if (await webgpuOrSkip()) {
     const again = await mmeStep('webgpu');
     assert.equal(again.loss, gpu.loss);
     for (const [name, g] of Object.entries(gpu.grads)) assert.deepEqual(again.grads[name], g, `${name}: the same bits`);
+  });
+
+  test('a kernel whose shader does not compile is caught: the node fails instead of keeping the zeros it left', async () => {
+    assert.equal(await gpuErrorsDuringNode(), undefined, 'nothing before');
+    const x = tf.randomUniform([2000]);
+    const backend = tf.backend() as unknown as WebgpuBackendLike;
+    const broken = flatProgram([2000], ['A'], '', 'wsolTestBroken', 'fn main(index : i32) { setOutputAtIndex(index, A[index] + true); }');
+    const out = backend.runWebGPUProgram(broken, [x], 'float32', []);
+    const values = await tf.engine().makeTensorFromTensorInfo(out).data();
+    assert.ok(
+      values.every((v) => v === 0),
+      'the output is left as zeros',
+    );
+    const problem = await gpuErrorsDuringNode();
+    assert.match(problem?.message ?? '', /the GPU rejected \d+ operation\(s\) during this node \(first: .*WGSL/);
+    assert.match(problem?.hint ?? '', /--backend wasm/);
+    x.dispose();
   });
 }

@@ -12,7 +12,7 @@ import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
 import { isUserError } from '../../core/errors.js';
 import { tensorFailureHint } from '../../tensor/backends/failures.js';
 import { setKernelThreads } from '../../tensor/backends/init.js';
-import { backendFactMismatch } from '../../tensor/backends/for-node.js';
+import { backendFactMismatch, gpuErrorsDuringNode } from '../../tensor/backends/for-node.js';
 
 export default async function runTask({ work, port }: { work: WorkerTask; port: MessagePort }): Promise<WorkerOutcome> {
   const { task } = work;
@@ -49,7 +49,7 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
     const result = (await nodeType.run(ctx as NodeContext<never>)) as NodeResult | undefined;
     // The kernel module may have failed over to the slower kernels during the node.
     if (task.env.backend) {
-      const drift = backendFactMismatch(task.env.backend);
+      const drift = backendFactMismatch(task.env.backend) ?? (await gpuErrorsDuringNode());
       if (drift) throw drift;
     }
     if (result?.metrics) await writeFile(join(work.outDir, METRICS_FILE), JSON.stringify(result.metrics, null, 2));

@@ -25,7 +25,24 @@ export async function tensorsFor(env: { backend?: string }): Promise<Tf> {
   }
   const problem = backendFactMismatch(env.backend ?? '');
   if (problem) throw problem;
+  // A node answers for the GPU errors of its own work only.
+  if (name === 'webgpu') await (await import('./webgpu/start.js')).takeGpuErrors();
   return tf;
+}
+
+/**
+ * An error if the GPU rejected work during the node (webgpu only): a kernel
+ * whose shader did not compile leaves its output as it was, so the node's
+ * numbers are not results and must not be cached.
+ */
+export async function gpuErrorsDuringNode(): Promise<UserError | undefined> {
+  if (!runningBackendFact()?.startsWith('webgpu@')) return undefined;
+  const errors = await (await import('./webgpu/start.js')).takeGpuErrors();
+  if (errors.length === 0) return undefined;
+  return new UserError(
+    `the GPU rejected ${errors.length === 20 ? '20 or more' : errors.length} operation(s) during this node (first: ${errors[0]}): its numbers are not results, so they are not kept`,
+    'a tfjs webgpu kernel is broken for these shapes or types on this adapter: run the pipeline with --backend wasm, and report the message',
+  );
 }
 
 /**

@@ -8,41 +8,7 @@
  * cell's sum of dy over the windows whose argmax it is.
  */
 import { backend_util, registerKernel, unregisterKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-
-interface Program {
-  variableNames: string[];
-  uniforms: string;
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  size: boolean;
-  getUserCode(): string;
-}
-
-interface WebgpuBackendLike {
-  runWebGPUProgram(program: Program, inputs: TensorInfo[], dtype: string, uniforms: { type: string; data: number[] }[]): TensorInfo;
-  disposeData(dataId: object): boolean;
-}
-
-const WORKGROUP: [number, number, number] = [64, 1, 1];
-
-/** A program over every element of `shape`, one invocation each. */
-function flatProgram(shape: number[], names: string[], uniforms: string, key: string, body: string): Program {
-  const size = shape.reduce((a, b) => a * b, 1);
-  return {
-    variableNames: names,
-    uniforms,
-    outputShape: shape,
-    shaderKey: key,
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    dispatch: [Math.ceil(size / WORKGROUP[0]), 1, 1],
-    workgroupSize: WORKGROUP,
-    size: true,
-    getUserCode: () => body,
-  };
-}
+import { flatProgram, type WebgpuBackendLike } from './programs.js';
 
 const POOL_UNIFORMS = 'strides : vec2<i32>, pads : vec2<i32>, inDims : vec2<i32>, filterDims : vec2<i32>, outDims : vec2<i32>,';
 

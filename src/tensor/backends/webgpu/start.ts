@@ -10,6 +10,8 @@ import type { Tf } from '../init.js';
 import { adapterSlug, describeAdapter, type AdapterDescription } from './adapters.js';
 import { findAdapters, requestTfjsDevice, type GpuLike } from './dawn.js';
 import { routeForDeterminism } from './deterministic-kernels.js';
+import { registerWebgpuCast } from './cast.js';
+import { registerWebgpuTranspose } from './transpose.js';
 import { registerWebgpuMaxPoolGrad } from './max-pool-grad.js';
 
 /** Puts Dawn's GPU where tfjs looks for it: `navigator.gpu` (Node 20 has no `navigator` at all). */
@@ -24,6 +26,30 @@ export const SYNC_READ_MESSAGE =
   'a tensor was read synchronously (dataSync/arraySync), which the webgpu backend cannot do in Node (no OffscreenCanvas): the code must read it with `await tensor.data()`';
 
 let started: AdapterDescription | undefined;
+
+interface ErrorReportingDevice {
+  addEventListener(type: 'uncapturederror', listener: (e: { error: { message: string } }) => void): void;
+  queue: { onSubmittedWorkDone(): Promise<void> };
+}
+let device: ErrorReportingDevice | undefined;
+/**
+ * Errors the GPU reported since the last take: a shader that does not
+ * compile, an invalid pipeline or command buffer. tfjs does not listen for
+ * them, and the kernel's output is then left as it was (zeros): results
+ * that look like numbers but are not.
+ */
+const gpuErrors: string[] = [];
+
+/**
+ * The GPU errors since the last call, once the work submitted so far has
+ * finished (errors arrive as events after the fact), and forgets them.
+ */
+export async function takeGpuErrors(): Promise<string[]> {
+  if (!device) return [];
+  await device.queue.onSubmittedWorkDone();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return gpuErrors.splice(0);
+}
 
 /** The adapter this thread's webgpu backend runs on, once started. */
 export function runningAdapter(): AdapterDescription | undefined {
@@ -41,7 +67,11 @@ export async function startWebgpu(tf: Tf, wantedSlug: string | undefined): Promi
   }
   const wg = await import('@tensorflow/tfjs-backend-webgpu');
   installNavigatorGpu(pick.gpu);
-  const device = await requestTfjsDevice(pick.adapter);
+  const gpuDevice = (await requestTfjsDevice(pick.adapter)) as ErrorReportingDevice;
+  gpuDevice.addEventListener('uncapturederror', (e) => {
+    if (gpuErrors.length < 20) gpuErrors.push(e.error.message.split('\n')[0]!);
+  });
+  device = gpuDevice;
   class NodeWebGPUBackend extends wg.WebGPUBackend {
     override readSync(dataId: object): ReturnType<InstanceType<typeof wg.WebGPUBackend>['readSync']> {
       try {
@@ -53,9 +83,11 @@ export async function startWebgpu(tf: Tf, wantedSlug: string | undefined): Promi
     }
   }
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new NodeWebGPUBackend(device as never, pick.adapter.info as never), 3);
+  tf.registerBackend('webgpu', () => new NodeWebGPUBackend(gpuDevice as never, pick.adapter.info as never), 3);
   routeForDeterminism(tf);
   registerWebgpuMaxPoolGrad();
+  registerWebgpuTranspose();
+  registerWebgpuCast();
   if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend did not start on ${describeAdapter(pick.description)}`);
   started = pick.description;
   return pick.description;

@@ -1,0 +1,41 @@
+/**
+ * WGSL programs of wsol-run's own, run through tfjs's webgpu program runner
+ * (which adds the uniforms, the typed accessors getX/getCoordsFromIndex and
+ * setOutputAtIndex(I32) from the inputs' and output's shapes and types).
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+
+export interface Program {
+  variableNames: string[];
+  uniforms: string;
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  size: boolean;
+  getUserCode(): string;
+}
+
+export interface WebgpuBackendLike {
+  runWebGPUProgram(program: Program, inputs: TensorInfo[], dtype: string, uniforms: { type: string; data: number[] }[]): TensorInfo;
+  disposeData(dataId: object): boolean;
+}
+
+const WORKGROUP: [number, number, number] = [64, 1, 1];
+
+/** A program over every element of `shape`, one invocation each. */
+export function flatProgram(shape: number[], names: string[], uniforms: string, key: string, body: string): Program {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return {
+    variableNames: names,
+    uniforms,
+    outputShape: shape,
+    shaderKey: key,
+    dispatchLayout: { x: shape.map((_, i) => i) },
+    dispatch: [Math.ceil(size / WORKGROUP[0]), 1, 1],
+    workgroupSize: WORKGROUP,
+    size: true,
+    getUserCode: () => body,
+  };
+}

@@ -17,7 +17,7 @@ import { buildNetwork, type Network } from '../src/tensor/models/network.js';
 import { BatchNorm } from '../src/tensor/nn/batch-norm.js';
 import { packagePath } from '../src/paths.js';
 import { machine, markdownTable, median, numericOption, updateBenchmarks } from './lib/report.js';
-import { resnet50Config } from './lib/resnet.js';
+import { resnet50Batch, resnet50Config } from './lib/resnet.js';
 
 const RUNS = numericOption('runs', 3);
 const STEPS = numericOption('steps', 3);
@@ -30,17 +30,7 @@ function resnet(tf: Tf, side: number): Network {
 }
 
 function trainStep(tf: Tf, net: Network): () => void {
-  const x = tf.randomUniform([BATCH, 128, 128, 3], 0, 1, 'float32', 1);
-  const y = tf.cast(
-    tf.oneHot(
-      tf.tensor1d(
-        Array.from({ length: BATCH }, (_, i) => i * 37),
-        'int32',
-      ),
-      1000,
-    ),
-    'float32',
-  );
+  const { x, y } = resnet50Batch(tf, BATCH, 128, 1);
   const optimizer = tf.train.momentum(1e-3, 0.9);
   return () => {
     const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, net.forward(x, true).logits!) as TfCore.Scalar, net.trainable());

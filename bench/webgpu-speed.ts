@@ -22,7 +22,7 @@ import { buildNetwork, type Network } from '../src/tensor/models/network.js';
 import { timeTrainingSteps } from '../src/tensor/train-step-probe.js';
 import { packagePath } from '../src/paths.js';
 import { machine, markdownTable, median, numericOption, stringOption, updateBenchmarks } from './lib/report.js';
-import { resnet50Config } from './lib/resnet.js';
+import { resnet50Batch, resnet50Config } from './lib/resnet.js';
 
 const RUNS = numericOption('runs', 3);
 const STEPS = numericOption('steps', 10);
@@ -36,19 +36,7 @@ const RESNET_BATCH = numericOption('resnet-batch', 16);
 /** img/s of `steps` ResNet-50 training steps, and the losses. */
 async function resnetRate(tf: Tf, net: Network, steps: number): Promise<{ rate: number; losses: number[] }> {
   const batch = RESNET_BATCH;
-  const x = tf.randomUniform([batch, RESNET_SIZE, RESNET_SIZE, 3], 0, 255, 'float32', 1);
-  const y = tf.tidy(() =>
-    tf.cast(
-      tf.oneHot(
-        tf.tensor1d(
-          Array.from({ length: batch }, (_, i) => i * 37),
-          'int32',
-        ),
-        1000,
-      ),
-      'float32',
-    ),
-  );
+  const { x, y } = resnet50Batch(tf, batch, RESNET_SIZE, 255);
   const optimizer = tf.train.momentum(1e-3, 0.9);
   const losses: number[] = [];
   const t0 = performance.now();

@@ -34,8 +34,21 @@ import {
 const NO_REQUIRE_ESM = '--no-experimental-require-module';
 const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM) ? [...process.execArgv, NO_REQUIRE_ESM] : [...process.execArgv];
 
+/**
+ * Whether a node computes on webgpu: its worker thread then holds a Dawn
+ * device, and Dawn (npm `webgpu` 0.6) can crash the whole process with a
+ * segmentation fault when such a thread is terminated (seen under load,
+ * about one time in three). Those threads are never terminated: a cancelled
+ * node stops cooperatively, and at the end the threads are unref'd and end
+ * with the process.
+ */
+function holdsGpuDevice(task: NodeTask): boolean {
+  return task.env.backend?.startsWith('webgpu@') ?? false;
+}
+
 export class LocalPoolExecutor implements Executor {
   private readonly pools = new Map<number, Piscina>();
+  private readonly gpuPools = new Set<Piscina>();
 
   constructor(
     private readonly cache: CacheStore,
@@ -89,11 +102,15 @@ export class LocalPoolExecutor implements Executor {
       if (m.kind === 'progress') hooks.onProgress(m.update);
       else hooks.onLog(m.message);
     });
-    // Cancelling terminates the worker thread: a node stops at once, whatever it is doing.
+    // Cancelling terminates the worker thread: a node stops at once, whatever it is doing (on webgpu it
+    // stops at its next check of the signal instead: terminating a thread with a Dawn device can crash).
     const onAbort = (): void => port1.postMessage('cancel');
     hooks.signal.addEventListener('abort', onAbort, { once: true });
+    const pool = this.poolFor(work.threads);
+    const gpu = holdsGpuDevice(work.task);
+    if (gpu) this.gpuPools.add(pool);
     try {
-      return (await this.poolFor(work.threads).run({ work, port: port2 }, { transferList: [port2], signal: hooks.signal })) as WorkerOutcome;
+      return (await pool.run({ work, port: port2 }, { transferList: [port2], ...(gpu ? {} : { signal: hooks.signal }) })) as WorkerOutcome;
     } catch (e) {
       if (hooks.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
       const err = e instanceof Error ? e : new Error(String(e));
@@ -105,6 +122,12 @@ export class LocalPoolExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.destroy()));
+    await Promise.all(
+      [...this.pools.values()].map(async (p) => {
+        if (!this.gpuPools.has(p)) return p.destroy();
+        // Left to end with the process (see holdsGpuDevice), without keeping it alive.
+        for (const thread of p.threads) thread.unref();
+      }),
+    );
   }
 }

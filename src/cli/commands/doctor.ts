@@ -30,7 +30,9 @@ function probe(req: ProbeRequest): Promise<ProbeResult> {
     worker.once('message', (m: ProbeResult) => {
       answered = true;
       resolve(m);
-      void worker.terminate();
+      // A thread holding a Dawn device is left to end with the process: terminating it can crash (local-pool.ts).
+      if (req.backend === 'webgpu') worker.unref();
+      else void worker.terminate();
     });
     worker.once('error', (e) => resolve({ backend: req.backend, ok: false, error: e.message }));
     worker.once('exit', (code) => {

@@ -54,7 +54,10 @@ function withPipelineOptions(cmd: Command): Command {
     .option('--cache <dir>', 'cache directory (default: ./cache or $WSOL_RUN_CACHE)')
     .option('--json', 'machine-readable output: one JSON object per line')
     .option('--verbose', 'show stack traces and cached nodes')
-    .option('--backend <name>', 'tensor backend: tensorflow-gpu, tensorflow, wasm or cpu (default: the first installed; $WSOL_RUN_BACKEND)')
+    .option(
+      '--backend <name>',
+      'tensor backend: tensorflow-gpu, webgpu, tensorflow, wasm or cpu (default: the first installed, webgpu only on a hardware GPU adapter; $WSOL_RUN_BACKEND)',
+    )
     .option(
       '--plugin <module>',
       'load a plugin (an ES module adding node types, heads or map methods) besides the pipeline\'s own "plugins" (repeatable)',

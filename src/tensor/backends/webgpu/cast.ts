@@ -6,8 +6,8 @@
  * call internally over non-inner axes) then fail to compile and leave
  * zeros. Converting once keeps every float32 buffer a float one.
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { flatProgram, type WebgpuBackendLike } from './programs.js';
+import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { flatProgram, replaceKernel, shippedKernel, type WebgpuBackendLike } from './programs.js';
 
 interface CastBackend extends WebgpuBackendLike {
   tensorMap: { get(dataId: object): { values?: ArrayLike<number> | null } };
@@ -21,12 +21,8 @@ const TO_FLOAT = `
     }
   }`;
 
-let registered = false;
-
 export function registerWebgpuCast(): void {
-  if (registered) return;
-  registered = true;
-  const shipped = getKernel('Cast', 'webgpu')!.kernelFunc;
+  const shipped = shippedKernel('Cast');
   const cast = (args: { inputs: Record<string, TensorInfo>; backend: CastBackend; attrs: NamedAttrMap }): TensorInfo => {
     const x = args.inputs.x!;
     if (args.attrs.dtype !== 'float32' || (x.dtype !== 'int32' && x.dtype !== 'bool')) return shipped(args as never) as TensorInfo;
@@ -35,6 +31,5 @@ export function registerWebgpuCast(): void {
     if (values) return args.backend.makeTensorInfo([...x.shape], 'float32', Float32Array.from(values));
     return args.backend.runWebGPUProgram(flatProgram([...x.shape], ['A'], '', 'wsolCastToFloat', TO_FLOAT), [x], 'float32', []);
   };
-  unregisterKernel('Cast', 'webgpu');
-  registerKernel({ kernelName: 'Cast', backendName: 'webgpu', kernelFunc: cast as unknown as KernelFunc });
+  replaceKernel('Cast', cast);
 }

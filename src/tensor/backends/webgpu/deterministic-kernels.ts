@@ -12,8 +12,9 @@
  * Scatter, bincount and sparse-segment kernels also use atomics; no method
  * of wsol-run calls them (the gradient suite would show a new use).
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { Tf } from '../init.js';
+import { replaceKernel, shippedKernel as kernel } from './programs.js';
 
 /** tfjs's MatMulProgramType.MatMulPackedProgram: 32x32 output tiles, each summed by one thread in order. */
 const MATMUL_PACKED_PROGRAM = 3;
@@ -23,22 +24,13 @@ interface Backend {
 }
 type Args = { inputs: Record<string, TensorInfo>; backend: Backend; attrs: NamedAttrMap };
 
-function kernel(name: string): KernelFunc {
-  const k = getKernel(name, 'webgpu');
-  if (!k) throw new Error(`the webgpu backend has no ${name} kernel`);
-  return k.kernelFunc;
-}
-
 function run(fn: KernelFunc, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap, backend: Backend): TensorInfo {
   return fn({ inputs, attrs, backend: backend as never }) as TensorInfo;
 }
 
-let registered = false;
-
+/** The tiled matmul for every product (an environment flag), and the one-hot UnsortedSegmentSum. Once per thread. */
 export function routeForDeterminism(tf: Tf): void {
   tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', MATMUL_PACKED_PROGRAM);
-  if (registered) return;
-  registered = true;
   const shipped = kernel('UnsortedSegmentSum');
   const oneHot = kernel('OneHot');
   const reshape = kernel('Reshape');
@@ -61,6 +53,5 @@ export function routeForDeterminism(tf: Tf): void {
     for (const t of [hot, hot3, x3, sum]) backend.disposeData(t.dataId);
     return out;
   };
-  unregisterKernel('UnsortedSegmentSum', 'webgpu');
-  registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'webgpu', kernelFunc: segmentSum as unknown as KernelFunc });
+  replaceKernel('UnsortedSegmentSum', segmentSum);
 }

@@ -7,8 +7,8 @@
  * backend's own program runner: the argmax of each window, then each input
  * cell's sum of dy over the windows whose argmax it is.
  */
-import { backend_util, registerKernel, unregisterKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { flatProgram, type WebgpuBackendLike } from './programs.js';
+import { backend_util, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { flatProgram, replaceKernel, type WebgpuBackendLike } from './programs.js';
 
 const POOL_UNIFORMS = 'strides : vec2<i32>, pads : vec2<i32>, inDims : vec2<i32>, filterDims : vec2<i32>, outDims : vec2<i32>,';
 
@@ -94,11 +94,6 @@ function maxPoolGrad(args: { inputs: Record<string, TensorInfo>; backend: Webgpu
   return dx;
 }
 
-let registered = false;
-
 export function registerWebgpuMaxPoolGrad(): void {
-  if (registered) return;
-  registered = true;
-  unregisterKernel('MaxPoolGrad', 'webgpu');
-  registerKernel({ kernelName: 'MaxPoolGrad', backendName: 'webgpu', kernelFunc: maxPoolGrad as unknown as KernelFunc });
+  replaceKernel('MaxPoolGrad', maxPoolGrad);
 }

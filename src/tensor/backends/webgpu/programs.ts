@@ -1,9 +1,23 @@
 /**
- * WGSL programs of wsol-run's own, run through tfjs's webgpu program runner
- * (which adds the uniforms, the typed accessors getX/getCoordsFromIndex and
- * setOutputAtIndex(I32) from the inputs' and output's shapes and types).
+ * wsol-run's own kernels on webgpu: WGSL programs run through tfjs's webgpu
+ * program runner (which adds the uniforms, the typed accessors
+ * getX/getCoordsFromIndex and setOutputAtIndex(I32) from the inputs' and
+ * output's shapes and types), and their registration in place of tfjs's.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+
+/** tfjs's own webgpu kernel `name` (to fall back on, or to build with). */
+export function shippedKernel(name: string): KernelFunc {
+  const k = getKernel(name, 'webgpu');
+  if (!k) throw new Error(`the webgpu backend has no ${name} kernel`);
+  return k.kernelFunc;
+}
+
+/** Puts `kernelFunc` in the place of tfjs's webgpu kernel `name` (taken with shippedKernel first where it is the fallback). */
+export function replaceKernel(name: string, kernelFunc: unknown): void {
+  unregisterKernel(name, 'webgpu');
+  registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: kernelFunc as KernelFunc });
+}
 
 export interface Program {
   variableNames: string[];

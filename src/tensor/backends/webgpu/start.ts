@@ -26,6 +26,8 @@ export const SYNC_READ_MESSAGE =
   'a tensor was read synchronously (dataSync/arraySync), which the webgpu backend cannot do in Node (no OffscreenCanvas): the code must read it with `await tensor.data()`';
 
 let started: AdapterDescription | undefined;
+/** Our kernels replace tfjs's once per thread: a second start would wrap our own as "shipped". */
+let kernelsReplaced = false;
 
 interface ErrorReportingDevice {
   addEventListener(type: 'uncapturederror', listener: (e: { error: { message: string } }) => void): void;
@@ -84,10 +86,13 @@ export async function startWebgpu(tf: Tf, wantedSlug: string | undefined): Promi
   }
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new NodeWebGPUBackend(gpuDevice as never, pick.adapter.info as never), 3);
-  routeForDeterminism(tf);
-  registerWebgpuMaxPoolGrad();
-  registerWebgpuTranspose();
-  registerWebgpuCast();
+  if (!kernelsReplaced) {
+    kernelsReplaced = true;
+    routeForDeterminism(tf);
+    registerWebgpuMaxPoolGrad();
+    registerWebgpuTranspose();
+    registerWebgpuCast();
+  }
   if (!(await tf.setBackend('webgpu'))) throw new Error(`the webgpu backend did not start on ${describeAdapter(pick.description)}`);
   started = pick.description;
   return pick.description;

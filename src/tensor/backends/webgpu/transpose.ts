@@ -9,8 +9,8 @@
  * converts the element to the output's type, for ranks 2 to 4 (the 2-D
  * float32 case keeps tfjs's tiled program, which converts too).
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-import { flatProgram, type WebgpuBackendLike } from './programs.js';
+import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { flatProgram, replaceKernel, shippedKernel, type WebgpuBackendLike } from './programs.js';
 
 const AXES = ['x', 'y', 'z', 'w'];
 
@@ -23,12 +23,8 @@ function inputCoords(perm: readonly number[]): string {
   return `vec${perm.length}<i32>(${switched.join(', ')})`;
 }
 
-let registered = false;
-
 export function registerWebgpuTranspose(): void {
-  if (registered) return;
-  registered = true;
-  const shipped = getKernel('Transpose', 'webgpu')!.kernelFunc;
+  const shipped = shippedKernel('Transpose');
   const transpose = (args: { inputs: Record<string, TensorInfo>; backend: WebgpuBackendLike; attrs: NamedAttrMap }): TensorInfo => {
     const x = args.inputs.x!;
     const perm = args.attrs.perm as number[];
@@ -46,6 +42,5 @@ export function registerWebgpuTranspose(): void {
     const shape = perm.map((p) => x.shape[p]!);
     return args.backend.runWebGPUProgram(flatProgram(shape, ['A'], '', `wsolTranspose_${perm.join('')}_${float ? 'f32' : 'i32'}`, body), [x], x.dtype, []);
   };
-  unregisterKernel('Transpose', 'webgpu');
-  registerKernel({ kernelName: 'Transpose', backendName: 'webgpu', kernelFunc: transpose as unknown as KernelFunc });
+  replaceKernel('Transpose', transpose);
 }

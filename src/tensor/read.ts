@@ -27,8 +27,3 @@ export async function tidyAsync<T>(tf: Tf, fn: () => Promise<T>): Promise<T> {
 export async function readFloats(t: TfCore.Tensor): Promise<Float32Array> {
   return (await t.data()) as Float32Array;
 }
-
-/** The rows of a 2-D tensor as arrays of numbers. */
-export async function readRows(t: TfCore.Tensor2D): Promise<number[][]> {
-  return t.array();
-}

@@ -11,7 +11,7 @@ import {
   type BackendName,
 } from '../../tensor/backends/select.js';
 import type { ProbeRequest, ProbeResult } from '../../tensor/backends/probe-worker.js';
-import { adapterSlug, chooseAdapter, describeAdapter, prepareHeadlessEgl, type AdapterDescription } from '../../tensor/backends/webgpu/adapters.js';
+import { adapterSlug, chooseAdapter, describeAdapter, type AdapterDescription } from '../../tensor/backends/webgpu/adapters.js';
 import { probeCachePath, webgpuAdapters } from '../../tensor/backends/webgpu/probe-cache.js';
 import { formatBytes, table } from '../format.js';
 import { detectGpus } from '../options.js';
@@ -63,7 +63,6 @@ export interface WebgpuReport {
 function webgpuReport(): WebgpuReport {
   const dawn = installedVersion(DAWN_PACKAGE) ?? null;
   if (!dawn) return { dawn, adapters: [], problems: [`not installed: npm install ${DAWN_PACKAGE}`], probeCache: probeCachePath() };
-  prepareHeadlessEgl();
   const probe = webgpuAdapters(dawn, { refresh: true });
   const auto = chooseAdapter(probe.adapters, false);
   const forced = chooseAdapter(probe.adapters, true);

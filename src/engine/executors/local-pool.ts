@@ -1,6 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { CacheStore } from '../cache/cache.js';
+import { isWebgpuFact } from '../../tensor/backends/select.js';
 import {
   computeThreads,
   resolveInputs,
@@ -43,7 +44,7 @@ const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has(NO_REQUIRE_ESM)
  * with the process.
  */
 function holdsGpuDevice(task: NodeTask): boolean {
-  return task.env.backend?.startsWith('webgpu@') ?? false;
+  return isWebgpuFact(task.env.backend);
 }
 
 export class LocalPoolExecutor implements Executor {

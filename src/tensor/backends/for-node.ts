@@ -4,7 +4,7 @@
  */
 
 import { initTensorBackend, runningBackendFact, type Tf } from './init.js';
-import { isBackendName, webgpuAdapterOfFact } from './select.js';
+import { isBackendName, isWebgpuFact, webgpuAdapterOfFact } from './select.js';
 import { UserError } from '../../core/errors.js';
 
 export async function tensorsFor(env: { backend?: string }): Promise<Tf> {
@@ -36,7 +36,7 @@ export async function tensorsFor(env: { backend?: string }): Promise<Tf> {
  * numbers are not results and must not be cached.
  */
 export async function gpuErrorsDuringNode(): Promise<UserError | undefined> {
-  if (!runningBackendFact()?.startsWith('webgpu@')) return undefined;
+  if (!isWebgpuFact(runningBackendFact())) return undefined;
   const errors = await (await import('./webgpu/start.js')).takeGpuErrors();
   if (errors.length === 0) return undefined;
   return new UserError(

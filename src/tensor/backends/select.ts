@@ -14,7 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import { expectedKernels, kernelFact, type KernelChoice } from '../kernels/variant.js';
-import { adapterSlug, chooseAdapter, describeAdapter, prepareHeadlessEgl } from './webgpu/adapters.js';
+import { adapterSlug, chooseAdapter, describeAdapter } from './webgpu/adapters.js';
 import { webgpuAdapters } from './webgpu/probe-cache.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -104,7 +104,6 @@ function planWebgpu(version: string, forced: boolean, env: NodeJS.ProcessEnv): B
     if (forced) throw new Error(`--backend webgpu: Dawn's binding (npm package ${DAWN_PACKAGE}) is not installed (npm install ${DAWN_PACKAGE})`);
     return undefined;
   }
-  prepareHeadlessEgl();
   const probe = webgpuAdapters(dawn, { env });
   const adapter = chooseAdapter(probe.adapters, forced);
   if (!adapter) {
@@ -130,9 +129,14 @@ export function backendFact(name: BackendName, version: string, kernels: KernelC
   return base;
 }
 
+/** Whether a backend fact is webgpu's (a node on it runs on a worker thread holding a Dawn device). */
+export function isWebgpuFact(fact: string | undefined): boolean {
+  return fact?.startsWith('webgpu@') ?? false;
+}
+
 /** The adapter slug a webgpu fact names (its last part), or undefined for other backends. */
 export function webgpuAdapterOfFact(fact: string): string | undefined {
-  if (!fact.startsWith('webgpu@')) return undefined;
+  if (!isWebgpuFact(fact)) return undefined;
   return fact.split('+').slice(3).join('+') || undefined;
 }
 

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdapterDescription } from './adapters.js';
+import { prepareHeadlessEgl, type AdapterDescription } from './adapters.js';
 
 export interface WebgpuProbe {
   /** The webgpu package loaded (else `problems` says why). */
@@ -130,6 +130,8 @@ export function runProbe(): WebgpuProbe {
  * probe at once).
  */
 export function webgpuAdapters(dawnVersion: string, o: { env?: NodeJS.ProcessEnv; refresh?: boolean } = {}): WebgpuProbe & { cached: boolean } {
+  // Whoever asks which adapters exist is about to use one, possibly from worker threads started later.
+  prepareHeadlessEgl();
   const env = o.env ?? process.env;
   const fingerprint = driverFingerprint(env, dawnVersion);
   const path = probeCachePath(env);

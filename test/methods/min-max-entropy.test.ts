@@ -5,7 +5,7 @@ import { initTensorBackend } from '../../src/tensor/backends/init.js';
 import { buildNetwork } from '../../src/tensor/models/network.js';
 import { tinyMinMaxEntropyConfig } from '../helpers/tiny-networks.js';
 import { selectedCells, wildcatPool } from '../../src/tensor/nn/wildcat.js';
-import { accumulateErasing, minMaxEntropyStep, trustOf, uniformCrossEntropyPerExample } from '../../src/methods/trainers/min-max-entropy.js';
+import { accumulateErasing, minMaxEntropyStep, trustOf, trustTensor, uniformCrossEntropyPerExample } from '../../src/methods/trainers/min-max-entropy.js';
 import { oneHot } from '../../src/methods/losses.js';
 import { measureLoss, type MeasuredGradients, type StepLosses } from '../../src/training/loop.js';
 
@@ -83,6 +83,15 @@ test('trust over a scripted sequence: Γ is p(y) while the prediction holds and 
   // Step 2: sample 1 would be correct and confident again, but its trust is gone; sample 0 flips to class 2.
   const g2 = trustOf([0.2, 0.1, 0.7, 0.05, 0.9, 0.05], 3, labels, [0.3, 0.1], ce0, alive);
   assert.deepEqual(g2, [0, 0]);
+  // The training step's on-device trust gives the same numbers (float32) at both steps, a tie included.
+  const onDevice = (p: number[], ce: number[], al: boolean[]): number[] =>
+    Array.from(trustTensor(tf, tf.tensor2d(p, [2, 3]), labels, tf.tensor1d(ce), tf.tensor1d(ce0), al).dataSync());
+  assert.deepEqual(onDevice([0.7, 0.2, 0.1, 0.1, 0.6, 0.3], [0.4, 0.6], [true, true]), [Math.fround(0.7), 0]);
+  assert.deepEqual(onDevice([0.2, 0.1, 0.7, 0.05, 0.9, 0.05], [0.3, 0.1], [true, false]), [0, 0]);
+  assert.deepEqual(
+    onDevice([0.4, 0.4, 0.2, 0.3, 0.3, 0.4], [0.4, 0.4], [true, true]),
+    trustOf([0.4, 0.4, 0.2, 0.3, 0.3, 0.4], 3, labels, [0.4, 0.4], ce0, [true, true]).map(Math.fround),
+  );
   // Ψ·M+ accumulated as a running maximum, each step's trust decayed.
   const ones = tf.ones([2, 2, 2, 1]) as T4;
   let state = { accumulated: tf.zeros([2, 2, 2, 1]) as T4, alive: [true, true] };

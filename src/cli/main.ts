@@ -116,6 +116,23 @@ export function buildProgram(): Command {
     .action(action(async (pipeline: string, o) => (await import('./commands/plan.js')).planCommand(pipeline, o)));
 
   program
+    .command('locks <pipelines...>')
+    .description(
+      "check without running anything that each pipeline's lock is current: the keys today's code computes from the file, the lock's upstream digests and backend equal the lock's; exit 3 if not",
+    )
+    .option('--require-lock', 'a pipeline without a lock file is a failure too')
+    .option('--cache <dir>', 'cache directory (only its table of file hashes is read)')
+    .option('--plugin <module>', 'load a plugin the pipelines need (repeatable)', collect, [])
+    .option('--json', 'one JSON object per pipeline')
+    .action(action(async (pipelines: string[], o) => (await import('./commands/locks.js')).locksCommand(pipelines, o)));
+
+  program
+    .command('results [document]')
+    .description('render the tables of RESULTS.md (or another document) from the lock files their specs name; --check only compares; exit 3 if they differ')
+    .option('--check', 'compare instead of writing')
+    .action(action(async (document: string | undefined, o) => (await import('./commands/results.js')).resultsCommand(document, o)));
+
+  program
     .command('status [pipeline]')
     .description('recent runs; with a pipeline (or --run ID), its latest run node by node')
     .option('--run <id>', 'one run by id (a prefix is enough)')

@@ -47,6 +47,12 @@ export interface TwoDigitNumbersOptions {
    * so a classifier learns which digit sits where without ever seeing the 100 number labels: a pretraining task).
    */
   labels: TwoDigitLabels;
+  /**
+   * The numbers drawn, in label order (`labels: "number"`: class i is numbers[i], named by the number); absent = all
+   * 100, "00".."99". A subset makes regimes: numbers that differ in one digit only are similar classes, numbers whose
+   * two digits agree (00, 11, …) keep their label when either digit is hidden.
+   */
+  numbers?: readonly number[];
   seed: number;
 }
 
@@ -81,13 +87,30 @@ export const TWO_DIGIT_PLACE_CLASS_NAMES: readonly string[] = [
   ...Array.from({ length: 10 }, (_, d) => `_${d}`),
 ];
 
-export function twoDigitClassNames(labels: TwoDigitLabels): readonly string[] {
-  return labels === 'place' ? TWO_DIGIT_PLACE_CLASS_NAMES : TWO_DIGIT_CLASS_NAMES;
+export function twoDigitClassNames(labels: TwoDigitLabels, numbers?: readonly number[]): readonly string[] {
+  if (labels === 'place') return TWO_DIGIT_PLACE_CLASS_NAMES;
+  return numbers ? numbers.map((n) => TWO_DIGIT_CLASS_NAMES[n]!) : TWO_DIGIT_CLASS_NAMES;
 }
 
-/** Image i's label under `labels`: the number, or one of its two places (a separate seeded stream, so the images do not change). */
-function labelOf(number: number, labels: TwoDigitLabels, o: TwoDigitNumbersOptions, split: SplitName, i: number): number {
-  if (labels === 'number') return number;
+/** The numbers a dataset draws from (all 100 when `numbers` is absent), checked: integers 0..99, each once, at least two. */
+export function numberSet(numbers: readonly number[] | undefined): readonly number[] {
+  if (!numbers) return Array.from({ length: 100 }, (_, c) => c);
+  const seen = new Set<number>();
+  for (const n of numbers) {
+    if (!Number.isInteger(n) || n < 0 || n > 99) throw new UserError(`numbers: ${n} is not a two-digit number 0..99`, 'list integers from 0 to 99 (7 is "07")');
+    if (seen.has(n)) throw new UserError(`numbers: ${n} is listed twice`, 'list each number once: its position is its label');
+    seen.add(n);
+  }
+  if (numbers.length < 2) throw new UserError(`numbers: [${numbers.join(', ')}] has fewer than two classes`, 'list at least two numbers');
+  return numbers;
+}
+
+/**
+ * Image i's label under `labels`: the number's index in the number set (the number itself when all 100 are drawn),
+ * or one of its two places (a separate seeded stream, so the images do not change).
+ */
+function labelOf(number: number, classIndex: number, labels: TwoDigitLabels, o: TwoDigitNumbersOptions, split: SplitName, i: number): number {
+  if (labels === 'number') return classIndex;
   return rng(o.seed, 'two-digit-place', split, i).int(2) === 0 ? Math.floor(number / 10) : 10 + (number % 10);
 }
 
@@ -287,11 +310,14 @@ function render(
 
 /**
  * The samples of every split, in order (train, val, test), each with its provenance and parts. Labels are
- * balanced: each run of 100 images of a split holds every class once, in a seeded order. Each class's digits
+ * balanced: each run of as many images as there are numbers (100 by default) holds every number once, in a
+ * seeded order. Each class's digits
  * are used in a seeded order, every one once before any twice; everything else about image i of a split
  * draws from its own stream (seed, split, i). The dataset is a pure function of the options.
  */
 export function* twoDigitNumbers(o: TwoDigitNumbersOptions): Generator<TwoDigitSample> {
+  const numbers = numberSet(o.numbers);
+  const k = numbers.length;
   const pools = partitionPools(o);
   for (const split of ['train', 'val', 'test'] as const) {
     const pool = pools[split];
@@ -309,14 +335,16 @@ export function* twoDigitNumbers(o: TwoDigitNumbersOptions): Generator<TwoDigitS
       const digits = byClass[d]!;
       return digits[used[d]!++ % digits.length]!;
     };
-    let labels: number[] = [];
+    let order: number[] = [];
     for (let i = 0; i < count; i++) {
-      if (i % 100 === 0) labels = rng(o.seed, 'two-digit-labels', split, i / 100).shuffle(Array.from({ length: 100 }, (_, c) => c));
-      const number = labels[i % 100]!;
+      // The stream of the default (all 100) is the one datasets were made with before `numbers` existed.
+      if (i % k === 0) order = rng(o.seed, 'two-digit-labels', split, i / k).shuffle(Array.from({ length: k }, (_, c) => c));
+      const classIndex = order[i % k]!;
+      const number = numbers[classIndex]!;
       const tens = next(Math.floor(number / 10));
       const units = next(number % 10);
       const sample = render(tens, units, pool, rng(o.seed, 'two-digit-image', split, i), o);
-      yield { ...sample, label: labelOf(number, o.labels, o, split, i), split, id: `${split}/${String(i).padStart(5, '0')}` };
+      yield { ...sample, label: labelOf(number, classIndex, o.labels, o, split, i), split, id: `${split}/${String(i).padStart(5, '0')}` };
     }
   }
 }

@@ -43,6 +43,12 @@ export const minMaxEntropyProperties = {
   ...minMaxEntropyHeadParams,
   omega: { type: 'number', exclusiveMinimum: 0, default: 8, description: "Sharpness ω of the mask's sigmoid." },
   sigmaPrime: { type: 'number', default: 0.5, description: "Threshold σ' of the mask's sigmoid on the min-max normalised map." },
+  maskNormalization: {
+    enum: ['batch', 'image'],
+    default: 'batch',
+    description:
+      "Over what the mask's map is min-max normalised in training: the whole batch (the authors' code) or each image. Maps for evaluation are normalised per image (the authors evaluate one image at a time).",
+  },
   erasingDepth: { type: 'integer', minimum: 0, default: 0, description: 'Recursive erasing steps u (paper: 0 or 4).' },
   sigma: { type: 'number', exclusiveMinimum: 0, default: 10, description: 'Trust decay σ: Ψ_t = exp(−t/σ)·Γ_t.' },
   augment: augmentSchema,

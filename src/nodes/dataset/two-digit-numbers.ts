@@ -30,6 +30,15 @@ const params = {
       description:
         'What the labels name: "number" (the 100 classes 00..99) or "place" (20 classes: "3_" = tens digit 3, "_7" = units digit 7; each image labelled with one of its two places at random: a pretraining task that never shows the 100 number labels).',
     },
+    numbers: {
+      type: 'array',
+      items: { type: 'integer', minimum: 0, maximum: 99 },
+      minItems: 2,
+      maxItems: 100,
+      uniqueItems: true,
+      description:
+        'The numbers drawn, in label order: class i is numbers[i], named by the number ("07"). Absent = all 100 (00..99). E.g. [10, ..., 19, 30, ..., 39] gives groups of classes that differ in the units digit only; [0, 11, ..., 99] classes whose either digit names them.',
+    },
     seed: seedParam,
   },
   additionalProperties: false,
@@ -42,7 +51,7 @@ export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
   type: 'dataset/two-digit-numbers',
   version: 1,
   description:
-    'Two-digit numbers (100 classes 00..99) written with two real handwritten digits side by side, one box and mask over both; whole distractor digits and clutter fragments around; no source digit in two splits.',
+    'Two-digit numbers (100 classes 00..99, or the subset `numbers`) written with two real handwritten digits side by side, one box and mask over both; whole distractor digits and clutter fragments around; no source digit in two splits.',
   params,
   inputs: {},
   output: 'dataset',
@@ -66,6 +75,7 @@ export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
       clutterDensity: p.clutterDensity,
       fragmentSize: p.fragmentSize,
       labels: p.labels,
+      ...(p.numbers ? { numbers: p.numbers } : {}),
       seed: p.seed,
     };
     const samples = trackedSamples(ctx, twoDigitNumbers(options), p.train + p.val + p.test, (s) => {
@@ -74,7 +84,13 @@ export const twoDigitNumbersNode = defineNode<TwoDigitNumbersParams>({
     });
     const info = await writeDatasetArtifact(
       ctx.outDir,
-      { name: 'two-digit-numbers', classNames: twoDigitClassNames(p.labels), imageSize: { width: p.size, height: p.size }, channels: 3, ...TWO_DIGIT_FACTS },
+      {
+        name: 'two-digit-numbers',
+        classNames: twoDigitClassNames(p.labels, p.numbers),
+        imageSize: { width: p.size, height: p.size },
+        channels: 3,
+        ...TWO_DIGIT_FACTS,
+      },
       samples,
       { generator: 'two-digit-numbers', params: { ...p } },
     );

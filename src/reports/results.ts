@@ -33,6 +33,8 @@ export interface LockedMetrics {
 export interface Selection {
   nodes: string;
   lock?: string;
+  /** In a claim, this side's metric when it is named otherwise (boxes' `boxGtKnownLoc` against maps' `gtKnownLoc`). */
+  metric?: string;
 }
 
 export interface Column {
@@ -256,8 +258,8 @@ function renderVerdicts(t: VerdictsTable, read: LockReader, where: string): stri
   const digits = t.digits ?? 1;
   const rows = t.claims.map((c) => {
     const w = `${where}, claim "${c.claim}"`;
-    const a = select(c.better, t.lock, c.metric, read, w);
-    const b = select(c.worse, t.lock, c.metric, read, w);
+    const a = select(c.better, t.lock, c.better.metric ?? c.metric, read, w);
+    const b = select(c.worse, t.lock, c.worse.metric ?? c.metric, read, w);
     const v = verdictOf(a.values, b.values);
     return [
       c.claim,

@@ -67,48 +67,71 @@ test('the SLT-Net ablation expands into its five variants and ends in one compar
   assert.match(markdown, /\| 5-vst \| 1 \|/);
 });
 
-test('the testbed runs at a tiny size: floor, ceiling, every localizer column and the full chain in one table, part domination, STL', async () => {
+/** A shipped regime at a tiny size: one seed, a few images, one epoch, narrow layers (same depth: DGL sweeps name conv4-conv6). */
+function tinyRegime(extra: string[] = []): string[] {
+  return ['train=80', 'val=40', 'test=40', 'pretrainImages=100', 'seeds=[0]', 'channels=[8,8,8,8,8,8,8]', ...extra].flatMap((s) => ['--set', `params.${s}`]);
+}
+
+function metricsOf(r: { events: Record<string, unknown>[] }): Map<string, Record<string, unknown>> {
+  return new Map(r.events.filter((e) => e.event === 'node-done').map((e) => [String(e.node), (e.metrics ?? {}) as Record<string, unknown>]));
+}
+
+test('NUM40 runs at a tiny size: 40 number classes, floor, ceiling, every SLT-Net column, the chain, part domination and the DGL sweeps', async () => {
   const dir = tempDir();
-  const file = shipped('testbed.json', dir);
-  const tiny = ['train=200', 'val=100', 'test=100', 'pretrainImages=400', 'epochs=1', 'pretrainEpochs=1', 'seeds=[0]'].flatMap((s) => ['--set', `params.${s}`]);
-  const run = await runCli([file, '--json', ...tiny], dir);
+  const file = shipped('num40.json', dir);
+  const run = await runCli([file, '--json', ...tinyRegime(['camEpochs=1', 'newEpochs=1', 'regressorEpochs=1'])], dir);
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
-  const table = readFileSync(join((await runCli(['show', file, 'table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
-  for (const row of [
-    /\| eval-floor \| 1 \|/,
-    /\| eval-floor \| 8 \|/,
-    /\| eval-ceiling \|/,
-    /\| eval \| +\| 1-cam \|/,
-    /\| eval \| +\| 4-vst \|/,
-    /\| chain-eval \|/,
+  const m = metricsOf(run);
+  assert.equal(m.get('data')!.classes, 40);
+  for (const id of [
+    'eval-floor',
+    'eval-ceiling',
+    'eval[seed=0,variant=1-cam]',
+    'eval[seed=0,variant=2-new-opt]',
+    'eval[seed=0,variant=3-smt]',
+    'acam-eval[seed=0]',
+    'eval[seed=0,variant=5-vst]',
   ])
-    assert.match(table, row);
-  assert.match(table, /\| eval-ceiling \|[^|]*\| +\| 1 \| +\| 100\.00 \|/, 'the filled-box ceiling scores 100 % GT-known');
-  const parts = readFileSync(join((await runCli(['show', file, 'parts-table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
-  assert.match(parts, /missOnePart/);
-  const stl = readFileSync(join((await runCli(['show', file, 'stl-table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
-  assert.match(stl, /\| stl-avgpool \|/);
+    assert.ok(Number.isFinite(m.get(id)?.gtKnownLoc), `${id}: ${JSON.stringify(m.get(id))}`);
+  assert.equal(m.get('eval-ceiling')!.gtKnownLoc, 100, 'the filled-box ceiling scores 100 % GT-known');
+  assert.ok(Number.isFinite(m.get('chain-eval[seed=0]')?.boxGtKnownLoc));
+  assert.ok(Number.isFinite(m.get('parts[seed=0,variant=1-cam]')?.missOnePart));
+  const sweep = m.get('sweep[seed=0,variant=3-dgl]')!;
+  for (let l = 1; l <= 7; l++) assert.ok(`gtKnownLoc@conv${l}` in sweep, JSON.stringify(sweep));
+  const middle = m.get('middle-sweep[seed=0,variant=3-dgl]')!;
+  assert.ok(['conv4', 'conv5', 'conv6'].includes(String(middle.layer)), JSON.stringify(middle));
+  assert.ok(!('gtKnownLoc@conv7' in middle));
+  // The class names are the numbers.
+  const show = await runCli(['show', file, 'data', '--path', ...tinyRegime(['camEpochs=1', 'newEpochs=1', 'regressorEpochs=1'])], dir);
+  const info = JSON.parse(readFileSync(join(show.stdout.trim(), 'dataset.json'), 'utf8')) as { classNames: string[] };
+  assert.deepEqual(info.classNames.slice(0, 3), ['10', '11', '12']);
+  assert.equal(info.classNames[39], '89');
 });
 
-test('DGL on the testbed runs at a tiny size into its headline and per-layer tables; DGL on CUB without the data says what it expected', async () => {
+test('REP10 runs at a tiny size: 10 classes 00..99, CAM, Min-Max Entropy with and without erasing, STL from scratch', async () => {
   const dir = tempDir();
-  const file = shipped('dgl.json', dir);
-  const tiny = ['train=200', 'val=100', 'test=100', 'pretrainImages=400', 'epochs=1', 'seeds=[0]'].flatMap((s) => ['--set', `params.${s}`]);
-  const run = await runCli([file, '--json', ...tiny], dir);
+  const file = shipped('rep10.json', dir);
+  const run = await runCli([file, '--json', ...tinyRegime(['epochs=1', 'stlEpochs=1'])], dir);
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
-  const table = readFileSync(join((await runCli(['show', file, 'table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
-  for (const row of [
-    /\| eval-floor \|/,
-    /\| eval-ceiling \|/,
-    /\| cam-eval \|/,
-    /\| sweep \| 1-gradcam \|/,
-    /\| sweep \| 2-selection \|/,
-    /\| sweep \| 3-dgl \|/,
+  const m = metricsOf(run);
+  assert.equal(m.get('data')!.classes, 10);
+  for (const id of [
+    'cam-eval[seed=0]',
+    'mme-eval[seed=0,erasingDepth=0]',
+    'mme-eval[seed=0,erasingDepth=4]',
+    'stl-eval[variant=maxpool,seed=0]',
+    'stl-eval[variant=stl-maxpool,seed=0]',
   ])
-    assert.match(table, row);
-  const layers = readFileSync(join((await runCli(['show', file, 'layer-table', '--path'], dir)).stdout.trim(), 'table.md'), 'utf8');
-  assert.match(layers, /gtKnownLoc@conv1 \| gtKnownLoc@conv2 \| gtKnownLoc@conv3 \| gtKnownLoc@conv4 \| gtKnownLoc@conv5/);
+    assert.ok(Number.isFinite(m.get(id)?.f1Pos), `${id}: ${JSON.stringify(m.get(id))}`);
+  assert.ok(Number.isFinite(m.get('cam-parts[seed=0]')?.missOnePart));
+  // The two regimes share the pretrained backbone: NUM40 at the same tiny size finds it cached.
+  const num40 = shipped('num40.json', dir);
+  const plan = await runCli(['plan', num40, ...tinyRegime(['camEpochs=1', 'newEpochs=1', 'regressorEpochs=1'])], dir);
+  assert.match(plan.stdout, /pretrain\[seed=0\] +train\/classifier +cached/);
+});
 
+test('DGL on CUB without the data says what it expected', async () => {
+  const dir = tempDir();
   const cub = shipped('dgl-cub.json', dir);
   const missing = await runCli(
     [cub, '--json', '--keep-going', '--set', 'params.root=no/CUB_200_2011', '--set', `params.source=${join(dir, 'no-package')}`],

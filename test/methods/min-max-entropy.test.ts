@@ -190,3 +190,21 @@ test('recursive erasing holds one pass at a time: peak tensor memory with u = 4 
   assert.ok(p4 <= p0 + 8 * maskBytes, `peak ${p4} bytes with u = 4 vs ${p0} with u = 0`);
   net.dispose();
 });
+
+test("the mask's normalisation: per image, every image spans [0, 1] before the sigmoid; over the batch (the authors' code), only the batch does", async () => {
+  const { positiveMask } = await import('../../src/methods/min-max-mask.js');
+  // Two images, one class, 1x2 cells: image 0 = [0, 1], image 1 = [2, 4]; the posterior of a single class is 1.
+  const maps = tf.tensor4d([0, 1, 2, 4], [2, 1, 2, 1]);
+  const logits = tf.zeros([2, 1]) as TfCore.Tensor2D;
+  // ω large and σ' = 0.5 turn the sigmoid into a step at 0.5: what lies above half of the normalised range.
+  const p = { omega: 1000, sigmaPrime: 0.5 };
+  const size = { height: 1, width: 2 };
+  const perImage = (await positiveMask(tf, logits, maps, size, p).data()) as Float32Array;
+  assert.deepEqual(Array.from(perImage, Math.round), [0, 1, 0, 1]);
+  // Over the batch: (x − 0) / 4 = [0, 0.25 | 0.5, 1]: only image 1's right cell is above 0.5 (0.5 itself gives 0.5).
+  const perBatch = (await positiveMask(tf, logits, maps, size, { ...p, maskNormalization: 'batch' }).data()) as Float32Array;
+  assert.deepEqual(
+    Array.from(perBatch, (v) => Math.round(v * 2) / 2),
+    [0, 0, 0.5, 1],
+  );
+});

@@ -125,6 +125,8 @@ export async function runClassifierTraining<P>(
   ctx: NodeContext<P>,
   train: (tf: Tf, data: DatasetView) => Promise<TrainedModel>,
   localizationMap?: ModelDescription['localizationMap'],
+  /** Parts of the last epoch's loss to record as metrics too (a lock then holds them for RESULTS.md's tables). */
+  partMetrics: readonly string[] = [],
 ): Promise<{ metrics: Metrics }> {
   const { tensorsFor } = await import('../tensor/backends/for-node.js');
   const tf = await tensorsFor(ctx.env);
@@ -135,7 +137,10 @@ export async function runClassifierTraining<P>(
   } finally {
     net.dispose();
   }
-  return { metrics: { valTop1: round(valTop1), finalLoss: round(log.at(-1)!.loss, 4) } };
+  const last = log.at(-1)!;
+  const parts: Metrics = {};
+  for (const name of partMetrics) if (typeof last.parts[name] === 'number') parts[name] = round(last.parts[name], 4);
+  return { metrics: { valTop1: round(valTop1), finalLoss: round(last.loss, 4), ...parts } };
 }
 
 /** An optional `init` model input, as the `pretrained` directory when that param is empty. */

@@ -93,17 +93,18 @@ test('NUM40 runs at a tiny size: 40 number classes, floor, ceiling, every SLT-Ne
     'eval[seed=0,variant=5-vst]',
   ])
     assert.ok(Number.isFinite(m.get(id)?.gtKnownLoc), `${id}: ${JSON.stringify(m.get(id))}`);
-  assert.equal(m.get('eval-ceiling')!.gtKnownLoc, 100, 'the filled-box ceiling scores 100 % GT-known');
+  assert.ok(Number(m.get('eval-ceiling')!.gtKnownLoc) >= 95, 'the filled-box ceiling at 8-px cells scores nearly 100 % GT-known');
   assert.ok(Number.isFinite(m.get('chain-eval[seed=0]')?.boxGtKnownLoc));
   assert.ok(Number.isFinite(m.get('parts[seed=0,variant=1-cam]')?.missOnePart));
   const sweep = m.get('sweep[seed=0,variant=3-dgl]')!;
-  for (let l = 1; l <= 7; l++) assert.ok(`gtKnownLoc@conv${l}` in sweep, JSON.stringify(sweep));
+  for (let l = 3; l <= 7; l++) assert.ok(`gtKnownLoc@conv${l}` in sweep, JSON.stringify(sweep));
+  assert.ok(!(`gtKnownLoc@conv2` in sweep));
   const middle = m.get('middle-sweep[seed=0,variant=3-dgl]')!;
   assert.ok(['conv4', 'conv5', 'conv6'].includes(String(middle.layer)), JSON.stringify(middle));
   assert.ok(!('gtKnownLoc@conv7' in middle));
   // The class names are the numbers.
   const show = await runCli(['show', file, 'data', '--path', ...tinyRegime(['camEpochs=1', 'newEpochs=1', 'regressorEpochs=1'])], dir);
-  const info = JSON.parse(readFileSync(join(show.stdout.trim(), 'dataset.json'), 'utf8')) as { classNames: string[] };
+  const { info } = JSON.parse(readFileSync(join(show.stdout.trim(), 'dataset.json'), 'utf8')) as { info: { classNames: string[] } };
   assert.deepEqual(info.classNames.slice(0, 3), ['10', '11', '12']);
   assert.equal(info.classNames[39], '89');
 });

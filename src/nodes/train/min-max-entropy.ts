@@ -12,7 +12,7 @@ import { hooksOf, INIT_INPUT, runClassifierTraining, withInit } from '../method-
  */
 export const minMaxEntropyNode = defineNode<MinMaxEntropyParams>({
   type: 'train/min-max-entropy',
-  version: 1,
+  version: 2,
   description:
     'Trains Min-Max Entropy: WILDCAT localizer M and classifier C on a shared backbone, mask M+ = sigmoid(ω(T − σ′)), CE on X⊙M+, max entropy on X⊙M−, CE of M, recursive erasing (depth u) with trust coefficients.',
   params: {
@@ -27,9 +27,12 @@ export const minMaxEntropyNode = defineNode<MinMaxEntropyParams>({
   async run(ctx) {
     const { trainMinMaxEntropy } = await import('../../methods/trainers/min-max-entropy.js');
     const p = ctx.params;
-    return runClassifierTraining(ctx, (tf, data) => trainMinMaxEntropy(tf, data, withInit(ctx), hooksOf(ctx)), {
-      method: 'mme-positive',
-      options: { omega: p.omega, sigmaPrime: p.sigmaPrime },
-    });
+    // erasingSteps: how many of the u erasing passes a batch ran on average in the last epoch (trust ends them early).
+    return runClassifierTraining(
+      ctx,
+      (tf, data) => trainMinMaxEntropy(tf, data, withInit(ctx), hooksOf(ctx)),
+      { method: 'mme-positive', options: { omega: p.omega, sigmaPrime: p.sigmaPrime } },
+      ['erasingSteps'],
+    );
   },
 });

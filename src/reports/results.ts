@@ -105,6 +105,12 @@ export interface Block {
   line: number;
 }
 
+/** The next marker that starts a line (a marker quoted inside a sentence is text). */
+function markerAt(text: string, marker: string, from: number): number {
+  for (let i = text.indexOf(marker, from); i >= 0; i = text.indexOf(marker, i + 1)) if (i === 0 || text[i - 1] === '\n') return i;
+  return -1;
+}
+
 function lineOf(text: string, offset: number): number {
   let n = 1;
   for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) n++;
@@ -116,7 +122,7 @@ export function findBlocks(text: string, file = 'RESULTS.md'): Block[] {
   const blocks: Block[] = [];
   let at = 0;
   for (;;) {
-    const open = text.indexOf(OPEN, at);
+    const open = markerAt(text, OPEN, at);
     if (open < 0) break;
     const line = lineOf(text, open);
     const end = text.indexOf('-->', open);
@@ -134,8 +140,8 @@ export function findBlocks(text: string, file = 'RESULTS.md'): Block[] {
     checkSpec(spec, `${file}:${line}`);
     const lineEnd = text.indexOf('\n', end);
     const bodyStart = lineEnd < 0 ? text.length : lineEnd + 1;
-    const close = text.indexOf(CLOSE, bodyStart);
-    const nextOpen = text.indexOf(OPEN, bodyStart);
+    const close = markerAt(text, CLOSE, bodyStart);
+    const nextOpen = markerAt(text, OPEN, bodyStart);
     if (close < 0 || (nextOpen >= 0 && nextOpen < close))
       throw new UserError(`${file}:${line}: the table has no ${CLOSE} after it`, `add a line ${CLOSE} where the table ends`);
     blocks.push({ spec, bodyStart, bodyEnd: close, line });

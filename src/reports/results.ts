@@ -14,7 +14,8 @@
  * Kinds:
  * - `metrics`: one row per selection of lock nodes (a node id, or a pattern
  *   where `*` stands for one coordinate value: `eval[variant=1-cam,seed=*]`),
- *   one column per metric; a cell is the mean ± sample std over the nodes.
+ *   one column per metric; a cell is the mean ± sample std over the nodes
+ *   (a row may read a column's figure under another metric name: `as`).
  * - `verdicts`: one row per claim "A > B on metric m": the effect (mean of A −
  *   mean of B), twice the pooled seed std (√((s_A² + s_B²)/2)), and the
  *   verdict: reproduced (effect > 2 std in the claimed direction), inverted
@@ -45,6 +46,8 @@ export interface Column {
 
 export interface MetricsRow extends Selection {
   label: string;
+  /** Column metric -> the metric this row's nodes record it under (a floor's map `gtKnownLoc` in a column of boxes' `boxGtKnownLoc`). */
+  as?: Record<string, string>;
 }
 
 export interface MetricsTable {
@@ -243,15 +246,16 @@ function renderMetrics(t: MetricsTable, read: LockReader, where: string): string
   const rows = t.rows.map((row) => {
     let runs = 0;
     const cells = t.columns.map((c) => {
+      const metric = row.as?.[c.metric] ?? c.metric;
       const lock = read(row.lock ?? t.lock ?? '');
       const re = patternRegExp(row.nodes);
       const nodes = Object.keys(lock.nodes).filter((id) => re.test(id));
       // A metric a row's nodes do not have (a floor has no class scores) is a dash, not an error.
-      if (nodes.length && nodes.every((id) => lock.nodes[id]!.metrics?.[c.metric] === undefined)) {
+      if (nodes.length && nodes.every((id) => lock.nodes[id]!.metrics?.[metric] === undefined)) {
         runs = Math.max(runs, nodes.length);
         return '–';
       }
-      const s = select(row, t.lock, c.metric, read, `${where}, row "${row.label}"`);
+      const s = select(row, t.lock, metric, read, `${where}, row "${row.label}"`);
       runs = Math.max(runs, s.values.length);
       return cell(s.values, c.digits ?? digits);
     });

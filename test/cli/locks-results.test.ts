@@ -21,7 +21,16 @@ test('every shipped lock is what today’s code computes from its pipeline (keys
   const r = await runCli(['locks', ...files], dir);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   // The pipelines RESULTS.md reads are among the ones with a lock.
-  for (const name of ['num40', 'rep10', 'num40-calibration', 'cluttered-mnist-bounds', 'quickstart', 'slt-net-ablation', 'stl-cluttered-mnist', 'imagenet-photos'])
+  for (const name of [
+    'num40',
+    'rep10',
+    'num40-calibration',
+    'cluttered-mnist-bounds',
+    'quickstart',
+    'slt-net-ablation',
+    'stl-cluttered-mnist',
+    'imagenet-photos',
+  ])
     assert.match(r.stdout, new RegExp(`current  \\S*${name}\\.json`), `${name}: ${r.stdout}`);
 });
 

@@ -105,3 +105,16 @@ test('bad specs and selections are errors naming the line', () => {
     /records no number valTop1 for eval-floor/,
   );
 });
+
+test('a row reads a column under another metric name with "as" (a floor of maps in a column of boxes)', () => {
+  const out = renderResults(
+    doc({
+      kind: 'metrics',
+      lock: 'x.lock.json',
+      columns: [{ metric: 'boxGtKnownLoc', label: 'GT-known' }],
+      rows: [{ label: 'floor', nodes: 'eval-floor', as: { boxGtKnownLoc: 'gtKnownLoc' } }],
+    }),
+    read,
+  );
+  assert.match(out, /\| floor \| 27\.1 \|/);
+});

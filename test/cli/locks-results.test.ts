@@ -104,6 +104,15 @@ test('results: tables rendered from a lock, --check passes on the rendered docum
   const check = await runCli(['results', doc, '--check'], dir);
   assert.equal(check.code, 3);
   assert.match(check.stdout, /differs: the table at .*R\.md:3/);
+  // A lock whose backend fact names wasm with another kernel build than today's can never be reproduced: stale.
+  const lockFile = join(dir, 'pipeline.lock.json');
+  const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { env: Record<string, string> };
+  assert.match(lock.env.backend!, /^wasm@/);
+  assert.equal((await runCli(['locks', file], dir)).code, 0);
+  writeFileSync(lockFile, JSON.stringify({ ...lock, env: { backend: 'wasm@4.22.0+kernels3' } }));
+  const old = await runCli(['locks', file], dir);
+  assert.equal(old.code, 3);
+  assert.match(old.stdout, /backend wasm@4\.22\.0\+kernels3: today's code on that backend is wasm@/);
   const missing = await runCli(['results', join(dir, 'nope.md')], dir);
   assert.equal(missing.code, 2);
   assert.doesNotMatch(missing.stderr, /\n\s+at /);

@@ -19,7 +19,8 @@
  * - `verdicts`: one row per claim "A > B on metric m": the effect (mean of A −
  *   mean of B), twice the pooled seed std (√((s_A² + s_B²)/2)), and the
  *   verdict: reproduced (effect > 2 std in the claimed direction), inverted
- *   (effect < −2 std), not reproduced (in between).
+ *   (effect < −2 std), not reproduced (in between); a claim may name the
+ *   gate it rests on, and a failed gate is written beside its verdict.
  * - `gate`: one row per go/no-go condition "metric ≥ min on every seed".
  */
 import type { JsonValue } from '../core/json.js';
@@ -67,6 +68,14 @@ export interface Claim {
   /** The side the claim says is higher (for a metric where lower is better, swap the sides and say so in `claim`). */
   better: Selection;
   worse: Selection;
+  /** The go/no-go condition the comparison rests on (the baseline classifying well); a failed gate is said beside the verdict. */
+  gate?: Gate;
+}
+
+/** A condition "metric ≥ min on every matched node". */
+export interface Gate extends Selection {
+  metric: string;
+  min: number;
 }
 
 export interface VerdictsTable {
@@ -76,10 +85,8 @@ export interface VerdictsTable {
   claims: Claim[];
 }
 
-export interface GateRow extends Selection {
+export interface GateRow extends Gate {
   label: string;
-  metric: string;
-  min: number;
 }
 
 export interface GateTable {
@@ -271,6 +278,8 @@ function renderVerdicts(t: VerdictsTable, read: LockReader, where: string): stri
     const a = select(c.better, t.lock, c.better.metric ?? c.metric, read, w);
     const b = select(c.worse, t.lock, c.worse.metric ?? c.metric, read, w);
     const v = verdictOf(a.values, b.values);
+    const gate = c.gate ? select(c.gate, t.lock, c.gate.metric, read, `${w}, its gate`).values.every((x) => x >= c.gate!.min) : true;
+    const verdict = v.verdict === 'reproduced' ? '**reproduced**' : v.verdict;
     return [
       c.claim,
       c.regime,
@@ -279,7 +288,7 @@ function renderVerdicts(t: VerdictsTable, read: LockReader, where: string): stri
       `${v.effect > 0 ? '+' : ''}${fixed(v.effect, digits)}`,
       fixed(v.bar, digits),
       `${Math.min(a.values.length, b.values.length)}`,
-      v.verdict === 'reproduced' ? '**reproduced**' : v.verdict,
+      gate ? verdict : `${verdict} (gate not passed)`,
     ];
   });
   return markdown(['claim', 'regime', 'metric', 'A vs B (mean ± std)', 'effect A − B', '2 × pooled std', 'seeds', 'verdict'], rows);

@@ -118,3 +118,24 @@ test('a row reads a column under another metric name with "as" (a floor of maps 
   );
   assert.match(out, /\| floor \| 27\.1 \|/);
 });
+
+test('a claim whose gate fails says so beside its verdict', () => {
+  const out = renderResults(
+    doc({
+      kind: 'verdicts',
+      lock: 'x.lock.json',
+      claims: [
+        {
+          claim: 'SLT > CAM',
+          regime: 'R',
+          metric: 'gtKnownLoc',
+          better: { nodes: 'eval[variant=slt,seed=*]' },
+          worse: { nodes: 'eval[variant=cam,seed=*]' },
+          gate: { nodes: 'train[seed=*]', metric: 'valTop1', min: 80 },
+        },
+      ],
+    }),
+    read,
+  );
+  assert.match(out, /\| \*\*reproduced\*\* \(gate not passed\) \|/);
+});

@@ -18,7 +18,8 @@ test('every shipped lock is what today’s code computes from its pipeline (keys
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && !f.endsWith('.lock.json'))
     .map((f) => join(dir, f));
-  const r = await runCli(['locks', ...files], dir);
+  // Data paths in pipelines are relative to the working directory: the package root, as a user runs them.
+  const r = await runCli(['locks', ...files], packagePath('.'));
   assert.equal(r.code, 0, r.stdout + r.stderr);
   // The pipelines RESULTS.md reads are among the ones with a lock.
   for (const name of [

@@ -177,13 +177,14 @@ export function patternRegExp(pattern: string): RegExp {
   return new RegExp(`^${parts.join('[^,\\[\\]]*')}$`);
 }
 
-export interface Sample {
-  /** Node ids, in lock order. */
+/** The lock nodes a selection names: an error naming the place when there is no lock or no match. */
+interface Matched {
+  lockPath: string;
+  lock: LockedMetrics;
   nodes: string[];
-  values: number[];
 }
 
-function select(sel: Selection, tableLock: string | undefined, metric: string, read: LockReader, where: string): Sample {
+function matchNodes(sel: Selection, tableLock: string | undefined, read: LockReader, where: string): Matched {
   const lockPath = sel.lock ?? tableLock;
   if (!lockPath) throw new UserError(`${where}: no lock for "${sel.nodes}"`, 'name one with "lock" on the table or the row');
   const lock = read(lockPath);
@@ -194,17 +195,24 @@ function select(sel: Selection, tableLock: string | undefined, metric: string, r
       `${where}: no node of ${lockPath} matches "${sel.nodes}"`,
       'check the node id and its coordinates in the lock (wsol-run graph lists them)',
     );
-  const values: number[] = [];
-  for (const id of nodes) {
+  return { lockPath, lock, nodes };
+}
+
+/** Every matched node's number for `metric`; a node without one is an error listing the metrics it has. */
+function valuesOf({ lockPath, lock, nodes }: Matched, metric: string, where: string): number[] {
+  return nodes.map((id) => {
     const v = lock.nodes[id]!.metrics?.[metric];
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw new UserError(
         `${where}: ${lockPath} records no number ${metric} for ${id}`,
         `the node's metrics are: ${Object.keys(lock.nodes[id]!.metrics ?? {}).join(', ') || '(none)'}`,
       );
-    values.push(v);
-  }
-  return { nodes, values };
+    return v;
+  });
+}
+
+function select(sel: Selection, tableLock: string | undefined, metric: string, read: LockReader, where: string): number[] {
+  return valuesOf(matchNodes(sel, tableLock, read, where), metric, where);
 }
 
 export function mean(values: readonly number[]): number {
@@ -251,22 +259,15 @@ function renderMetrics(t: MetricsTable, read: LockReader, where: string): string
   const digits = t.digits ?? 1;
   const header = ['', ...(t.runs ? ['runs'] : []), ...t.columns.map((c) => c.label ?? c.metric)];
   const rows = t.rows.map((row) => {
-    let runs = 0;
+    const w = `${where}, row "${row.label}"`;
+    const matched = matchNodes(row, t.lock, read, w);
     const cells = t.columns.map((c) => {
       const metric = row.as?.[c.metric] ?? c.metric;
-      const lock = read(row.lock ?? t.lock ?? '');
-      const re = patternRegExp(row.nodes);
-      const nodes = Object.keys(lock.nodes).filter((id) => re.test(id));
       // A metric a row's nodes do not have (a floor has no class scores) is a dash, not an error.
-      if (nodes.length && nodes.every((id) => lock.nodes[id]!.metrics?.[metric] === undefined)) {
-        runs = Math.max(runs, nodes.length);
-        return '–';
-      }
-      const s = select(row, t.lock, metric, read, `${where}, row "${row.label}"`);
-      runs = Math.max(runs, s.values.length);
-      return cell(s.values, c.digits ?? digits);
+      if (matched.nodes.every((id) => matched.lock.nodes[id]!.metrics?.[metric] === undefined)) return '–';
+      return cell(valuesOf(matched, metric, w), c.digits ?? digits);
     });
-    return [row.label, ...(t.runs ? [String(runs)] : []), ...cells];
+    return [row.label, ...(t.runs ? [String(matched.nodes.length)] : []), ...cells];
   });
   return markdown(header, rows);
 }
@@ -277,17 +278,17 @@ function renderVerdicts(t: VerdictsTable, read: LockReader, where: string): stri
     const w = `${where}, claim "${c.claim}"`;
     const a = select(c.better, t.lock, c.better.metric ?? c.metric, read, w);
     const b = select(c.worse, t.lock, c.worse.metric ?? c.metric, read, w);
-    const v = verdictOf(a.values, b.values);
-    const gate = c.gate ? select(c.gate, t.lock, c.gate.metric, read, `${w}, its gate`).values.every((x) => x >= c.gate!.min) : true;
+    const v = verdictOf(a, b);
+    const gate = c.gate ? select(c.gate, t.lock, c.gate.metric, read, `${w}, its gate`).every((x) => x >= c.gate!.min) : true;
     const verdict = v.verdict === 'reproduced' ? '**reproduced**' : v.verdict;
     return [
       c.claim,
       c.regime,
       c.metric,
-      `${cell(a.values, digits)} vs ${cell(b.values, digits)}`,
+      `${cell(a, digits)} vs ${cell(b, digits)}`,
       `${v.effect > 0 ? '+' : ''}${fixed(v.effect, digits)}`,
       fixed(v.bar, digits),
-      `${Math.min(a.values.length, b.values.length)}`,
+      `${Math.min(a.length, b.length)}`,
       gate ? verdict : `${verdict} (gate not passed)`,
     ];
   });
@@ -297,9 +298,9 @@ function renderVerdicts(t: VerdictsTable, read: LockReader, where: string): stri
 function renderGate(t: GateTable, read: LockReader, where: string): string {
   const digits = t.digits ?? 1;
   const rows = t.rows.map((g) => {
-    const s = select(g, t.lock, g.metric, read, `${where}, gate "${g.label}"`);
-    const passed = s.values.every((v) => v >= g.min);
-    return [g.label, g.metric, s.values.map((v) => fixed(v, digits)).join(' / '), `≥ ${g.min}`, passed ? 'passed' : '**NOT passed**'];
+    const values = select(g, t.lock, g.metric, read, `${where}, gate "${g.label}"`);
+    const passed = values.every((v) => v >= g.min);
+    return [g.label, g.metric, values.map((v) => fixed(v, digits)).join(' / '), `≥ ${g.min}`, passed ? 'passed' : '**NOT passed**'];
   });
   return markdown(['gate', 'metric', 'per seed', 'required', 'result'], rows);
 }

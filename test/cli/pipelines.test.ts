@@ -72,6 +72,9 @@ function tinyRegime(extra: string[] = []): string[] {
   return ['train=80', 'val=40', 'test=40', 'pretrainImages=100', 'seeds=[0]', 'channels=[8,8,8,8,8,8,8]', ...extra].flatMap((s) => ['--set', `params.${s}`]);
 }
 
+/** NUM40 at the tiny size, every trainer one epoch. */
+const NUM40_TINY = tinyRegime(['camEpochs=1', 'newEpochs=1', 'regressorEpochs=1']);
+
 function metricsOf(r: { events: Record<string, unknown>[] }): Map<string, Record<string, unknown>> {
   return new Map(r.events.filter((e) => e.event === 'node-done').map((e) => [String(e.node), (e.metrics ?? {}) as Record<string, unknown>]));
 }
@@ -79,7 +82,7 @@ function metricsOf(r: { events: Record<string, unknown>[] }): Map<string, Record
 test('NUM40 runs at a tiny size: 40 number classes, floor, ceiling, every SLT-Net column, the chain, part domination and the DGL sweeps', async () => {
   const dir = tempDir();
   const file = shipped('num40.json', dir);
-  const run = await runCli([file, '--json', ...tinyRegime(['camEpochs=1', 'newEpochs=1', 'regressorEpochs=1'])], dir);
+  const run = await runCli([file, '--json', ...NUM40_TINY], dir);
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
   const m = metricsOf(run);
   assert.equal(m.get('data')!.classes, 40);
@@ -103,7 +106,7 @@ test('NUM40 runs at a tiny size: 40 number classes, floor, ceiling, every SLT-Ne
   assert.ok(['conv4', 'conv5', 'conv6'].includes(String(middle.layer)), JSON.stringify(middle));
   assert.ok(!('gtKnownLoc@conv7' in middle));
   // The class names are the numbers.
-  const show = await runCli(['show', file, 'data', '--path', ...tinyRegime(['camEpochs=1', 'newEpochs=1', 'regressorEpochs=1'])], dir);
+  const show = await runCli(['show', file, 'data', '--path', ...NUM40_TINY], dir);
   const { info } = JSON.parse(readFileSync(join(show.stdout.trim(), 'dataset.json'), 'utf8')) as { info: { classNames: string[] } };
   assert.deepEqual(info.classNames.slice(0, 3), ['10', '11', '12']);
   assert.equal(info.classNames[39], '89');
@@ -127,7 +130,7 @@ test('REP10 runs at a tiny size: 10 classes 00..99, CAM, Min-Max Entropy with an
   assert.ok(Number.isFinite(m.get('cam-parts[seed=0]')?.missOnePart));
   // The two regimes share the pretrained backbone: NUM40 at the same tiny size finds it cached.
   const num40 = shipped('num40.json', dir);
-  const plan = await runCli(['plan', num40, ...tinyRegime(['camEpochs=1', 'newEpochs=1', 'regressorEpochs=1'])], dir);
+  const plan = await runCli(['plan', num40, ...NUM40_TINY], dir);
   assert.match(plan.stdout, /pretrain\[seed=0\] +train\/classifier +cached/);
 });
 

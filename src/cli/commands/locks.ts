@@ -1,7 +1,7 @@
 /**
  * `wsol-run locks <pipelines...>`: whether each pipeline's committed lock is
- * what today's code computes (keys only; nothing runs, nothing is read from
- * a cache). CI runs it over every shipped pipeline, so a node-version bump or
+ * what today's code computes (keys only; nothing runs, and of a cache only
+ * its table of file hashes is read). CI runs it over every shipped pipeline, so a node-version bump or
  * a param edit fails until the lock is regenerated.
  */
 import { WsolError } from '../../engine/diagnostics.js';

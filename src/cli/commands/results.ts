@@ -29,7 +29,14 @@ function lockReader(base: string): LockReader {
       } catch {
         throw new UserError(`lock file ${path} not found (from ${base})`, 'run its pipeline to write it, or fix the path in the table spec');
       }
-      lock = JSON.parse(text) as LockedMetrics;
+      try {
+        lock = JSON.parse(text) as LockedMetrics;
+      } catch (e) {
+        throw new UserError(
+          `${path} is not JSON (${e instanceof Error ? e.message : String(e)})`,
+          'restore it from git, or regenerate it by running its pipeline',
+        );
+      }
       if (typeof lock !== 'object' || lock === null || typeof lock.nodes !== 'object')
         throw new UserError(`${path} is not a wsol-run lock file`, 'regenerate it by running its pipeline');
       cache.set(full, lock);

@@ -60,3 +60,30 @@ test('editing, adding or removing a dataset file re-runs the dataset node; plan 
   const plan2 = await runCli(['plan', file], dir);
   assert.match(plan2.stdout, /1 added \(README\.txt\), 1 removed \(images\/[^)]+\)/);
 });
+
+test('a file swapped for another version with the same size and mtime (as reproducible archives give) is re-hashed: no stale cache hit', async () => {
+  const dir = tempDir('wsol-data-swap-');
+  const fixture = await writeCubFixture(join(dir, 'data', 'CUB_200_2011'), { classes: 2, trainPerClass: 2, testPerClass: 1 });
+  const file = writePipeline(dir, {
+    name: 'data',
+    nodes: { birds: { type: 'dataset/cub', with: { root: 'data/CUB_200_2011', imageSize: 32, valPerClass: 1 } } },
+  });
+  const boxes = join(fixture.root, 'bounding_boxes.txt');
+  // Archives store whole seconds: both versions carry the same one.
+  const archived = new Date(1_600_000_000_000);
+  utimesSync(boxes, archived, archived);
+  const first = await runCli([file, '--json'], dir);
+  assert.equal(first.code, 0, first.stderr);
+  const before = readFileSync(boxes, 'utf8');
+  // The same number of bytes: one digit of the first box becomes another digit.
+  const after = before.replace(/^1 (\d)/m, (_, d: string) => `1 ${d === '9' ? '8' : String(Number(d) + 1)}`);
+  assert.equal(after.length, before.length);
+  assert.notEqual(after, before);
+  writeFileSync(boxes, after);
+  utimesSync(boxes, archived, archived);
+  const plan = await runCli(['plan', file], dir);
+  assert.match(plan.stdout, /birds\s+dataset\/cub\s+to-run\s+files under root \(data\/CUB_200_2011\) changed: 1 changed \(bounding_boxes\.txt\)/, plan.stdout);
+  const second = await runCli([file, '--json'], dir);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(nodesWith(second, 'node-start'), ['birds'], 'the swapped file re-runs the dataset node');
+});

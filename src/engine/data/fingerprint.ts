@@ -2,13 +2,17 @@
  * Fingerprints of the files nodes read from outside the cache (NodeType.dataFiles):
  * the digest of (relative path, size, sha256) of every file, so it is the
  * same on a colleague's clone with the same data, wherever it lives and
- * whatever its mtimes. A per-cache table of (size, mtime) -> sha256 by
- * absolute path means only files whose size or mtime changed are re-hashed.
+ * whatever its mtimes. A per-cache table of stat data -> sha256 by absolute
+ * path means only files whose stat data changed are re-hashed. As git's
+ * index does, the stat data is size, mtime and ctime in nanoseconds, inode
+ * and device: a file swapped for another version with the same size and
+ * mtime (what reproducible archives and `cp -p` give) still has a new ctime
+ * and usually a new inode, so it is re-hashed.
  *
- *   <cache>/runs/file-hashes.json        absolute path -> [size, mtimeMs, sha256]
+ *   <cache>/runs/file-hashes.json        absolute path -> [size, mtimeNs, ctimeNs, ino, dev, sha256]
  *   <cache>/data/<d[0:2]>/<digest>.json  the listing behind a fingerprint (to name changed files)
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync, type BigIntStats } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { DataFiles } from '../../nodes/contract.js';
@@ -26,9 +30,15 @@ export interface DataListing {
 /** The fingerprint of a path that does not exist. */
 export const MISSING = 'missing';
 
-type HashRow = [size: number, mtimeMs: number, sha256: string];
+/** Numbers as decimal strings: nanosecond times and inodes exceed 2^53. */
+type StatKey = [size: string, mtimeNs: string, ctimeNs: string, ino: string, dev: string];
+type HashRow = [...StatKey, sha256: string];
 
-/** The (size, mtime) -> content-hash table of one cache. */
+function statKey(s: BigIntStats): StatKey {
+  return [String(s.size), String(s.mtimeNs), String(s.ctimeNs), String(s.ino), String(s.dev)];
+}
+
+/** The stat data -> content-hash table of one cache. */
 export class FileHashes {
   private readonly rows: Record<string, HashRow>;
   private dirty = false;
@@ -53,11 +63,12 @@ export class FileHashes {
     return new FileHashes(file, rows);
   }
 
-  async sha256(path: string, s: Stats): Promise<string> {
+  async sha256(path: string, s: BigIntStats): Promise<string> {
+    const key = statKey(s);
     const row = this.rows[path];
-    if (row && row[0] === s.size && row[1] === s.mtimeMs) return row[2];
-    const sha = await hashFile(path, s.size);
-    this.rows[path] = [s.size, s.mtimeMs, sha];
+    if (Array.isArray(row) && row.length === key.length + 1 && key.every((v, i) => row[i] === v)) return row[key.length]!;
+    const sha = await hashFile(path, Number(s.size));
+    this.rows[path] = [...key, sha];
     this.dirty = true;
     this.hashed++;
     return sha;
@@ -95,7 +106,7 @@ export async function fingerprint(entry: DataFiles, hashes: FileHashes, cwd = pr
   const manifest: ManifestFile[] = [];
   for (const name of names) {
     const full = name === '' ? abs : join(abs, name);
-    const s = statSync(full, { throwIfNoEntry: false });
+    const s = statSync(full, { throwIfNoEntry: false, bigint: true });
     const shown = name === '' ? '.' : name;
     if (!s?.isFile()) {
       manifest.push({ path: shown, size: -1, sha256: MISSING });
@@ -105,7 +116,7 @@ export async function fingerprint(entry: DataFiles, hashes: FileHashes, cwd = pr
     const sha = await hashes.sha256(full, s).catch((e: unknown) => {
       throw new Error(`cannot read ${full} (param ${entry.param}): ${e instanceof Error ? e.message : String(e)}`);
     });
-    manifest.push({ path: shown, size: s.size, sha256: sha });
+    manifest.push({ path: shown, size: Number(s.size), sha256: sha });
     listing.files[shown] = sha;
   }
   return { digest: artifactDigest(manifest), listing };

@@ -100,6 +100,7 @@ export function buildProgram(): Command {
   withRunOptions(program.command('run <pipeline>', { isDefault: true }).description('run a pipeline (the default verb): only what changed is recomputed'))
     .option('-n, --dry-run', 'show the plan (what would run and why) and run nothing')
     .option('--check-lock', 'compare every result with the committed lock file and leave it unchanged (as `verify`); exit 3 if they differ')
+    .option('--update-lock', "write the lock even where a result has the lock's key but other bytes (without it such a lock is left as it was, exit 3)")
     .action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, o)));
 
   withRunOptions(
@@ -108,7 +109,14 @@ export function buildProgram(): Command {
       .description(
         'run what is not cached, then report node by node which digests differ from the committed lock and which metrics moved; the lock stays as it is; exit 3 on a mismatch',
       ),
-  ).action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, { ...o, checkLock: true })));
+  )
+    .option(
+      '--recompute <node>',
+      'run this node again even if cached and compare its bytes with the lock (repeatable; e.g. results an import brought)',
+      collect,
+      [],
+    )
+    .action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, { ...o, checkLock: true })));
 
   withPipelineOptions(program.command('plan <pipeline>').description('list each node as cached or to-run, with the reason'))
     .option('--force <node>', 'plan as if this node were forced (repeatable)', collect, [])
@@ -185,8 +193,14 @@ export function buildProgram(): Command {
     .description("verify a bundle (every file's digest, every result) and bring its pipeline, lock and results in; a bad bundle changes nothing")
     .option('--into <dir>', 'folder for the pipeline and lock files (default: here)')
     .option('--overwrite', 'replace pipeline or lock files there that differ')
+    .option('--keep-local', 'where this cache holds another result under a key the bundle brings, keep it and import the rest (without it: refused)')
     .option('--cache <dir>', 'cache directory')
-    .addOption(new Option('--max-size <bytes>', 'refuse bundles that unpack to more (default 64 GiB)').argParser(parsePositiveInt('--max-size')))
+    .option('--plugin <module>', 'load a plugin the pipeline needs (repeatable)', collect, [])
+    .addOption(
+      new Option('--max-size <bytes>', "refuse bundles whose index lists more bytes (default 64 GiB; no member may exceed its index's size)").argParser(
+        parsePositiveInt('--max-size'),
+      ),
+    )
     .addOption(new Option('--max-entries <n>', 'refuse bundles with more members (default 1,000,000)').argParser(parsePositiveInt('--max-entries')))
     .option('--json', 'JSON output')
     .action(action(async (bundle: string, o) => (await import('./commands/bundle.js')).importCommand(bundle, o)));

@@ -1,4 +1,4 @@
-import type { RunPipelineResult } from '../engine/run/run-pipeline.js';
+import type { LockDrift, RunPipelineResult } from '../engine/run/run-pipeline.js';
 import { formatDuration, formatMetric, table } from './format.js';
 import { headlineColumns, metricLabel } from '../reports/headline.js';
 import type { LockCheck } from '../engine/run/lock-check.js';
@@ -70,4 +70,15 @@ export function formatLockCheck(check: LockCheck): string {
     ? `reproduced: all ${check.entries.length} nodes have the lock's digests`
     : `NOT reproduced: ${differ} of ${check.entries.length} nodes differ from the lock`;
   return `\n${table(['node', 'vs lock', 'lock', 'this run', 'what moved'], rows)}\n\n${verdict}\n`;
+}
+
+/** Why the lock was left as it was: results with the lock's key and other bytes, and what to do. */
+export function formatLockDrift(drift: readonly LockDrift[], lockFile: string, pipeline: string): string {
+  const rows = drift.map((d) => [d.node, short(d.key), short(d.locked), short(d.digest), d.cached ? 'in the cache' : 'computed now']);
+  return (
+    `\n${table(['node', 'key', 'lock', 'this run', 'result'], rows)}\n\n` +
+    `${lockFile} was NOT rewritten: ${drift.length} node(s) have the lock's key but other bytes — the node is not deterministic here, or the cache or the lock was tampered with.\n` +
+    `  compare by recomputing: wsol-run verify ${pipeline} --recompute ${drift[0]!.node}\n` +
+    `  if this run's results are right: wsol-run ${pipeline} --update-lock\n`
+  );
 }

@@ -98,7 +98,9 @@ async function tampered(
   await tar.x({ file: bundle, cwd: root });
   alter(root);
   const out = join(tempDir('wsol-tampered-'), `${name}.tar.gz`);
-  const members = paths ? paths(root) : (readdirSync(root, { recursive: true }) as string[]).filter((p) => !statSync(join(root, p)).isDirectory() || false);
+  const files = paths ? paths(root) : (readdirSync(root, { recursive: true }) as string[]).filter((p) => !statSync(join(root, p)).isDirectory() || false);
+  // The index first, as `export` writes it.
+  const members = [...files.filter((p) => p === 'wsol-bundle.json'), ...files.filter((p) => p !== 'wsol-bundle.json')];
   await tar.c({ gzip: true, file: out, cwd: root, portable: true, ...options }, members);
   return out;
 }
@@ -148,9 +150,17 @@ test('a bundle with a symbolic link is refused and changes nothing', async () =>
 });
 
 test('a bundle with a hard link is refused and changes nothing', async () => {
-  const bad = await tampered('hardlink', (root) => {
-    linkSync(join(root, 'pipeline', 'shared.json'), join(root, 'pipeline', 'copy.json'));
-  });
+  const bad = await tampered(
+    'hardlink',
+    (root) => {
+      linkSync(join(root, 'pipeline', 'shared.json'), join(root, 'pipeline', 'copy.json'));
+    },
+    // The copy after the original, so the archive stores it as a link to it.
+    (root) => [
+      ...(readdirSync(root, { recursive: true }) as string[]).filter((p) => statSync(join(root, p)).isFile() && p !== join('pipeline', 'copy.json')),
+      join('pipeline', 'copy.json'),
+    ],
+  );
   await assertRefused(bad, /a hard link/);
 });
 

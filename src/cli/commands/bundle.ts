@@ -4,6 +4,8 @@ import { DEFAULT_IMPORT_LIMITS, importBundle } from '../../engine/bundle/import.
 import { WsolError } from '../../engine/diagnostics.js';
 import { formatBytes } from '../format.js';
 import { cacheDirOf } from '../options.js';
+import { loadPipeline } from '../../engine/load/load-pipeline.js';
+import { nodeTypes } from '../../nodes/registry.js';
 import { load, printJson, type PipelineOptions } from './common.js';
 
 export interface ExportOptions extends PipelineOptions {
@@ -38,6 +40,8 @@ export interface ImportOptions {
   cache?: string;
   into?: string;
   overwrite?: boolean;
+  keepLocal?: boolean;
+  plugin?: string[];
   maxSize?: number;
   maxEntries?: number;
   json?: boolean;
@@ -48,6 +52,8 @@ export async function importCommand(bundle: string, o: ImportOptions): Promise<n
     cacheDir: cacheDirOf(o.cache),
     pipelineDir: o.into ?? '.',
     overwrite: o.overwrite ?? false,
+    keepLocal: o.keepLocal ?? false,
+    loadPipeline: (file, { overrides, pluginBase }) => loadPipeline(file, { overrides, pluginBase, types: nodeTypes, plugins: o.plugin ?? [] }),
     limits: { maxBytes: o.maxSize ?? DEFAULT_IMPORT_LIMITS.maxBytes, maxEntries: o.maxEntries ?? DEFAULT_IMPORT_LIMITS.maxEntries },
   });
   if (o.json) printJson({ event: 'imported', ...r });
@@ -55,6 +61,12 @@ export async function importCommand(bundle: string, o: ImportOptions): Promise<n
     const shown = relative(process.cwd(), r.pipelineFile) || r.pipelineFile;
     process.stdout.write(
       `imported ${shown} and its lock; ${r.imported} result(s) added to the cache (${formatBytes(r.bytes)}), ${r.present} already there\n` +
+        r.keptLocal
+          .map(
+            (k) =>
+              `kept local: ${k.node} (key ${k.key.slice(0, 12)}): this cache's ${k.local.slice(0, 12)} stays in force, the bundle's ${k.bundle.slice(0, 12)} was not recorded\n`,
+          )
+          .join('') +
         `next: wsol-run ${shown}   (what the bundle brought is reused; \`wsol-run verify ${shown}\` recomputes the rest and compares)\n`,
     );
   }

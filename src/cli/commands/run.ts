@@ -10,6 +10,11 @@ import type { Reporter } from '../reporters/reporter.js';
 import { distributedEnvironment, load, runEnvironment } from './common.js';
 import { WsolError } from '../../engine/diagnostics.js';
 import { planCommand, type PlanOptions } from './plan.js';
+import { resolveForced } from '../../engine/run/force.js';
+import { lockPathFor } from '../../engine/lockfile.js';
+import type { LockCheck } from '../../engine/run/lock-check.js';
+import { readImports } from '../../engine/bundle/provenance.js';
+import { formatLockDrift } from '../summary.js';
 
 export interface RunOptions extends PlanOptions {
   jobs?: number;
@@ -22,6 +27,10 @@ export interface RunOptions extends PlanOptions {
   checkpointEvery?: number;
   executor?: string;
   redis?: string;
+  /** `verify --recompute NODE`: run these nodes again even if cached and compare their bytes with the lock's. */
+  recompute?: string[];
+  /** Write the lock even where a result has the lock's key but other bytes. */
+  updateLock?: boolean;
 }
 
 /** Exit status of a run that succeeded but did not reproduce the lock (`verify`). */
@@ -40,6 +49,13 @@ async function chooseReporter(o: RunOptions): Promise<Reporter> {
 export async function runCommand(pipelinePath: string, o: RunOptions): Promise<number> {
   if (o.dryRun) return planCommand(pipelinePath, o);
   const { pipeline, fileDigest } = await load(pipelinePath, o);
+  const recompute = o.recompute ?? [];
+  if (recompute.length && !o.checkLock)
+    throw new WsolError({
+      message: '--recompute compares with the lock: it belongs to verify',
+      hint: `wsol-run verify ${pipelinePath} --recompute ${recompute.join(' --recompute ')}`,
+    });
+  const recomputed = resolveForced(pipeline, recompute);
   const jobs = o.jobs ?? defaultJobs();
   const needsGpu = [...pipeline.nodes.values()].some((n) => n.resources.gpu > 0);
   const gpus = o.gpus ?? (needsGpu ? detectGpus() : 0);
@@ -69,7 +85,8 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
       cacheDir: cacheDirOf(o.cache),
       jobs,
       gpus,
-      force: o.force ?? [],
+      force: [...(o.force ?? []), ...recomputed],
+      updateLock: o.updateLock ?? false,
       keepGoing: o.keepGoing ?? false,
       verify: o.verify ?? false,
       env,
@@ -89,6 +106,11 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
     });
     reporter.stop();
     if (!o.json) process.stdout.write(formatSummary(result));
+    if (result.lockCheck && recomputed.size) describeRecomputed(result.lockCheck, recomputed, cacheDirOf(o.cache));
+    if (result.lockKept) {
+      if (o.json) printJson({ event: 'lock-kept', drift: result.lockDrift });
+      else process.stdout.write(formatLockDrift(result.lockDrift, lockPathFor(pipeline.file), pipelinePath));
+    }
     if (result.lockCheck) {
       if (o.json) {
         for (const e of result.lockCheck.entries) printJson({ event: 'lock-check', ...e });
@@ -98,10 +120,29 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
       }
     }
     if (result.status !== 'succeeded') return result.status === 'cancelled' ? 130 : 1;
-    return result.lockCheck && !result.lockCheck.reproduced ? EXIT_NOT_REPRODUCED : 0;
+    return (result.lockCheck && !result.lockCheck.reproduced) || result.lockKept ? EXIT_NOT_REPRODUCED : 0;
   } finally {
     reporter.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+  }
+}
+
+/** Says of each recomputed node whether its bytes came back, and which bundle the result it replaced came from. */
+function describeRecomputed(check: LockCheck, recomputed: ReadonlySet<string>, cacheDir: string): void {
+  const imports = readImports(cacheDir);
+  for (const e of check.entries) {
+    if (!recomputed.has(e.node)) continue;
+    const from = e.lockedDigest
+      ? imports.find((r) => r.results.some((x) => x.node === e.node && x.digest === e.lockedDigest && x.status === 'added'))
+      : undefined;
+    const origin = from ? ` (the lock's result came from bundle ${from.bundle}, imported ${from.importedAt.slice(0, 19).replace('T', ' ')})` : '';
+    const verdict =
+      e.status === 'same'
+        ? 'recomputed: the same bytes as the lock'
+        : e.status === 'differs'
+          ? 'recomputed: other bytes than the lock'
+          : `recomputed: ${e.status}`;
+    e.detail = [`${verdict}${origin}`, e.status === 'same' ? undefined : e.detail].filter(Boolean).join('; ');
   }
 }

@@ -3,27 +3,46 @@
  * cache, trusting nothing in it. In order, and nothing enters the cache
  * before the last check passes (a bad bundle leaves the cache as it was):
  *
- *  1. list every tar entry without extracting: only regular files and
- *     folders, relative paths that stay inside (no absolute path, no `..`),
- *     under the bundle's own prefixes, no duplicates, and sizes within
- *     limits (a tar bomb is refused before it is unpacked);
+ *  1. read the bundle once without writing: the index first, then every
+ *     member checked against it as its bytes stream past (listed, its size,
+ *     its sha256); only regular files and folders at relative paths that
+ *     stay inside, under the bundle's own prefixes, once each, within the
+ *     index's total size (a tar bomb or an unlisted member stops the read);
+ *     the pipeline and lock names are plain `<name>.json` and
+ *     `<name>.lock.json`, the only files written outside the cache;
  *  2. extract into a private work directory of the cache;
- *  3. check every member's size and sha256 against the index, that nothing
- *     else was unpacked, that each artifact's files give its digest, that
- *     every action names a bundled artifact and agrees with the lock, and
- *     that the lock belongs to the pipeline file;
- *  4. move the artifacts into the cache, record the actions, and write the
- *     pipeline and lock files.
+ *  3. check again what was unpacked (the file may have changed since), that
+ *     each artifact's files give its digest, that every action names a
+ *     bundled artifact and agrees with the lock, that the lock belongs to the
+ *     pipeline file, that every key follows from that pipeline
+ *     (bundle-keys.ts), and that no key the cache already has would map to
+ *     another result (a conflict fails the import unless keepLocal);
+ *  4. move the artifacts into the cache, record the actions that are new,
+ *     write the pipeline and lock files, and note in the run store which
+ *     results came from this bundle (provenance.ts).
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WsolError } from '../diagnostics.js';
-import { artifactDigest, sha256 } from '../keys.js';
+import { artifactDigest, sha256, short } from '../keys.js';
 import type { LockFile } from '../lockfile.js';
 import { LocalCacheStore } from '../cache/store.js';
 import { hashFile, listFiles, writeFileAtomic } from '../cache/files.js';
-import { ARTIFACTS_PREFIX, BUNDLE_FORMAT, BUNDLE_INDEX, BUNDLE_VERSION, PIPELINE_PREFIX, type BundleIndex } from './format.js';
+import type { LoadedPipeline } from '../load/load-pipeline.js';
+import {
+  ARTIFACTS_PREFIX,
+  BUNDLE_FORMAT,
+  BUNDLE_INDEX,
+  BUNDLE_VERSION,
+  PIPELINE_PREFIX,
+  type BundledAction,
+  type BundleIndex,
+  type BundleMember,
+} from './format.js';
+import { unfollowedKeys } from './bundle-keys.js';
+import { recordImport, type ImportedResult } from './provenance.js';
 import { safeEntryPath } from '../../artifacts/npm-package.js';
 
 export interface ImportLimits {
@@ -43,6 +62,8 @@ export interface ImportResult {
   present: number;
   actions: number;
   bytes: number;
+  /** With keepLocal: the keys whose local result stayed in force, with both digests. */
+  keptLocal: { node: string; key: string; bundle: string; local: string }[];
 }
 
 const DIGEST = /^[0-9a-f]{64}$/;
@@ -56,68 +77,13 @@ function allowedPath(path: string): boolean {
   return path === BUNDLE_INDEX || path.startsWith(PIPELINE_PREFIX) || path.startsWith(ARTIFACTS_PREFIX);
 }
 
-/** Step 1: every entry's header, checked, without writing anything. */
-async function scan(bundle: string, limits: ImportLimits): Promise<void> {
-  const tar = await import('tar');
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  let bytes = 0;
-  let entries = 0;
-  await new Promise<void>((resolve, reject) => {
-    const source = createReadStream(bundle);
-    const stop = (e: Error): void => {
-      source.destroy();
-      reject(e);
-    };
-    const parser = new tar.Parser({
-      strict: true,
-      onReadEntry: (entry) => {
-        const path = entry.path.replace(/\/+$/, '');
-        entries++;
-        if (entry.type === 'Directory') {
-          if (!safeEntryPath(path)) problems.push(`${entry.path} (a folder outside the bundle)`);
-        } else if (!FILE_TYPES.has(entry.type)) {
-          problems.push(
-            `${entry.path} (${entry.type === 'SymbolicLink' ? 'a symbolic link' : entry.type === 'Link' ? 'a hard link' : `a ${entry.type} entry`}: bundles hold plain files only)`,
-          );
-        } else if (!safeEntryPath(path)) {
-          problems.push(`${entry.path} (its path leaves the bundle)`);
-        } else if (!allowedPath(path)) {
-          problems.push(`${entry.path} (not a bundle member)`);
-        } else if (seen.has(path)) {
-          problems.push(`${entry.path} (appears twice)`);
-        } else {
-          seen.add(path);
-          bytes += entry.size ?? 0;
-        }
-        entry.resume();
-        if (bytes > limits.maxBytes)
-          stop(refuse(bundle, `it unpacks to more than ${limits.maxBytes} bytes`, 'raise the limit with --max-size if you trust it'));
-        else if (entries > limits.maxEntries)
-          stop(refuse(bundle, `it holds more than ${limits.maxEntries} entries`, 'raise the limit with --max-entries if you trust it'));
-      },
-    });
-    parser.on('error', (e: Error) => stop(refuse(bundle, `it is not a readable bundle (${e.message})`)));
-    parser.on('end', () => resolve());
-    source.on('error', (e) => reject(new WsolError({ file: bundle, message: `cannot read the bundle: ${e.message}`, hint: 'check the path' })));
-    source.pipe(parser);
-  });
-  if (problems.length)
-    throw refuse(
-      bundle,
-      `it holds ${problems.length} entr${problems.length === 1 ? 'y' : 'ies'} no bundle may hold: ${problems.slice(0, 4).join('; ')}${problems.length > 4 ? '; …' : ''}`,
-    );
-  if (!seen.has(BUNDLE_INDEX)) throw refuse(bundle, `it has no ${BUNDLE_INDEX}`, 'make bundles with `wsol-run export`');
-}
+/** A name `import` may write into --into: a plain `<name>.json` (no dot file, no folder, no other extension). */
+const PIPELINE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*\.json$/;
+/** The index is read into memory: it is small even for a million members (about 150 bytes each). */
+const MAX_INDEX_BYTES = 512 * 1024 ** 2;
 
-/** Step 3: everything unpacked is what the index says, and the index is consistent. */
-async function verify(bundle: string, root: string): Promise<{ index: BundleIndex; lock: LockFile; pipelineText: Buffer; lockText: Buffer }> {
-  let index: BundleIndex;
-  try {
-    index = JSON.parse(await readFile(join(root, BUNDLE_INDEX), 'utf8')) as BundleIndex;
-  } catch (e) {
-    throw refuse(bundle, `its ${BUNDLE_INDEX} is not JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
+/** The index's shape, checked before anything trusts it. */
+function checkIndex(bundle: string, index: BundleIndex, limits: ImportLimits): Map<string, BundleMember> {
   if (
     index?.format !== BUNDLE_FORMAT ||
     index.version !== BUNDLE_VERSION ||
@@ -126,7 +92,122 @@ async function verify(bundle: string, root: string): Promise<{ index: BundleInde
     !Array.isArray(index.actions)
   )
     throw refuse(bundle, `it is not a ${BUNDLE_FORMAT} version ${BUNDLE_VERSION}`, 'make bundles with `wsol-run export` of this version');
+  const members = new Map<string, BundleMember>();
+  let total = 0;
+  for (const m of index.members) {
+    if (!m || typeof m.path !== 'string' || !Number.isSafeInteger(m.size) || m.size < 0 || typeof m.sha256 !== 'string' || !DIGEST.test(m.sha256))
+      throw refuse(bundle, `its index lists a malformed member (${JSON.stringify(m)?.slice(0, 80)})`);
+    if (members.has(m.path)) throw refuse(bundle, `its index lists ${m.path} twice`);
+    members.set(m.path, m);
+    total += m.size;
+  }
+  if (members.size + 1 > limits.maxEntries)
+    throw refuse(bundle, `it holds more than ${limits.maxEntries} entries`, 'raise the limit with --max-entries if you trust it');
+  if (total > limits.maxBytes) throw refuse(bundle, `it unpacks to more than ${limits.maxBytes} bytes`, 'raise the limit with --max-size if you trust it');
+  const { file, lock } = index.pipeline ?? {};
+  if (typeof file !== 'string' || !PIPELINE_NAME.test(file) || file.endsWith('.lock.json'))
+    throw refuse(bundle, `its pipeline file name ${JSON.stringify(file)} is not a plain <name>.json`);
+  if (lock !== `${file.slice(0, -'.json'.length)}.lock.json`)
+    throw refuse(bundle, `its lock file name ${JSON.stringify(lock)} is not ${file.slice(0, -5)}.lock.json`);
+  return members;
+}
+
+/**
+ * Step 1: reads the whole bundle once, writing nothing. The index must come
+ * first (`export` writes it first); every later member must be listed in it
+ * with its size and sha256, checked while its bytes stream past, so the first
+ * unknown, oversized or altered member stops the read there. Only regular
+ * files under the bundle's own prefixes, at paths that stay inside, once each.
+ * The size limit is the index's total (never more than --max-size).
+ */
+async function scan(bundle: string, limits: ImportLimits): Promise<BundleIndex> {
+  const tar = await import('tar');
+  const seen = new Set<string>();
+  let index: BundleIndex | undefined;
+  let members: Map<string, BundleMember> | undefined;
+  let entries = 0;
+  await new Promise<void>((resolve, reject) => {
+    const source = createReadStream(bundle);
+    let failed = false;
+    const stop = (e: Error): void => {
+      if (failed) return;
+      failed = true;
+      source.unpipe();
+      source.destroy();
+      reject(e);
+    };
+    const parser = new tar.Parser({
+      strict: true,
+      onReadEntry: (entry) => {
+        if (failed) return void entry.resume();
+        const path = entry.path.replace(/\/+$/, '');
+        entries++;
+        const problem =
+          entry.type === 'Directory'
+            ? safeEntryPath(path)
+              ? undefined
+              : 'a folder outside the bundle'
+            : !FILE_TYPES.has(entry.type)
+              ? `${entry.type === 'SymbolicLink' ? 'a symbolic link' : entry.type === 'Link' ? 'a hard link' : `a ${entry.type} entry`}: bundles hold plain files only`
+              : !safeEntryPath(path)
+                ? 'its path leaves the bundle'
+                : !allowedPath(path)
+                  ? 'not a bundle member'
+                  : seen.has(path)
+                    ? 'appears twice'
+                    : undefined;
+        if (problem) return stop(refuse(bundle, `it holds an entry no bundle may hold: ${entry.path} (${problem}); nothing was unpacked`));
+        if (entries > limits.maxEntries)
+          return stop(refuse(bundle, `it holds more than ${limits.maxEntries} entries`, 'raise the limit with --max-entries if you trust it'));
+        if (entry.type === 'Directory') return void entry.resume();
+        seen.add(path);
+        const size = entry.size ?? 0;
+        if (!members) {
+          if (path !== BUNDLE_INDEX) return stop(refuse(bundle, `its first member is ${path}, not ${BUNDLE_INDEX}`, 'make bundles with `wsol-run export`'));
+          if (size > MAX_INDEX_BYTES) return stop(refuse(bundle, `its ${BUNDLE_INDEX} has ${size} bytes`));
+          const chunks: Buffer[] = [];
+          entry.on('data', (c: Buffer) => chunks.push(c));
+          entry.on('end', () => {
+            try {
+              index = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BundleIndex;
+            } catch (e) {
+              return stop(refuse(bundle, `its ${BUNDLE_INDEX} is not JSON (${e instanceof Error ? e.message : String(e)})`));
+            }
+            try {
+              members = checkIndex(bundle, index, limits);
+            } catch (e) {
+              stop(e as Error);
+            }
+          });
+          return;
+        }
+        const listed = members.get(path);
+        if (!listed) return stop(refuse(bundle, `member ${path} is not in its index; nothing was unpacked`));
+        if (listed.size !== size) return stop(refuse(bundle, `member ${path} has ${size} bytes, its index says ${listed.size}; nothing was unpacked`));
+        const hash = createHash('sha256');
+        entry.on('data', (c: Buffer) => hash.update(c));
+        entry.on('end', () => {
+          if (hash.digest('hex') !== listed.sha256)
+            stop(refuse(bundle, `member ${path} does not match its size and sha256 in the index; nothing was unpacked`));
+        });
+      },
+    });
+    parser.on('error', (e: Error) => stop(refuse(bundle, `it is not a readable bundle (${e.message})`)));
+    parser.on('end', () => {
+      if (!failed) resolve();
+    });
+    source.on('error', (e) => stop(new WsolError({ file: bundle, message: `cannot read the bundle: ${e.message}`, hint: 'check the path' })));
+    source.pipe(parser);
+  });
+  if (!index || !members) throw refuse(bundle, `it has no ${BUNDLE_INDEX}`, 'make bundles with `wsol-run export`');
+  for (const path of members.keys()) if (!seen.has(path)) throw refuse(bundle, `member ${path} of its index is missing`);
+  return index;
+}
+
+/** Step 3: everything unpacked is what the index says, and the index is consistent. */
+async function verify(bundle: string, root: string, index: BundleIndex): Promise<{ lock: LockFile; pipelineText: Buffer; lockText: Buffer }> {
   const listed = new Map(index.members.map((m) => [m.path, m]));
+  // Step 1 checked the bytes as they streamed; this guards against a bundle that changed between the two reads.
   const unpacked = new Set((await listFiles(root)).filter((p) => p !== BUNDLE_INDEX));
   for (const path of unpacked) if (!listed.has(path)) throw refuse(bundle, `member ${path} is not in its index`);
   for (const m of index.members) {
@@ -137,7 +218,7 @@ async function verify(bundle: string, root: string): Promise<{ index: BundleInde
   }
   const digests = new Set<string>();
   for (const a of index.artifacts) {
-    if (typeof a.digest !== 'string' || !DIGEST.test(a.digest)) throw refuse(bundle, `artifact name ${String(a.digest)} is not a digest`);
+    if (typeof a?.digest !== 'string' || !DIGEST.test(a.digest)) throw refuse(bundle, `artifact name ${String(a?.digest)} is not a digest`);
     const prefix = `${ARTIFACTS_PREFIX}${a.digest}/`;
     const files = index.members.filter((m) => m.path.startsWith(prefix)).map((m) => ({ path: m.path.slice(prefix.length), size: m.size, sha256: m.sha256 }));
     if (artifactDigest(files) !== a.digest) throw refuse(bundle, `the files of artifact ${a.digest.slice(0, 12)} do not give its digest`);
@@ -147,13 +228,13 @@ async function verify(bundle: string, root: string): Promise<{ index: BundleInde
     if (m.path.startsWith(ARTIFACTS_PREFIX) && !digests.has(m.path.slice(ARTIFACTS_PREFIX.length).split('/')[0]!))
       throw refuse(bundle, `member ${m.path} belongs to no listed artifact`);
   }
-  const pipelinePath = `${PIPELINE_PREFIX}${index.pipeline?.file}`;
-  const lockPath = `${PIPELINE_PREFIX}${index.pipeline?.lock}`;
+  const pipelinePath = `${PIPELINE_PREFIX}${index.pipeline.file}`;
+  const lockPath = `${PIPELINE_PREFIX}${index.pipeline.lock}`;
   for (const [what, path] of [
     ['pipeline', pipelinePath],
     ['lock', lockPath],
   ] as const) {
-    if (!listed.has(path) || path.slice(PIPELINE_PREFIX.length).includes('/')) throw refuse(bundle, `its ${what} file ${path} is missing`);
+    if (!listed.has(path)) throw refuse(bundle, `its ${what} file ${path} is missing`);
   }
   const pipelineText = await readFile(join(root, pipelinePath));
   const lockText = await readFile(join(root, lockPath));
@@ -163,28 +244,75 @@ async function verify(bundle: string, root: string): Promise<{ index: BundleInde
   } catch {
     throw refuse(bundle, 'its lock file is not JSON');
   }
-  if (lock?.pipeline?.sha256 !== sha256(pipelineText)) throw refuse(bundle, 'its lock file was not written for its pipeline file');
+  if (
+    lock === null ||
+    typeof lock !== 'object' ||
+    typeof lock.nodes !== 'object' ||
+    lock.nodes === null ||
+    typeof lock.env !== 'object' ||
+    lock.env === null ||
+    !Array.isArray(lock.overrides) ||
+    !lock.overrides.every((x) => typeof x === 'string') ||
+    Object.values(lock.nodes).some((n) => n === null || typeof n !== 'object' || typeof n.key !== 'string' || typeof n.digest !== 'string')
+  )
+    throw refuse(bundle, 'its lock file is not a wsol-run lock');
+  if (lock.pipeline?.sha256 !== sha256(pipelineText)) throw refuse(bundle, 'its lock file was not written for its pipeline file');
+  const nodes = new Set<string>();
   for (const action of index.actions) {
-    if (!DIGEST.test(action.key) || !digests.has(action.digest)) throw refuse(bundle, `the result of node ${action.node} is not in the bundle`);
-    const locked = lock.nodes?.[action.node];
+    if (!action || typeof action.node !== 'string' || typeof action.key !== 'string' || !DIGEST.test(action.key) || !digests.has(action.digest))
+      throw refuse(bundle, `the result of node ${String(action?.node)} is not in the bundle`);
+    if (nodes.has(action.node)) throw refuse(bundle, `it brings two results for node ${action.node}`);
+    nodes.add(action.node);
+    const locked = lock.nodes[action.node];
     if (!locked || locked.key !== action.key || locked.digest !== action.digest)
       throw refuse(bundle, `the result of node ${action.node} is not the one its lock names`);
   }
-  return { index, lock, pipelineText, lockText };
+  return { lock, pipelineText, lockText };
 }
 
-export async function importBundle(
-  bundle: string,
-  o: { cacheDir: string; pipelineDir: string; overwrite: boolean; limits?: ImportLimits },
-): Promise<ImportResult> {
+export interface ImportOptions {
+  cacheDir: string;
+  /** Where the pipeline and lock files go (created if absent; a file there is an error). */
+  pipelineDir: string;
+  overwrite: boolean;
+  /** A key the cache already maps to another result keeps its own (the bundle's is skipped) instead of failing the import. */
+  keepLocal?: boolean;
+  limits?: ImportLimits;
+  /** Loads the bundle's pipeline (unpacked at `file`, its plugins beside `pluginBase`) as `run` would, with the lock's overrides. */
+  loadPipeline(file: string, o: { overrides: readonly string[]; pluginBase: string }): Promise<LoadedPipeline>;
+}
+
+/** A folder the pipeline and lock can be written into, made now: a file in the way is the user's to fix, before anything enters the cache. */
+async function preparePipelineDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new WsolError({
+      file: dir,
+      message: code === 'EEXIST' || code === 'ENOTDIR' ? '--into names a file, not a folder' : `cannot create the folder for the pipeline (${code})`,
+      hint: 'give --into a folder (it is created if absent); nothing was imported',
+    });
+  }
+  if (!statSync(dir).isDirectory())
+    throw new WsolError({
+      file: dir,
+      message: '--into names a file, not a folder',
+      hint: 'give --into a folder (it is created if absent); nothing was imported',
+    });
+}
+
+export async function importBundle(bundle: string, o: ImportOptions): Promise<ImportResult> {
   if (!existsSync(bundle)) throw new WsolError({ file: bundle, message: 'no such bundle', hint: 'give the path of a file made by `wsol-run export`' });
-  await scan(bundle, o.limits ?? DEFAULT_IMPORT_LIMITS);
+  const index = await scan(bundle, o.limits ?? DEFAULT_IMPORT_LIMITS);
+  await preparePipelineDir(o.pipelineDir);
   const cache = new LocalCacheStore(o.cacheDir);
   await cache.open();
   const staging = await cache.createWorkDir();
   try {
     const tar = await import('tar');
-    // Step 1 refused anything unsafe; the filter is a second guard, and strict mode fails on any warning.
+    const listed = new Map(index.members.map((m) => [m.path, m.size]));
+    // Step 1 refused anything unsafe or unlisted; the filter is a second guard (the file may have changed since), and strict mode fails on any warning.
     let unsafe = false;
     await tar
       .x({
@@ -193,7 +321,11 @@ export async function importBundle(
         strict: true,
         preservePaths: false,
         filter: (path, entry) => {
-          const ok = safeEntryPath(path.replace(/\/+$/, '')) && 'type' in entry && (FILE_TYPES.has(entry.type) || entry.type === 'Directory');
+          const clean = path.replace(/\/+$/, '');
+          const ok =
+            safeEntryPath(clean) &&
+            'type' in entry &&
+            (entry.type === 'Directory' || (FILE_TYPES.has(entry.type) && (clean === BUNDLE_INDEX || listed.get(clean) === entry.size)));
           if (!ok) unsafe = true;
           return ok;
         },
@@ -202,7 +334,7 @@ export async function importBundle(
         throw refuse(bundle, `it could not be unpacked (${e instanceof Error ? e.message : String(e)})`);
       });
     if (unsafe) throw refuse(bundle, 'it changed while it was read');
-    const { index, pipelineText, lockText } = await verify(bundle, staging);
+    const { lock, pipelineText, lockText } = await verify(bundle, staging, index);
 
     const pipelineFile = join(o.pipelineDir, index.pipeline.file);
     const lockFile = join(o.pipelineDir, index.pipeline.lock);
@@ -219,6 +351,38 @@ export async function importBundle(
         });
     }
 
+    // Step 3b: every key follows from the bundle's own pipeline.
+    const staged = join(staging, `${PIPELINE_PREFIX}${index.pipeline.file}`);
+    const { pipeline } = await o.loadPipeline(staged, { overrides: lock.overrides, pluginBase: o.pipelineDir }).catch((e: unknown) => {
+      throw e instanceof WsolError
+        ? new WsolError(e.diagnostics.map((d) => ({ ...d, file: d.file === staged ? `${bundle}: ${index.pipeline.file}` : d.file })))
+        : e;
+    });
+    const unfollowed = unfollowedKeys(pipeline, lock, index.actions);
+    if (unfollowed.length)
+      throw refuse(
+        bundle,
+        `${unfollowed.length} result(s) are filed under keys its pipeline does not give: ${unfollowed
+          .slice(0, 4)
+          .map((u) => `${u.node}: ${u.message}`)
+          .join('; ')}${unfollowed.length > 4 ? '; …' : ''}`,
+        'a bundle can only bring results of its own pipeline, made by this wsol-run version; nothing was imported',
+      );
+
+    // Step 3c: a key the cache already maps to another result is a conflict: the local one is never replaced.
+    const conflicts = index.actions
+      .map((a) => ({ action: a, local: cache.recordedDigest(a.key) }))
+      .filter((c): c is { action: BundledAction; local: string } => c.local !== undefined && c.local !== c.action.digest);
+    if (conflicts.length && !o.keepLocal)
+      throw new WsolError({
+        file: bundle,
+        message: `refused: for ${conflicts.length} node(s) this cache already holds another result under the same key — non-determinism, or a bundle that would replace a result: ${conflicts
+          .slice(0, 4)
+          .map((c) => `${c.action.node} (key ${short(c.action.key)}: here ${short(c.local)}, the bundle ${short(c.action.digest)})`)
+          .join('; ')}${conflicts.length > 4 ? '; …' : ''}`,
+        hint: 'import with --keep-local to bring the rest and keep your results for those keys, or compare by recomputing: wsol-run verify PIPELINE --recompute NODE; nothing was imported',
+      });
+
     let imported = 0;
     let present = 0;
     let bytes = 0;
@@ -232,11 +396,23 @@ export async function importBundle(
       imported++;
       bytes += index.members.filter((m) => m.path.startsWith(`${ARTIFACTS_PREFIX}${a.digest}/`)).reduce((s, m) => s + m.size, 0);
     }
-    for (const action of index.actions) await cache.recordAction(action.key, action.digest, action.type);
-    await mkdir(o.pipelineDir, { recursive: true });
+    const results: ImportedResult[] = [];
+    for (const action of index.actions) {
+      const r = await cache.recordActionIfAbsent(action.key, action.digest, action.type);
+      const status = r.written ? 'added' : r.digest === action.digest ? 'present' : 'kept-local';
+      results.push({ node: action.node, key: action.key, digest: action.digest, status, ...(status === 'kept-local' ? { local: r.digest } : {}) });
+    }
     await writeFileAtomic(pipelineFile, pipelineText);
     await writeFileAtomic(lockFile, lockText);
-    return { pipelineFile, lockFile, imported, present, actions: index.actions.length, bytes };
+    await recordImport(o.cacheDir, {
+      bundle: resolve(bundle),
+      bundleSha256: await hashFile(bundle),
+      importedAt: new Date().toISOString(),
+      pipeline: resolve(pipelineFile),
+      results,
+    });
+    const kept = results.filter((r) => r.status === 'kept-local').map((r) => ({ node: r.node, key: r.key, bundle: r.digest, local: r.local! }));
+    return { pipelineFile, lockFile, imported, present, actions: index.actions.length, bytes, keptLocal: kept };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

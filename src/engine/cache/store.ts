@@ -14,8 +14,8 @@
  * exist. Several processes may share a root: renames are atomic, identical
  * digests are deduplicated, and nothing is ever modified in place.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
-import { chmod, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { chmod, link, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactDigest, type ManifestFile } from '../keys.js';
 import type { Artifact, ArtifactCheck, CacheStore, Lookup, PendingArtifact, Producer, Verification } from './cache.js';
@@ -278,6 +278,43 @@ export class LocalCacheStore implements CacheStore {
     const record: ActionRecord = { key, digest, type, createdAt: new Date().toISOString() };
     await mkdir(join(this.root, 'actions', key.slice(0, 2)), { recursive: true });
     await writeFileAtomic(this.actionPath(key), JSON.stringify(record));
+  }
+
+  /** The digest an action key is recorded to, or undefined (no record, or one too damaged to name a digest). */
+  recordedDigest(key: string): string | undefined {
+    try {
+      const record = JSON.parse(readFileSync(this.actionPath(key), 'utf8')) as Partial<ActionRecord> | null;
+      return record?.key === key && typeof record.digest === 'string' && /^[0-9a-f]{64}$/.test(record.digest) ? record.digest : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Records key -> digest only where the key has no record yet (`import`: a
+   * result brought from elsewhere never replaces one computed or adopted
+   * here). The record is linked into place, which fails if another process
+   * wrote one meanwhile. Returns the digest in force afterwards.
+   */
+  async recordActionIfAbsent(key: string, digest: string, type: string): Promise<{ written: boolean; digest: string }> {
+    const existing = this.recordedDigest(key);
+    if (existing !== undefined) return { written: false, digest: existing };
+    const record: ActionRecord = { key, digest, type, createdAt: new Date().toISOString() };
+    const path = this.actionPath(key);
+    await mkdir(join(this.root, 'actions', key.slice(0, 2)), { recursive: true });
+    const tmp = `${path}.${process.pid}.${workDirCounter++}.tmp`;
+    await writeFile(tmp, JSON.stringify(record));
+    try {
+      // A damaged record (no digest to name) is replaced: it resolves to nothing today.
+      if (existsSync(path)) await rm(path, { force: true });
+      await link(tmp, path);
+      return { written: true, digest };
+    } catch (e) {
+      if (!isErrno(e, 'EEXIST')) throw e;
+      return { written: false, digest: this.recordedDigest(key) ?? digest };
+    } finally {
+      await rm(tmp, { force: true });
+    }
   }
 
   private async writeManifest(digest: string, files: ManifestFile[], producer: { type: string; version: number }): Promise<void> {

@@ -26,6 +26,11 @@ export interface LoadOptions {
   plugins?: readonly string[];
   /** Nodes added to the file's (e.g. the report `wsol-run report` builds for a pipeline without one). */
   extraNodes?: Record<string, NodeDeclaration>;
+  /**
+   * The folder the file's "plugins" resolve against (default: the file's own). `import` checks a bundle's
+   * pipeline where it was unpacked, but its plugins are the ones beside the place it is imported into.
+   */
+  pluginBase?: string;
 }
 
 export interface LoadedPipeline {
@@ -51,7 +56,7 @@ export async function loadPipeline(path: string, options: LoadOptions): Promise<
   const source = parseJsonSource(text, path, 'pipeline');
   await prepareValidators([[PIPELINE_SCHEMA_ID, getPipelineSchema()]]);
   checkFileSchema(source, source.value, false);
-  const plugins = await loadPipelinePlugins(source, dirname(file), options.plugins ?? []);
+  const plugins = await loadPipelinePlugins(source, options.pluginBase ?? dirname(file), options.plugins ?? []);
   await prepareSchemas(options.types);
   const pipeline = resolveCheckedPipeline(source, options);
   return { pipeline: { ...pipeline, file, plugins }, fileDigest: createHash('sha256').update(text).digest('hex') };

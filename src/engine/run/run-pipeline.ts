@@ -31,6 +31,11 @@ export interface RunPipelineOptions {
   fileDigest: string;
   /** Compare every result with the committed lock instead of rewriting it (`verify`, `run --check-lock`). */
   checkLock?: boolean;
+  /**
+   * Write the lock even where a result has the lock's key but other bytes (lockDrift). Without it such a lock is
+   * left as it was: that difference is the trace of non-determinism or of a tampered cache, not a change to record.
+   */
+  updateLock?: boolean;
   signal: AbortSignal;
   /** The executor that runs (and commits) the nodes that are not cached. */
   createExecutor(o: { jobs: number; cache: CacheStore }): Promise<Executor>;
@@ -42,6 +47,32 @@ export interface RunPipelineResult extends SchedulerResult {
   durationMs: number;
   /** With checkLock: node by node, whether this run reproduced the lock. */
   lockCheck?: LockCheck;
+  /** Nodes whose result has the lock's key but another digest (empty when there is no lock). */
+  lockDrift: LockDrift[];
+  /** Whether the lock file was left as it was because of lockDrift. */
+  lockKept: boolean;
+}
+
+export interface LockDrift {
+  node: string;
+  key: string;
+  locked: string;
+  digest: string;
+  /** The result was reused from the cache (true) or computed by this run. */
+  cached: boolean;
+}
+
+/** Results whose key is the lock's but whose digest is not: the same computation gave (or the cache holds) other bytes. */
+function findLockDrift(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile | undefined): LockDrift[] {
+  if (!previous) return [];
+  const out: LockDrift[] = [];
+  for (const id of p.nodes.keys()) {
+    const o = r.outcomes.get(id);
+    const locked = previous.nodes[id];
+    if (o?.key && o.digest && locked && locked.key === o.key && locked.digest !== o.digest)
+      out.push({ node: id, key: o.key, locked: locked.digest, digest: o.digest, cached: o.status === 'cached' });
+  }
+  return out;
 }
 
 export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): Promise<RunPipelineResult> {
@@ -54,7 +85,8 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     for (const l of listeners) l(e);
   };
 
-  let verification: Verification = o.verify ? 'full' : 'fast';
+  // A check against the lock re-hashes what it reuses: a rotted byte with its mtime intact must not "reproduce".
+  let verification: Verification = o.verify || o.checkLock ? 'full' : 'fast';
   const crashed = await recoverInterruptedRuns(o.cacheDir);
   if (crashed.length) {
     verification = 'full';
@@ -122,9 +154,16 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     throw e;
   }
   const lockCheck = o.checkLock && previous ? checkAgainstLock(p, result.outcomes, previous) : undefined;
+  const lockDrift = findLockDrift(p, result, previous);
+  for (const d of lockDrift)
+    emit({
+      event: 'warning',
+      message: `${d.node}: same key ${d.key.slice(0, 12)} as the lock, other bytes (${d.cached ? 'the cache holds' : 'this run computed'} ${d.digest.slice(0, 12)}, the lock says ${d.locked.slice(0, 12)}): the node is not deterministic here, or the cache or the lock was tampered with`,
+    });
+  const lockKept = !o.checkLock && lockDrift.length > 0 && !o.updateLock;
   try {
     // A check leaves the lock as committed: it is the reference, whatever this machine got.
-    if (!o.checkLock) await writeLock(p.file, buildLock(p, result, previous, o));
+    if (!o.checkLock && !lockKept) await writeLock(p.file, buildLock(p, result, previous, o));
   } catch (e) {
     // The results are cached and recorded; only the lock file is missing.
     emit({
@@ -135,7 +174,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   const durationMs = Date.now() - started;
   emit({ event: 'run-done', runId, status: result.status, durationMs, counts: result.counts });
   await recorder.close();
-  return { ...result, runId, durationMs, ...(lockCheck ? { lockCheck } : {}) };
+  return { ...result, runId, durationMs, ...(lockCheck ? { lockCheck } : {}), lockDrift, lockKept };
 }
 
 function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile | undefined, o: RunPipelineOptions): LockFile {

@@ -92,7 +92,10 @@ export interface WorkerTask {
 }
 
 /** What a worker thread returns: the node's outcome before commit. */
-export type WorkerOutcome = { ok: true; metrics?: Metrics; timings?: Timings } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
+/** `retire`: why the thread asks to be replaced before its next node (its wasm heap grew too large, or its module trapped). */
+export type WorkerOutcome =
+  | { ok: true; metrics?: Metrics; timings?: Timings; retire?: string }
+  | { ok: false; error: NodeErrorInfo; cancelled?: boolean; retire?: string };
 
 /** Messages a worker sends back while a task runs. */
 export type WorkerMessage = { kind: 'progress'; update: ProgressUpdate } | { kind: 'log'; message: string };

@@ -50,6 +50,9 @@ function holdsGpuDevice(task: NodeTask): boolean {
 export class LocalPoolExecutor implements Executor {
   private readonly pools = new Map<number, Piscina>();
   private readonly gpuPools = new Set<Piscina>();
+  /** Tasks in flight per pool, and pools replaced (retired) that end when their last task does. */
+  private readonly running = new Map<Piscina, number>();
+  private readonly retired = new Set<Piscina>();
 
   constructor(
     private readonly cache: CacheStore,
@@ -110,8 +113,14 @@ export class LocalPoolExecutor implements Executor {
     const pool = this.poolFor(work.threads);
     const gpu = holdsGpuDevice(work.task);
     if (gpu) this.gpuPools.add(pool);
+    this.running.set(pool, (this.running.get(pool) ?? 0) + 1);
     try {
-      return (await pool.run({ work, port: port2 }, { transferList: [port2], ...(gpu ? {} : { signal: hooks.signal }) })) as WorkerOutcome;
+      const outcome = (await pool.run({ work, port: port2 }, { transferList: [port2], ...(gpu ? {} : { signal: hooks.signal }) })) as WorkerOutcome;
+      if (outcome.retire) {
+        this.retire(pool, work.threads);
+        hooks.onLog(`worker thread replaced after this node: ${outcome.retire}; the next node starts on a fresh one`);
+      }
+      return outcome;
     } catch (e) {
       if (hooks.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
       const err = e instanceof Error ? e : new Error(String(e));
@@ -119,12 +128,32 @@ export class LocalPoolExecutor implements Executor {
     } finally {
       hooks.signal.removeEventListener('abort', onAbort);
       port1.close();
+      const left = (this.running.get(pool) ?? 1) - 1;
+      this.running.set(pool, left);
+      if (left === 0 && this.retired.has(pool)) await this.end(pool);
     }
+  }
+
+  /**
+   * Replaces a pool whose thread asked to be (worker.ts `retirement`): new nodes go to a fresh pool, whose
+   * threads start with fresh heaps, and the old one ends when its last running node does. Piscina cannot
+   * end one chosen thread, and ending the pool between nodes never races a task handed to a dying thread.
+   */
+  private retire(pool: Piscina, computeThreads: number): void {
+    if (this.pools.get(computeThreads) === pool) this.pools.delete(computeThreads);
+    this.retired.add(pool);
+  }
+
+  private async end(pool: Piscina): Promise<void> {
+    this.retired.delete(pool);
+    this.running.delete(pool);
+    if (!this.gpuPools.has(pool)) await pool.destroy();
+    else for (const thread of pool.threads) thread.unref();
   }
 
   async close(): Promise<void> {
     await Promise.all(
-      [...this.pools.values()].map(async (p) => {
+      [...this.pools.values(), ...this.retired].map(async (p) => {
         if (!this.gpuPools.has(p)) return p.destroy();
         // Left to end with the process (see holdsGpuDevice), without keeping it alive.
         for (const thread of p.threads) thread.unref();

@@ -10,8 +10,8 @@ import { nodeTypes } from '../../nodes/registry.js';
 import { checkPluginHashes, loadPlugins } from '../../nodes/plugins.js';
 import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
 import { isUserError } from '../../core/errors.js';
-import { tensorFailureHint } from '../../tensor/backends/failures.js';
-import { setKernelThreads } from '../../tensor/backends/init.js';
+import { isModuleFailure, tensorFailureHint } from '../../tensor/backends/failures.js';
+import { setKernelThreads, tensorMemory } from '../../tensor/backends/init.js';
 import { backendFactMismatch, gpuErrorsDuringNode } from '../../tensor/backends/for-node.js';
 
 export default async function runTask({ work, port }: { work: WorkerTask; port: MessagePort }): Promise<WorkerOutcome> {
@@ -53,14 +53,49 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
       if (drift) throw drift;
     }
     if (result?.metrics) await writeFile(join(work.outDir, METRICS_FILE), JSON.stringify(result.metrics, null, 2));
-    return { ok: true, ...(result?.metrics ? { metrics: result.metrics } : {}), ...(Object.keys(timings).length ? { timings } : {}) };
+    const retire = await retirement(undefined);
+    return {
+      ok: true,
+      ...(result?.metrics ? { metrics: result.metrics } : {}),
+      ...(Object.keys(timings).length ? { timings } : {}),
+      ...(retire ? { retire } : {}),
+    };
   } catch (e) {
     if (controller.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
     if (isUserError(e)) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };
     const err = e instanceof Error ? e : new Error(String(e));
-    const hint = tensorFailureHint(err);
-    return { ok: false, error: { message: `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`, ...(hint ? { hint } : {}), stack: err.stack ?? '' } };
+    const retire = await retirement(err);
+    const heap = (await tensorMemory().catch(() => undefined))?.heapBytes;
+    const hint = tensorFailureHint(err, heap);
+    return {
+      ok: false,
+      error: { message: `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`, ...(hint ? { hint } : {}), stack: err.stack ?? '' },
+      ...(retire ? { retire } : {}),
+    };
   } finally {
     port.close();
   }
 }
+
+/** The wasm heap past which a thread is replaced after its node (MiB; WSOL_RUN_RECYCLE_HEAP_MB). */
+function recycleHeapBytes(): number {
+  const mb = Number(process.env.WSOL_RUN_RECYCLE_HEAP_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_RECYCLE_HEAP_MB) * 2 ** 20;
+}
+
+/**
+ * tfjs-backend-wasm's heap grows to the largest need and never shrinks, and
+ * what nodes of other shapes free fragments it; after many tensor nodes a
+ * thread's heap can reach the 4 GiB ceiling and the next allocation aborts
+ * the module. So a thread whose heap passed the limit after its node, or
+ * whose module trapped (it is unusable afterwards), asks to be replaced.
+ */
+async function retirement(error: Error | undefined): Promise<string | undefined> {
+  const memory = await tensorMemory().catch(() => undefined);
+  if (error && isModuleFailure(error)) return `its tensor runtime failed (${error.message.split('\n')[0]})`;
+  if (memory?.heapBytes !== undefined && memory.heapBytes > recycleHeapBytes())
+    return `its wasm heap reached ${Math.round(memory.heapBytes / 2 ** 20)} MiB (over WSOL_RUN_RECYCLE_HEAP_MB=${Math.round(recycleHeapBytes() / 2 ** 20)})`;
+  return undefined;
+}
+
+const DEFAULT_RECYCLE_HEAP_MB = 2048;

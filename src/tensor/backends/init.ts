@@ -187,3 +187,20 @@ export function initTensorBackend(name: BackendName, adapter?: string): Promise<
   });
   return ready;
 }
+
+/** What this thread's tensor backend holds, once one has started: live tensors, their bytes, and the wasm heap's size (wasm only). */
+export interface TensorMemory {
+  tensors: number;
+  bytes: number;
+  /** The wasm backend's linear memory: it grows to the largest need and never shrinks; tfjs-backend-wasm aborts at 4 GiB. */
+  heapBytes?: number;
+}
+
+export async function tensorMemory(): Promise<TensorMemory | undefined> {
+  if (!ready) return undefined;
+  const tf = await ready.catch(() => undefined);
+  if (!tf) return undefined;
+  const m = tf.memory();
+  const wasm = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm;
+  return { tensors: m.numTensors, bytes: m.numBytes, ...(wasm?.HEAPU8 ? { heapBytes: wasm.HEAPU8.length } : {}) };
+}

@@ -22,7 +22,12 @@ const threadNode = defineNode<{ trap: boolean; label: string }>({
   output: 'text',
   async run(ctx) {
     ctx.log(`thread ${threadId}`);
-    if (ctx.params.trap) throw new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
+    if (ctx.params.trap) {
+      // What emscripten's abort throws (a WebAssembly.RuntimeError; the lib types here do not declare the class).
+      const trap = new Error('Aborted(). Build with -sASSERTIONS for more info.');
+      trap.name = 'RuntimeError';
+      throw trap;
+    }
     await writeFile(join(ctx.outDir, 'out.txt'), `${threadId}\n`);
   },
 });

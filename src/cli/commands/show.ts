@@ -1,3 +1,4 @@
+import { readImports } from '../../engine/bundle/provenance.js';
 import { WsolError } from '../../engine/diagnostics.js';
 import { listRuns } from '../../engine/run-store.js';
 import { formatBytes, formatDuration, formatMetric, table } from '../format.js';
@@ -35,6 +36,9 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
       runs.find((r) => r.nodes[nodeId]!.digest === locked.digest))
     : runs.find((r) => r.nodes[nodeId]!.status === 'done' || r.nodes[nodeId]!.digest === locked.digest);
   const record = run?.nodes[nodeId];
+  const from = readImports(cacheDir)
+    .reverse()
+    .find((r) => r.results.some((x) => x.key === locked.key && x.digest === locked.digest && x.status === 'added'));
   const info = {
     node: nodeId,
     type: locked.type,
@@ -48,6 +52,7 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
     overrides,
     inputs: locked.inputs,
     metrics: locked.metrics ?? null,
+    importedFrom: from ? { bundle: from.bundle, bundleSha256: from.bundleSha256, importedAt: from.importedAt } : null,
     lastRun: run ? { id: run.id, status: record?.status, startedAt: record?.startedAt ?? run.startedAt, durationMs: record?.durationMs ?? null } : null,
   };
   if (o.json) {
@@ -67,6 +72,10 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
       info.lastRun.durationMs !== null && info.lastRun.durationMs !== undefined ? `ran in ${formatDuration(info.lastRun.durationMs)}` : info.lastRun.status;
     lines.push(`timing    ${timing} (run ${info.lastRun.id}, ${info.lastRun.startedAt})`);
   }
+  if (info.importedFrom)
+    lines.push(
+      `imported  from bundle ${info.importedFrom.bundle} (${info.importedFrom.importedAt}); recompute with: wsol-run verify ${pipelinePath} --recompute ${nodeId}`,
+    );
   if (overrides.length) lines.push(`set       ${overrides.join(', ')}${configured ? '' : ' (the latest run)'}`);
   lines.push(`params    ${JSON.stringify(locked.params)}`);
   if (locked.metrics)

@@ -162,7 +162,7 @@ test('a bundle that would replace a result the cache holds under the same key is
     [['note', 'added']],
   );
   const shown = await runCli(['show', 'victim.json', 'note'], fresh);
-  assert.match(shown.stdout, /imported  from bundle .*crafted\.tar\.gz .*recompute with: wsol-run verify victim\.json --recompute note/);
+  assert.match(shown.stdout, /imported\s+from bundle .*crafted\.tar\.gz .*recompute with: wsol-run verify victim\.json --recompute note/);
   const check = await runCli(['verify', 'victim.json', '--recompute', 'note'], fresh);
   assert.equal(check.code, 3, check.stdout + check.stderr);
   assert.match(check.stdout, /note\s+differs\s.*recomputed: other bytes than the lock \(the lock's result came from bundle .*crafted\.tar\.gz/);

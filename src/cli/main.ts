@@ -254,7 +254,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that went away (`wsol-run status | head -1`) closes our stdout: the
+ * next write fails with EPIPE. That is the reader's choice, not an error: end
+ * quietly with the verb's exit code so far.
+ */
+function endQuietlyOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw e;
+    });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyOnClosedOutput();
   verbose = argv.includes('--verbose');
   json = argv.includes('--json');
   try {

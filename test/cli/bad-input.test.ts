@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCli, tempDir, writePipeline, type CliResult } from '../helpers/cli.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, startCli, tempDir, writePipeline, type CliResult } from '../helpers/cli.js';
 
 async function fails(pipeline: unknown, extraArgs: string[] = []): Promise<CliResult> {
   const dir = tempDir();
@@ -111,4 +113,26 @@ test('--verbose adds the stack trace; --json reports errors as an event', async 
   const event = json.events[0] as { event: string; diagnostics: { message: string; node: string }[] };
   assert.equal(event.event, 'error');
   assert.equal(event.diagnostics[0]!.node, 'a');
+});
+
+test('JSON nested 200,000 deep (a pipeline or a lock) is a located error, not a stack overflow', async () => {
+  const deep = `{"name": "x", "nodes": {}, "description": ${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+  const r = await fails(deep);
+  assert.match(r.stderr, /pipeline\.json:1:\d+: pipeline nests objects and arrays more than 256 levels deep/);
+  const dir = tempDir();
+  const file = writePipeline(dir, ok);
+  writeFileSync(join(dir, 'pipeline.lock.json'), `{"lockVersion": 2, "nodes": ${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}}`);
+  const v = await runCli(['verify', file], dir);
+  assert.equal(v.code, 2, v.stdout + v.stderr);
+  assert.match(v.stderr, /pipeline\.lock\.json:1:\d+: lock file nests objects and arrays more than 256 levels deep/);
+  assert.doesNotMatch(v.stderr, /Maximum call stack|this is a bug/);
+});
+
+test('output piped into a reader that goes away (| head -1) ends quietly: no EPIPE, no stack trace', async () => {
+  const dir = tempDir();
+  const { child, done } = startCli(['types', '--json'], dir);
+  child.stdout!.once('data', () => child.stdout!.destroy());
+  const r = await done;
+  assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at |this is a bug/, r.stderr);
+  assert.ok(r.code === 0 || r.code === null, `exit ${r.code}: ${r.stderr}`);
 });

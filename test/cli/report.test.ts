@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir, writePipeline } from '../helpers/cli.js';
 import { browserOrSkip, checkPage, pageProblems } from '../helpers/browser.js';
@@ -55,6 +55,28 @@ test('the report node writes the same bytes when re-run, and `wsol-run report` o
   assert.doesNotMatch(html, /\b20\d\d-\d\d-\d\dT|\d+(\.\d+)? ?ms\b/, 'no dates or wall times');
   assert.match(html, /digest <code>[0-9a-f]{12}<\/code>/, 'numbers carry their provenance');
   assert.ok(sizeOf(reportDir) < 1_000_000, `bounded size (${sizeOf(reportDir)} bytes)`);
+});
+
+test('report -o replaces only an earlier report: a folder with a file of its own is refused and keeps it', async () => {
+  assert.ok(reportDir, 'needs the report of the first test');
+  // Rebuilding into the earlier report works.
+  const again = await runCli(['report', without, '-o', reportDir], dir);
+  assert.equal(again.code, 0, again.stderr);
+  // A user's folder is never emptied.
+  const mine = join(dir, 'mine');
+  mkdirSync(mine);
+  writeFileSync(join(mine, 'thesis.tex'), 'years of work\n');
+  const refused = await runCli(['report', without, '-o', mine], dir);
+  assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /is not empty and holds no earlier report \(1 file\(s\), e\.g\. thesis\.tex\): nothing was deleted/);
+  assert.equal(readFileSync(join(mine, 'thesis.tex'), 'utf8'), 'years of work\n');
+  // A file added into an earlier report is not deleted either.
+  writeFileSync(join(reportDir, 'notes.md'), 'mine\n');
+  const added = await runCli(['report', without, '-o', reportDir], dir);
+  assert.equal(added.code, 2);
+  assert.match(added.stderr, /holds an earlier report and 1 file\(s\) it did not write \(notes\.md\)/);
+  assert.equal(readFileSync(join(reportDir, 'notes.md'), 'utf8'), 'mine\n');
+  rmSync(join(reportDir, 'notes.md'));
 });
 
 test('the report opens offline in a real browser: no errors, every image and chart decoded, one row per method, not blank (needs chromium)', async (t) => {

@@ -1,4 +1,5 @@
-import { chmod, cp, readdir, rm } from 'node:fs/promises';
+import { checkReportFolder, clearReportFolder, markReportFolder } from '../report-folder.js';
+import { chmod, cp, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { WsolError } from '../../engine/diagnostics.js';
 import type { Executor } from '../../engine/executors/executor.js';
@@ -58,6 +59,9 @@ export function reportDeclaration(p: ResolvedPipeline): NodeDeclaration {
 }
 
 export async function reportCommand(pipelinePath: string, o: ReportOptions): Promise<number> {
+  const out = o.output ?? `${basename(pipelinePath).replace(/\.json$/i, '')}-report`;
+  // Before any work: a folder that is not an earlier report is never replaced.
+  checkReportFolder(out);
   let { pipeline } = await load(pipelinePath, o);
   const declared = [...pipeline.nodes.values()].filter((n) => n.nodeType.type === REPORT_TYPE);
   let nodeId: string;
@@ -94,12 +98,12 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
     },
     command: `wsol-run ${shellWord(pipelinePath)}${flags ? ` ${flags}` : ''}`,
   });
-  const out = o.output ?? `${basename(pipelinePath).replace(/\.json$/i, '')}-report`;
-  await rm(out, { recursive: true, force: true });
+  await clearReportFolder(out);
   await cp(result.dir, out, { recursive: true });
   // Artifacts are read-only in the cache; the copy is the user's.
   const entries = await readdir(out, { recursive: true, withFileTypes: true });
   await Promise.all(entries.map((e) => chmod(join(e.parentPath ?? out, e.name), e.isDirectory() ? 0o755 : 0o644)));
+  await markReportFolder(out);
   if (o.json) printJson({ event: 'report', node: nodeId, digest: result.digest, ran: result.ran, dir: out, index: join(out, 'index.html') });
   else process.stdout.write(`${result.ran ? 'built' : 'cached'} report of ${nodeId} (${result.digest.slice(0, 12)}): ${join(out, 'index.html')}\n`);
   return 0;

@@ -31,6 +31,7 @@ import type { LockFile } from '../lockfile.js';
 import { LocalCacheStore } from '../cache/store.js';
 import { hashFile, listFiles, writeFileAtomic } from '../cache/files.js';
 import type { LoadedPipeline } from '../load/load-pipeline.js';
+import { excessiveNesting, MAX_JSON_DEPTH } from '../load/json-source.js';
 import {
   ARTIFACTS_PREFIX,
   BUNDLE_FORMAT,
@@ -169,7 +170,9 @@ async function scan(bundle: string, limits: ImportLimits): Promise<BundleIndex> 
           entry.on('data', (c: Buffer) => chunks.push(c));
           entry.on('end', () => {
             try {
-              index = JSON.parse(Buffer.concat(chunks).toString('utf8')) as BundleIndex;
+              const text = Buffer.concat(chunks).toString('utf8');
+              if (excessiveNesting(text) !== undefined) throw new Error(`it nests more than ${MAX_JSON_DEPTH} levels deep`);
+              index = JSON.parse(text) as BundleIndex;
             } catch (e) {
               return stop(refuse(bundle, `its ${BUNDLE_INDEX} is not JSON (${e instanceof Error ? e.message : String(e)})`));
             }
@@ -240,9 +243,11 @@ async function verify(bundle: string, root: string, index: BundleIndex): Promise
   const lockText = await readFile(join(root, lockPath));
   let lock: LockFile;
   try {
-    lock = JSON.parse(lockText.toString('utf8')) as LockFile;
+    const text = lockText.toString('utf8');
+    if (excessiveNesting(text) !== undefined) throw new Error('too deep');
+    lock = JSON.parse(text) as LockFile;
   } catch {
-    throw refuse(bundle, 'its lock file is not JSON');
+    throw refuse(bundle, `its lock file is not JSON (or nests more than ${MAX_JSON_DEPTH} levels deep)`);
   }
   if (
     lock === null ||

@@ -150,8 +150,38 @@ function nodeAt(root: JsonNode, segments: readonly string[]): JsonNode | undefin
   return node;
 }
 
-/** Parses strict JSON; syntax errors and duplicate keys become located diagnostics. */
+/**
+ * How deep objects and arrays may nest. Pipelines, locks and bundle indexes
+ * nest a handful of levels; every later step (schema validation, canonical
+ * JSON for keys, overrides) walks values recursively, so a document nested
+ * 200,000 deep would overflow the stack there instead of failing here.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** The offset where nesting first passes `max` levels, or undefined. A character scan that skips strings. */
+export function excessiveNesting(text: string, max = MAX_JSON_DEPTH): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \\ */) i++;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) return i;
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return undefined;
+}
+
+/** Parses strict JSON; syntax errors, duplicate keys and nesting past MAX_JSON_DEPTH become located diagnostics. */
 export function parseJsonSource(text: string, file: string, what = 'JSON'): JsonSource {
+  const deep = excessiveNesting(text);
+  if (deep !== undefined)
+    throw new WsolError({
+      file,
+      ...lineColumn(text, deep),
+      message: `${what} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
+      hint: 'no wsol-run file needs that depth: the file is damaged or was not written for wsol-run',
+    });
   let value: JsonValue;
   try {
     value = JSON.parse(text) as JsonValue;

@@ -11,12 +11,14 @@ import { nodeTypes } from '../src/nodes/registry.js';
 import { AJV_OPTIONS, getPipelineSchema, schemaFingerprint } from '../src/engine/load/schema-validation.js';
 import { PIPELINE_SCHEMA_ID, nodeSchemaId } from '../src/engine/load/schema-ids.js';
 import { packagePath } from '../src/paths.js';
+import { LOCK_SCHEMA_ID, lockSchema } from '../src/engine/lock-schema.js';
 
 // A CommonJS module: Node's default import is module.exports, whose .default is the function.
 const standaloneCode = standaloneModule.default;
 
 const schemas: [string, object][] = [[PIPELINE_SCHEMA_ID, getPipelineSchema()]];
 for (const n of nodeTypes.values()) schemas.push([nodeSchemaId(n.type), n.params]);
+schemas.push([LOCK_SCHEMA_ID, lockSchema]);
 
 const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { source: true, esm: true } });
 const exportNames: Record<string, string> = {};

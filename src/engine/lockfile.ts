@@ -14,6 +14,8 @@ import type { KeyMaterial } from './keys.js';
 import { WsolError } from './diagnostics.js';
 import { writeFileAtomic, isErrno } from './cache/files.js';
 import { parseJsonSource } from './load/json-source.js';
+import { prepareValidators, validateAgainst } from './load/schema-validation.js';
+import { LOCK_SCHEMA_ID, lockSchema } from './lock-schema.js';
 
 export const LOCK_VERSION = 2;
 /** Version 1 also recorded the run (id, time, Node.js); those fields are ignored. */
@@ -64,10 +66,21 @@ export async function readLock(pipelineFile: string): Promise<LockFile | undefin
     if (isErrno(e, 'ENOENT')) return undefined;
     throw e;
   }
-  const lock = parseJsonSource(text, path, 'lock file').value as unknown as LockFile;
+  const source = parseJsonSource(text, path, 'lock file');
+  const lock = source.value as unknown as LockFile;
   if (typeof lock !== 'object' || lock === null || !READABLE_LOCK_VERSIONS.includes(lock.lockVersion) || typeof lock.nodes !== 'object') {
     throw new WsolError({ file: path, message: `not a wsol-run lock file (version ${LOCK_VERSION})`, hint: 'delete it; the next run writes a new one' });
   }
+  await prepareValidators([[LOCK_SCHEMA_ID, lockSchema]]);
+  const violations = validateAgainst(lockSchema, lock);
+  if (violations.length)
+    throw new WsolError(
+      violations.slice(0, 8).map((v) =>
+        source.at(v.pointer, `lock file: ${v.message}`, {
+          hint: 'the lock was edited by hand or damaged: restore it from version control, or delete it (the next run writes a new one)',
+        }),
+      ),
+    );
   return lock;
 }
 

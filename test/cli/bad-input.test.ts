@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli, tempDir, writePipeline, type CliResult } from '../helpers/cli.js';
 
@@ -135,4 +135,25 @@ test('output piped into a reader that goes away (| head -1) ends quietly: no EPI
   const r = await done;
   assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at |this is a bug/, r.stderr);
   assert.ok(r.code === 0 || r.code === null, `exit ${r.code}: ${r.stderr}`);
+});
+
+test('a lock with wrong field types is a located error (exit 2) for verify, a warning for run, and leaves no run "running"', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, ok);
+  assert.equal((await runCli([file], dir)).code, 0);
+  const lock = JSON.parse(readFileSync(join(dir, 'pipeline.lock.json'), 'utf8')) as { nodes: Record<string, Record<string, unknown>>; env: unknown };
+  lock.nodes.a!.key = 5;
+  lock.nodes.b!.inputs = { in: [{ node: 'a', digest: 7 }] };
+  writeFileSync(join(dir, 'pipeline.lock.json'), JSON.stringify(lock, null, 2));
+  const v = await runCli(['verify', file], dir);
+  assert.equal(v.code, 2, v.stdout + v.stderr);
+  assert.match(v.stderr, /pipeline\.lock\.json:\d+:\d+: lock file: .*(string|type)/);
+  assert.match(v.stderr, /\/nodes\/a\/key/);
+  assert.match(v.stderr, /\/nodes\/b\/inputs\/in\/0\/digest/);
+  assert.doesNotMatch(v.stderr, /TypeError|this is a bug/);
+  const status = await runCli(['status'], dir);
+  assert.doesNotMatch(status.stdout, /running/, status.stdout);
+  const run = await runCli([file], dir);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout + run.stderr, /ignoring .*pipeline\.lock\.json/);
 });

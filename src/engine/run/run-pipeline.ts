@@ -153,8 +153,17 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     await recorder.close().catch(() => undefined);
     throw e;
   }
-  const lockCheck = o.checkLock && previous ? checkAgainstLock(p, result.outcomes, previous) : undefined;
-  const lockDrift = findLockDrift(p, result, previous);
+  let lockCheck: LockCheck | undefined;
+  let lockDrift: LockDrift[];
+  try {
+    lockCheck = o.checkLock && previous ? checkAgainstLock(p, result.outcomes, previous) : undefined;
+    lockDrift = findLockDrift(p, result, previous);
+  } catch (e) {
+    // Whatever goes wrong after the nodes ran, the run is not left "running".
+    recorder.record.status = 'failed';
+    await recorder.close().catch(() => undefined);
+    throw e;
+  }
   for (const d of lockDrift)
     emit({
       event: 'warning',

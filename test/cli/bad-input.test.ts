@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli, tempDir, writePipeline, type CliResult } from '../helpers/cli.js';
 
@@ -156,4 +156,25 @@ test('a lock with wrong field types is a located error (exit 2) for verify, a wa
   const run = await runCli([file], dir);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout + run.stderr, /ignoring .*pipeline\.lock\.json/);
+});
+
+test('a --cache that is a file, or a cache with a file where its folders go, is an environment error (exit 2) and nothing runs', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, ok);
+  writeFileSync(join(dir, 'not-a-dir'), 'mine\n');
+  for (const args of [[file], ['verify', file]]) {
+    const r = await runCli([...args, '--cache', join(dir, 'not-a-dir')], dir);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /not-a-dir: cannot use the cache: a file is in the way of the cache folder.*\((ENOTDIR|EEXIST)\)/);
+    assert.doesNotMatch(r.stderr, /this is a bug/);
+  }
+  assert.equal(readFileSync(join(dir, 'not-a-dir'), 'utf8'), 'mine\n');
+  // A cache whose tmp/ is a file.
+  const cache = join(dir, 'cache2');
+  mkdirSync(cache);
+  writeFileSync(join(cache, 'tmp'), 'x');
+  const r = await runCli([file, '--cache', cache], dir);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.match(r.stderr, /cache2: cannot use the cache: a file is in the way/);
+  assert.ok(!existsSync(join(cache, 'actions')), 'nothing was committed');
 });

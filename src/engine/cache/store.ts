@@ -18,6 +18,7 @@ import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { chmod, link, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactDigest, type ManifestFile } from '../keys.js';
+import { WsolError } from '../diagnostics.js';
 import type { Artifact, ArtifactCheck, CacheStore, Lookup, PendingArtifact, Producer, Verification } from './cache.js';
 import { describeFiles, hashFile, isErrno, processAlive, workDirOwner, workDirPrefix, writeFileAtomic } from './files.js';
 
@@ -40,6 +41,23 @@ export interface ActionRecord {
 
 export type { Artifact, ArtifactCheck, Lookup, Verification } from './cache.js';
 
+/** Why a cache root cannot be used, as an error that names the path and the fix (environment errors exit 2). */
+export function cacheUnusable(root: string, e: unknown): Error {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const what: Record<string, [string, string]> = {
+    ENOTDIR: ['a file is in the way of the cache folder (the path or a folder above it is a file)', 'give --cache a folder, or move the file'],
+    EEXIST: ['a file is in the way of the cache folder', 'give --cache a folder, or move the file'],
+    EACCES: ['no permission to write the cache folder', 'give --cache a folder you can write, or fix its permissions'],
+    EPERM: ['no permission to write the cache folder', 'give --cache a folder you can write, or fix its permissions'],
+    EROFS: ['the cache folder is on a read-only file system', 'give --cache a folder on a writable file system'],
+    ENOSPC: ['no space left for the cache', 'free space (wsol-run gc removes unreferenced results) or give --cache another disk'],
+    EDQUOT: ['the disk quota of the cache is used up', 'free space (wsol-run gc) or give --cache another disk'],
+  };
+  const known = code ? what[code] : undefined;
+  if (!known) return e instanceof Error ? e : new Error(String(e));
+  return new WsolError({ file: root, message: `cannot use the cache: ${known[0]} (${code})`, hint: `${known[1]}; nothing was run or written` });
+}
+
 const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a wsol-run cache; see https://bford.info/cachedir/\n';
 
 let workDirCounter = 0;
@@ -57,14 +75,26 @@ export class LocalCacheStore implements CacheStore {
     this.readOnly = options.readOnly ?? false;
   }
 
-  /** Creates the layout and removes temp dirs left by processes that died. */
+  /**
+   * Creates the layout, proves the cache can be written (a probe file in
+   * tmp/), and removes temp dirs left by processes that died. A cache that
+   * cannot be used (a file in the way, no permission, a read-only mount) is
+   * the user's to fix: a CacheUnusable error (exit 2) before anything runs.
+   */
   async open(): Promise<void> {
     if (this.readOnly) return;
-    await mkdir(join(this.root, 'tmp'), { recursive: true });
-    await mkdir(join(this.root, 'runs'), { recursive: true });
-    await writeFile(join(this.root, 'CACHEDIR.TAG'), CACHEDIR_TAG, { flag: 'wx' }).catch((e: unknown) => {
-      if (!isErrno(e, 'EEXIST')) throw e;
-    });
+    try {
+      await mkdir(join(this.root, 'tmp'), { recursive: true });
+      await mkdir(join(this.root, 'runs'), { recursive: true });
+      await writeFile(join(this.root, 'CACHEDIR.TAG'), CACHEDIR_TAG, { flag: 'wx' }).catch((e: unknown) => {
+        if (!isErrno(e, 'EEXIST')) throw e;
+      });
+      const probe = join(this.root, 'tmp', `${workDirPrefix()}probe-${workDirCounter++}`);
+      await writeFile(probe, '');
+      await rm(probe, { force: true });
+    } catch (e) {
+      throw cacheUnusable(this.root, e);
+    }
     await this.removeOrphanedWorkDirs();
   }
 

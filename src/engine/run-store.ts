@@ -148,7 +148,20 @@ export class RunRecorder {
   }
 }
 
-/** Every run in the store, newest first. Unreadable files are skipped. */
+/**
+ * A run recorded as running whose process on this machine is gone (kill -9,
+ * a power cut) is shown as interrupted, with its running nodes cancelled.
+ * Only shown: the record is rewritten, and the cache checked in full, by the
+ * next run (recoverInterruptedRuns). Another machine's run is not ours to judge.
+ */
+function asSeenNow(rec: RunRecord): RunRecord {
+  if (rec.status !== 'running' || rec.host !== hostname() || processAlive(rec.pid)) return rec;
+  const nodes: RunRecord['nodes'] = {};
+  for (const [id, n] of Object.entries(rec.nodes)) nodes[id] = n.status === 'running' ? { ...n, status: 'cancelled' } : n;
+  return { ...rec, status: 'interrupted', nodes };
+}
+
+/** Every run in the store, newest first (a dead run on this machine as interrupted). Unreadable files are skipped. */
 export async function listRuns(cacheRoot: string): Promise<RunRecord[]> {
   let names: string[];
   try {
@@ -162,7 +175,7 @@ export async function listRuns(cacheRoot: string): Promise<RunRecord[]> {
     const db = new Low<RunRecord | null>(new JSONFile(join(runsDir(cacheRoot), name)), null);
     try {
       await db.read();
-      if (db.data) runs.push(db.data);
+      if (db.data) runs.push(asSeenNow(db.data));
     } catch {
       // a half-written record of a crashed process: ignore it
     }

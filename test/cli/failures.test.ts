@@ -31,6 +31,12 @@ test('kill -9 in the middle of a run, then a re-run completes and matches a clea
   run.child.kill('SIGKILL');
   const killed = await run.done;
   assert.equal(killed.signal, 'SIGKILL');
+  // Before any other run notices: status already shows the dead run as interrupted, not running.
+  const status = await runCli(['status'], dir);
+  assert.match(status.stdout, /interrupted/, status.stdout);
+  assert.doesNotMatch(status.stdout, /\brunning\b/, status.stdout);
+  const detail = await runCli(['status', file, '--json'], dir);
+  assert.doesNotMatch(detail.stdout, /"status":"running"/, detail.stdout);
 
   const resumed = await runCli([file, '--json'], dir);
   assert.equal(resumed.code, 0, resumed.stderr);

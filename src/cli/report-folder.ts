@@ -63,6 +63,7 @@ export function checkReportFolder(dir: string): void {
 /** Removes the earlier report's files (checked by checkReportFolder), leaving the folder for the new one. */
 export async function clearReportFolder(dir: string): Promise<void> {
   if (!existsSync(dir)) return;
+  // Again: the build between the first check and now can take minutes, and the folder is the user's meanwhile.
   checkReportFolder(dir);
   const marker = readMarker(dir);
   for (const f of [...(marker?.files ?? []), REPORT_MARKER]) await rm(join(dir, f), { force: true });

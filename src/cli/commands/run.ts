@@ -13,7 +13,7 @@ import { planCommand, type PlanOptions } from './plan.js';
 import { resolveForced } from '../../engine/run/force.js';
 import { lockPathFor } from '../../engine/lockfile.js';
 import type { LockCheck } from '../../engine/run/lock-check.js';
-import { readImports } from '../../engine/bundle/provenance.js';
+import { importThatAdded, readImports } from '../../engine/bundle/provenance.js';
 import { formatLockDrift } from '../summary.js';
 
 export interface RunOptions extends PlanOptions {
@@ -133,9 +133,7 @@ function describeRecomputed(check: LockCheck, recomputed: ReadonlySet<string>, c
   const imports = readImports(cacheDir);
   for (const e of check.entries) {
     if (!recomputed.has(e.node)) continue;
-    const from = e.lockedDigest
-      ? imports.find((r) => r.results.some((x) => x.node === e.node && x.digest === e.lockedDigest && x.status === 'added'))
-      : undefined;
+    const from = e.lockedDigest ? importThatAdded(imports, (x) => x.node === e.node && x.digest === e.lockedDigest) : undefined;
     const origin = from ? ` (the lock's result came from bundle ${from.bundle}, imported ${from.importedAt.slice(0, 19).replace('T', ' ')})` : '';
     const verdict =
       e.status === 'same'

@@ -1,4 +1,4 @@
-import { readImports } from '../../engine/bundle/provenance.js';
+import { importThatAdded, readImports } from '../../engine/bundle/provenance.js';
 import { WsolError } from '../../engine/diagnostics.js';
 import { listRuns } from '../../engine/run-store.js';
 import { formatBytes, formatDuration, formatMetric, table } from '../format.js';
@@ -36,9 +36,7 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
       runs.find((r) => r.nodes[nodeId]!.digest === locked.digest))
     : runs.find((r) => r.nodes[nodeId]!.status === 'done' || r.nodes[nodeId]!.digest === locked.digest);
   const record = run?.nodes[nodeId];
-  const from = readImports(cacheDir)
-    .reverse()
-    .find((r) => r.results.some((x) => x.key === locked.key && x.digest === locked.digest && x.status === 'added'));
+  const from = importThatAdded(readImports(cacheDir), (x) => x.key === locked.key && x.digest === locked.digest);
   const info = {
     node: nodeId,
     type: locked.type,

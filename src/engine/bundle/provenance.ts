@@ -58,3 +58,9 @@ export function readImports(cacheDir: string): ImportRecord[] {
   }
   return out;
 }
+
+/** The latest import that put a result matching `which` into the cache (status added), if any. */
+export function importThatAdded(imports: readonly ImportRecord[], which: (r: ImportedResult) => boolean): ImportRecord | undefined {
+  for (let i = imports.length - 1; i >= 0; i--) if (imports[i]!.results.some((r) => r.status === 'added' && which(r))) return imports[i];
+  return undefined;
+}

@@ -58,6 +58,12 @@ export function cacheUnusable(root: string, e: unknown): Error {
   return new WsolError({ file: root, message: `cannot use the cache: ${known[0]} (${code})`, hint: `${known[1]}; nothing was run or written` });
 }
 
+/** Whether parsed JSON is a well-formed action record of `key` (one that names a digest). */
+function isRecordOf(record: unknown, key: string): record is ActionRecord {
+  const r = record as Partial<ActionRecord> | null;
+  return r !== null && typeof r === 'object' && r.key === key && typeof r.digest === 'string' && /^[0-9a-f]{64}$/.test(r.digest);
+}
+
 const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This directory is a wsol-run cache; see https://bford.info/cachedir/\n';
 
 let workDirCounter = 0;
@@ -138,7 +144,7 @@ export class LocalCacheStore implements CacheStore {
       if (!this.readOnly) await rm(this.actionPath(key), { force: true });
       return { status: 'invalid', reason: `action record ${key.slice(0, 12)} is unreadable` };
     }
-    if (record === null || typeof record !== 'object' || record.key !== key || typeof record.digest !== 'string' || !/^[0-9a-f]{64}$/.test(record.digest)) {
+    if (!isRecordOf(record, key)) {
       if (!this.readOnly) await rm(this.actionPath(key), { force: true });
       return { status: 'invalid', reason: `action record ${key.slice(0, 12)} is corrupt` };
     }
@@ -313,8 +319,8 @@ export class LocalCacheStore implements CacheStore {
   /** The digest an action key is recorded to, or undefined (no record, or one too damaged to name a digest). */
   recordedDigest(key: string): string | undefined {
     try {
-      const record = JSON.parse(readFileSync(this.actionPath(key), 'utf8')) as Partial<ActionRecord> | null;
-      return record?.key === key && typeof record.digest === 'string' && /^[0-9a-f]{64}$/.test(record.digest) ? record.digest : undefined;
+      const record = JSON.parse(readFileSync(this.actionPath(key), 'utf8')) as unknown;
+      return isRecordOf(record, key) ? record.digest : undefined;
     } catch {
       return undefined;
     }

@@ -144,6 +144,7 @@ export class LocalPoolExecutor implements Executor {
     this.retired.add(pool);
   }
 
+  /** Ends a pool's threads; a GPU pool's are left to end with the process (see holdsGpuDevice), without keeping it alive. */
   private async end(pool: Piscina): Promise<void> {
     this.retired.delete(pool);
     this.running.delete(pool);
@@ -152,12 +153,6 @@ export class LocalPoolExecutor implements Executor {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      [...this.pools.values(), ...this.retired].map(async (p) => {
-        if (!this.gpuPools.has(p)) return p.destroy();
-        // Left to end with the process (see holdsGpuDevice), without keeping it alive.
-        for (const thread of p.threads) thread.unref();
-      }),
-    );
+    await Promise.all([...this.pools.values(), ...this.retired].map((p) => this.end(p)));
   }
 }

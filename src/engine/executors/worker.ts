@@ -11,7 +11,7 @@ import { checkPluginHashes, loadPlugins } from '../../nodes/plugins.js';
 import type { WorkerMessage, WorkerOutcome, WorkerTask } from './executor.js';
 import { isUserError } from '../../core/errors.js';
 import { isModuleFailure, tensorFailureHint } from '../../tensor/backends/failures.js';
-import { setKernelThreads, tensorMemory } from '../../tensor/backends/init.js';
+import { setKernelThreads, tensorMemory, type TensorMemory } from '../../tensor/backends/init.js';
 import { backendFactMismatch, gpuErrorsDuringNode } from '../../tensor/backends/for-node.js';
 
 export default async function runTask({ work, port }: { work: WorkerTask; port: MessagePort }): Promise<WorkerOutcome> {
@@ -53,7 +53,7 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
       if (drift) throw drift;
     }
     if (result?.metrics) await writeFile(join(work.outDir, METRICS_FILE), JSON.stringify(result.metrics, null, 2));
-    const retire = await retirement(undefined);
+    const retire = retirement(undefined, await tensorMemory().catch(() => undefined));
     return {
       ok: true,
       ...(result?.metrics ? { metrics: result.metrics } : {}),
@@ -64,9 +64,9 @@ export default async function runTask({ work, port }: { work: WorkerTask; port: 
     if (controller.signal.aborted) return { ok: false, cancelled: true, error: { message: 'cancelled' } };
     if (isUserError(e)) return { ok: false, error: { message: e.message, ...(e.hint ? { hint: e.hint } : {}), stack: e.stack ?? '' } };
     const err = e instanceof Error ? e : new Error(String(e));
-    const retire = await retirement(err);
-    const heap = (await tensorMemory().catch(() => undefined))?.heapBytes;
-    const hint = tensorFailureHint(err, heap);
+    const memory = await tensorMemory().catch(() => undefined);
+    const retire = retirement(err, memory);
+    const hint = tensorFailureHint(err, memory?.heapBytes);
     return {
       ok: false,
       error: { message: `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}`, ...(hint ? { hint } : {}), stack: err.stack ?? '' },
@@ -90,8 +90,7 @@ function recycleHeapBytes(): number {
  * the module. So a thread whose heap passed the limit after its node, or
  * whose module trapped (it is unusable afterwards), asks to be replaced.
  */
-async function retirement(error: Error | undefined): Promise<string | undefined> {
-  const memory = await tensorMemory().catch(() => undefined);
+function retirement(error: Error | undefined, memory: TensorMemory | undefined): string | undefined {
   if (error && isModuleFailure(error)) return `its tensor runtime failed (${error.message.split('\n')[0]})`;
   if (memory?.heapBytes !== undefined && memory.heapBytes > recycleHeapBytes())
     return `its wasm heap reached ${Math.round(memory.heapBytes / 2 ** 20)} MiB (over WSOL_RUN_RECYCLE_HEAP_MB=${Math.round(recycleHeapBytes() / 2 ** 20)})`;

@@ -61,6 +61,7 @@ export async function distributedEnvironment(
     const redis = await connect(url);
     workers = await liveWorkers(redis).finally(() => redis.disconnect());
   } catch (e) {
+    if (e instanceof WsolError) throw e;
     throw new WsolError({ message: e instanceof Error ? e.message : String(e), hint: 'start redis-server, or check --redis' });
   }
   const facts = [...new Set(workers.map((w) => w.backend))];

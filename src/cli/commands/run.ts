@@ -63,6 +63,8 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
   const redis = o.redis ?? process.env.WSOL_RUN_REDIS;
   if (distributed && !redis)
     throw new WsolError({ message: '--executor bullmq needs a Redis', hint: 'give --redis redis://HOST:PORT (or set WSOL_RUN_REDIS)' });
+  // A URL that cannot be Redis's is refused now, not when the first node would be submitted.
+  if (distributed) (await import('../../engine/executors/bullmq/registry.js')).checkRedisUrl(redis!);
   const { env, backendReason } = distributed ? await distributedEnvironment(pipeline, o, redis!) : runEnvironment(pipeline, o);
   const reporter = await chooseReporter(o);
   if (env.backend) reporter.onEvent({ event: 'warning', message: `backend ${env.backend} (${backendReason})` });
@@ -99,7 +101,9 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
         distributed
           ? (await import('../../engine/executors/bullmq/submitter.js')).BullmqExecutor.open({
               url: redis!,
+              cacheDir: cacheDirOf(o.cache),
               warn: (message) => reporter.onEvent({ event: 'warning', message }),
+              ...redisTimings(),
             })
           : new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(cache, jobs),
       listeners,
@@ -143,4 +147,24 @@ function describeRecomputed(check: LockCheck, recomputed: ReadonlySet<string>, c
           : `recomputed: ${e.status}`;
     e.detail = [`${verdict}${origin}`, e.status === 'same' ? undefined : e.detail].filter(Boolean).join('; ');
   }
+}
+
+/**
+ * The distributed executor's clocks, from the environment: how long Redis
+ * may stay unreachable before the waiting nodes fail
+ * ($WSOL_RUN_REDIS_TIMEOUT_MS, default 60 s), and how often the waiting jobs
+ * are checked ($WSOL_RUN_REDIS_WATCH_MS, default 3 s).
+ */
+function redisTimings(): { redisTimeoutMs?: number; watchMs?: number } {
+  const read = (name: string): number | undefined => {
+    const text = process.env[name];
+    if (text === undefined || text === '') return undefined;
+    const ms = Number(text);
+    if (!Number.isInteger(ms) || ms <= 0)
+      throw new WsolError({ message: `$${name}=${text}: not a whole number of milliseconds`, hint: `unset it, or give e.g. ${name}=60000` });
+    return ms;
+  };
+  const redisTimeoutMs = read('WSOL_RUN_REDIS_TIMEOUT_MS');
+  const watchMs = read('WSOL_RUN_REDIS_WATCH_MS');
+  return { ...(redisTimeoutMs ? { redisTimeoutMs } : {}), ...(watchMs ? { watchMs } : {}) };
 }

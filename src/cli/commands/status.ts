@@ -98,6 +98,7 @@ async function distributedStatus(url: string, json: boolean): Promise<number> {
   try {
     status = await queueStatus(url);
   } catch (e) {
+    if (e instanceof WsolError) throw e;
     throw new WsolError({ message: e instanceof Error ? e.message : String(e), hint: 'start redis-server, or check --redis' });
   }
   if (json) {

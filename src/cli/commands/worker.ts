@@ -32,6 +32,7 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
     leaseMs: (o.leaseSeconds ?? 30) * 1000,
     log: (line) => process.stdout.write(`${line}\n`),
   }).catch((e: unknown) => {
+    if (e instanceof WsolError) throw e;
     throw new WsolError({ message: e instanceof Error ? e.message : String(e), hint: 'start redis-server there, or check the URL' });
   });
   await new Promise<void>((resolve) => {

@@ -93,6 +93,8 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   const running = new Map<string, AbortController>();
   const inflight = new Set<Promise<void>>();
   let executor: Promise<Executor> | undefined;
+  /** The executor could not be opened (e.g. Redis unreachable, a worker on another cache): the run stops with this error. */
+  let executorError: unknown;
 
   const track = (promise: Promise<void>): void => {
     inflight.add(promise);
@@ -183,7 +185,15 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
     try {
       o.emit({ event: 'node-start', node: node.id, type: node.nodeType.type, key, reason: r.reason });
       executor ??= o.executor();
-      const outcome = await (await executor).run(
+      let ready: Executor;
+      try {
+        ready = await executor;
+      } catch (e) {
+        executorError ??= e;
+        stopping = true;
+        return;
+      }
+      const outcome = await ready.run(
         {
           nodeId: node.id,
           type: node.nodeType.type,
@@ -268,8 +278,14 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
     }
   } finally {
     o.signal.removeEventListener('abort', onAbort);
-    if (executor) await (await executor).close();
+    if (executor)
+      await executor.then(
+        (e) => e.close(),
+        () => undefined,
+      );
   }
+  // Nothing ran: the environment's error is the run's (the CLI reports it with its hint).
+  if (executorError !== undefined) throw executorError;
 
   const cancelled = o.signal.aborted;
   for (const id of p.nodes.keys()) {

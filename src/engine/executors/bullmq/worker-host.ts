@@ -4,18 +4,21 @@
  * pool against this machine's mount of the shared cache: the pool creates
  * the node's work directory here and commits the result here, so the
  * submitter's paths never matter. A job whose key names another backend is
- * refused, never run. Registers itself in Redis with a heartbeat; stops
- * running nodes a submitter cancels.
+ * refused, never run, and so is a job whose submitter's cache this worker
+ * cannot prove it shares (cache-proof.ts). Registers itself in Redis with a
+ * heartbeat; answers submitters' cache proofs; stops running nodes a
+ * submitter cancels.
  */
 import { hostname } from 'node:os';
 import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LocalCacheStore } from '../../cache/store.js';
 import { LocalPoolExecutor } from '../local-pool.js';
-import type { NodeTask, TaskOutcome } from '../executor.js';
+import type { TaskOutcome } from '../executor.js';
 import { CANCEL_CHANNEL, HEARTBEAT_MS, queueName, servedBy, WORKERS_KEY, type WorkerInfo } from './capabilities.js';
-import type { JobMessage } from './submitter.js';
-import { connect } from './registry.js';
+import { answerProof, checkProof, describeMismatch, MISMATCH_HINT, PROOF_CHANNEL, type CacheProof } from './cache-proof.js';
+import type { JobData, JobMessage } from './submitter.js';
+import { blockingConnection, commandConnection, connect, within } from './registry.js';
 
 export interface WorkerHostOptions {
   url: string;
@@ -59,15 +62,35 @@ export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost>
   const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
 
   const running = new Map<string, AbortController>();
-  const subscriber = redis.duplicate();
-  subscriber.on('error', () => undefined);
-  await subscriber.subscribe(CANCEL_CHANNEL);
-  subscriber.on('message', (_channel: string, jobId: string) => running.get(jobId)?.abort());
+  const subscriber = commandConnection(redis);
+  await subscriber.subscribe(CANCEL_CHANNEL, PROOF_CHANNEL);
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel === CANCEL_CHANNEL) running.get(message)?.abort();
+    else if (channel === PROOF_CHANNEL) void answerProof(redis, info, o.cacheDir, message).catch(() => undefined);
+  });
+  // Each submitter's proof is read once: its nonce file does not change while it runs.
+  const proofs = new Map<string, ReturnType<typeof checkProof>>();
+  const sharesCache = (proof: CacheProof): ReturnType<typeof checkProof> => {
+    let checked = proofs.get(proof.token);
+    if (!checked) {
+      checked = checkProof(o.cacheDir, proof);
+      proofs.set(proof.token, checked);
+    }
+    return checked;
+  };
 
-  const runJob = async (job: Job<NodeTask>): Promise<TaskOutcome> => {
-    const task = job.data;
+  const runJob = async (job: Job<JobData>): Promise<TaskOutcome> => {
+    const { proof, ...task } = job.data;
     if (task.env.backend !== undefined && task.env.backend !== o.backend)
       return { ok: false, error: { message: `worker ${info.id} computes with ${o.backend}, but the node's key says ${task.env.backend}: not run` } };
+    const shared = await sharesCache(proof);
+    if (!shared.ok) {
+      o.log(`refused ${task.nodeId}: not the submitter's cache`);
+      return {
+        ok: false,
+        error: { message: describeMismatch(proof, { worker: info.id, host: info.host, cache: o.cacheDir, reason: shared.reason }), hint: MISMATCH_HINT },
+      };
+    }
     const controller = new AbortController();
     running.set(job.id!, controller);
     // One BullMQ worker per queue: at `concurrency` nodes, all of them stop fetching until one finishes.
@@ -94,10 +117,10 @@ export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost>
   // BullMQ does not close connections it is given: these are closed with the host.
   const connections: Redis[] = [];
   for (const c of servedBy(o)) {
-    const w = new BullWorker<NodeTask, TaskOutcome>(queueName(c), runJob, {
+    const w = new BullWorker<JobData, TaskOutcome>(queueName(c), runJob, {
+      // A worker waits out a Redis outage (its results are committed to the cache meanwhile); BullMQ needs blocking options here.
       connection: (() => {
-        const c = redis.duplicate();
-        c.on('error', () => undefined);
+        const c = blockingConnection(redis);
         connections.push(c);
         return c;
       })(),
@@ -118,7 +141,10 @@ export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost>
       clearInterval(heartbeat);
       await Promise.all(workers.map((w) => w.close()));
       await pool.close();
-      await redis.hdel(WORKERS_KEY, info.id).catch(() => undefined);
+      await within(
+        redis.hdel(WORKERS_KEY, info.id).catch(() => undefined),
+        2_000,
+      );
       subscriber.disconnect();
       for (const c of connections) c.disconnect();
       redis.disconnect();

@@ -30,7 +30,13 @@ export function peakCpu(graph: Dag, cpuOf: (id: string) => number, jobs: number)
     }
     levels.set(depth[i]!, (levels.get(depth[i]!) ?? 0) + weight[i]!);
   }
-  if (Math.max(...levels.values()) >= jobs) return jobs;
+  let widest = 0;
+  for (const w of levels.values()) widest = Math.max(widest, w);
+  if (widest >= jobs) return jobs;
+  // One node per depth: the nodes form a chain (each is below the lone node one level up), so no
+  // two run at once and the heaviest antichain is the heaviest node. (The exact count below costs
+  // nodes squared, which a long chain cannot afford.)
+  if (levels.size === n) return Math.max(1, widest);
 
   // Exact: by Dilworth's theorem, the heaviest antichain is the total weight minus a
   // maximum matching in the comparability graph, each node taken `weight` times.

@@ -17,7 +17,7 @@ import { table } from '../../src/cli/format.js';
 import type { Artifact, CacheStore, Lookup } from '../../src/engine/cache/cache.js';
 import { LocalCacheStore } from '../../src/engine/cache/store.js';
 import type { Executor } from '../../src/engine/executors/executor.js';
-import { graphOf, topologicalOrder, type Dag } from '../../src/engine/graph.js';
+import { findCycle, graphOf, topologicalOrder, type Dag } from '../../src/engine/graph.js';
 import { actionKey } from '../../src/engine/keys.js';
 import { parseJsonSource } from '../../src/engine/load/json-source.js';
 import { prepareSchemas, resolvePipeline } from '../../src/engine/load/load-pipeline.js';
@@ -125,6 +125,34 @@ const fanOutGraph = (middle: number): Dag => {
   return graphOf(ids, deps);
 };
 
+/** The cycle findCycle found before Step 16 (a recursive depth-first search): the reference. */
+function referenceCycle(g: Dag): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of g.outNeighbors(node)) {
+      const s = state.get(next);
+      if (s === 'open') return [...stack.slice(stack.indexOf(next)), next];
+      if (s === undefined) {
+        const c = visit(next);
+        if (c) return c;
+      }
+    }
+    stack.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of g.nodes()) {
+    if (!state.has(node)) {
+      const c = visit(node);
+      if (c) return c;
+    }
+  }
+  return undefined;
+}
+
 /** The order topologicalOrder gave before Step 16 (re-sorting the ready list by declaration each time): the reference. */
 function referenceOrder(g: Dag): string[] {
   const indegree = new Map(g.nodes().map((n) => [n, g.inDegree(n)]));
@@ -144,6 +172,31 @@ function referenceOrder(g: Dag): string[] {
 }
 
 // --- ordering ----------------------------------------------------------------
+
+test('cycle check: the same cycle as before on random graphs, and no stack overflow on a 70k-node chain', () => {
+  let seed = 7;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  let cycles = 0;
+  for (let round = 0; round < 300; round++) {
+    const n = 1 + Math.floor(random() * 25);
+    const ids = Array.from({ length: n }, (_, i) => `n${i}`);
+    const deps: [string, string][] = [];
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j && random() < 0.06) deps.push([ids[i]!, ids[j]!]);
+    const g = graphOf(ids, deps);
+    const found = findCycle(g);
+    if (found) cycles++;
+    assert.deepEqual(found, referenceCycle(g), `round ${round}`);
+  }
+  assert.ok(cycles > 20 && cycles < 280, `both kinds of graph were tried (${cycles} with a cycle)`);
+  const n = 70_000;
+  const ids = Array.from({ length: n }, (_, i) => `c${i}`);
+  const chain = Array.from({ length: n - 1 }, (_, i): [string, string] => [`c${i}`, `c${i + 1}`]);
+  assert.equal(findCycle(graphOf(ids, chain)), undefined);
+  assert.deepEqual(findCycle(graphOf(ids, [...chain, [`c${n - 1}`, 'c0']]))?.length, n + 1, 'the whole ring');
+});
 
 test('topological order: the earliest-declared ready node first, exactly as before, on random DAGs', () => {
   let seed = 1;

@@ -23,29 +23,39 @@ export function pipelineGraph(p: ResolvedPipeline): Dag {
   return graphOf(p.nodes.keys(), deps);
 }
 
-/** One cycle as a closed path [a, b, ..., a], or undefined for a DAG. */
+/**
+ * One cycle as a closed path [a, b, ..., a], or undefined for a DAG. A depth-first search in the
+ * graph's node and neighbour order, on an explicit stack (a chain of 70k nodes is deeper than the
+ * call stack).
+ */
 export function findCycle(g: Dag): string[] | undefined {
   const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const visit = (node: string): string[] | undefined => {
-    state.set(node, 'open');
-    stack.push(node);
-    for (const next of g.outNeighbors(node)) {
-      const s = state.get(next);
-      if (s === 'open') return [...stack.slice(stack.indexOf(next)), next];
-      if (s === undefined) {
-        const c = visit(next);
-        if (c) return c;
+  const path: string[] = [];
+  const onPath = new Map<string, number>();
+  // Per open node: its out-neighbours and how many of them were looked at.
+  const frames: { next: string[]; i: number }[] = [];
+  for (const root of g.nodes()) {
+    if (state.has(root)) continue;
+    const open = (node: string): void => {
+      state.set(node, 'open');
+      onPath.set(node, path.length);
+      path.push(node);
+      frames.push({ next: g.outNeighbors(node), i: 0 });
+    };
+    open(root);
+    while (frames.length) {
+      const frame = frames[frames.length - 1]!;
+      if (frame.i < frame.next.length) {
+        const next = frame.next[frame.i++]!;
+        const s = state.get(next);
+        if (s === 'open') return [...path.slice(onPath.get(next)!), next];
+        if (s === undefined) open(next);
+      } else {
+        frames.pop();
+        const node = path.pop()!;
+        onPath.delete(node);
+        state.set(node, 'done');
       }
-    }
-    stack.pop();
-    state.set(node, 'done');
-    return undefined;
-  };
-  for (const node of g.nodes()) {
-    if (!state.has(node)) {
-      const c = visit(node);
-      if (c) return c;
     }
   }
   return undefined;

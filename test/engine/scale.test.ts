@@ -348,3 +348,57 @@ test('a cold run of a fan-out schedules in work linear in its nodes', async () =
 test('a no-op run of a fan-out (every node cached) is linear in its nodes', async () => {
   await assertLinear('schedule (no-op)', 1000, (n) => scheduleWork(n, true));
 });
+
+test('a --keep-going run where many nodes fail above a long tail skips the tail once, not once per failure', async () => {
+  // src -> n failing nodes -> all -> a chain of n: each failure used to walk all its descendants again.
+  const owner = (g: Dag): { outNeighbors: Dag['outNeighbors'] } => {
+    let o = Object.getPrototypeOf(g);
+    while (!Object.hasOwn(o, 'outNeighbors')) o = Object.getPrototypeOf(o);
+    return o;
+  };
+  const proto = owner(graphOf(['a'], []));
+  const original = proto.outNeighbors;
+  proto.outNeighbors = function (this: Dag, ...args: Parameters<Dag['outNeighbors']>) {
+    if (counting) work++;
+    return original.apply(this, args);
+  } as Dag['outNeighbors'];
+  const failing: Executor = {
+    run: async (task) => (task.nodeId.startsWith('m') ? { ok: false, error: { message: 'no', stack: '' } } : { ok: true, digest: 'e'.repeat(64) }),
+    close: async () => undefined,
+  };
+  try {
+    await assertLinear('schedule (failures)', 300, async (n) => {
+      const file = fanOutFile(n) as { nodes: Record<string, unknown> };
+      for (let i = 0; i < n; i++) file.nodes[`t${i}`] = { type: 'util/concat', inputs: { in: i === 0 ? 'all' : `t${i - 1}` }, with: { text: `t${i}\n` } };
+      await prepareSchemas(nodeTypes);
+      const p: ResolvedPipeline = {
+        ...resolvePipeline(parseJsonSource(JSON.stringify(file), 'tail.json'), { types: nodeTypes }),
+        file: join(tmpdir(), 'tail.json'),
+        plugins: [],
+      };
+      let counts = { failed: 0, skipped: 0 };
+      const counted = await workOf(async () => {
+        const r = await schedule(p, {
+          cache: memoryCache(false),
+          executor: async () => failing,
+          plugins: [],
+          jobs: 2,
+          gpus: 0,
+          checkpointEvery: 0,
+          force: new Set(),
+          keepGoing: true,
+          verification: 'fast',
+          env: {},
+          previous: undefined,
+          signal: new AbortController().signal,
+          emit: () => undefined,
+        });
+        counts = r.counts;
+      });
+      assert.deepEqual([counts.failed, counts.skipped], [n, n + 1]);
+      return counted;
+    });
+  } finally {
+    proto.outNeighbors = original;
+  }
+});

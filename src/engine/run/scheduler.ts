@@ -8,7 +8,7 @@ import { artifactMetrics } from '../cache/metrics.js';
 import type { CacheStore, Verification } from '../cache/cache.js';
 import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from '../events.js';
 import type { Executor, TaskInput } from '../executors/executor.js';
-import { descendantsOf, pipelineGraph } from '../graph.js';
+import { pipelineGraph } from '../graph.js';
 import { actionKey, type KeyMaterial } from '../keys.js';
 import type { LockFile } from '../lockfile.js';
 import type { ResolvedNode, ResolvedPipeline } from '../pipeline.js';
@@ -144,7 +144,18 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   const fail = (node: ResolvedNode, error: NodeErrorInfo, durationMs?: number): void => {
     settle(node.id, { status: 'failed', error, ...(durationMs !== undefined ? { durationMs } : {}) });
     o.emit({ event: 'node-failed', node: node.id, type: node.nodeType.type, error, ...(durationMs !== undefined ? { durationMs } : {}) });
-    for (const d of descendantsOf(graph, [node.id])) skip(d, `upstream '${node.id}' failed`);
+    // Every descendant, in the order descendantsOf finds them, but not below a node already settled:
+    // that one was skipped by an earlier failure together with everything below it.
+    const seen = new Set<string>();
+    const todo = [node.id];
+    while (todo.length) {
+      for (const d of graph.outNeighbors(todo.pop()!)) {
+        if (seen.has(d) || outcomes.has(d)) continue;
+        seen.add(d);
+        skip(d, `upstream '${node.id}' failed`);
+        todo.push(d);
+      }
+    }
     firstFailure ??= node.id;
     if (!o.keepGoing) stopping = true;
   };

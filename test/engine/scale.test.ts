@@ -23,6 +23,7 @@ import { parseJsonSource } from '../../src/engine/load/json-source.js';
 import { prepareSchemas, resolvePipeline } from '../../src/engine/load/load-pipeline.js';
 import type { ResolvedPipeline } from '../../src/engine/pipeline.js';
 import { keyMaterial } from '../../src/engine/run/node-keys.js';
+import { peakCpu } from '../../src/engine/run/parallelism.js';
 import { planPipeline } from '../../src/engine/run/plan.js';
 import { schedule } from '../../src/engine/run/scheduler.js';
 import { nodeTypes } from '../../src/nodes/registry.js';
@@ -400,5 +401,36 @@ test('a --keep-going run where many nodes fail above a long tail skips the tail 
     });
   } finally {
     proto.outNeighbors = original;
+  }
+});
+
+test("the run's peak parallelism of a few long parallel chains is found in work linear in the nodes", async () => {
+  // k chains side by side, --jobs above k: the peak is k (weights 1). Counted: the arrays it builds.
+  const push = Array.prototype.push;
+  Array.prototype.push = function (this: unknown[], ...items: unknown[]) {
+    if (counting) work += items.length;
+    return push.apply(this, items);
+  };
+  try {
+    await assertLinear('peakCpu', 500, async (m) => {
+      const k = 3;
+      const ids: string[] = [];
+      const deps: [string, string][] = [];
+      for (let c = 0; c < k; c++) {
+        for (let i = 0; i < m; i++) {
+          ids.push(`c${c}-${i}`);
+          if (i > 0) deps.push([`c${c}-${i - 1}`, `c${c}-${i}`]);
+        }
+      }
+      const g = graphOf(ids, deps);
+      let peak = 0;
+      const counted = await workOf(() => {
+        peak = peakCpu(g, () => 1, 8);
+      });
+      assert.equal(peak, k);
+      return counted;
+    });
+  } finally {
+    Array.prototype.push = push;
   }
 });

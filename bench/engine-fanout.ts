@@ -9,7 +9,13 @@
  * a param) and in GNU make (the floor: a Makefile whose middle targets each
  * read their text from a prerequisite file), when they are installed.
  *
- *   npm run bench:engine [-- --runs 5 --jobs 2]
+ * Then it times `wsol-run plan` on the same shape at 3,500, 14,200 and 71,000
+ * middle nodes (Step 16: plan is linear in the nodes), median of --plan-runs
+ * (3 at the largest size), and a cold run, no-op re-runs and plans on a warm
+ * cache at the two smaller sizes, beside the figures measured before that
+ * step; its own section, engine-plan-scale. --plan-only skips the 202-node runs.
+ *
+ *   npm run bench:engine [-- --runs 5 --jobs 2 --plan-runs 5 --plan-only]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,7 +27,26 @@ import { machine, markdownTable, median, numericOption, updateBenchmarks } from 
 const option = numericOption;
 const RUNS = option('runs', 5);
 const JOBS = option('jobs', 2);
+const PLAN_RUNS = option('plan-runs', 5);
 const MIDDLE = 200;
+/** Middle nodes of the `plan` scaling runs, and how many runs each (fewer at the largest). */
+const PLAN_SIZES: [middle: number, runs: number][] = [
+  [3_500, PLAN_RUNS],
+  [14_200, PLAN_RUNS],
+  [71_000, Math.min(PLAN_RUNS, 3)],
+];
+/**
+ * `wsol-run plan` before Step 16 (commit 79ca0ec), one run each on this machine (2 cores, AMD EPYC), 2026-12-07,
+ * same command and files: it was quadratic in the nodes (a ready list re-sorted per node, every plan row padded
+ * to the longest reason). The 71,000 figure is with --json: the text table was not waited for (at 14,200 it was
+ * already three times slower than --json).
+ */
+/** Middle nodes of the `run` scaling runs, and the same figures before Step 16 (79ca0ec, this machine, 2026-12-07, one run each). */
+const RUN_SIZES: [middle: number, before: string][] = [
+  [3_500, '8.25 s / 4.94 s / 1.06 s'],
+  [14_200, 'not measured / out of memory after 68.59 s / 14.28 s'],
+];
+const PLAN_BEFORE: Record<number, string> = { 3500: '0.85 s', 14200: '14.64 s', 71000: '156.11 s (--json)' };
 const EDITED = 100; // the middle node whose text the edit scenario changes
 
 type Scenario = 'cold' | 'noop' | 'edit';
@@ -30,9 +55,10 @@ const SCENARIOS: Scenario[] = ['cold', 'noop', 'edit'];
 /** Wall time of a whole child process in seconds, and its stdout (same method as lib/report's timeProcess). */
 function timed(cmd: string, args: string[], cwd: string): { s: number; stdout: string } {
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WSOL_RUN_GPUS: '0' } });
+  // maxBuffer: the plan of a 71,002-node fan-out is tens of megabytes of text.
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WSOL_RUN_GPUS: '0' }, maxBuffer: 2 ** 30 });
   const s = Number(process.hrtime.bigint() - t) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error?.message}):\n${r.stdout}\n${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.error?.message}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
   return { s, stdout: r.stdout };
 }
 
@@ -229,80 +255,80 @@ if (makeVersion) {
   );
 } else process.stdout.write('note: make is not installed (apt-get install make); its column is left out\n');
 
-// Interleaved: each round runs every tool once, the order rotating from round to round.
-const loadBefore = loadavg()[0]!;
-const times = new Map<string, Record<Scenario, number[]>>(tools.map((t) => [t.name, { cold: [], noop: [], edit: [] }]));
-const rotated = (r: number): Tool[] => tools.map((_, k) => tools[(k + r) % tools.length]!);
-for (let r = 0; r < RUNS; r++) {
-  for (const t of rotated(r)) {
-    t.fresh();
-    times.get(t.name)!.cold.push(t.run('cold'));
+/** The 202-node scenarios in every tool; writes the engine-fanout section. */
+function overheadBench(): void {
+  // Interleaved: each round runs every tool once, the order rotating from round to round.
+  const loadBefore = loadavg()[0]!;
+  const times = new Map<string, Record<Scenario, number[]>>(tools.map((t) => [t.name, { cold: [], noop: [], edit: [] }]));
+  const rotated = (r: number): Tool[] => tools.map((_, k) => tools[(k + r) % tools.length]!);
+  for (let r = 0; r < RUNS; r++) {
+    for (const t of rotated(r)) {
+      t.fresh();
+      times.get(t.name)!.cold.push(t.run('cold'));
+    }
   }
-}
-for (let r = 0; r < RUNS; r++) for (const t of rotated(r)) times.get(t.name)!.noop.push(t.run('noop'));
-for (let r = 0; r < RUNS; r++) {
-  for (const t of rotated(r)) {
-    t.edit(r); // a new value each time: exactly one middle node and the aggregate re-run
-    times.get(t.name)!.edit.push(t.run('edit'));
+  for (let r = 0; r < RUNS; r++) for (const t of rotated(r)) times.get(t.name)!.noop.push(t.run('noop'));
+  for (let r = 0; r < RUNS; r++) {
+    for (const t of rotated(r)) {
+      t.edit(r); // a new value each time: exactly one middle node and the aggregate re-run
+      times.get(t.name)!.edit.push(t.run('edit'));
+    }
   }
-}
-const loadAfter = loadavg()[0]!;
-rmSync(root, { recursive: true, force: true });
+  const loadAfter = loadavg()[0]!;
 
-const fmt = (s: number): string => `${s.toFixed(3)} s`;
-const med = (tool: string, s: Scenario): number | undefined => {
-  const xs = times.get(tool)?.[s];
-  return xs ? median(xs) : undefined;
-};
-const cell = (tool: string, s: Scenario): string => {
-  const m = med(tool, s);
-  return m === undefined ? 'not installed' : fmt(m);
-};
-const ratio = (tool: string, s: Scenario): string => {
-  const m = med(tool, s);
-  return m === undefined ? '—' : `${(med('wsol-run', s)! / m).toFixed(2)}`;
-};
-const labels: Record<Scenario, string> = {
-  cold: 'cold run (202 nodes run)',
-  noop: 'no-op re-run (0 nodes run)',
-  edit: 're-run after editing one middle node (2 nodes run)',
-};
-const targets: Record<Scenario, number> = { cold: 2, noop: 0.3, edit: 0.5 };
-const rows = SCENARIOS.map((s) => [
-  labels[s],
-  fmt(med('wsol-run', s)!),
-  `≤ ${targets[s]} s`,
-  med('wsol-run', s)! <= targets[s] ? 'met' : 'MISSED',
-  cell('snakemake', s),
-  cell('make', s),
-  ratio('snakemake', s),
-  ratio('make', s),
-]);
-const snakeHead = snakemakeVersion ? `Snakemake ${snakemakeVersion}` : 'Snakemake';
-const makeHead = makeVersion ? makeVersion.replace(/^GNU Make/, 'GNU make') : 'make';
-const table = markdownTable(['scenario', `wsol-run (median of ${RUNS})`, 'target', '', snakeHead, makeHead, 'wsol-run / Snakemake', 'wsol-run / make'], rows);
-const allRuns = tools
-  .map(
-    (t) =>
-      `${t.name}: ${SCENARIOS.map(
-        (s) =>
-          `${s === 'noop' ? 'no-op' : s} ${times
-            .get(t.name)!
-            [s].map((x) => x.toFixed(3))
-            .join(', ')}`,
-      ).join('; ')}`,
-  )
-  .join('. ');
-const commands = tools.map((t) => `\`${t.command}\``).join(', ');
-process.stdout.write(`${table}\n\nall runs (s): ${allRuns}\n1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after\n`);
+  const med = (tool: string, s: Scenario): number | undefined => {
+    const xs = times.get(tool)?.[s];
+    return xs ? median(xs) : undefined;
+  };
+  const cell = (tool: string, s: Scenario): string => {
+    const m = med(tool, s);
+    return m === undefined ? 'not installed' : fmt(m);
+  };
+  const ratio = (tool: string, s: Scenario): string => {
+    const m = med(tool, s);
+    return m === undefined ? '—' : `${(med('wsol-run', s)! / m).toFixed(2)}`;
+  };
+  const labels: Record<Scenario, string> = {
+    cold: 'cold run (202 nodes run)',
+    noop: 'no-op re-run (0 nodes run)',
+    edit: 're-run after editing one middle node (2 nodes run)',
+  };
+  const targets: Record<Scenario, number> = { cold: 2, noop: 0.3, edit: 0.5 };
+  const rows = SCENARIOS.map((s) => [
+    labels[s],
+    fmt(med('wsol-run', s)!),
+    `≤ ${targets[s]} s`,
+    med('wsol-run', s)! <= targets[s] ? 'met' : 'MISSED',
+    cell('snakemake', s),
+    cell('make', s),
+    ratio('snakemake', s),
+    ratio('make', s),
+  ]);
+  const snakeHead = snakemakeVersion ? `Snakemake ${snakemakeVersion}` : 'Snakemake';
+  const makeHead = makeVersion ? makeVersion.replace(/^GNU Make/, 'GNU make') : 'make';
+  const table = markdownTable(['scenario', `wsol-run (median of ${RUNS})`, 'target', '', snakeHead, makeHead, 'wsol-run / Snakemake', 'wsol-run / make'], rows);
+  const allRuns = tools
+    .map(
+      (t) =>
+        `${t.name}: ${SCENARIOS.map(
+          (s) =>
+            `${s === 'noop' ? 'no-op' : s} ${times
+              .get(t.name)!
+              [s].map((x) => x.toFixed(3))
+              .join(', ')}`,
+        ).join('; ')}`,
+    )
+    .join('. ');
+  const commands = tools.map((t) => `\`${t.command}\``).join(', ');
+  process.stdout.write(`${table}\n\nall runs (s): ${allRuns}\n1-minute load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after\n`);
 
-const versions = [
-  `Snakemake ${snakemakeVersion ?? 'not installed'} (\`snakemake --version\`)`,
-  `${makeVersion ?? 'make not installed'} (\`make --version\`, first line)`,
-].join(', ');
-updateBenchmarks(
-  'engine-fanout',
-  `## Engine overhead: 202-node fan-out/fan-in (util/concat)
+  const versions = [
+    `Snakemake ${snakemakeVersion ?? 'not installed'} (\`snakemake --version\`)`,
+    `${makeVersion ?? 'make not installed'} (\`make --version\`, first line)`,
+  ].join(', ');
+  updateBenchmarks(
+    'engine-fanout',
+    `## Engine overhead: 202-node fan-out/fan-in (util/concat)
 
 Machine: ${machine()}. Command: \`npm run bench:engine -- --runs ${RUNS} --jobs ${JOBS}\` (measured ${new Date().toISOString().slice(0, 10)}; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after, on the machine's shared cores). Whole-process wall time, median of ${RUNS}, of ${commands}, each in its own temporary directory; the three are run interleaved in the same run (each round runs every tool once, in rotating order). Versions: ${versions}.
 
@@ -311,4 +337,131 @@ ${table}
 Same shape in every tool: 1 source -> ${MIDDLE} middle -> 1 aggregate, each middle output the source's text plus its own line, the aggregate all ${MIDDLE} in order plus \`end\`. Snakemake: a Snakefile of \`shell:\` rules (\`source\`, one wildcard rule \`work\` for the ${MIDDLE} middle jobs with its text a \`params\` entry, \`gather\`); the edit changes one job's param, which Snakemake 7's default \`--rerun-triggers\` (mtime, params, input, software-env, code) picks up. make: a Makefile with a pattern rule for the middle targets, each reading its text from a prerequisite file \`p<i>.txt\`; the edit rewrites one of those files. Cold runs start from an empty directory (no cache, no \`.snakemake\`, no outputs); the ratio columns are wsol-run's median over the other tool's (below 1: wsol-run is faster). Every run is checked: wsol-run must report 202 / 0 / 2 nodes run, and Snakemake and make must rewrite all 202 / none / exactly the edited middle output and the aggregate, with the expected text.
 
 All runs (s): ${allRuns}.`,
-);
+  );
+}
+
+// --- wsol-run plan at scale (empty cache: every node to run) ----------------------
+
+/** The fan-out with `middle` middle nodes, as test/cli/distributed.test.ts writes it (1 source -> middle -> 1 gather). */
+function bigFanOut(middle: number): unknown {
+  const nodes: Record<string, unknown> = { src: { type: 'util/concat', with: { text: 'source\n' } } };
+  for (let i = 0; i < middle; i++) nodes[`m${i}`] = { type: 'util/concat', inputs: { in: 'src' }, with: { text: `middle ${i}\n` } };
+  nodes.all = { type: 'util/concat', inputs: { in: Array.from({ length: middle }, (_, i) => `m${i}`) }, with: { text: 'all\n' } };
+  return { name: 'fan-out', nodes };
+}
+
+/** `wsol-run plan` at PLAN_SIZES; writes the engine-plan-scale section (next to engine-fanout). */
+function planBench(): void {
+  const loadBeforePlan = loadavg()[0]!;
+  const planDir = join(root, 'plan');
+  mkdirSync(planDir, { recursive: true });
+  const planTimes = new Map<number, number[]>();
+  for (const [middle, runs] of PLAN_SIZES) {
+    const file = join(planDir, `fan-${middle}.json`);
+    writeFileSync(file, JSON.stringify(bigFanOut(middle), null, 2));
+    const xs: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const { s, stdout } = timed(process.execPath, [packagePath('bin/wsol-run.js'), 'plan', file, '--cache', join(planDir, 'cache')], planDir);
+      if (!stdout.endsWith(`\n${middle + 2} to run, 0 cached\n`)) throw new Error(`plan ${middle}: unexpected summary: ${stdout.slice(-200)}`);
+      xs.push(s);
+    }
+    planTimes.set(middle, xs);
+  }
+
+  // `run` at the two smaller sizes: one cold run (it also fills the cache), then no-op re-runs and plans on it.
+  const bin = packagePath('bin/wsol-run.js');
+  const runTimes = new Map<number, { cold: number; noop: number[]; warmPlan: number[] }>();
+  for (const [middle] of RUN_SIZES) {
+    const dir = join(planDir, `run-${middle}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'fan.json');
+    writeFileSync(file, JSON.stringify(bigFanOut(middle), null, 2));
+    const cache = join(dir, 'cache');
+    const run = (expect: number): number => {
+      const { s, stdout } = timed(process.execPath, [bin, file, '--jobs', String(JOBS), '--no-progress', '--cache', cache], dir);
+      const ran = /done: (\d+) ran/.exec(stdout)?.[1];
+      if (Number(ran) !== expect) throw new Error(`run ${middle}: expected ${expect} nodes run, got ${ran ?? '?'}: ${stdout.slice(-300)}`);
+      return s;
+    };
+    const cold = run(middle + 2);
+    const noop: number[] = [];
+    const warmPlan: number[] = [];
+    for (let r = 0; r < PLAN_RUNS; r++) {
+      noop.push(run(0));
+      const { s, stdout } = timed(process.execPath, [bin, 'plan', file, '--cache', cache], dir);
+      if (!stdout.endsWith(`\n0 to run, ${middle + 2} cached\n`)) throw new Error(`plan ${middle} (warm): unexpected summary: ${stdout.slice(-200)}`);
+      warmPlan.push(s);
+    }
+    runTimes.set(middle, { cold, noop, warmPlan });
+  }
+  const loadAfterPlan = loadavg()[0]!;
+
+  const PLAN_TARGET = 10; // seconds, at 71,000 middle nodes (Step 16)
+  const planRows = PLAN_SIZES.map(([middle, runs]) => {
+    const m = median(planTimes.get(middle)!);
+    const largest = middle === PLAN_SIZES.at(-1)![0];
+    return [
+      `${(middle + 2).toLocaleString('en-US')} (1 -> ${middle.toLocaleString('en-US')} -> 1)`,
+      `${fmt(m)} (median of ${runs})`,
+      largest ? `≤ ${PLAN_TARGET} s` : '—',
+      largest ? (m <= PLAN_TARGET ? 'met' : 'MISSED') : '',
+      PLAN_BEFORE[middle] ?? '—',
+    ];
+  });
+  const planTable = markdownTable(['nodes', '`wsol-run plan`', 'target', '', 'before Step 16 (79ca0ec)'], planRows);
+  const planRuns = PLAN_SIZES.map(
+    ([middle]) =>
+      `${middle + 2}: ${planTimes
+        .get(middle)!
+        .map((x) => x.toFixed(3))
+        .join(', ')}`,
+  ).join('; ');
+  const runRows = RUN_SIZES.map(([middle, before]) => {
+    const t = runTimes.get(middle)!;
+    return [
+      `${(middle + 2).toLocaleString('en-US')}`,
+      fmt(t.cold),
+      `${fmt(median(t.noop))} (median of ${t.noop.length})`,
+      `${fmt(median(t.warmPlan))} (median of ${t.warmPlan.length})`,
+      before,
+    ];
+  });
+  const runTable = markdownTable(
+    ['nodes', 'cold run (1 run)', 'no-op re-run', '`plan` on the warm cache', 'before Step 16: cold run / no-op re-run / warm `plan`'],
+    runRows,
+  );
+  const runRuns = RUN_SIZES.map(([middle]) => {
+    const t = runTimes.get(middle)!;
+    return `${middle + 2}: no-op ${t.noop.map((x) => x.toFixed(3)).join(', ')}; warm plan ${t.warmPlan.map((x) => x.toFixed(3)).join(', ')}`;
+  }).join('. ');
+  process.stdout.write(
+    `\n${planTable}\n\nplan runs (s): ${planRuns}\n\n${runTable}\n\nruns (s): ${runRuns}\n1-minute load average after: ${loadAfterPlan.toFixed(2)}\n`,
+  );
+  updateBenchmarks(
+    'engine-plan-scale',
+    `## Engine: \`plan\` and \`run\` on a fan-out of 3,502 to 71,002 nodes
+
+Machine: ${machine()}. Command: \`npm run bench:engine -- ${PLAN_ONLY ? '--plan-only ' : ''}--plan-runs ${PLAN_RUNS} --jobs ${JOBS}\` (measured ${new Date().toISOString().slice(0, 10)}; 1-minute load average ${loadBeforePlan.toFixed(1)} before, ${loadAfterPlan.toFixed(1)} after, on the machine's shared cores). Whole-process wall time of \`wsol-run plan fan.json --cache <empty dir>\` (the text table; every node to run), median of the runs shown, for the fan-out/fan-in shape of the section above at larger sizes: 1 source -> N middle -> 1 gather of all N (util/concat), as \`fanOut()\` in test/cli/distributed.test.ts writes it. Every run is checked to plan all N + 2 nodes. The target is Step 16's: \`plan\` is linear in the nodes, 71,002 in at most ${PLAN_TARGET} s.
+
+${planTable}
+
+The last column is the same command before Step 16 (commit 79ca0ec; one run each on this machine, 2026-12-07), when \`plan\` was quadratic in the nodes: the topological order re-sorted and shifted its ready list per node, \`plan\` copied every known digest into a new map per node, and the table padded every row to the longest reason (the gather node's, naming all N inputs). At 71,002 nodes the text table was not waited for; that figure is with \`--json\`.
+
+Plan runs (s): ${planRuns}.
+
+\`run\` on the same shape at the two smaller sizes, with \`--jobs ${JOBS} --no-progress\`: one cold run from an empty cache (every node runs: mostly the nodes' own work in the worker pool), then, interleaved, ${PLAN_RUNS} no-op re-runs (every node cached) and ${PLAN_RUNS} \`plan\`s on that cache (every node cached); each run is checked to run all N + 2 nodes, then none. Before Step 16 the no-op re-run (whose scheduler raced every pending cache check on each wake-up) ran out of memory (a 4 GB heap) at 14,202 nodes; \`plan\` copied every known digest per node.
+
+${runTable}
+
+Runs (s): ${runRuns}.`,
+  );
+}
+
+const PLAN_ONLY = process.argv.includes('--plan-only');
+const fmt = (s: number): string => `${s.toFixed(3)} s`;
+try {
+  if (!PLAN_ONLY) overheadBench();
+  planBench();
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

@@ -23,11 +23,14 @@ export function formatBytes(n: number): string {
 /** A plain left-aligned table; numbers right-aligned. */
 export function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => String(c)))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((_, i) => cells.reduce((w, r) => Math.max(w, (r[i] ?? '').length), 0));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  // A left-aligned last column is not padded: the line is right-trimmed anyway, and padding every
+  // row to one very long cell (a gather node's reason naming all its inputs) costs rows x width.
+  const last = headers.length - 1;
   const line = (r: string[]): string =>
     r
-      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : i === last ? c : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');

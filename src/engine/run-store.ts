@@ -62,6 +62,7 @@ export class RunRecorder {
   private readonly activeMarker: string;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private lastWriteMs = 0;
 
   private constructor(db: Low<RunRecord>, activeMarker: string) {
     this.db = db;
@@ -131,11 +132,22 @@ export class RunRecorder {
   };
 
   private scheduleWrite(): void {
-    // Coalesce bursts (hundreds of cached nodes) into one write every 250 ms.
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      this.writing = this.writing.then(() => this.db.write()).catch(() => undefined);
-    }, 250);
+    // Coalesce bursts (hundreds of cached nodes) into one write every 250 ms, or every ten times as
+    // long as the last write took: each write is the whole record, so on a pipeline of tens of
+    // thousands of nodes a fixed interval would make the run's writing quadratic in its nodes.
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = undefined;
+        this.writing = this.writing
+          .then(async () => {
+            const started = performance.now();
+            await this.db.write();
+            this.lastWriteMs = performance.now() - started;
+          })
+          .catch(() => undefined);
+      },
+      Math.max(250, 10 * this.lastWriteMs),
+    );
   }
 
   /** Writes the final record and removes the active marker. */

@@ -217,7 +217,7 @@ function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<
   for (const base of topologicalOrder(baseGraph)) {
     const decl = raw.nodes[base]!;
     // An upstream node that failed to expand has its problem recorded already.
-    if ([...refs.get(base)!.values()].flat().some((r) => !instances.has(r.base))) continue;
+    if ([...refs.get(base)!.values()].some((list) => list.some((r) => !instances.has(r.base)))) continue;
     for (const node of expandNode(base, decl, refs.get(base)!, params, nodes, instances, types.get(decl.type)!, problems)) {
       if (nodes.has(node.id)) {
         problems.push({
@@ -229,7 +229,9 @@ function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<
         continue;
       }
       nodes.set(node.id, node);
-      instances.set(base, [...(instances.get(base) ?? []), node.id]);
+      const list = instances.get(base);
+      if (list) list.push(node.id);
+      else instances.set(base, [node.id]);
     }
   }
   if (problems.length) fail(source, problems);
@@ -252,13 +254,32 @@ interface Combination {
  * reference names one instance exactly (the ordinary case) or matches none (reported where inputs are wired).
  */
 function partialSelection(r: Reference, upstream: readonly string[], done: Map<string, ResolvedNode>): string[] | null {
-  if (r.form !== 'instance' || upstream.some((u) => normalizeReference(u) === r.id)) return null;
+  if (r.form !== 'instance' || instanceNamed(upstream, r.id) !== undefined) return null;
   const wanted = selectorPairs(r.id);
   const matches = upstream.filter((u) => {
     const pairs = coordinatePairs(done.get(u)!.coords);
     return wanted.every((w) => pairs.includes(w));
   });
   return matches.length > 0 ? matches : null;
+}
+
+const byNormalizedId = new WeakMap<readonly string[], Map<string, string>>();
+
+/**
+ * The first of a node's instances whose normalised id is `id`. Indexed once per instance list
+ * (lists are complete when referenced: upstream nodes expand first), not scanned per reference.
+ */
+function instanceNamed(upstream: readonly string[], id: string): string | undefined {
+  let index = byNormalizedId.get(upstream);
+  if (!index) {
+    index = new Map();
+    for (const u of upstream) {
+      const k = normalizeReference(u);
+      if (!index.has(k)) index.set(k, u);
+    }
+    byNormalizedId.set(upstream, index);
+  }
+  return index.get(id);
 }
 
 /** An instance's coordinates without the axes a selector fixed (those are not this node's coordinates). */
@@ -424,7 +445,7 @@ function expandNode(
         if (r.form === 'bare') producers.push(combo.picks.get(r.base) ?? upstream[0]!);
         else if (r.form === 'all') producers.push(...upstream);
         else {
-          const match = combo.picks.get(r.text) ?? upstream.find((u) => normalizeReference(u) === r.id);
+          const match = combo.picks.get(r.text) ?? instanceNamed(upstream, r.id);
           if (match) {
             producers.push(match);
             return;

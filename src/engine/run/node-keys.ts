@@ -23,7 +23,8 @@ export function envFor(node: ResolvedNode, env: Record<string, string>): Record<
  */
 export function keyMaterial(
   node: ResolvedNode,
-  digests: ReadonlyMap<string, string>,
+  /** Producers' digests by id (only `get` is used). */
+  digests: Pick<ReadonlyMap<string, string>, 'get'>,
   env: Record<string, string>,
   plugins: readonly PluginRef[] = [],
   /** Fingerprints of the files nodes read (engine/data/), by node id. */

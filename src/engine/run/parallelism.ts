@@ -30,7 +30,36 @@ export function peakCpu(graph: Dag, cpuOf: (id: string) => number, jobs: number)
     }
     levels.set(depth[i]!, (levels.get(depth[i]!) ?? 0) + weight[i]!);
   }
-  if (Math.max(...levels.values()) >= jobs) return jobs;
+  let widest = 0;
+  for (const w of levels.values()) widest = Math.max(widest, w);
+  if (widest >= jobs) return jobs;
+
+  // Cheap upper bound: a cover of the DAG by chains (each node appended to the chain that ends at one
+  // of its inputs, if any is still open). An antichain takes at most one node of each chain, so it
+  // weighs at most the sum of the chains' heaviest nodes. When that equals the lower bound, it is the
+  // answer: so a chain, or a few chains side by side, cost linear time, not the exact count's n^2.
+  const chainOf = new Int32Array(n).fill(-1);
+  const open = new Uint8Array(n); // 1 while node i ends its chain
+  const heaviest: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let tail = -1; // the earliest input that still ends its chain
+    for (const prev of graph.inNeighbors(order[i]!)) {
+      const j = index.get(prev)!;
+      if (open[j] && (tail === -1 || j < tail)) tail = j;
+    }
+    if (tail === -1) {
+      chainOf[i] = heaviest.length;
+      heaviest.push(weight[i]!);
+    } else {
+      open[tail] = 0;
+      chainOf[i] = chainOf[tail]!;
+      heaviest[chainOf[i]!] = Math.max(heaviest[chainOf[i]!]!, weight[i]!);
+    }
+    open[i] = 1;
+  }
+  let upper = 0;
+  for (const w of heaviest) upper += w;
+  if (upper <= widest) return Math.max(1, Math.min(jobs, widest));
 
   // Exact: by Dilworth's theorem, the heaviest antichain is the total weight minus a
   // maximum matching in the comparability graph, each node taken `weight` times.

@@ -37,12 +37,14 @@ export async function planPipeline(
   const digests = new Map<string, string>();
   const predicted = new Map<string, string>();
   const keys = new Map<string, string>();
+  // A digest from this cache, else the lock's prediction: a view, not a merged copy per node.
+  const known = { get: (id: string): string | undefined => digests.get(id) ?? predicted.get(id) };
   const names = { keys, coords: (id: string) => p.nodes.get(id)!.coords };
   const toRun = new Set<string>();
   const entries: PlanEntry[] = [];
   for (const node of p.nodes.values()) {
     const type = node.nodeType.type;
-    const material = keyMaterial(node, new Map([...predicted, ...digests]), o.env, p.plugins, data.facts, names);
+    const material = keyMaterial(node, known, o.env, p.plugins, data.facts, names);
     if (!material) {
       const upstream = Object.values(node.inputs)
         .flat()

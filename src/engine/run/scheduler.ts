@@ -8,7 +8,7 @@ import { artifactMetrics } from '../cache/metrics.js';
 import type { CacheStore, Verification } from '../cache/cache.js';
 import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from '../events.js';
 import type { Executor, TaskInput } from '../executors/executor.js';
-import { descendantsOf, pipelineGraph } from '../graph.js';
+import { pipelineGraph } from '../graph.js';
 import { actionKey, type KeyMaterial } from '../keys.js';
 import type { LockFile } from '../lockfile.js';
 import type { ResolvedNode, ResolvedPipeline } from '../pipeline.js';
@@ -89,16 +89,37 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   let gpuFree = gpuCapacity;
   let stopping = false;
   let firstFailure: string | undefined;
-  const runnable: Runnable[] = [];
+  // Nodes ready to run, in the order they became ready, queued by what they ask for (cpu, gpu):
+  // dispatch starts them first-fit in that order without rescanning the ones that cannot fit.
+  const runnable = new Map<string, { cpu: number; gpu: number; queue: Runnable[]; head: number }>();
+  const order = new WeakMap<Runnable, number>();
+  let readySeq = 0;
+  const enqueue = (r: Runnable): void => {
+    const cpu = Math.min(r.node.resources.cpu, o.jobs);
+    const gpu = Math.min(r.node.resources.gpu, gpuCapacity);
+    const demand = `${cpu}/${gpu}`;
+    let q = runnable.get(demand);
+    if (!q) {
+      q = { cpu, gpu, queue: [], head: 0 };
+      runnable.set(demand, q);
+    }
+    order.set(r, readySeq++);
+    q.queue.push(r);
+  };
   const running = new Map<string, AbortController>();
-  const inflight = new Set<Promise<void>>();
+  let pending = 0;
   let executor: Promise<Executor> | undefined;
   /** The executor could not be opened (e.g. Redis unreachable, a worker on another cache): the run stops with this error. */
   let executorError: unknown;
+  // Resolved when a tracked promise settles: the run loop's wake-up (not a race over every pending one).
+  let wake: () => void = () => undefined;
 
   const track = (promise: Promise<void>): void => {
-    inflight.add(promise);
-    void promise.finally(() => inflight.delete(promise));
+    pending++;
+    void promise.finally(() => {
+      pending--;
+      wake();
+    });
   };
 
   const settle = (id: string, outcome: NodeOutcome): void => {
@@ -125,7 +146,18 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   const fail = (node: ResolvedNode, error: NodeErrorInfo, durationMs?: number): void => {
     settle(node.id, { status: 'failed', error, ...(durationMs !== undefined ? { durationMs } : {}) });
     o.emit({ event: 'node-failed', node: node.id, type: node.nodeType.type, error, ...(durationMs !== undefined ? { durationMs } : {}) });
-    for (const d of descendantsOf(graph, [node.id])) skip(d, `upstream '${node.id}' failed`);
+    // Every descendant, in the order descendantsOf finds them, but not below a node already settled:
+    // that one was skipped by an earlier failure together with everything below it.
+    const seen = new Set<string>();
+    const todo = [node.id];
+    while (todo.length) {
+      for (const d of graph.outNeighbors(todo.pop()!)) {
+        if (seen.has(d) || outcomes.has(d)) continue;
+        seen.add(d);
+        skip(d, `upstream '${node.id}' failed`);
+        todo.push(d);
+      }
+    }
     firstFailure ??= node.id;
     if (!o.keepGoing) stopping = true;
   };
@@ -140,7 +172,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
       const material = keyMaterial(node, digests, o.env, o.plugins, o.data?.facts, names)!;
       const key = actionKey(material);
       if (o.force.has(node.id)) {
-        runnable.push({ node, material, key, reason: 'forced (--force)' });
+        enqueue({ node, material, key, reason: 'forced (--force)' });
         return;
       }
       const lookup = await o.cache.lookup(key, o.verification);
@@ -159,7 +191,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
       } else {
         reason = explainMiss(material, o.previous?.nodes[node.id], node.inputs, o.data?.changes.get(node.id));
       }
-      runnable.push({ node, material, key, reason });
+      enqueue({ node, material, key, reason });
     } catch (e) {
       fail(node, errorInfo(e));
     }
@@ -247,18 +279,24 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   };
 
   const dispatch = (): void => {
-    for (let i = 0; i < runnable.length && !stopping; ) {
-      const r = runnable[i]!;
-      const cpu = Math.min(r.node.resources.cpu, o.jobs);
-      const gpu = Math.min(r.node.resources.gpu, gpuCapacity);
-      if (cpu <= cpuFree && gpu <= gpuFree) {
-        cpuFree -= cpu;
-        gpuFree -= gpu;
-        runnable.splice(i, 1);
-        track(execute(r, cpu, gpu));
-      } else {
-        i++;
+    while (!stopping) {
+      // The earliest-ready node that fits: the head of the earliest queue among those whose demand fits
+      // (a queue's nodes all ask the same, so one that does not fit now fits no more until something ends).
+      let best: { cpu: number; gpu: number; queue: Runnable[]; head: number } | undefined;
+      for (const q of runnable.values()) {
+        if (q.head < q.queue.length && q.cpu <= cpuFree && q.gpu <= gpuFree && (!best || order.get(q.queue[q.head]!)! < order.get(best.queue[best.head]!)!))
+          best = q;
       }
+      if (!best) return;
+      const r = best.queue[best.head]!;
+      best.queue[best.head++] = undefined as never;
+      if (best.head === best.queue.length) {
+        best.queue.length = 0;
+        best.head = 0;
+      }
+      cpuFree -= best.cpu;
+      gpuFree -= best.gpu;
+      track(execute(r, best.cpu, best.gpu));
     }
   };
 
@@ -273,8 +311,10 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
     for (const [id, n] of waitingOn) if (n === 0) becomeReady(id);
     for (;;) {
       dispatch();
-      if (inflight.size === 0) break;
-      await Promise.race(inflight);
+      if (pending === 0) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
   } finally {
     o.signal.removeEventListener('abort', onAbort);

@@ -152,6 +152,13 @@ export class LocalPoolExecutor implements Executor {
     else for (const thread of pool.threads) thread.unref();
   }
 
+  /** Worker threads alive now over all pools (retired ones included): what the pool costs in memory. */
+  get threads(): number {
+    let n = 0;
+    for (const pool of new Set([...this.pools.values(), ...this.retired])) n += pool.threads.length;
+    return n;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.pools.values(), ...this.retired].map((p) => this.end(p)));
   }

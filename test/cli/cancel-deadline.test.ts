@@ -34,7 +34,7 @@ test('Ctrl-C on a node blocked reading a FIFO: the node is cancelled after the g
   const run = startCli([file, '--json', '--jobs', '1'], dir, { WSOL_RUN_CANCEL_GRACE_MS: '500' });
   await new Promise<void>((resolve) => run.onStdoutLine((l) => l.includes('"node-log"') && l.includes(`reading ${fifo}`) && resolve()));
   run.child.kill('SIGINT');
-  const r = await Promise.race([run.done, delay(30_000).then(() => undefined)]);
+  const r = await Promise.race([run.done, delay(30_000, undefined, { ref: false })]);
   if (!r) {
     run.child.kill('SIGKILL');
     await run.done;

@@ -78,10 +78,9 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
     if (interrupts === 1) {
       process.stderr.write('\ncancelling: stopping running nodes (Ctrl-C again to quit at once)\n');
       controller.abort();
-    } else if (stuckThreads() > 0) {
-      endBySignal(signal);
     } else {
-      process.exit(130);
+      // Not process.exit(130): it waits for every worker thread, and one blocked in a system call never ends.
+      endBySignal(signal);
     }
   };
   process.on('SIGINT', onSigint);

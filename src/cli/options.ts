@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { maxWorkerThreads, THREAD_MEMORY_BYTES, THREADS_PER_CORE } from '../engine/executors/executor.js';
 
 export function parsePositiveInt(name: string) {
   return (value: string): number => {
@@ -24,7 +25,23 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 export function defaultJobs(): number {
-  return availableParallelism();
+  return Math.min(availableParallelism(), maxWorkerThreads());
+}
+
+/**
+ * `--jobs` or `--concurrency` clamped to maxWorkerThreads(), with the one-line
+ * warning that says so (undefined when `value` fits).
+ */
+export function capWorkerThreads(option: string, value: number, cores = availableParallelism(), memory = totalmem()): { value: number; warning?: string } {
+  const cap = maxWorkerThreads(cores, memory);
+  if (value <= cap) return { value };
+  const gib = (memory / 2 ** 30).toFixed(1);
+  return {
+    value: cap,
+    warning:
+      `${option} ${value} is more worker threads than this machine can hold: using ${cap} ` +
+      `(at most ${THREADS_PER_CORE} per core on ${cores} cores, and one per ${THREAD_MEMORY_BYTES / 2 ** 20} MiB of its ${gib} GiB memory; each thread holds its own tensor backend)`,
+  };
 }
 
 export function cacheDirOf(option: string | undefined): string {

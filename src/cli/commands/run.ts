@@ -3,7 +3,8 @@ import type { Executor } from '../../engine/executors/executor.js';
 import { runPipeline } from '../../engine/run/run-pipeline.js';
 import { formatLockCheck, formatSummary } from '../summary.js';
 import { printJson } from './common.js';
-import { cacheDirOf, defaultJobs, detectGpus } from '../options.js';
+import { cacheDirOf, capWorkerThreads, defaultJobs, detectGpus } from '../options.js';
+import { stuckThreads } from '../../engine/executors/stuck-threads.js';
 import { JsonReporter } from '../reporters/json.js';
 import { PlainReporter } from '../reporters/plain.js';
 import type { Reporter } from '../reporters/reporter.js';
@@ -56,7 +57,8 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
       hint: `wsol-run verify ${pipelinePath} --recompute ${recompute.join(' --recompute ')}`,
     });
   const recomputed = resolveForced(pipeline, recompute);
-  const jobs = o.jobs ?? defaultJobs();
+  const capped = capWorkerThreads('--jobs', o.jobs ?? defaultJobs());
+  const jobs = capped.value;
   const needsGpu = [...pipeline.nodes.values()].some((n) => n.resources.gpu > 0);
   const gpus = o.gpus ?? (needsGpu ? detectGpus() : 0);
   const distributed = o.executor === 'bullmq';
@@ -67,16 +69,20 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
   if (distributed) (await import('../../engine/executors/bullmq/registry.js')).checkRedisUrl(redis!);
   const { env, backendReason } = distributed ? await distributedEnvironment(pipeline, o, redis!) : runEnvironment(pipeline, o);
   const reporter = await chooseReporter(o);
+  if (capped.warning) reporter.onEvent({ event: 'warning', message: capped.warning });
   if (env.backend) reporter.onEvent({ event: 'warning', message: `backend ${env.backend} (${backendReason})` });
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = (): void => {
+  let received: NodeJS.Signals | undefined;
+  const onSigint = (signal: NodeJS.Signals): void => {
     interrupts++;
+    received ??= signal;
     if (interrupts === 1) {
       process.stderr.write('\ncancelling: stopping running nodes (Ctrl-C again to quit at once)\n');
       controller.abort();
     } else {
-      process.exit(130);
+      // Not process.exit(130): it waits for every worker thread, and one blocked in a system call never ends.
+      endBySignal(signal);
     }
   };
   process.on('SIGINT', onSigint);
@@ -129,7 +135,25 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
     reporter.stop();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    const stuck = stuckThreads();
+    if (received && stuck > 0) {
+      process.stderr.write(
+        `warning: ${stuck} worker thread(s) did not stop when cancelled (blocked in a system call, e.g. reading a FIFO or a hung mount); ending the process\n`,
+      );
+      endBySignal(received);
+    }
   }
+}
+
+/**
+ * Ends the process by `signal` itself (a shell shows 130 for SIGINT): Node.js
+ * joins every worker thread on exit, process.exit included, so a thread
+ * blocked in a system call would keep a process that exits normally alive
+ * for ever; death by the signal ends all threads at once (stuck-threads.ts).
+ */
+function endBySignal(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
 }
 
 /** Says of each recomputed node whether its bytes came back, and which bundle the result it replaced came from. */

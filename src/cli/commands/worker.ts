@@ -1,7 +1,7 @@
 import { WsolError } from '../../engine/diagnostics.js';
 import { startWorkerHost } from '../../engine/executors/bullmq/worker-host.js';
 import { planBackend } from '../../tensor/backends/select.js';
-import { cacheDirOf, defaultJobs, detectGpus } from '../options.js';
+import { cacheDirOf, capWorkerThreads, defaultJobs, detectGpus } from '../options.js';
 import { requestedBackend } from './common.js';
 
 export interface WorkerOptions {
@@ -23,12 +23,14 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
   } catch (e) {
     throw new WsolError({ message: e instanceof Error ? e.message : String(e), hint: 'run `wsol-run doctor` to see which backends work here' });
   }
+  const concurrency = capWorkerThreads('--concurrency', o.concurrency ?? defaultJobs());
+  if (concurrency.warning) process.stderr.write(`warning: ${concurrency.warning}\n`);
   const host = await startWorkerHost({
     url,
     cacheDir: cacheDirOf(o.cache),
     backend,
     gpus: o.gpus ?? detectGpus(),
-    concurrency: o.concurrency ?? defaultJobs(),
+    concurrency: concurrency.value,
     leaseMs: (o.leaseSeconds ?? 30) * 1000,
     log: (line) => process.stdout.write(`${line}\n`),
   }).catch((e: unknown) => {

@@ -5,7 +5,7 @@
  * local worker-thread pool is one implementation; a distributed queue whose
  * workers commit into their own mount of a shared cache can be another.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { EnvFact, InputArtifact, JsonObject, Metrics, ProgressUpdate } from '../../nodes/contract.js';
 import type { PluginRef } from '../../nodes/plugins.js';
 import type { CacheStore } from '../cache/cache.js';
@@ -57,6 +57,22 @@ export function computeThreads(share: CpuShare, cores = availableParallelism(), 
   // push the total past the cores; capping a share at the cores minus one per other slot keeps the nodes
   // running at once within max(cores, their count). With cores >= slots the cap never binds.
   return Math.max(1, Math.min(Math.floor((cores * share.cpu) / of), cores - of + share.cpu));
+}
+
+/** Worker threads per core at most: nodes compute on their share of the cores, so past a few per core none finishes sooner. */
+export const THREADS_PER_CORE = 4;
+/** Memory budgeted per worker thread: a bare thread takes about 14 MB, one with a tensor backend and a small model's wasm heap some 100s of MiB. */
+export const THREAD_MEMORY_BYTES = 256 * 2 ** 20;
+
+/**
+ * The most worker threads (nodes at once: --jobs, `worker --concurrency`)
+ * this machine is given: max(1, min(THREADS_PER_CORE * cores,
+ * floor(memory / THREAD_MEMORY_BYTES))). Every thread holds its own heap and
+ * tensor backend, so beyond this more slots only add memory and contention
+ * (100,000 threads would need about 1.4 TB just to start).
+ */
+export function maxWorkerThreads(cores = availableParallelism(), memory = totalmem()): number {
+  return Math.max(1, Math.min(THREADS_PER_CORE * cores, Math.floor(memory / THREAD_MEMORY_BYTES)));
 }
 
 /** Named durations in seconds a node recorded (NodeContext.timing): for the run store, never the artifact. */

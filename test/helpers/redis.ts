@@ -56,7 +56,8 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     child,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // A server already killed has a signalCode and no exitCode; waiting for its 'exit' again would never end.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),

@@ -185,6 +185,7 @@ export function buildProgram(): Command {
     .option('--results <which...>', 'results to include: all, none (the default), or node ids (each with the nodes it depends on)')
     .option('--cache <dir>', 'cache directory')
     .option('--plugin <module>', 'load a plugin the pipeline needs (repeatable)', collect, [])
+    .option('--with-plugins', 'also pack the plugin modules the pipeline names in "plugins" (single files inside or beside its folder)')
     .option('--json', 'JSON output')
     .action(action(async (pipeline: string, o) => (await import('./commands/bundle.js')).exportCommand(pipeline, o)));
 
@@ -196,6 +197,7 @@ export function buildProgram(): Command {
     .option('--keep-local', 'where this cache holds another result under a key the bundle brings, keep it and import the rest (without it: refused)')
     .option('--cache <dir>', 'cache directory')
     .option('--plugin <module>', 'load a plugin the pipeline needs (repeatable)', collect, [])
+    .option('--plugins', 'write the plugin files the bundle carries into --into (code: never written or run unless asked; a different file there is refused)')
     .addOption(
       new Option('--max-size <bytes>', "refuse bundles whose index lists more bytes (default 64 GiB; no member may exceed its index's size)").argParser(
         parsePositiveInt('--max-size'),

@@ -8,40 +8,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import * as tar from 'tar';
+import { crafted, type Index, snapshot } from '../helpers/bundle.js';
 import { runCli, tempDir, writePipeline } from '../helpers/cli.js';
 
 const victim = { name: 'victim', nodes: { note: { type: 'util/concat', with: { text: 'the real result\n' } } } };
 const attacker = { name: 'attacker', nodes: { note: { type: 'util/concat', with: { text: 'planted bytes\n' } } } };
 
-interface Index {
-  pipeline: { file: string; lock: string };
-  members: { path: string; size: number; sha256: string }[];
-  actions: { node: string; key: string; digest: string; type: string }[];
-  artifacts: { digest: string }[];
-}
 interface Lock {
   pipeline: { sha256: string };
   nodes: Record<string, { key: string; digest: string }>;
 }
-
-/** Every file under a cache except the run store, with its size and content hash: what "unchanged" compares. */
-function snapshot(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return (
-    (readdirSync(dir, { recursive: true }) as string[])
-      .map((p) => join(dir, p))
-      // The run store and the layout's tag (a fresh cache is laid out before the bundle is checked) are not results.
-      .filter((p) => statSync(p).isFile() && !p.startsWith(join(dir, 'runs')) && !p.endsWith('CACHEDIR.TAG'))
-      .map((p) => `${relative(dir, p)} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`)
-      .sort()
-  );
-}
-
-const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 /** A pipeline run and exported with all its results, in a home of its own. */
 async function exported(pipeline: object, name: string): Promise<{ home: string; bundle: string; lock: Lock }> {
@@ -52,26 +31,6 @@ async function exported(pipeline: object, name: string): Promise<{ home: string;
   const bundle = join(home, `${name}.bundle.tar.gz`);
   assert.equal((await runCli(['export', file, '--results', 'all', '-o', bundle], home)).code, 0);
   return { home, bundle, lock: JSON.parse(readFileSync(join(home, `${name}.lock.json`), 'utf8')) as Lock };
-}
-
-/**
- * Unpacks a bundle, lets `alter` rewrite its files (the index's member sizes and hashes
- * are then brought up to date, as an attacker would), and packs it again, index first.
- */
-async function crafted(bundle: string, alter: (root: string, index: Index) => void): Promise<string> {
-  const root = tempDir('wsol-craft-');
-  await tar.x({ file: bundle, cwd: root });
-  const index = JSON.parse(readFileSync(join(root, 'wsol-bundle.json'), 'utf8')) as Index;
-  alter(root, index);
-  const files = (readdirSync(root, { recursive: true }) as string[]).filter((p) => statSync(join(root, p)).isFile() && p !== 'wsol-bundle.json');
-  index.members = files.sort().map((p) => {
-    const bytes = readFileSync(join(root, p));
-    return { path: p, size: bytes.length, sha256: sha(bytes) };
-  });
-  writeFileSync(join(root, 'wsol-bundle.json'), JSON.stringify(index));
-  const out = join(tempDir('wsol-crafted-'), 'crafted.tar.gz');
-  await tar.c({ gzip: true, file: out, cwd: root, portable: true }, ['wsol-bundle.json', ...files]);
-  return out;
 }
 
 function rewriteLock(root: string, index: Index, edit: (lock: Lock) => void): void {

@@ -3,8 +3,9 @@
  * selects into a bundle (format.ts). The tar is written with fixed mtimes and
  * no owner names, in sorted order, so the same content gives the same bytes.
  */
-import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { copyFile, link, lstat, mkdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { WsolError } from '../diagnostics.js';
 import { ancestorsOf, pipelineGraph } from '../graph.js';
 import { sha256 } from '../keys.js';
@@ -12,13 +13,18 @@ import { lockPathFor, readLock } from '../lockfile.js';
 import type { ResolvedPipeline } from '../pipeline.js';
 import { LocalCacheStore } from '../cache/store.js';
 import { isErrno } from '../cache/files.js';
+import { pluginHash } from '../../nodes/plugins.js';
+import { unfollowedKeys } from './bundle-keys.js';
 import { WSOL_RUN_VERSION } from '../../version.js';
 import {
   ARTIFACTS_PREFIX,
   BUNDLE_FORMAT,
   BUNDLE_INDEX,
   BUNDLE_VERSION,
+  normalPluginPath,
   PIPELINE_PREFIX,
+  pluginPathProblem,
+  PLUGINS_PREFIX,
   type BundledAction,
   type BundledArtifact,
   type BundleIndex,
@@ -35,8 +41,66 @@ export interface ExportResult {
   /** Bytes of artifact files packed (before compression). */
   artifactBytes: number;
   nodes: string[];
-  /** Plugin modules the pipeline loads: not packed (code is not data), so the importer needs them too. */
+  /** Plugin modules the pipeline loads (the file's and --plugin's), as URLs. */
   plugins: string[];
+  /** With withPlugins: the "plugins" entries packed under plugins/, as relative paths. */
+  packedPlugins: string[];
+  /** Loaded plugins the bundle does not carry (the importer needs them at the same relative paths). */
+  pluginsNotPacked: string[];
+}
+
+/** The same regex pluginHash follows: an import by a relative path. */
+const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/;
+
+/**
+ * The plugins the pipeline file names in "plugins", checked for packing: each a regular file at a
+ * plain relative path inside or beside the pipeline's folder, importing nothing by a relative path
+ * (those files would be missing where the bundle is imported), whose hash is the one in the keys.
+ */
+async function packablePlugins(p: ResolvedPipeline): Promise<{ rel: string; file: string }[]> {
+  const declared = ((JSON.parse(await readFile(p.file, 'utf8')) as { plugins?: unknown }).plugins ?? []) as string[];
+  const folder = dirname(p.file);
+  const realFolder = await realpath(folder);
+  const out: { rel: string; file: string }[] = [];
+  const fix = 'export without --with-plugins and share the plugin separately';
+  for (const path of declared) {
+    const rel = normalPluginPath(path);
+    const problem = isAbsolute(path) ? 'an absolute path' : pluginPathProblem(rel);
+    if (problem)
+      throw new WsolError({
+        file: p.file,
+        message: `plugin ${path}: ${problem} — not inside or beside the pipeline's folder as a plain relative path, so import could not write it where the pipeline looks for it`,
+        hint: `move it into the pipeline's folder (or a folder below it, no dot folders) and name it there by a relative path, or ${fix}`,
+      });
+    if (out.some((x) => x.rel === rel)) continue;
+    const file = join(folder, rel);
+    const s = await lstat(file).catch(() => undefined);
+    if (!s?.isFile())
+      throw new WsolError({
+        file: p.file,
+        message: `plugin ${path}: ${!s ? 'not found' : s.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'} (${file}); only a regular file can be packed`,
+        hint: `put the plugin file itself there (not a link), or ${fix}`,
+      });
+    const real = await realpath(file);
+    if (!real.startsWith(realFolder + sep))
+      throw new WsolError({
+        file: p.file,
+        message: `plugin ${path}: it resolves to ${real}, not inside or beside the pipeline's folder (a folder on its path is a link)`,
+        hint: `copy the plugin into the pipeline's folder, or ${fix}`,
+      });
+    const relative = RELATIVE_IMPORT.exec(await readFile(file, 'utf8'));
+    if (relative)
+      throw new WsolError({
+        file: p.file,
+        message: `plugin ${path}: it imports ${relative[1]} by a relative path, and only single-file plugins can be packed (the files it imports would be missing where the bundle is imported)`,
+        hint: `build the plugin into a single file (e.g. esbuild ${rel} --bundle --format=esm --platform=node --packages=external --outfile=...) and name that file in "plugins", or ${fix}`,
+      });
+    const ref = p.plugins.find((r) => r.url === pathToFileURL(real).href);
+    if (!ref || pluginHash(real) !== ref.sha256)
+      throw new WsolError({ file: p.file, message: `plugin ${path} changed while it was being exported`, hint: 'export again' });
+    out.push({ rel, file });
+  }
+  return out;
 }
 
 /** Node ids whose results to pack: base ids expand to their instances; a node brings its ancestors (its key needs their digests). */
@@ -67,7 +131,7 @@ async function place(from: string, to: string): Promise<void> {
 
 export async function exportBundle(
   p: ResolvedPipeline,
-  o: { cacheDir: string; out: string; results: ResultSelection; fileDigest: string },
+  o: { cacheDir: string; out: string; results: ResultSelection; fileDigest: string; withPlugins?: boolean },
 ): Promise<ExportResult> {
   const lock = await readLock(p.file);
   const lockFile = lockPathFor(p.file);
@@ -83,6 +147,7 @@ export async function exportBundle(
       message: 'the pipeline was edited after its lock was written: the bundle would pair it with results of another version',
       hint: `run it again to bring the lock up to date: wsol-run ${p.file}`,
     });
+  const plugins = o.withPlugins ? await packablePlugins(p) : [];
   const cache = new LocalCacheStore(o.cacheDir);
   await cache.open();
   const nodes = selectNodes(p, o.results);
@@ -121,6 +186,17 @@ export async function exportBundle(
         artifactBytes += f.size;
       }
     }
+    if (plugins.length) {
+      // A plugin edited since the run would pack code the keys were not made with: the importer would refuse the bundle.
+      const stale = unfollowedKeys(p, lock, actions);
+      if (stale.length)
+        throw new WsolError({
+          file: p.file,
+          message: `the keys in its lock do not follow from the pipeline and plugins as they are now (${stale[0]!.node}: ${stale[0]!.message}): a plugin was edited after the run`,
+          hint: `run it again so the lock matches the plugins: wsol-run ${p.file}`,
+        });
+    }
+    for (const plugin of plugins) await add(`${PLUGINS_PREFIX}${plugin.rel}`, plugin.file);
     const pipelineName = basename(p.file);
     const lockName = basename(lockFile);
     await add(`${PIPELINE_PREFIX}${pipelineName}`, p.file);
@@ -149,7 +225,17 @@ export async function exportBundle(
       await rm(tmp, { force: true });
       throw e;
     }
-    return { file: o.out, bytes: (await stat(o.out)).size, artifacts: artifacts.size, artifactBytes, nodes, plugins: p.plugins.map((x) => x.url) };
+    const packedUrls = new Set(await Promise.all(plugins.map(async (x) => pathToFileURL(await realpath(x.file)).href)));
+    return {
+      file: o.out,
+      bytes: (await stat(o.out)).size,
+      artifacts: artifacts.size,
+      artifactBytes,
+      nodes,
+      plugins: p.plugins.map((x) => x.url),
+      packedPlugins: plugins.map((x) => x.rel),
+      pluginsNotPacked: p.plugins.map((x) => x.url).filter((u) => !packedUrls.has(u)),
+    };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

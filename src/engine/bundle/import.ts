@@ -9,7 +9,10 @@
  *     stay inside, under the bundle's own prefixes, once each, within the
  *     index's total size (a tar bomb or an unlisted member stops the read);
  *     the pipeline and lock names are plain `<name>.json` and
- *     `<name>.lock.json`, the only files written outside the cache;
+ *     `<name>.lock.json`, the only files written outside the cache, with
+ *     the plugin files under plugins/ when (and only when) asked with
+ *     writePlugins (`--plugins`): their names plain relative paths, no `..`,
+ *     no dot files, each one the pipeline's "plugins" field names;
  *  2. extract into a private work directory of the cache;
  *  3. check again what was unpacked (the file may have changed since), that
  *     each artifact's files give its digest, that every action names a
@@ -17,14 +20,19 @@
  *     pipeline file, that every key follows from that pipeline
  *     (bundle-keys.ts), and that no key the cache already has would map to
  *     another result (a conflict fails the import unless keepLocal);
+ *  3d. with writePlugins, write the bundle's plugin files into pipelineDir at
+ *     the paths the pipeline names (a different file there is refused;
+ *     an identical one is left), before the keys are recomputed, so that
+ *     the recomputation loads exactly those modules; a later refusal removes
+ *     what was written;
  *  4. move the artifacts into the cache, record the actions that are new,
  *     write the pipeline and lock files, and note in the run store which
  *     results came from this bundle (provenance.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { lstat, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { WsolError } from '../diagnostics.js';
 import { artifactDigest, sha256, short } from '../keys.js';
 import type { LockFile } from '../lockfile.js';
@@ -37,7 +45,10 @@ import {
   BUNDLE_FORMAT,
   BUNDLE_INDEX,
   BUNDLE_VERSION,
+  normalPluginPath,
   PIPELINE_PREFIX,
+  pluginPathProblem,
+  PLUGINS_PREFIX,
   type BundledAction,
   type BundleIndex,
   type BundleMember,
@@ -65,6 +76,8 @@ export interface ImportResult {
   bytes: number;
   /** With keepLocal: the keys whose local result stayed in force, with both digests. */
   keptLocal: { node: string; key: string; bundle: string; local: string }[];
+  /** The plugin files the bundle carries (paths relative to pipelineDir): written, already there identical, or not written (no writePlugins). */
+  plugins: { path: string; status: 'written' | 'present' | 'not-written' }[];
 }
 
 const DIGEST = /^[0-9a-f]{64}$/;
@@ -75,7 +88,12 @@ function refuse(bundle: string, message: string, hint = 'the bundle was altered 
 }
 
 function allowedPath(path: string): boolean {
-  return path === BUNDLE_INDEX || path.startsWith(PIPELINE_PREFIX) || path.startsWith(ARTIFACTS_PREFIX);
+  return path === BUNDLE_INDEX || path.startsWith(PIPELINE_PREFIX) || path.startsWith(ARTIFACTS_PREFIX) || path.startsWith(PLUGINS_PREFIX);
+}
+
+/** Why a plugins/ member's name may not be written into --into (its raw path, `..` and all), or undefined. */
+function pluginMemberProblem(path: string): string | undefined {
+  return path.startsWith(PLUGINS_PREFIX) ? pluginPathProblem(path.slice(PLUGINS_PREFIX.length)) : undefined;
 }
 
 /** A name `import` may write into --into: a plain `<name>.json` (no dot file, no folder, no other extension). */
@@ -99,6 +117,8 @@ function checkIndex(bundle: string, index: BundleIndex, limits: ImportLimits): M
     if (!m || typeof m.path !== 'string' || !Number.isSafeInteger(m.size) || m.size < 0 || typeof m.sha256 !== 'string' || !DIGEST.test(m.sha256))
       throw refuse(bundle, `its index lists a malformed member (${JSON.stringify(m)?.slice(0, 80)})`);
     if (members.has(m.path)) throw refuse(bundle, `its index lists ${m.path} twice`);
+    const pluginProblem = pluginMemberProblem(m.path);
+    if (pluginProblem) throw refuse(bundle, `its index lists a plugin ${m.path} that may not be written into --into: ${pluginProblem}; nothing was unpacked`);
     members.set(m.path, m);
     total += m.size;
   }
@@ -154,9 +174,11 @@ async function scan(bundle: string, limits: ImportLimits): Promise<BundleIndex> 
                 ? 'its path leaves the bundle'
                 : !allowedPath(path)
                   ? 'not a bundle member'
-                  : seen.has(path)
-                    ? 'appears twice'
-                    : undefined;
+                  : pluginMemberProblem(path)
+                    ? `a plugin that may not be written into --into: ${pluginMemberProblem(path)}`
+                    : seen.has(path)
+                      ? 'appears twice'
+                      : undefined;
         if (problem) return stop(refuse(bundle, `it holds an entry no bundle may hold: ${entry.path} (${problem}); nothing was unpacked`));
         if (entries > limits.maxEntries)
           return stop(refuse(bundle, `it holds more than ${limits.maxEntries} entries`, 'raise the limit with --max-entries if you trust it'));
@@ -208,7 +230,11 @@ async function scan(bundle: string, limits: ImportLimits): Promise<BundleIndex> 
 }
 
 /** Step 3: everything unpacked is what the index says, and the index is consistent. */
-async function verify(bundle: string, root: string, index: BundleIndex): Promise<{ lock: LockFile; pipelineText: Buffer; lockText: Buffer }> {
+async function verify(
+  bundle: string,
+  root: string,
+  index: BundleIndex,
+): Promise<{ lock: LockFile; pipelineText: Buffer; lockText: Buffer; plugins: BundleMember[] }> {
   const listed = new Map(index.members.map((m) => [m.path, m]));
   // Step 1 checked the bytes as they streamed; this guards against a bundle that changed between the two reads.
   const unpacked = new Set((await listFiles(root)).filter((p) => p !== BUNDLE_INDEX));
@@ -262,6 +288,21 @@ async function verify(bundle: string, root: string, index: BundleIndex): Promise
   )
     throw refuse(bundle, 'its lock file is not a wsol-run lock');
   if (lock.pipeline?.sha256 !== sha256(pipelineText)) throw refuse(bundle, 'its lock file was not written for its pipeline file');
+  const plugins = index.members.filter((m) => m.path.startsWith(PLUGINS_PREFIX));
+  if (plugins.length) {
+    let declared: unknown;
+    try {
+      declared = (JSON.parse(pipelineText.toString('utf8')) as { plugins?: unknown }).plugins;
+    } catch {
+      declared = undefined;
+    }
+    const named = new Set(Array.isArray(declared) ? declared.filter((x): x is string => typeof x === 'string').map(normalPluginPath) : []);
+    for (const m of plugins) {
+      const problem = pluginMemberProblem(m.path);
+      if (problem) throw refuse(bundle, `plugin member ${m.path} may not be written into --into: ${problem}`);
+      if (!named.has(m.path.slice(PLUGINS_PREFIX.length))) throw refuse(bundle, `member ${m.path} is not a plugin its pipeline names`);
+    }
+  }
   const nodes = new Set<string>();
   for (const action of index.actions) {
     if (!action || typeof action.node !== 'string' || typeof action.key !== 'string' || !DIGEST.test(action.key) || !digests.has(action.digest))
@@ -272,7 +313,7 @@ async function verify(bundle: string, root: string, index: BundleIndex): Promise
     if (!locked || locked.key !== action.key || locked.digest !== action.digest)
       throw refuse(bundle, `the result of node ${action.node} is not the one its lock names`);
   }
-  return { lock, pipelineText, lockText };
+  return { lock, pipelineText, lockText, plugins };
 }
 
 export interface ImportOptions {
@@ -282,6 +323,8 @@ export interface ImportOptions {
   overwrite: boolean;
   /** A key the cache already maps to another result keeps its own (the bundle's is skipped) instead of failing the import. */
   keepLocal?: boolean;
+  /** Write the plugin files the bundle carries into pipelineDir (`--plugins`): code is written, and run by the key check, only when asked. */
+  writePlugins?: boolean;
   limits?: ImportLimits;
   /** Loads the bundle's pipeline (unpacked at `file`, its plugins beside `pluginBase`) as `run` would, with the lock's overrides. */
   loadPipeline(file: string, o: { overrides: readonly string[]; pluginBase: string }): Promise<LoadedPipeline>;
@@ -339,7 +382,7 @@ export async function importBundle(bundle: string, o: ImportOptions): Promise<Im
         throw refuse(bundle, `it could not be unpacked (${e instanceof Error ? e.message : String(e)})`);
       });
     if (unsafe) throw refuse(bundle, 'it changed while it was read');
-    const { lock, pipelineText, lockText } = await verify(bundle, staging, index);
+    const { lock, pipelineText, lockText, plugins } = await verify(bundle, staging, index);
 
     const pipelineFile = join(o.pipelineDir, index.pipeline.file);
     const lockFile = join(o.pipelineDir, index.pipeline.lock);
@@ -356,69 +399,142 @@ export async function importBundle(bundle: string, o: ImportOptions): Promise<Im
         });
     }
 
-    // Step 3b: every key follows from the bundle's own pipeline.
-    const staged = join(staging, `${PIPELINE_PREFIX}${index.pipeline.file}`);
-    const { pipeline } = await o.loadPipeline(staged, { overrides: lock.overrides, pluginBase: o.pipelineDir }).catch((e: unknown) => {
-      throw e instanceof WsolError
-        ? new WsolError(e.diagnostics.map((d) => ({ ...d, file: d.file === staged ? `${bundle}: ${index.pipeline.file}` : d.file })))
-        : e;
-    });
-    const unfollowed = unfollowedKeys(pipeline, lock, index.actions);
-    if (unfollowed.length)
-      throw refuse(
-        bundle,
-        `${unfollowed.length} result(s) are filed under keys its pipeline does not give: ${unfollowed
-          .slice(0, 4)
-          .map((u) => `${u.node}: ${u.message}`)
-          .join('; ')}${unfollowed.length > 4 ? '; …' : ''}`,
-        'a bundle can only bring results of its own pipeline, made by this wsol-run version; nothing was imported',
-      );
-
-    // Step 3c: a key the cache already maps to another result is a conflict: the local one is never replaced.
-    const conflicts = index.actions
-      .map((a) => ({ action: a, local: cache.recordedDigest(a.key) }))
-      .filter((c): c is { action: BundledAction; local: string } => c.local !== undefined && c.local !== c.action.digest);
-    if (conflicts.length && !o.keepLocal)
-      throw new WsolError({
-        file: bundle,
-        message: `refused: for ${conflicts.length} node(s) this cache already holds another result under the same key — non-determinism, or a bundle that would replace a result: ${conflicts
-          .slice(0, 4)
-          .map((c) => `${c.action.node} (key ${short(c.action.key)}: here ${short(c.local)}, the bundle ${short(c.action.digest)})`)
-          .join('; ')}${conflicts.length > 4 ? '; …' : ''}`,
-        hint: 'import with --keep-local to bring the rest and keep your results for those keys, or compare by recomputing: wsol-run verify PIPELINE --recompute NODE; nothing was imported',
-      });
-
-    let imported = 0;
-    let present = 0;
-    let bytes = 0;
-    for (const a of index.artifacts) {
-      const have = await cache.artifact(a.digest, 'full');
-      if (have.ok) {
-        present++;
+    // Step 3d, checked before anything is written: each plugin's place is free or holds the same bytes.
+    const pluginResults: ImportResult['plugins'] = [];
+    const toWrite: { rel: string; target: string; member: BundleMember }[] = [];
+    const listedPlugins = plugins.map((m) => m.path.slice(PLUGINS_PREFIX.length));
+    const pluginNote = `the bundle carries ${plugins.length} plugin(s) (${listedPlugins.join(', ')}): import with --plugins to write them into ${o.pipelineDir} (their code is run to check the keys, and by every run)`;
+    for (const m of plugins) {
+      const rel = m.path.slice(PLUGINS_PREFIX.length);
+      if (!o.writePlugins) {
+        pluginResults.push({ path: rel, status: 'not-written' });
         continue;
       }
-      await cache.adopt(join(staging, `${ARTIFACTS_PREFIX}${a.digest}`), a.producer, a.digest);
-      imported++;
-      bytes += index.members.filter((m) => m.path.startsWith(`${ARTIFACTS_PREFIX}${a.digest}/`)).reduce((s, m) => s + m.size, 0);
+      const target = join(o.pipelineDir, rel);
+      await checkPluginFolders(o.pipelineDir, rel);
+      const current = await lstat(target).catch(() => undefined);
+      if (current) {
+        if (!current.isFile() || !(await readFile(target)).equals(await readFile(join(staging, m.path))))
+          throw new WsolError({
+            file: target,
+            message: 'exists with other content than the plugin the bundle brings',
+            hint: 'import into another folder with --into DIR, or move that file away (a plugin file is never replaced, not even with --overwrite); nothing was imported',
+          });
+        pluginResults.push({ path: rel, status: 'present' });
+        continue;
+      }
+      toWrite.push({ rel, target, member: m });
     }
-    const results: ImportedResult[] = [];
-    for (const action of index.actions) {
-      const r = await cache.recordActionIfAbsent(action.key, action.digest, action.type);
-      const status = r.written ? 'added' : r.digest === action.digest ? 'present' : 'kept-local';
-      results.push({ node: action.node, key: action.key, digest: action.digest, status, ...(status === 'kept-local' ? { local: r.digest } : {}) });
+    // What this import wrote into --into before the cache took anything: removed again if it is refused.
+    const created: { path: string; folder: boolean }[] = [];
+    let committed = false;
+    try {
+      for (const t of toWrite) {
+        const folders: string[] = [];
+        for (let d = dirname(t.target); !existsSync(d); d = dirname(d)) folders.unshift(d);
+        for (const folder of folders) {
+          await mkdir(folder);
+          created.push({ path: folder, folder: true });
+        }
+        await writeFileAtomic(t.target, await readFile(join(staging, t.member.path)));
+        created.push({ path: t.target, folder: false });
+        if ((await hashFile(t.target)) !== t.member.sha256)
+          throw refuse(bundle, `plugin ${t.rel} as written into --into does not match its sha256 in the index`);
+        pluginResults.push({ path: t.rel, status: 'written' });
+      }
+
+      // Step 3b: every key follows from the bundle's own pipeline (its plugins, with writePlugins, the files just written).
+      const staged = join(staging, `${PIPELINE_PREFIX}${index.pipeline.file}`);
+      const untaken = plugins.length > 0 && !o.writePlugins;
+      const { pipeline } = await o.loadPipeline(staged, { overrides: lock.overrides, pluginBase: o.pipelineDir }).catch((e: unknown) => {
+        throw e instanceof WsolError
+          ? new WsolError(
+              e.diagnostics.map((d) => ({
+                ...d,
+                file: d.file === staged ? `${bundle}: ${index.pipeline.file}` : d.file,
+                ...(untaken ? { hint: d.hint ? `${d.hint}; ${pluginNote}` : pluginNote } : {}),
+              })),
+            )
+          : e;
+      });
+      const unfollowed = unfollowedKeys(pipeline, lock, index.actions);
+      if (unfollowed.length)
+        throw refuse(
+          bundle,
+          `${unfollowed.length} result(s) are filed under keys its pipeline does not give: ${unfollowed
+            .slice(0, 4)
+            .map((u) => `${u.node}: ${u.message}`)
+            .join('; ')}${unfollowed.length > 4 ? '; …' : ''}`,
+          `a bundle can only bring results of its own pipeline, made by this wsol-run version${untaken ? ` and its plugins (${pluginNote})` : ''}; nothing was imported`,
+        );
+
+      // Step 3c: a key the cache already maps to another result is a conflict: the local one is never replaced.
+      const conflicts = index.actions
+        .map((a) => ({ action: a, local: cache.recordedDigest(a.key) }))
+        .filter((c): c is { action: BundledAction; local: string } => c.local !== undefined && c.local !== c.action.digest);
+      if (conflicts.length && !o.keepLocal)
+        throw new WsolError({
+          file: bundle,
+          message: `refused: for ${conflicts.length} node(s) this cache already holds another result under the same key — non-determinism, or a bundle that would replace a result: ${conflicts
+            .slice(0, 4)
+            .map((c) => `${c.action.node} (key ${short(c.action.key)}: here ${short(c.local)}, the bundle ${short(c.action.digest)})`)
+            .join('; ')}${conflicts.length > 4 ? '; …' : ''}`,
+          hint: 'import with --keep-local to bring the rest and keep your results for those keys, or compare by recomputing: wsol-run verify PIPELINE --recompute NODE; nothing was imported',
+        });
+
+      committed = true;
+      let imported = 0;
+      let present = 0;
+      let bytes = 0;
+      for (const a of index.artifacts) {
+        const have = await cache.artifact(a.digest, 'full');
+        if (have.ok) {
+          present++;
+          continue;
+        }
+        await cache.adopt(join(staging, `${ARTIFACTS_PREFIX}${a.digest}`), a.producer, a.digest);
+        imported++;
+        bytes += index.members.filter((m) => m.path.startsWith(`${ARTIFACTS_PREFIX}${a.digest}/`)).reduce((s, m) => s + m.size, 0);
+      }
+      const results: ImportedResult[] = [];
+      for (const action of index.actions) {
+        const r = await cache.recordActionIfAbsent(action.key, action.digest, action.type);
+        const status = r.written ? 'added' : r.digest === action.digest ? 'present' : 'kept-local';
+        results.push({ node: action.node, key: action.key, digest: action.digest, status, ...(status === 'kept-local' ? { local: r.digest } : {}) });
+      }
+      await writeFileAtomic(pipelineFile, pipelineText);
+      await writeFileAtomic(lockFile, lockText);
+      await recordImport(o.cacheDir, {
+        bundle: resolve(bundle),
+        bundleSha256: await hashFile(bundle),
+        importedAt: new Date().toISOString(),
+        pipeline: resolve(pipelineFile),
+        results,
+      });
+      const kept = results.filter((r) => r.status === 'kept-local').map((r) => ({ node: r.node, key: r.key, bundle: r.digest, local: r.local! }));
+      return { pipelineFile, lockFile, imported, present, actions: index.actions.length, bytes, keptLocal: kept, plugins: pluginResults };
+    } catch (e) {
+      if (!committed) for (const c of created.reverse()) await (c.folder ? rmdir(c.path) : rm(c.path, { force: true })).catch(() => undefined);
+      throw e;
     }
-    await writeFileAtomic(pipelineFile, pipelineText);
-    await writeFileAtomic(lockFile, lockText);
-    await recordImport(o.cacheDir, {
-      bundle: resolve(bundle),
-      bundleSha256: await hashFile(bundle),
-      importedAt: new Date().toISOString(),
-      pipeline: resolve(pipelineFile),
-      results,
-    });
-    const kept = results.filter((r) => r.status === 'kept-local').map((r) => ({ node: r.node, key: r.key, bundle: r.digest, local: r.local! }));
-    return { pipelineFile, lockFile, imported, present, actions: index.actions.length, bytes, keptLocal: kept };
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The folders on the way to a plugin's place in --into are folders, not links or files (an import writes nowhere else). */
+async function checkPluginFolders(into: string, rel: string): Promise<void> {
+  const segments = rel.split('/').slice(0, -1);
+  let dir = into;
+  for (const segment of segments) {
+    dir = join(dir, segment);
+    const s = await lstat(dir).catch(() => undefined);
+    if (!s) return;
+    if (s.isSymbolicLink() || !s.isDirectory())
+      throw new WsolError({
+        file: dir,
+        message: `is in the way of plugin ${rel}: ${s.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}`,
+        hint: `import into another folder with --into DIR, or move it away; nothing was imported (${relative(into, dir)})`,
+      });
   }
 }

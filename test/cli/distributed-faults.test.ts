@@ -14,7 +14,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { runCli, startCli, tempDir, writePipeline } from '../helpers/cli.js';
-import { redisOrSkip, startRedis, type RedisServer } from '../helpers/redis.js';
+import { redisOrSkip, startRedis, startWorkerProcess, type RedisServer } from '../helpers/redis.js';
 
 const dir = tempDir('wsol-distributed-faults-');
 const started: { child: ReturnType<typeof startCli>['child'] }[] = [];
@@ -32,17 +32,8 @@ async function redisServer(port?: number): Promise<RedisServer> {
 }
 
 async function startWorker(url: string, cache: string, env: NodeJS.ProcessEnv = {}): Promise<ReturnType<typeof startCli>> {
-  const w = startCli(['worker', '--redis', url, '--cache', cache, '--concurrency', '1', '--lease-seconds', '2'], dir, env);
+  const w = await startWorkerProcess(url, cache, dir, env);
   started.push(w);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the worker did not start')), 30_000);
-    w.onStdoutLine((line) => {
-      if (line.startsWith('worker ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
   return w;
 }
 

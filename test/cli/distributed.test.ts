@@ -11,24 +11,15 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packagePath } from '../../src/paths.js';
 import { runCli, startCli, tempDir, writePipeline, type CliResult } from '../helpers/cli.js';
-import { redisOrSkip, redisServerPath, startRedis, type RedisServer } from '../helpers/redis.js';
+import { redisOrSkip, redisServerPath, startRedis, startWorkerProcess, type RedisServer } from '../helpers/redis.js';
 
 const dir = tempDir('wsol-distributed-');
 const sharedCache = join(dir, 'shared-cache');
 let redis: RedisServer | undefined;
 const workers: ReturnType<typeof startCli>[] = [];
 
-async function startWorker(extra: string[] = []): Promise<ReturnType<typeof startCli>> {
-  const w = startCli(['worker', '--redis', redis!.url, '--cache', sharedCache, '--concurrency', '1', '--lease-seconds', '2', ...extra], dir);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the worker did not start')), 30_000);
-    w.onStdoutLine((line) => {
-      if (line.startsWith('worker ')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
+async function startWorker(): Promise<ReturnType<typeof startCli>> {
+  const w = await startWorkerProcess(redis!.url, sharedCache, dir);
   workers.push(w);
   return w;
 }

@@ -2,6 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
+import { startCli } from './cli.js';
 
 export function redisServerPath(): string | undefined {
   const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
@@ -62,4 +63,19 @@ export async function startRedis(port?: number): Promise<RedisServer> {
         child.kill('SIGKILL');
       }),
   };
+}
+
+/** A `wsol-run worker` process (one node at a time, a 2-s lease), resolved once it has registered. */
+export async function startWorkerProcess(url: string, cache: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ReturnType<typeof startCli>> {
+  const w = startCli(['worker', '--redis', url, '--cache', cache, '--concurrency', '1', '--lease-seconds', '2'], cwd, env);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the worker did not start')), 30_000);
+    w.onStdoutLine((line) => {
+      if (line.startsWith('worker ')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return w;
 }

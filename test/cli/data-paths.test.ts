@@ -6,13 +6,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { writeCubFixture } from '../helpers/fixtures/cub.js';
 import { packagePath } from '../../src/paths.js';
 
-const SLT_NET_CUB = packagePath('pipelines/slt-net-cub.json');
+/** A copy in `dir`: a run must not write a lock beside the shipped file. */
+function shipped(name: string, dir: string): string {
+  const target = join(dir, name);
+  copyFileSync(packagePath(`pipelines/${name}`), target);
+  return target;
+}
 
 function assertCubAndWeightsHints(stderr: string): void {
   assert.match(stderr, /slt-net-cub\.json:\d+:\d+: .*CUB-200-2011/, 'located in the pipeline file');
@@ -28,7 +33,7 @@ function assertCubAndWeightsHints(stderr: string): void {
 
 test('plan of slt-net-cub.json without data: exit 2 naming layout, source and the --set of the data and of the weights', async () => {
   const dir = tempDir('wsol-data-paths-');
-  const r = await runCli(['plan', SLT_NET_CUB], dir);
+  const r = await runCli(['plan', shipped('slt-net-cub.json', dir)], dir);
   assert.equal(r.code, 2, r.stderr + r.stdout);
   assertCubAndWeightsHints(r.stderr);
   assert.doesNotMatch(r.stdout, /no earlier result/, 'no plan is printed');
@@ -36,7 +41,7 @@ test('plan of slt-net-cub.json without data: exit 2 naming layout, source and th
 
 test('run of slt-net-cub.json without data: exit 2 before any node runs', async () => {
   const dir = tempDir('wsol-data-paths-');
-  const r = await runCli([SLT_NET_CUB, '--json'], dir);
+  const r = await runCli([shipped('slt-net-cub.json', dir), '--json'], dir);
   assert.equal(r.code, 2, r.stderr + r.stdout);
   assertCubAndWeightsHints(r.stderr);
   assert.equal(r.events.filter((e) => e.event === 'node-start' || e.event === 'run-start').length, 0, 'nothing ran');
@@ -44,7 +49,7 @@ test('run of slt-net-cub.json without data: exit 2 before any node runs', async 
 
 test('plan of min-max-entropy-glas.json without data names GlaS, the Warwick challenge and --set params.root', async () => {
   const dir = tempDir('wsol-data-paths-');
-  const r = await runCli(['plan', packagePath('pipelines/min-max-entropy-glas.json')], dir);
+  const r = await runCli(['plan', shipped('min-max-entropy-glas.json', dir)], dir);
   assert.equal(r.code, 2, r.stderr + r.stdout);
   assert.match(r.stderr, /min-max-entropy-glas\.json:\d+:\d+: .*GlaS/);
   assert.match(r.stderr, /Grade\.csv/);
@@ -67,7 +72,7 @@ test('with a CUB fixture and a weights folder in the layouts expected, plan of s
   await writeCubFixture(join(dir, 'data', 'CUB_200_2011'), { classes: 2, trainPerClass: 2, testPerClass: 1 });
   mkdirSync(join(dir, 'weights', 'vgg16-imagenet-tfjs'), { recursive: true });
   writeFileSync(join(dir, 'weights', 'vgg16-imagenet-tfjs', 'model.json'), '{}');
-  const r = await runCli(['plan', SLT_NET_CUB], dir);
+  const r = await runCli(['plan', shipped('slt-net-cub.json', dir)], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /localizer/);
 });

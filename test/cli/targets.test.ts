@@ -13,7 +13,7 @@ const chain = {
     b: { type: 'util/concat', inputs: { in: 'a' }, with: { text: 'B\n' } },
     c: { type: 'util/concat', inputs: { in: 'b' }, with: { text: 'C\n' } },
     other: { type: 'util/concat', with: { text: 'O\n' } },
-    loc: { type: 'util/concat', inputs: { in: 'a' }, with: { text: 'L\n' }, matrix: { text: ['x', 'y'] } },
+    loc: { type: 'util/concat', inputs: { in: 'a' }, matrix: { text: ['x', 'y'] } },
   },
 };
 

@@ -146,5 +146,5 @@ test('DGL on CUB without the data says what it expected', async () => {
   assert.equal(missing.events.filter((e) => e.event === 'node-start').length, 0);
   assert.match(missing.stderr, /CUB-200-2011 .*not found: no\/CUB_200_2011 does not exist/);
   assert.match(missing.stderr, /CUB_200_2011\.tgz/);
-  assert.match(missing.stderr, /ResNet50 package .*no-package does not exist[^]*--set params\.source=/);
+  assert.match(missing.stderr, /ResNet50 package .*no-package does not exist[\s\S]*--set params\.source=/);
 });

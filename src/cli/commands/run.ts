@@ -10,7 +10,7 @@ import { PlainReporter } from '../reporters/plain.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { distributedEnvironment, load, runEnvironment } from './common.js';
 import { WsolError } from '../../engine/diagnostics.js';
-import { planCommand, type PlanOptions } from './plan.js';
+import { forcedNodes, planCommand, selectedPipeline, type PlanOptions } from './plan.js';
 import { resolveForced } from '../../engine/run/force.js';
 import { lockPathFor } from '../../engine/lockfile.js';
 import type { LockCheck } from '../../engine/run/lock-check.js';
@@ -47,9 +47,10 @@ async function chooseReporter(o: RunOptions): Promise<Reporter> {
   return new PlainReporter(o.verbose ?? false);
 }
 
-export async function runCommand(pipelinePath: string, o: RunOptions): Promise<number> {
-  if (o.dryRun) return planCommand(pipelinePath, o);
-  const { pipeline, fileDigest } = await load(pipelinePath, o);
+export async function runCommand(pipelinePath: string, o: RunOptions, targets: readonly string[] = []): Promise<number> {
+  if (o.dryRun) return planCommand(pipelinePath, o, targets);
+  const { pipeline: whole, fileDigest } = await load(pipelinePath, o);
+  const pipeline = selectedPipeline(whole, targets);
   const recompute = o.recompute ?? [];
   if (recompute.length && !o.checkLock)
     throw new WsolError({
@@ -67,7 +68,8 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
     throw new WsolError({ message: '--executor bullmq needs a Redis', hint: 'give --redis redis://HOST:PORT (or set WSOL_RUN_REDIS)' });
   // A URL that cannot be Redis's is refused now, not when the first node would be submitted.
   if (distributed) (await import('../../engine/executors/bullmq/registry.js')).checkRedisUrl(redis!);
-  const { env, backendReason } = distributed ? await distributedEnvironment(pipeline, o, redis!) : runEnvironment(pipeline, o);
+  // From the whole pipeline: the lock records one environment for every node, targeted or not (keys take only the facts a node declares).
+  const { env, backendReason } = distributed ? await distributedEnvironment(whole, o, redis!) : runEnvironment(whole, o);
   const reporter = await chooseReporter(o);
   if (capped.warning) reporter.onEvent({ event: 'warning', message: capped.warning });
   if (env.backend) reporter.onEvent({ event: 'warning', message: `backend ${env.backend} (${backendReason})` });
@@ -93,7 +95,8 @@ export async function runCommand(pipelinePath: string, o: RunOptions): Promise<n
       cacheDir: cacheDirOf(o.cache),
       jobs,
       gpus,
-      force: [...(o.force ?? []), ...recomputed],
+      force: [...forcedNodes(pipeline, o), ...recomputed],
+      whole,
       updateLock: o.updateLock ?? false,
       keepGoing: o.keepGoing ?? false,
       verify: o.verify ?? false,

@@ -31,8 +31,8 @@ export interface CubOptions {
 
 const FILES = ['images.txt', 'image_class_labels.txt', 'train_test_split.txt', 'bounding_boxes.txt', 'classes.txt'];
 const WHERE_FROM =
-  'expected the CUB_200_2011 directory of the Caltech-UCSD Birds-200-2011 archive (CUB_200_2011.tgz, from the Caltech Vision Lab), holding ' +
-  `${FILES.join(', ')} and images/; point the root param at it, e.g. --set data.root=/data/CUB_200_2011`;
+  'expected the CUB_200_2011 directory of the Caltech-UCSD Birds-200-2011 archive (CUB_200_2011.tgz, from the Caltech Vision Lab: https://www.vision.caltech.edu/datasets/cub_200_2011/), holding ' +
+  `${FILES.join(', ')} and images/; point the root param at it (\`wsol-run plan\` names the --set to type)`;
 
 function checkRoot(root: string): void {
   if (!existsSync(root) || !statSync(root).isDirectory())

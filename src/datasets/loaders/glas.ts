@@ -29,7 +29,7 @@ export interface GlasOptions {
 }
 
 const WHERE_FROM =
-  'expected the Warwick_QU_Dataset folder of the GlaS challenge (MICCAI 2015, University of Warwick) holding train_k.bmp / testA_k.bmp / testB_k.bmp, their _anno.bmp annotations and Grade.csv; point the root param at it';
+  'expected the Warwick_QU_Dataset folder of the GlaS challenge (MICCAI 2015, University of Warwick) holding train_k.bmp / testA_k.bmp / testB_k.bmp, their _anno.bmp annotations and Grade.csv (https://warwick.ac.uk/fac/cross_fac/tia/data/glascontest/); point the root param at it (`wsol-run plan` names the --set to type)';
 
 export async function buildGlas(outDir: string, o: GlasOptions): Promise<DatasetInfo> {
   const root = resolve(o.root);

@@ -37,6 +37,8 @@ export interface RunPipelineOptions {
    */
   updateLock?: boolean;
   signal: AbortSignal;
+  /** The whole pipeline when `p` is a selection of its nodes (`run PIPELINE NODE…`): the lock keeps the others' records. */
+  whole?: ResolvedPipeline;
   /** The executor that runs (and commits) the nodes that are not cached. */
   createExecutor(o: { jobs: number; cache: CacheStore }): Promise<Executor>;
   listeners: EventListener[];
@@ -172,7 +174,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   const lockKept = !o.checkLock && lockDrift.length > 0 && !o.updateLock;
   try {
     // A check leaves the lock as committed: it is the reference, whatever this machine got.
-    if (!o.checkLock && !lockKept) await writeLock(p.file, buildLock(p, result, previous, o));
+    if (!o.checkLock && !lockKept) await writeLock(p.file, buildLock(o.whole ?? p, result, previous, o));
   } catch (e) {
     // The results are cached and recorded; only the lock file is missing.
     emit({

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { cubRoot } from '../required-data.js';
 import { defineNode, pathParams } from '../contract.js';
 import { datasetMetrics, imageProgress, imageSizeParam, seedParam, valCarve, valCarveParams } from './common.js';
 
@@ -39,6 +40,7 @@ export const cubNode = defineNode<CubParams>({
   inputs: {},
   output: 'dataset',
   dataFiles: pathParams('root'),
+  requiredPaths: cubRoot,
   async run(ctx) {
     const { buildCub } = await import('../../datasets/loaders/cub.js');
     const p = ctx.params;

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { glasRoot } from '../required-data.js';
 import { defineNode, pathParams } from '../contract.js';
 import { datasetMetrics, imageProgress, imageSizeParam, seedParam, valCarve, valCarveParams } from './common.js';
 
@@ -26,6 +27,7 @@ export const glasNode = defineNode<GlasParams>({
   inputs: {},
   output: 'dataset',
   dataFiles: pathParams('root'),
+  requiredPaths: glasRoot,
   async run(ctx) {
     const { buildGlas } = await import('../../datasets/loaders/glas.js');
     const p = ctx.params;

@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { wsolMetadataPaths } from '../required-data.js';
 import { defineNode, UserError } from '../contract.js';
 import { datasetMetrics, imageProgress, imageSizeParam } from './common.js';
 
@@ -46,6 +47,7 @@ export const wsolMetadataNode = defineNode<WsolMetadataParams>({
   params,
   inputs: {},
   output: 'dataset',
+  requiredPaths: wsolMetadataPaths,
   async dataFiles(p) {
     const { wsolMetadataFiles } = await import('../../datasets/loaders/wsol-metadata.js');
     const listed = await wsolMetadataFiles(p);

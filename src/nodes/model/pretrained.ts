@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { pretrainedPackage } from '../required-data.js';
 import { defineNode, UserError, pathParams } from '../contract.js';
 
 const params = {
@@ -54,6 +55,7 @@ export const pretrainedModelNode = defineNode<PretrainedParams>({
   inputs: {},
   output: 'model',
   dataFiles: pathParams('source'),
+  requiredPaths: pretrainedPackage,
   env: ['backend'],
   async run(ctx) {
     const p = ctx.params;

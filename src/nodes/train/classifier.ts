@@ -1,4 +1,5 @@
 import { defineNode, pathParams } from '../contract.js';
+import { pretrainedWeights } from '../required-data.js';
 import { trainingProperties } from '../../methods/network-params.js';
 import { augmentSchema } from '../../methods/augment.js';
 import type { ClassifierParams } from '../../methods/trainers/classifier.js';
@@ -21,6 +22,7 @@ export const classifierNode = defineNode<ClassifierParams>({
   inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },
   output: 'model',
   dataFiles: pathParams('pretrained'),
+  requiredPaths: pretrainedWeights,
   env: ['backend'],
   async run(ctx) {
     const { trainClassifier } = await import('../../methods/trainers/classifier.js');

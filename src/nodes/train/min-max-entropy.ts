@@ -1,4 +1,5 @@
 import { defineNode, pathParams } from '../contract.js';
+import { pretrainedWeights } from '../required-data.js';
 import { trainingProperties, withDefaults } from '../../methods/network-params.js';
 import { minMaxEntropyProperties, type MinMaxEntropyParams } from '../../methods/trainers/min-max-entropy.js';
 import { hooksOf, INIT_INPUT, runClassifierTraining, withInit } from '../method-io.js';
@@ -23,6 +24,7 @@ export const minMaxEntropyNode = defineNode<MinMaxEntropyParams>({
   inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },
   output: 'model',
   dataFiles: pathParams('pretrained'),
+  requiredPaths: pretrainedWeights,
   env: ['backend'],
   async run(ctx) {
     const { trainMinMaxEntropy } = await import('../../methods/trainers/min-max-entropy.js');

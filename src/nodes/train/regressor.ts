@@ -1,4 +1,5 @@
 import { defineNode, UserError, pathParams } from '../contract.js';
+import { pretrainedWeights } from '../required-data.js';
 import { trainingProperties, withDefaults } from '../../methods/network-params.js';
 import { regressorProperties, type RegressorParams } from '../../methods/trainers/regressor.js';
 import type { Box } from '../../datasets/types.js';
@@ -21,6 +22,7 @@ export const regressorNode = defineNode<RegressorParams>({
   },
   output: 'model',
   dataFiles: pathParams('pretrained'),
+  requiredPaths: pretrainedWeights,
   env: ['backend'],
   async run(ctx) {
     const { tensorsFor } = await import('../../tensor/backends/for-node.js');

@@ -1,4 +1,5 @@
 import { defineNode, pathParams } from '../contract.js';
+import { pretrainedWeights } from '../required-data.js';
 import { trainingProperties, withDefaults } from '../../methods/network-params.js';
 import { sltLocalizerProperties, type SltLocalizerParams } from '../../methods/trainers/slt-localizer.js';
 import { hooksOf, INIT_INPUT, runClassifierTraining, trainerSchema, withInit } from '../method-io.js';
@@ -23,6 +24,7 @@ export const sltLocalizerNode = defineNode<SltLocalizerParams>({
   inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },
   output: 'model',
   dataFiles: pathParams('pretrained'),
+  requiredPaths: pretrainedWeights,
   env: ['backend'],
   async run(ctx) {
     const { trainSltLocalizer } = await import('../../methods/trainers/slt-localizer.js');

@@ -1,4 +1,5 @@
 import { defineNode, pathParams } from '../contract.js';
+import { pretrainedWeights } from '../required-data.js';
 import { trainingProperties, withDefaults } from '../../methods/network-params.js';
 import { stlProperties, type StlParams } from '../../methods/trainers/stl.js';
 import { hooksOf, INIT_INPUT, runClassifierTraining, withInit } from '../method-io.js';
@@ -16,6 +17,7 @@ export const stlNode = defineNode<StlParams>({
   inputs: { dataset: { kind: 'dataset' }, init: INIT_INPUT },
   output: 'model',
   dataFiles: pathParams('pretrained'),
+  requiredPaths: pretrainedWeights,
   env: ['backend'],
   async run(ctx) {
     const { trainStl } = await import('../../methods/trainers/stl.js');

@@ -160,6 +160,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   } catch (e) {
     // Results already committed stay recorded; the run is marked failed.
     recorder.record.status = 'failed';
+    recorder.record.lock = 'not-succeeded';
     await recorder.close().catch(() => undefined);
     throw e;
   }
@@ -171,6 +172,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   } catch (e) {
     // Whatever goes wrong after the nodes ran, the run is not left "running".
     recorder.record.status = 'failed';
+    recorder.record.lock = 'not-succeeded';
     await recorder.close().catch(() => undefined);
     throw e;
   }

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { runCli, startCli, tempDir, writePipeline } from '../helpers/cli.js';
 
 const lockOf = (file: string): string => file.replace(/\.json$/, '.lock.json');
@@ -39,6 +40,21 @@ test('a --set run leaves the committed lock byte-identical and is recorded as an
   assert.equal(updated.code, 0, updated.stderr);
   assert.notEqual(read(lockOf(file)), committed);
   assert.deepEqual((JSON.parse(read(lockOf(file))) as { overrides: string[] }).overrides, ['a.text=z']);
+});
+
+test('a --plugin run is an experiment too: the lock stays as committed', async () => {
+  const dir = tempDir('wsol-exp-');
+  const file = writePipeline(dir, chain);
+  assert.equal((await runCli([file], dir)).code, 0);
+  const committed = read(lockOf(file));
+  const plugin = fileURLToPath(new URL('../plugins/toy-plugin.js', import.meta.url));
+  const r = await runCli([file, '--plugin', plugin], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(read(lockOf(file)), committed);
+  assert.match(r.stdout, /experiment \(--plugin .*toy-plugin\.js\): lock left as committed/);
+  const [row] = (await runCli(['exp', 'show', file, '--json'], dir)).events as { plugins: string[]; experiment: boolean }[];
+  assert.equal(row?.experiment, true);
+  assert.equal(row?.plugins.length, 1);
 });
 
 test('a failed run and a cancelled run write no lock, and leave an existing one as it was', async () => {

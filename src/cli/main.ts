@@ -107,7 +107,10 @@ export function buildProgram(): Command {
   )
     .option('-n, --dry-run', 'show the plan (what would run and why) and run nothing')
     .option('--check-lock', 'compare every result with the committed lock file and leave it unchanged (as `verify`); exit 3 if they differ')
-    .option('--update-lock', "write the lock even where a result has the lock's key but other bytes (without it such a lock is left as it was, exit 3)")
+    .option(
+      '--update-lock',
+      "write the lock even for an experiment (--set, --plugin, another backend than the lock's) or where a result has the lock's key but other bytes (without it such a lock is left as it was, exit 3)",
+    )
     .action(action(async (pipeline: string, nodes: string[], o) => (await import('./commands/run.js')).runCommand(pipeline, o, nodes)));
 
   withRunOptions(
@@ -124,6 +127,24 @@ export function buildProgram(): Command {
       [],
     )
     .action(action(async (pipeline: string, o) => (await import('./commands/run.js')).runCommand(pipeline, { ...o, checkLock: true })));
+
+  const exp = program.command('exp').description('experiments: the runs recorded in the run store, with their overrides and metrics');
+  exp
+    .command('show [pipeline]')
+    .description('one row per run, newest first: id, when, overrides, backend, status, headline metrics per evaluation')
+    .option('--status <status>', 'only runs with this status (succeeded, failed, cancelled, interrupted, running)')
+    .addOption(new Option('--limit <n>', 'at most this many runs').argParser(parsePositiveInt('--limit')))
+    .option('--csv', 'CSV output (one header row)')
+    .option('--cache <dir>', 'cache directory')
+    .option('--json', 'one JSON object per run')
+    .action(action(async (pipeline: string | undefined, o) => (await import('./commands/exp.js')).expShowCommand(pipeline, o)));
+  exp
+    .command('diff <a> <b>')
+    .description('params and metrics of two runs side by side: run ids (a prefix is enough), `lock` (the committed lock) or HEAD/latest (the newest run)')
+    .option('--pipeline <file>', "the pipeline whose lock and newest run `lock` and HEAD mean (default: the other side's, or the newest run's)")
+    .option('--cache <dir>', 'cache directory')
+    .option('--json', 'JSON output')
+    .action(action(async (a: string, b: string, o) => (await import('./commands/exp.js')).expDiffCommand(a, b, o)));
 
   withPipelineOptions(
     program

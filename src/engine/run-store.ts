@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
-import type { Metrics } from '../nodes/contract.js';
+import type { JsonObject, Metrics } from '../nodes/contract.js';
 import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from './events.js';
 import { isErrno, processAlive } from './cache/files.js';
 
@@ -29,7 +29,23 @@ export interface NodeRecord {
   metrics?: Metrics;
   /** Named durations (s) the node recorded, e.g. `epoch 1` (never part of its artifact). */
   timings?: Record<string, number>;
+  /** The node's effective params (after --set), so `exp diff` can compare runs without the pipeline as it was. */
+  params?: JsonObject;
 }
+
+/** What became of the lock file at the end of a run. */
+export type LockDecision =
+  | 'written'
+  | 'unchanged'
+  /** A run with --set, --plugin or another backend than the lock's: the lock stays the committed configuration's. */
+  | 'experiment'
+  /** Results with the lock's key but other bytes (lockDrift), without --update-lock. */
+  | 'drift'
+  /** The run failed or was cancelled: half a result is no record of the configuration. */
+  | 'not-succeeded'
+  /** verify / --check-lock compares with the lock and never writes it. */
+  | 'checked'
+  | 'write-failed';
 
 export interface RunRecord {
   id: string;
@@ -43,6 +59,11 @@ export interface RunRecord {
   status: 'running' | 'interrupted' | RunStatus;
   options: { jobs: number; overrides: string[]; force: string[]; keepGoing: boolean };
   env: Record<string, string>;
+  /** Plugins given on the command line (--plugin), besides the pipeline's own. */
+  plugins?: string[];
+  /** Why this run is an experiment (e.g. `--set a=1`, `backend wasm (the lock: cpu)`); absent or empty: the file as committed. */
+  experiment?: string[];
+  lock?: LockDecision;
   counts?: RunCounts;
   nodes: Record<string, NodeRecord>;
 }

@@ -92,7 +92,7 @@ test('ImageNet ResNet50 from npm: same logits as tfjs-layers on real photos, the
   const cache = join(dir, 'cache');
   const run = await runCli([file, '--cache', cache, '--set', `params.source=${root}`], packagePath('.'));
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
-  const show = await runCli(['show', file, 'eval', '--path', '--cache', cache], packagePath('.'));
+  const show = await runCli(['show', file, 'eval', '--path', '--cache', cache, '--set', `params.source=${root}`], packagePath('.'));
   const perImage = JSON.parse(readFileSync(join(show.stdout.trim(), 'per-image.json'), 'utf8')) as { id: string; gtKnown: { iou: number } }[];
   const hits = perImage.filter((r) => r.gtKnown.iou >= 0.5).map((r) => r.id);
   assert.ok(hits.length >= 4, `the top-1 class's CAM box reaches IoU 0.5 on ${hits.length} of ${perImage.length} photos (${hits.join(', ')})`);
@@ -100,7 +100,7 @@ test('ImageNet ResNet50 from npm: same logits as tfjs-layers on real photos, the
   assert.equal(metrics.top5Cls, 100);
 
   // DGL at every block output of the ImageNet network: no val split, so every layer at the fixed τ and no choice.
-  const dglDir = (await runCli(['show', file, 'dgl', '--path', '--cache', cache], packagePath('.'))).stdout.trim();
+  const dglDir = (await runCli(['show', file, 'dgl', '--path', '--cache', cache, '--set', `params.source=${root}`], packagePath('.'))).stdout.trim();
   const sweep = JSON.parse(readFileSync(join(dglDir, 'sweep.json'), 'utf8')) as {
     chosen: string | null;
     fixedTau: number;

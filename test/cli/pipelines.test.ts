@@ -37,8 +37,8 @@ test('the quickstart runs end to end at a tiny size, then re-runs as a no-op; a 
   assert.ok(Number.isFinite(evalBoxes.boxGtKnownLoc), JSON.stringify(evalBoxes));
   const again = await runCli([file, '--json', ...TINY], dir);
   assert.equal(nodesWith(again, 'node-start').length, 0);
-  // `show` prints an evaluation's metrics later.
-  const show = await runCli(['show', file, 'eval-localizer'], dir);
+  // `show` prints an evaluation's metrics later (of the configuration named: a --set run is an experiment, not in the lock).
+  const show = await runCli(['show', file, 'eval-localizer', ...TINY], dir);
   assert.match(show.stdout, /gtKnownLoc/);
   // A diverging learning rate: the classifier fails naming epoch and step; the localizer branch still finishes.
   const nan = await runCli([file, '--json', '--keep-going', ...TINY, '--set', 'classifier.lr=1e30', '--set', 'classifier.optimizer=sgd'], dir);
@@ -61,7 +61,7 @@ test('the SLT-Net ablation expands into its five variants and ends in one compar
   assert.equal(run.code, 0, run.stderr + run.stdout.slice(-2000));
   const table = run.events.find((e) => e.event === 'node-done' && e.node === 'table') as { digest: string } | undefined;
   assert.ok(table);
-  const show = await runCli(['show', file, 'table', '--path'], dir);
+  const show = await runCli(['show', file, 'table', '--path', ...args], dir);
   const markdown = readFileSync(join(show.stdout.trim(), 'table.md'), 'utf8');
   assert.equal(markdown.trim().split('\n').length, 2 + 5, markdown);
   assert.match(markdown, /\| 5-vst \| 1 \|/);

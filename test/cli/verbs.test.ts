@@ -65,17 +65,17 @@ test('gc removes what no lock file or recent run references, and says what it fr
   // Both versions are referenced by recent runs: nothing to collect.
   const keep = await runCli(['gc', '--grace', '0'], dir);
   assert.match(keep.stdout, /freed 0 B: 0 artifact\(s\)/);
-  // Only the lock file (the latest results) protects artifacts now.
+  // Only the lock file protects artifacts now: it records the committed configuration, not the --set experiment.
   const dry = await runCli(['gc', '--keep-days', '0', '--grace', '0', '--dry-run', '--json'], dir);
   const planned = dry.events[0] as { removedArtifacts: number; freedBytes: number };
   assert.equal(planned.removedArtifacts, 4);
   const gc = await runCli(['gc', '--keep-days', '0', '--grace', '0'], dir);
   assert.match(gc.stdout, /freed \d+ B: 4 artifact\(s\), 4 action record\(s\)/);
-  // The latest results survive; the first version is recomputed.
-  const latest = await runCli([file, '--json', '--set', 'src.text=T'], dir);
-  assert.deepEqual(nodesWith(latest, 'node-start'), []);
-  const old = await runCli([file, '--json'], dir);
-  assert.equal(nodesWith(old, 'node-start').length, 4);
+  // The committed configuration's results survive; the experiment is recomputed.
+  const committed = await runCli([file, '--json'], dir);
+  assert.deepEqual(nodesWith(committed, 'node-start'), []);
+  const experiment = await runCli([file, '--json', '--set', 'src.text=T'], dir);
+  assert.equal(nodesWith(experiment, 'node-start').length, 4);
 });
 
 test('--json streams one event per line with the documented fields', async () => {
@@ -110,8 +110,9 @@ test('show --set shows the result of that configuration, not only the latest run
     assert.equal(r.code, 0, r.stderr);
     return readFileSync(join(r.stdout.trim(), 'out.txt'), 'utf8');
   };
-  // The lock file holds the latest run (T); --set reaches the other configuration, matrix instances included.
-  assert.equal(await out(['report']), 'T1T2');
+  // The lock file holds the committed configuration (S), not the --set experiment (T); --set reaches the other configuration, matrix instances included.
+  assert.equal(await out(['report']), 'S1S2');
+  assert.equal(await out(['report', '--set', 'src.text=T']), 'T1T2');
   assert.equal(await out(['report', '--set', 'src.text=S']), 'S1S2');
   assert.equal(await out(['sweep[text=2]', '--set', 'src.text=S']), 'S2');
 
@@ -132,8 +133,10 @@ test('show --set shows the result of that configuration, not only the latest run
   const text = await runCli(['show', file, 'src', '--set', 'src.text=S'], dir);
   assert.match(text.stdout, /set\s+src\.text=S\n/);
   assert.match(text.stdout, /params\s+\{"text":"S"\}/);
-  // Without --set: the latest run's configuration, said so.
-  assert.match((await runCli(['show', file, 'src'], dir)).stdout, /set\s+src\.text=T \(the latest run\)/);
+  // Without --set: the lock's (committed) configuration, with no overrides.
+  const plain = (await runCli(['show', file, 'src'], dir)).stdout;
+  assert.match(plain, /params\s+\{"text":"S"\}/);
+  assert.doesNotMatch(plain, /^set\s/m);
 
   const unrun = await runCli(['show', file, 'report', '--set', 'src.text=U x'], dir);
   assert.equal(unrun.code, 2);
@@ -157,7 +160,7 @@ test('show --set gives the metrics of that configuration', async () => {
     assert.equal(r.code, 0, r.stderr);
     return (r.events[0] as { metrics: Record<string, unknown> }).metrics;
   };
-  assert.equal((await metrics([])).test, 4);
+  assert.equal((await metrics([])).test, 3, "the lock's: the committed configuration, not the --set experiment");
   assert.equal((await metrics(['--set', 'data.test=3'])).test, 3);
   assert.equal((await metrics(['--set', 'data.test=4'])).test, 4);
 });

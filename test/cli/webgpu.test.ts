@@ -88,7 +88,10 @@ if (await webgpuOrSkip()) {
     const r = await runCli([file, '--json', '--cache', join(dir, 'cache-a')], dir, probeEnv);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(nodesWith(r, 'node-start').includes('cls'), 'the webgpu model is not reused for a wasm run');
-    assert.match(readFileSync(join(dir, 'pipeline.lock.json'), 'utf8'), /wasm@4\.22\.0/);
+    // Another backend than the lock's makes the run an experiment: recorded in the run store, the lock left as committed (webgpu).
+    assert.match(readFileSync(join(dir, 'pipeline.lock.json'), 'utf8'), /webgpu@/);
+    const experiment = r.events.find((e) => e.event === 'lock-experiment') as { experiment: string[] } | undefined;
+    assert.match(experiment?.experiment.join('; ') ?? '', /backend wasm@4\.22\.0\S* \(the lock's: webgpu@/);
   });
 
   test('the adapter probe is cached, and redone when its file is corrupt or the drivers change', async () => {

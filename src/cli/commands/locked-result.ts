@@ -50,7 +50,7 @@ export async function lockedResult(pipelinePath: string, nodeId: string, cache: 
   return { file, lock, locked, cacheDir, dir: store.artifactDir(locked.digest), check, overrides: lock.overrides };
 }
 
-/** Whether the options describe a configuration of their own (then the lock file, which records the latest run, does not apply). */
+/** Whether the options describe a configuration of their own (then the lock file, the committed configuration's record, does not apply). */
 export function hasConfiguration(o: PipelineOptions): boolean {
   return (o.set?.length ?? 0) > 0 || (o.plugin?.length ?? 0) > 0 || o.backend !== undefined;
 }

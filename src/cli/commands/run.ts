@@ -98,6 +98,7 @@ export async function runCommand(pipelinePath: string, o: RunOptions, targets: r
       force: [...forcedNodes(pipeline, o), ...recomputed],
       whole,
       updateLock: o.updateLock ?? false,
+      plugins: o.plugin ?? [],
       keepGoing: o.keepGoing ?? false,
       verify: o.verify ?? false,
       env,
@@ -119,6 +120,11 @@ export async function runCommand(pipelinePath: string, o: RunOptions, targets: r
     });
     reporter.stop();
     if (!o.json) process.stdout.write(formatSummary(result));
+    if (result.lock === 'experiment') {
+      // Said plainly: a run that leaves the lock alone must not pass for the committed configuration's.
+      if (o.json) printJson({ event: 'lock-experiment', lock: lockPathFor(pipeline.file), experiment: result.experiment });
+      else process.stdout.write(`experiment (${result.experiment.join('; ')}): lock left as committed; --update-lock to record it\n`);
+    }
     if (result.lockCheck && recomputed.size) describeRecomputed(result.lockCheck, recomputed, cacheDirOf(o.cache));
     if (result.lockKept) {
       if (o.json) printJson({ event: 'lock-kept', drift: result.lockDrift });

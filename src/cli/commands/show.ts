@@ -74,7 +74,7 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
     lines.push(
       `imported  from bundle ${info.importedFrom.bundle} (${info.importedFrom.importedAt}); recompute with: wsol-run verify ${pipelinePath} --recompute ${nodeId}`,
     );
-  if (overrides.length) lines.push(`set       ${overrides.join(', ')}${configured ? '' : ' (the latest run)'}`);
+  if (overrides.length) lines.push(`set       ${overrides.join(', ')}${configured ? '' : ' (as the lock records)'}`);
   lines.push(`params    ${JSON.stringify(locked.params)}`);
   if (locked.metrics)
     lines.push(

@@ -8,6 +8,7 @@ import { short } from '../keys.js';
 import type { LockFile } from '../lockfile.js';
 import type { ResolvedPipeline } from '../pipeline.js';
 import type { NodeOutcome } from './scheduler.js';
+import { explainMiss } from './reasons.js';
 
 export type LockCheckStatus = 'same' | 'differs' | 'new' | 'not-run' | 'removed';
 
@@ -70,7 +71,9 @@ export function checkAgainstLock(p: ResolvedPipeline, outcomes: ReadonlyMap<stri
     if (!same && out.material) {
       const env = Object.keys({ ...locked.env, ...out.material.env }).filter((k) => locked.env[k] !== out.material!.env[k]);
       if (env.length) detail = env.map((k) => `${k} ${locked.env[k] ?? '(none)'} in the lock, ${out.material!.env[k] ?? '(none)'} here`).join('; ');
-      else if (locked.key !== out.key) detail = `another key than the lock's (${short(locked.key)}): its params, version or inputs differ`;
+      // In the words `plan` uses ("param seed changed from 0 to 1"), not only that the key differs.
+      else if (locked.key !== out.key)
+        detail = `another key than the lock's (${short(locked.key)}): ${explainMiss(out.material, locked, p.nodes.get(id)!.inputs)}`;
       else detail = 'same key, other bytes: this node is not deterministic here';
     }
     entries.push({

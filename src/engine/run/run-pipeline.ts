@@ -10,7 +10,8 @@ import type { EventListener, RunEvent } from '../events.js';
 import type { Executor } from '../executors/executor.js';
 import { LOCK_VERSION, lockPathFor, readLock, writeLock, type LockFile, type LockedNode } from '../lockfile.js';
 import type { ResolvedPipeline } from '../pipeline.js';
-import { newRunId, recoverInterruptedRuns, RunRecorder } from '../run-store.js';
+import { newRunId, recoverInterruptedRuns, RunRecorder, type LockDecision } from '../run-store.js';
+import { experimentReasons } from './experiment.js';
 import { resolveForced } from './force.js';
 import { schedule, type SchedulerResult } from './scheduler.js';
 import { WSOL_RUN_VERSION } from '../../version.js';
@@ -36,6 +37,8 @@ export interface RunPipelineOptions {
    * left as it was: that difference is the trace of non-determinism or of a tampered cache, not a change to record.
    */
   updateLock?: boolean;
+  /** --plugin modules: with them the run is an experiment (the file's own plugins are not). */
+  plugins?: readonly string[];
   signal: AbortSignal;
   /** The whole pipeline when `p` is a selection of its nodes (`run PIPELINE NODE…`): the lock keeps the others' records. */
   whole?: ResolvedPipeline;
@@ -53,6 +56,10 @@ export interface RunPipelineResult extends SchedulerResult {
   lockDrift: LockDrift[];
   /** Whether the lock file was left as it was because of lockDrift. */
   lockKept: boolean;
+  /** What became of the lock file. */
+  lock: LockDecision;
+  /** Why the run is an experiment (empty: the file as committed). */
+  experiment: string[];
 }
 
 export interface LockDrift {
@@ -110,6 +117,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   }
   const data = await fingerprintPipeline(p, { cacheDir: o.cacheDir, lock: previous, save: true });
   const runId = newRunId();
+  const experiment = experimentReasons({ overrides: p.overrides, plugins: o.plugins ?? [], env: o.env, previous });
   const recorder = await RunRecorder.start(o.cacheDir, {
     id: runId,
     pipeline: p.file,
@@ -117,6 +125,8 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     startedAt: new Date(started).toISOString(),
     options: { jobs: o.jobs, overrides: p.overrides, force: [...o.force], keepGoing: o.keepGoing },
     env: { ...o.env, node: process.version, wsolRun: WSOL_RUN_VERSION, host: hostname() },
+    plugins: [...(o.plugins ?? [])],
+    experiment,
     nodes: {},
   });
   listeners.push(recorder.onEvent);
@@ -152,6 +162,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   } catch (e) {
     // Results already committed stay recorded; the run is marked failed.
     recorder.record.status = 'failed';
+    recorder.record.lock = 'not-succeeded';
     await recorder.close().catch(() => undefined);
     throw e;
   }
@@ -163,6 +174,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
   } catch (e) {
     // Whatever goes wrong after the nodes ran, the run is not left "running".
     recorder.record.status = 'failed';
+    recorder.record.lock = 'not-succeeded';
     await recorder.close().catch(() => undefined);
     throw e;
   }
@@ -172,22 +184,59 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
       message: `${d.node}: same key ${d.key.slice(0, 12)} as the lock, other bytes (${d.cached ? 'the cache holds' : 'this run computed'} ${d.digest.slice(0, 12)}, the lock says ${d.locked.slice(0, 12)}): the node is not deterministic here, or the cache or the lock was tampered with`,
     });
   const lockKept = !o.checkLock && lockDrift.length > 0 && !o.updateLock;
+  let lock: LockDecision = lockDecision(o, result, lockKept, experiment);
   try {
-    // A check leaves the lock as committed: it is the reference, whatever this machine got.
-    if (!o.checkLock && !lockKept) await writeLock(p.file, buildLock(o.whole ?? p, result, previous, o));
+    // A check leaves the lock as committed (lockDecision): it is the reference, whatever this machine got.
+    if (lock === 'written') lock = (await writeLock(p.file, buildLock(o.whole ?? p, result, previous, o))) ? 'written' : 'unchanged';
   } catch (e) {
+    lock = 'write-failed';
     // The results are cached and recorded; only the lock file is missing.
     emit({
       event: 'warning',
       message: `could not write ${lockPathFor(p.file)}: ${e instanceof Error ? e.message : String(e)} (results are cached; \`plan\` cannot explain changes until a later run writes it)`,
     });
   }
+  recordOutcomes(recorder, p, result);
+  recorder.record.lock = lock;
   const durationMs = Date.now() - started;
   emit({ event: 'run-done', runId, status: result.status, durationMs, counts: result.counts });
   await recorder.close();
-  return { ...result, runId, durationMs, ...(lockCheck ? { lockCheck } : {}), lockDrift, lockKept };
+  return { ...result, runId, durationMs, ...(lockCheck ? { lockCheck } : {}), lockDrift, lockKept, lock, experiment };
 }
 
+/** Whether this run may write the lock ('written': yes), or why not. */
+function lockDecision(o: RunPipelineOptions, r: SchedulerResult, lockKept: boolean, experiment: readonly string[]): LockDecision {
+  // A check leaves the lock as committed: it is the reference, whatever this machine got.
+  if (o.checkLock) return 'checked';
+  // Half a run's results are no record of the configuration, and an empty lock would hide the last good one.
+  if (r.status !== 'succeeded') return 'not-succeeded';
+  if (lockKept) return 'drift';
+  if (experiment.length && !o.updateLock) return 'experiment';
+  return 'written';
+}
+
+/**
+ * Key, digest, params and metrics of every node into the run record: the
+ * events carry no metrics for cached nodes, and `exp diff` compares runs by
+ * these without the pipeline file as it was then.
+ */
+function recordOutcomes(recorder: RunRecorder, p: ResolvedPipeline, r: SchedulerResult): void {
+  const nodes = recorder.record.nodes;
+  for (const id of p.nodes.keys()) {
+    const out = r.outcomes.get(id);
+    const rec = nodes[id];
+    if (!out || !rec) continue;
+    nodes[id] = {
+      ...rec,
+      ...(out.key ? { key: out.key } : {}),
+      ...(out.digest ? { digest: out.digest } : {}),
+      ...(out.material ? { params: out.material.params } : {}),
+      ...(out.metrics ? { metrics: out.metrics } : {}),
+    };
+  }
+}
+
+/** The lock of a succeeded run. */
 function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile | undefined, o: RunPipelineOptions): LockFile {
   const nodes: Record<string, LockedNode> = {};
   // In the pipeline's order, not the order nodes finished in: the same results give the same text.
@@ -210,7 +259,7 @@ function buildLock(p: ResolvedPipeline, r: SchedulerResult, previous: LockFile |
         ...(out.metrics ? { metrics: out.metrics } : {}),
       };
     } else if (previous?.nodes[id] && p.nodes.has(id)) {
-      // Failed or skipped this time: keep the last good record, so `plan` can still explain.
+      // Not run this time (a run of some nodes only): keep the last good record, so `plan` can still explain.
       nodes[id] = previous.nodes[id]!;
     }
   }

@@ -10,7 +10,7 @@ test('a tensor node runs in a worker on the chosen backend, which enters its key
   const done = r.events.find((e) => e.event === 'node-done') as { metrics: { imagesPerSecond: number; finalLoss: number } };
   assert.ok(done.metrics.imagesPerSecond > 0);
   assert.ok(Number.isFinite(done.metrics.finalLoss));
-  assert.ok(r.events.some((e) => e.event === 'warning' && /backend wasm@/.test(String(e.message))));
+  assert.ok(r.events.some((e) => e.event === 'info' && /backend wasm@/.test(String(e.message))));
   const again = await runCli([file, '--json'], dir);
   assert.deepEqual(nodesWith(again, 'node-cached'), ['speed']);
   const other = await runCli(['plan', file, '--backend', 'cpu'], dir);

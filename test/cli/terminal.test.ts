@@ -90,7 +90,11 @@ test('without a terminal a running node prints a progress line at the --progress
   assert.match(run.stdout, /^… nap {2}\S+ {2}\d+\/1500 ms · \d+% · ETA \S+$/m);
   const env = await runCli([file, '--force', 'nap'], dir, { WSOL_RUN_PROGRESS_EVERY: '0.2' });
   assert.match(env.stdout, /^… nap /m);
-  const tensor = writePipeline(dir, { name: 'speed', nodes: { speed: { type: 'diagnostics/train-speed', with: { steps: 1, warmup: 0, batch: 2, size: 16 } } } }, 't.json');
+  const tensor = writePipeline(
+    dir,
+    { name: 'speed', nodes: { speed: { type: 'diagnostics/train-speed', with: { steps: 1, warmup: 0, batch: 2, size: 16 } } } },
+    't.json',
+  );
   const backend = await runCli([tensor], dir);
   assert.equal(backend.code, 0, backend.stderr);
   assert.doesNotMatch(backend.stdout, /^! backend/m);

@@ -13,7 +13,7 @@ test('a tensor node runs in a worker on the chosen backend, which enters its key
   assert.ok(r.events.some((e) => e.event === 'info' && /backend wasm@/.test(String(e.message))));
   const again = await runCli([file, '--json'], dir);
   assert.deepEqual(nodesWith(again, 'node-cached'), ['speed']);
-  const other = await runCli(['plan', file, '--backend', 'cpu'], dir);
+  const other = await runCli(['plan', file, '--backend', 'cpu', '--wide'], dir);
   assert.match(
     other.stdout,
     /speed\s+diagnostics\/train-speed\s+to-run\s+backend changed from wasm@[\d.]+\+nn\d+\+kernels\d+-(fma|simd128) to cpu@[\d.]+\+nn\d+/,

@@ -117,3 +117,18 @@ test('an unknown verb close to a known one is named as such (exit 2), not taken 
   const planned = await runCli(['plna'], dir);
   assert.match(planned.stderr, /did you mean plan\?/);
 });
+
+test('plan gives a matrix node below another one reason: the upstream instances its instances name are compared as one', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, {
+    name: 'chain',
+    nodes: {
+      src: { type: 'util/concat', matrix: { text: ['a', 'b', 'c'] } },
+      down: { type: 'util/concat', inputs: { in: 'src' } },
+    },
+  });
+  const r = await runCli(['plan', file], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^down \(3 instances\)\s+util\/concat\s+to-run\s+upstream 'src\[…\]' will run/m);
+  assert.doesNotMatch(r.stdout, /other reasons/);
+});

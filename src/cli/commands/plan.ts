@@ -49,8 +49,8 @@ export function groupPlan(entries: readonly PlanEntry[], baseOf: (id: string) =>
   return [...groups.values()].map((group) => {
     const first = group[0]!;
     if (group.length === 1) return { node: first.node, type: first.type, status: first.status, reason: first.reason };
-    // Instances' reasons differ mostly in the digests they name: those compared as '…'.
-    const reasons = new Set(group.map((e) => e.reason.replace(/\b[0-9a-f]{8,}\b/g, '…')));
+    // Instances' reasons differ mostly in the digests and instances they name: those compared as '…'.
+    const reasons = new Set(group.map((e) => e.reason.replace(/\b[0-9a-f]{8,}\b/g, '…').replace(/\[[^\]]*\]/g, '[…]')));
     const [reason] = reasons;
     return {
       node: `${baseOf(first.node)} (${group.length} instances)`,

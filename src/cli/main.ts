@@ -5,12 +5,15 @@
  */
 import { Command, Option, type CommanderError } from 'commander';
 import { isUserError } from '../core/errors.js';
-import { WsolError, formatDiagnostic } from '../engine/diagnostics.js';
+import { existsSync } from 'node:fs';
+import { WsolError, editDistance, formatDiagnostic } from '../engine/diagnostics.js';
 import { WSOL_RUN_VERSION } from '../version.js';
-import { collect, parseNonNegativeInt, parsePositiveInt } from './options.js';
+import { setWide } from './width.js';
+import { collect, parseNonNegativeInt, parsePositiveInt, parseSeconds } from './options.js';
 
 const EXIT_USAGE = 2;
 const EXIT_INTERNAL = 70;
+const WIDE = 'print every line in full instead of fitting $COLUMNS (100 when not a terminal)';
 
 let verbose = process.argv.includes('--verbose');
 let json = process.argv.includes('--json');
@@ -48,12 +51,31 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number>) {
   };
 }
 
+/**
+ * `wsol-run stauts` reaches the default verb with 'stauts' as its pipeline:
+ * a word that is no file, has no path separator or extension and is within
+ * two edits of a verb is a misspelt verb, not a missing pipeline.
+ */
+function refuseMisspeltVerb(word: string, program: Command): void {
+  if (/[./\\]/.test(word) || existsSync(word)) return;
+  const verbs = program.commands.map((c) => c.name());
+  let best: string | undefined;
+  let distance = 3;
+  for (const v of verbs) {
+    const d = editDistance(word.toLowerCase(), v);
+    if (d < distance) [best, distance] = [v, d];
+  }
+  if (best)
+    throw new WsolError({ message: `unknown command '${word}': did you mean ${best}?`, hint: `wsol-run ${best} --help; the commands: ${verbs.join(', ')}` });
+}
+
 function withPipelineOptions(cmd: Command): Command {
   return cmd
     .option('--set <path=value>', 'override a value: node.param=value, node.matrix.param=[..], params.name=value (repeatable)', collect, [])
     .option('--cache <dir>', 'cache directory (default: ./cache or $WSOL_RUN_CACHE)')
     .option('--json', 'machine-readable output: one JSON object per line')
     .option('--verbose', 'show stack traces and cached nodes')
+    .option('--wide', WIDE)
     .option(
       '--backend <name>',
       'tensor backend: tensorflow-gpu, webgpu, tensorflow, wasm or cpu (default: the first installed, webgpu only on a hardware GPU adapter; $WSOL_RUN_BACKEND)',
@@ -76,6 +98,12 @@ function withRunOptions(cmd: Command): Command {
     .option('-k, --keep-going', 'after a failure, finish the branches that do not depend on it')
     .option('--verify', 're-hash every reused cache entry instead of the fast size/mtime check')
     .option('--no-progress', 'no live progress bars, even on a terminal')
+    .addOption(
+      new Option(
+        '--progress-every <seconds>',
+        'not on a terminal: a progress line per running node this often (default 30, $WSOL_RUN_PROGRESS_EVERY; 0: none)',
+      ).argParser(parseSeconds('--progress-every')),
+    )
     .addOption(
       new Option('--executor <name>', 'where nodes run: local worker threads, or bullmq workers on other machines')
         .choices(['local', 'bullmq'])
@@ -111,7 +139,12 @@ export function buildProgram(): Command {
       '--update-lock',
       "write the lock even for an experiment (--set, --plugin, another backend than the lock's) or where a result has the lock's key but other bytes (without it such a lock is left as it was, exit 3)",
     )
-    .action(action(async (pipeline: string, nodes: string[], o) => (await import('./commands/run.js')).runCommand(pipeline, o, nodes)));
+    .action(
+      action(async (pipeline: string, nodes: string[], o) => {
+        refuseMisspeltVerb(pipeline, program);
+        return (await import('./commands/run.js')).runCommand(pipeline, o, nodes);
+      }),
+    );
 
   withRunOptions(
     program
@@ -181,6 +214,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--limit <n>', 'how many recent runs to list').argParser(parsePositiveInt('--limit')).default(10))
     .option('--cache <dir>', 'cache directory')
     .option('--json', 'JSON output')
+    .option('--wide', WIDE)
     .action(action(async (pipeline: string | undefined, o) => (await import('./commands/status.js')).statusCommand(pipeline, o)));
 
   withPipelineOptions(program.command('graph <pipeline>').description('print the DAG (after matrix expansion)'))
@@ -276,7 +310,9 @@ export function buildProgram(): Command {
       new Option('--probe-seconds <n>', 'length of the training-speed probe (0 to skip)').argParser(parseNonNegativeInt('--probe-seconds')).default(10),
     )
     .option('--backend <name>', 'probe this backend instead of the default choice')
+    .option('--verbose', "also print what native libraries (Dawn's driver warnings) wrote while probed")
     .option('--json', 'JSON output')
+    .option('--wide', WIDE)
     .action(action(async (o) => (await import('./commands/doctor.js')).doctorCommand(o)));
 
   program
@@ -284,6 +320,7 @@ export function buildProgram(): Command {
     .description('list node types, or one type with its inputs, output and params')
     .option('--plugin <module>', 'also list what this plugin adds (repeatable)', collect, [])
     .option('--json', 'JSON output')
+    .option('--wide', WIDE)
     .action(action(async (type: string | undefined, o) => (await import('./commands/types.js')).typesCommand(type, o)));
 
   return program;
@@ -306,6 +343,7 @@ export async function main(argv: string[]): Promise<void> {
   endQuietlyOnClosedOutput();
   verbose = argv.includes('--verbose');
   json = argv.includes('--json');
+  setWide(argv.includes('--wide'));
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {

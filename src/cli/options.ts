@@ -20,6 +20,15 @@ export function parseNonNegativeInt(name: string) {
   };
 }
 
+/** A non-negative number of seconds, fractions allowed. */
+export function parseSeconds(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of seconds (0 or more), got '${value}'`);
+    return n;
+  };
+}
+
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }

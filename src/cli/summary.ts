@@ -3,6 +3,7 @@ import { formatDuration, formatMetric, table } from './format.js';
 import { headlineColumns, metricLabel } from '../reports/headline.js';
 import type { LockCheck } from '../engine/run/lock-check.js';
 import { short } from '../engine/keys.js';
+import { fitText } from './width.js';
 
 /** Metric columns of the summary of a run without evaluations (more do not fit 120 characters). */
 const SUMMARY_COLUMNS = 6;
@@ -49,7 +50,7 @@ export function formatSummary(r: RunPipelineResult): string {
       if (names.length > shown.length) lines.push(`(${names.length - shown.length} more metrics: wsol-run show <pipeline> <node>)`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  return `${fitText(lines.join('\n'))}\n`;
 }
 
 function shown(v: number | string | boolean | null | undefined): string {

@@ -50,7 +50,7 @@ export function formatDiagnostic(d: Diagnostic): string {
 }
 
 /** Levenshtein distance, for "did you mean" suggestions. */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const prev = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {

@@ -34,6 +34,8 @@ export type RunEvent =
   | { event: 'node-cancelled'; node: string; type: string }
   | { event: 'cache-invalid'; node: string; reason: string }
   | { event: 'warning'; message: string }
+  /** Information, not a problem: e.g. which tensor backend the run uses and why. */
+  | { event: 'info'; message: string }
   | { event: 'run-done'; runId: string; status: RunStatus; durationMs: number; counts: RunCounts };
 
 export type RunStatus = 'succeeded' | 'failed' | 'cancelled';

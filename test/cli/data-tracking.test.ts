@@ -47,7 +47,7 @@ test('editing, adding or removing a dataset file re-runs the dataset node; plan 
     boxes,
     readFileSync(boxes, 'utf8').replace(/^1 (\d+)/m, (_, x: string) => `1 ${Number(x) + 1}`),
   );
-  const plan = await runCli(['plan', file], dir);
+  const plan = await runCli(['plan', file, '--wide'], dir);
   assert.match(plan.stdout, /birds\s+dataset\/cub\s+to-run\s+files under root \(data\/CUB_200_2011\) changed: 1 changed \(bounding_boxes\.txt\)/);
   assert.match(plan.stdout, /text\s+util\/concat\s+cached/);
   const edited = await runCli([file, '--json'], dir);
@@ -57,7 +57,7 @@ test('editing, adding or removing a dataset file re-runs the dataset node; plan 
   // Adding and removing files are named too.
   writeFileSync(join(fixture.root, 'README.txt'), 'notes\n');
   rmSync(join(fixture.root, 'images', fixture.images.at(-1)!.relPath));
-  const plan2 = await runCli(['plan', file], dir);
+  const plan2 = await runCli(['plan', file, '--wide'], dir);
   assert.match(plan2.stdout, /1 added \(README\.txt\), 1 removed \(images\/[^)]+\)/);
 });
 
@@ -81,7 +81,7 @@ test('a file swapped for another version with the same size and mtime (as reprod
   assert.notEqual(after, before);
   writeFileSync(boxes, after);
   utimesSync(boxes, archived, archived);
-  const plan = await runCli(['plan', file], dir);
+  const plan = await runCli(['plan', file, '--wide'], dir);
   assert.match(plan.stdout, /birds\s+dataset\/cub\s+to-run\s+files under root \(data\/CUB_200_2011\) changed: 1 changed \(bounding_boxes\.txt\)/, plan.stdout);
   const second = await runCli([file, '--json'], dir);
   assert.equal(second.code, 0, second.stderr);

@@ -100,7 +100,7 @@ test('a node that needs a GPU waits with a warning while no worker has one; Ctrl
   assert.equal(status.code, 0, status.stderr);
   const queue = status.events.find((e) => e.event === 'queue' && e.queue === 'wsol-run.no-backend.gpu') as { waiting: number; unserved: boolean };
   assert.deepEqual([queue.waiting, queue.unserved], [1, true], '`status --redis` flags the job no worker can take');
-  const human = await runCli(['status', '--redis', redis!.url], dir);
+  const human = await runCli(['status', '--redis', redis!.url, '--wide'], dir);
   assert.match(human.stdout, /wsol-run\.no-backend\.gpu\s+any backend with a GPU\s+1\s+0\s+NO WORKER can take these/);
   run.child.kill('SIGINT');
   const result = await run.done;

@@ -53,7 +53,7 @@ test('the SLT-Net ablation expands into its five variants and ends in one compar
   const dir = tempDir();
   const file = shipped('slt-net-ablation.json', dir);
   const args = [...TINY.filter((a) => !a.startsWith('params.epochs')).slice(0, 6), '--set', 'params.seeds=[0]', '--set', 'params.channels=[8,8,8,8]'];
-  const plan = await runCli(['plan', file, ...args], dir);
+  const plan = await runCli(['plan', file, ...args, '--verbose', '--wide'], dir);
   assert.equal(plan.code, 0, plan.stderr);
   for (const v of ['1-baseline-cam', '2-new-optimisation', '3-smt', '4-topk-acam', '5-vst'])
     assert.match(plan.stdout, new RegExp(`localizer\\[variant=${v},seed=0\\]`));
@@ -130,7 +130,7 @@ test('REP10 runs at a tiny size: 10 classes 00..99, CAM, Min-Max Entropy with an
   assert.ok(Number.isFinite(m.get('cam-parts[seed=0]')?.missOnePart));
   // The two regimes share the pretrained backbone: NUM40 at the same tiny size finds it cached.
   const num40 = shipped('num40.json', dir);
-  const plan = await runCli(['plan', num40, ...NUM40_TINY], dir);
+  const plan = await runCli(['plan', num40, ...NUM40_TINY, '--verbose', '--wide'], dir);
   assert.match(plan.stdout, /pretrain\[seed=0\] +train\/classifier +cached/);
 });
 

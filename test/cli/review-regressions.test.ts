@@ -19,7 +19,7 @@ test('an error in an upstream node is reported, not a crash', async () => {
 
 test('--set node.matrix.p sweeps a param that "with" fixes', async () => {
   const dir = tempDir();
-  const r = await runCli(['plan', packagePath('pipelines/hello.json'), '--set', 'work.matrix.ms=[10,20]', '--cache', join(dir, 'cache')], dir);
+  const r = await runCli(['plan', packagePath('pipelines/hello.json'), '--set', 'work.matrix.ms=[10,20]', '--cache', join(dir, 'cache'), '--verbose'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /work\[text=cam,ms=10\]/);
   assert.match(r.stdout, /work\[text=slt-net,ms=20\]/);

@@ -10,10 +10,10 @@ test('a tensor node runs in a worker on the chosen backend, which enters its key
   const done = r.events.find((e) => e.event === 'node-done') as { metrics: { imagesPerSecond: number; finalLoss: number } };
   assert.ok(done.metrics.imagesPerSecond > 0);
   assert.ok(Number.isFinite(done.metrics.finalLoss));
-  assert.ok(r.events.some((e) => e.event === 'warning' && /backend wasm@/.test(String(e.message))));
+  assert.ok(r.events.some((e) => e.event === 'info' && /backend wasm@/.test(String(e.message))));
   const again = await runCli([file, '--json'], dir);
   assert.deepEqual(nodesWith(again, 'node-cached'), ['speed']);
-  const other = await runCli(['plan', file, '--backend', 'cpu'], dir);
+  const other = await runCli(['plan', file, '--backend', 'cpu', '--wide'], dir);
   assert.match(
     other.stdout,
     /speed\s+diagnostics\/train-speed\s+to-run\s+backend changed from wasm@[\d.]+\+nn\d+\+kernels\d+-(fma|simd128) to cpu@[\d.]+\+nn\d+/,

@@ -1,5 +1,6 @@
 import { availableParallelism, cpus, freemem, totalmem } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   BACKENDS,
   DAWN_PACKAGE,
@@ -15,28 +16,49 @@ import { adapterSlug, chooseAdapter, describeAdapter, type AdapterDescription } 
 import { probeCachePath, webgpuAdapters } from '../../tensor/backends/webgpu/probe-cache.js';
 import { formatBytes, table } from '../format.js';
 import { detectGpus } from '../options.js';
+import { fitText } from '../width.js';
 import { printJson, requestedBackend } from './common.js';
 
 export interface DoctorOptions {
   json?: boolean;
+  /** Also print what the native libraries said while they were probed. */
+  verbose?: boolean;
   probeSeconds: number;
   backend?: string;
 }
 
+/** What native libraries printed to stderr while doctor probed them (Dawn's driver warnings), per backend. */
+const nativeOutput: { backend: BackendName; text: string }[] = [];
+
+/**
+ * Starts the backend in a child process whose stderr is captured: Dawn and
+ * libtensorflow write their warnings ('vkCreateInstance: Found no drivers!')
+ * to fd 2 themselves, past anything JavaScript could redirect in-process.
+ */
 function probe(req: ProbeRequest): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL('../../tensor/backends/probe-worker.js', import.meta.url), { workerData: req });
-    let answered = false;
-    worker.once('message', (m: ProbeResult) => {
-      answered = true;
-      resolve(m);
-      // A thread holding a Dawn device is left to end with the process: terminating it can crash (local-pool.ts).
-      if (req.backend === 'webgpu') worker.unref();
-      else void worker.terminate();
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../../tensor/backends/probe-worker.js', import.meta.url)), JSON.stringify(req)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    worker.once('error', (e) => resolve({ backend: req.backend, ok: false, error: e.message }));
-    worker.once('exit', (code) => {
-      if (!answered) resolve({ backend: req.backend, ok: false, error: `the probe worker exited with code ${code}` });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', (e) => resolve({ backend: req.backend, ok: false, error: e.message }));
+    child.once('close', (code, signal) => {
+      if (stderr.trim()) nativeOutput.push({ backend: req.backend, text: stderr.trimEnd() });
+      const line = stdout.trim().split('\n').at(-1);
+      try {
+        if (line) return resolve(JSON.parse(line) as ProbeResult);
+      } catch {
+        // not an answer: say how the child ended
+      }
+      const last = stderr.trim().split('\n').at(-1);
+      resolve({
+        backend: req.backend,
+        ok: false,
+        error: `the probe process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${last ? `: ${last}` : ''}`,
+      });
     });
   });
 }
@@ -181,6 +203,13 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
     );
   }
   if (selectionError) lines.push(`problem   ${selectionError}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (nativeOutput.length) {
+    if (o.verbose) for (const n of nativeOutput) lines.push('', `native output while probing ${n.backend}:`, ...n.text.split('\n').map((l) => `  ${l}`));
+    else
+      lines.push(
+        `(native libraries printed ${nativeOutput.reduce((a, n) => a + n.text.split('\n').length, 0)} lines while probing: doctor --verbose shows them)`,
+      );
+  }
+  process.stdout.write(`${fitText(lines.join('\n'))}\n`);
   return selectionError ? 1 : 0;
 }

@@ -6,7 +6,7 @@ import { printJson } from './common.js';
 import { cacheDirOf, capWorkerThreads, defaultJobs, detectGpus } from '../options.js';
 import { stuckThreads } from '../../engine/executors/stuck-threads.js';
 import { JsonReporter } from '../reporters/json.js';
-import { PlainReporter } from '../reporters/plain.js';
+import { DEFAULT_PROGRESS_EVERY_S, PlainReporter } from '../reporters/plain.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { distributedEnvironment, load, runEnvironment } from './common.js';
 import { WsolError } from '../../engine/diagnostics.js';
@@ -23,6 +23,8 @@ export interface RunOptions extends PlanOptions {
   keepGoing?: boolean;
   dryRun?: boolean;
   progress?: boolean;
+  /** Seconds between plain progress lines (not a terminal). */
+  progressEvery?: number;
   /** Compare results with the committed lock, leave it as it is, and exit 3 if they differ. */
   checkLock?: boolean;
   checkpointEvery?: number;
@@ -37,6 +39,20 @@ export interface RunOptions extends PlanOptions {
 /** Exit status of a run that succeeded but did not reproduce the lock (`verify`). */
 export const EXIT_NOT_REPRODUCED = 3;
 
+/** --progress-every, else $WSOL_RUN_PROGRESS_EVERY, else 30 s. */
+function progressEvery(o: RunOptions): number {
+  if (o.progressEvery !== undefined) return o.progressEvery;
+  const text = process.env.WSOL_RUN_PROGRESS_EVERY;
+  if (text === undefined || text === '') return DEFAULT_PROGRESS_EVERY_S;
+  const s = Number(text);
+  if (!Number.isFinite(s) || s < 0)
+    throw new WsolError({
+      message: `$WSOL_RUN_PROGRESS_EVERY=${text}: not a number of seconds`,
+      hint: 'unset it, or give e.g. WSOL_RUN_PROGRESS_EVERY=30 (0: no progress lines)',
+    });
+  return s;
+}
+
 async function chooseReporter(o: RunOptions): Promise<Reporter> {
   if (o.json) return new JsonReporter(o.verbose ?? false);
   if (process.stdout.isTTY && o.progress !== false) {
@@ -44,7 +60,7 @@ async function chooseReporter(o: RunOptions): Promise<Reporter> {
     const { TtyReporter } = await import('../reporters/tty.js');
     return new TtyReporter(o.verbose ?? false);
   }
-  return new PlainReporter(o.verbose ?? false);
+  return new PlainReporter(o.verbose ?? false, progressEvery(o));
 }
 
 export async function runCommand(pipelinePath: string, o: RunOptions, targets: readonly string[] = []): Promise<number> {
@@ -72,7 +88,7 @@ export async function runCommand(pipelinePath: string, o: RunOptions, targets: r
   const { env, backendReason } = distributed ? await distributedEnvironment(whole, o, redis!) : runEnvironment(whole, o);
   const reporter = await chooseReporter(o);
   if (capped.warning) reporter.onEvent({ event: 'warning', message: capped.warning });
-  if (env.backend) reporter.onEvent({ event: 'warning', message: `backend ${env.backend} (${backendReason})` });
+  if (env.backend) reporter.onEvent({ event: 'info', message: `backend ${env.backend} (${backendReason})` });
   const controller = new AbortController();
   let interrupts = 0;
   let received: NodeJS.Signals | undefined;

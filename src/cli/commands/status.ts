@@ -3,6 +3,7 @@ import { WsolError } from '../../engine/diagnostics.js';
 import { listRuns, type RunRecord } from '../../engine/run-store.js';
 import { formatDuration, table } from '../format.js';
 import { cacheDirOf } from '../options.js';
+import { fitText } from '../width.js';
 import { printJson } from './common.js';
 
 export interface StatusOptions {
@@ -82,8 +83,8 @@ export async function statusCommand(pipelinePath: string | undefined, o: StatusO
     n.status === 'failed' ? (n.error?.message ?? '') : (n.reason ?? ''),
   ]);
   process.stdout.write(
-    `run ${selected.id} of ${selected.name}: ${selected.status}, ${countsText(selected)}${selected.durationMs !== undefined ? ` in ${formatDuration(selected.durationMs)}` : ''}\n` +
-      `started ${selected.startedAt} by pid ${selected.pid} on ${selected.host}\n\n` +
+    `${fitText(`run ${selected.id} of ${selected.name}: ${selected.status}, ${countsText(selected)}${selected.durationMs !== undefined ? ` in ${formatDuration(selected.durationMs)}` : ''}`)}\n` +
+      `${fitText(`started ${selected.startedAt} by pid ${selected.pid} on ${selected.host}`)}\n\n` +
       table(['node', 'status', 'took', 'reason / error'], rows) +
       '\n',
   );

@@ -1,6 +1,7 @@
 import { WsolError, didYouMean } from '../../engine/diagnostics.js';
 import { acceptedKinds, type JsonSchema } from '../../nodes/contract.js';
 import { nodeTypes, type RegisteredNodeType } from '../../nodes/registry.js';
+import { fitText } from '../width.js';
 import { printJson } from './common.js';
 
 function describeType(n: RegisteredNodeType): string {
@@ -58,6 +59,6 @@ export async function typesCommand(type: string | undefined, o: { json?: boolean
       });
     return 0;
   }
-  process.stdout.write(`${list.map(describeType).join('\n\n')}\n`);
+  process.stdout.write(`${fitText(list.map(describeType).join('\n\n'))}\n`);
   return 0;
 }

@@ -1,7 +1,10 @@
 /**
- * Worker-thread entry for `wsol-run doctor`: starts one backend (so a native
+ * Entry for `wsol-run doctor`'s probes: starts one backend (so a native
  * library that fails to load cannot take the CLI down) and, if asked, times
- * training steps of the reference model.
+ * training steps of the reference model. Run as a worker thread (the request
+ * in workerData, the answer posted) or as a child process (the request as
+ * JSON in argv[2], the answer as the last line of stdout): a child's stderr
+ * can be captured, and Dawn writes its native warnings straight to fd 2.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendName } from './select.js';
@@ -51,4 +54,10 @@ async function main(req: ProbeRequest): Promise<ProbeResult> {
   }
 }
 
-parentPort!.postMessage(await main(workerData as ProbeRequest));
+if (parentPort) {
+  parentPort.postMessage(await main(workerData as ProbeRequest));
+} else {
+  process.stdout.write(`\n${JSON.stringify(await main(JSON.parse(process.argv[2] ?? '{}') as ProbeRequest))}\n`);
+  // A Dawn device holds native threads: leave without waiting for them.
+  process.exit(0);
+}

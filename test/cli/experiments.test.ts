@@ -172,7 +172,7 @@ test('exp diff A B shows the changed param and the metric change; exp diff lock 
 });
 
 test("verify after --set names the param that changed, not only 'another key'", async () => {
-  const v = await runCli(['verify', file, '--set', 'data.seed=3'], dir);
+  const v = await runCli(['verify', file, '--set', 'data.seed=3', '--wide'], dir);
   assert.equal(v.code, 3, v.stderr + v.stdout);
   assert.match(v.stdout, /param seed changed from 1 to 3/);
   assert.match(v.stdout, /another key than the lock's \([0-9a-f]+\): param seed changed/, 'the key is named, then why it differs');

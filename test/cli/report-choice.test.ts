@@ -37,11 +37,11 @@ test('report of a pipeline whose report node is a matrix (via --set) lists the i
 test("report's 'run the pipeline first' hint repeats --cache, --set and --backend", async () => {
   const file = writePipeline(dir, { name: 'one', nodes: { ...base, report } }, 'one.json');
   const cache = join(dir, 'empty cache');
-  const r = await runCli(['report', file, '--cache', cache, '--set', 'report.with.alpha=0.3', '--backend', 'cpu'], dir);
+  const r = await runCli(['report', file, '--cache', cache, '--set', 'report.alpha=0.3', '--backend', 'cpu'], dir);
   assert.equal(r.code, 2, r.stdout + r.stderr);
   const hint = /run the pipeline first: (.*)/.exec(r.stderr)?.[1] ?? '';
   assert.match(hint, /^wsol-run \S*one\.json /);
   assert.match(hint, / --cache '[^']*empty cache'/);
-  assert.match(hint, / --set report\.with\.alpha=0\.3/);
+  assert.match(hint, / --set report\.alpha=0\.3/);
   assert.match(hint, / --backend cpu/);
 });

@@ -9,7 +9,7 @@ import { runCachedNode } from '../../engine/run/run-one.js';
 import { nodeTypes } from '../../nodes/registry.js';
 import { cacheDirOf, defaultJobs } from '../options.js';
 import { load, printJson, runEnvironment, type PipelineOptions } from './common.js';
-import { shellWord } from './locked-result.js';
+import { configurationFlags, shellWord } from './locked-result.js';
 
 export interface ReportOptions extends PipelineOptions {
   output?: string;
@@ -73,7 +73,15 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
         hint: `report nodes: ${declared.map((n) => n.id).join(', ') || '(none)'}`,
       });
     nodeId = o.node;
-  } else if (declared.length) {
+  } else if (declared.length > 1) {
+    // Several reports (two declared, or a report under a matrix --set): building one of them silently would hide the others.
+    const ids = declared.map((n) => n.id);
+    throw new WsolError({
+      file: pipeline.file,
+      message: `has ${ids.length} report/html nodes: ${ids.join(', ')}; which one?`,
+      hint: `name one: wsol-run report ${shellWord(pipelinePath)} ${ids.map((id) => `--node ${shellWord(id)}`).join(' | ')}`,
+    });
+  } else if (declared.length === 1) {
     nodeId = declared[0]!.id;
   } else {
     if (pipeline.nodes.has(GENERATED_REPORT))
@@ -87,7 +95,8 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
     nodeId = GENERATED_REPORT;
   }
   const cacheDir = cacheDirOf(o.cache);
-  const flags = [...(o.set ?? []).map((s) => `--set ${shellWord(s)}`)].join(' ');
+  // The command that makes what is missing: the user's own cache and configuration, as typed.
+  const flags = [...(o.cache !== undefined ? [`--cache ${shellWord(o.cache)}`] : []), ...configurationFlags(o)].join(' ');
   const result = await runCachedNode(pipeline, nodeId, {
     cacheDir,
     env: runEnvironment(pipeline, o).env,

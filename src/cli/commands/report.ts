@@ -1,11 +1,13 @@
 import { checkReportFolder, clearReportFolder, markReportFolder } from '../report-folder.js';
-import { chmod, cp, readdir } from 'node:fs/promises';
+import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { WsolError } from '../../engine/diagnostics.js';
 import type { Executor } from '../../engine/executors/executor.js';
 import { loadPipeline } from '../../engine/load/load-pipeline.js';
 import type { NodeDeclaration, ResolvedPipeline } from '../../engine/pipeline.js';
 import { runCachedNode } from '../../engine/run/run-one.js';
+import { listRuns } from '../../engine/run-store.js';
+import { withConfiguration } from '../../reports/html/configuration.js';
 import { nodeTypes } from '../../nodes/registry.js';
 import { cacheDirOf, defaultJobs } from '../options.js';
 import { load, printJson, runEnvironment, type PipelineOptions } from './common.js';
@@ -97,9 +99,10 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
   const cacheDir = cacheDirOf(o.cache);
   // The command that makes what is missing: the user's own cache and configuration, as typed.
   const flags = [...(o.cache !== undefined ? [`--cache ${shellWord(o.cache)}`] : []), ...configurationFlags(o)].join(' ');
+  const env = runEnvironment(pipeline, o).env;
   const result = await runCachedNode(pipeline, nodeId, {
     cacheDir,
-    env: runEnvironment(pipeline, o).env,
+    env,
     jobs: Math.min(2, defaultJobs()),
     createExecutor: async (cache): Promise<Executor> => new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(cache, 1),
     emit: (e) => {
@@ -112,8 +115,32 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
   // Artifacts are read-only in the cache; the copy is the user's.
   const entries = await readdir(out, { recursive: true, withFileTypes: true });
   await Promise.all(entries.map((e) => chmod(join(e.parentPath ?? out, e.name), e.isDirectory() ? 0o755 : 0o644)));
+  await addConfiguration(join(out, 'index.html'), pipeline, nodeId, cacheDir, env);
   await markReportFolder(out);
   if (o.json) printJson({ event: 'report', node: nodeId, digest: result.digest, ran: result.ran, dir: out, index: join(out, 'index.html') });
   else process.stdout.write(`${result.ran ? 'built' : 'cached'} report of ${nodeId} (${result.digest.slice(0, 12)}): ${join(out, 'index.html')}\n`);
   return 0;
+}
+
+/**
+ * The user's copy gets the configuration header (params, --set, backend, run
+ * id) at view time: the cached report's bytes stay as the node wrote them.
+ * The run is the latest of this pipeline with the same --set, as typed.
+ */
+async function addConfiguration(index: string, p: ResolvedPipeline, nodeId: string, cacheDir: string, env: Record<string, string>): Promise<void> {
+  const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  const runs = (await listRuns(cacheDir)).filter((r) => r.pipeline === p.file && same(r.options.overrides, p.overrides));
+  const run = runs.find((r) => r.status === 'succeeded') ?? runs[0];
+  const html = await readFile(index, 'utf8');
+  await writeFile(
+    index,
+    withConfiguration(html, {
+      pipeline: basename(p.file),
+      params: p.params,
+      overrides: p.overrides,
+      backend: run?.env.backend ?? env.backend ?? null,
+      run: run ? { id: run.id, status: run.status } : null,
+      node: nodeId,
+    }),
+  );
 }

@@ -60,6 +60,47 @@ export function reportDeclaration(p: ResolvedPipeline): NodeDeclaration {
   return { type: REPORT_TYPE, with: { title: p.name }, inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v.length)) };
 }
 
+/** The id suffix of the report `--node 'x[*]'` builds across the instances of `x`. */
+export const ACROSS_SUFFIX = '-across';
+
+/**
+ * One report/html node over every instance of the matrixed report node
+ * `base` (a sweep): each input gathers what the instances had, in order, so
+ * the comparison has a row per instance and the side-by-side sample the
+ * same images for all. Instances that differ in their own params (a matrix
+ * on the report itself) have no one report: the user picks one.
+ */
+export function acrossDeclaration(p: ResolvedPipeline, base: string): NodeDeclaration {
+  const ids = p.instances.get(base) ?? [];
+  const nodes = ids.map((id) => p.nodes.get(id)!);
+  if (nodes.length === 0 || nodes[0]!.nodeType.type !== REPORT_TYPE)
+    throw new WsolError({
+      file: p.file,
+      message: `--node ${base}[*]: no report/html node '${base}'`,
+      hint: `report nodes: ${
+        [...p.nodes.values()]
+          .filter((n) => n.nodeType.type === REPORT_TYPE)
+          .map((n) => n.base)
+          .filter((b, i, all) => all.indexOf(b) === i)
+          .join(', ') || '(none)'
+      }`,
+    });
+  if (p.nodes.has(`${base}${ACROSS_SUFFIX}`))
+    throw new WsolError({ file: p.file, message: `--node ${base}[*]: a node is already called '${base}${ACROSS_SUFFIX}'`, hint: 'rename that node' });
+  const params = JSON.stringify(nodes[0]!.params);
+  const differing = nodes.find((n) => JSON.stringify(n.params) !== params);
+  if (differing)
+    throw new WsolError({
+      file: p.file,
+      message: `--node ${base}[*]: the instances of '${base}' differ in their own params (${nodes[0]!.id} and ${differing.id}), so no one report shows them all`,
+      hint: `pick one: --node ${shellWord(nodes[0]!.id)}`,
+    });
+  const inputs: Record<string, string[]> = {};
+  for (const n of nodes)
+    for (const [name, producers] of Object.entries(n.inputs)) for (const id of producers) if (!(inputs[name] ??= []).includes(id)) inputs[name]!.push(id);
+  return { type: REPORT_TYPE, with: nodes[0]!.params, inputs };
+}
+
 export async function reportCommand(pipelinePath: string, o: ReportOptions): Promise<number> {
   const out = o.output ?? `${basename(pipelinePath).replace(/\.json$/i, '')}-report`;
   // Before any work: a folder that is not an earlier report is never replaced.
@@ -67,7 +108,12 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
   let { pipeline } = await load(pipelinePath, o);
   const declared = [...pipeline.nodes.values()].filter((n) => n.nodeType.type === REPORT_TYPE);
   let nodeId: string;
-  if (o.node) {
+  const across = o.node?.endsWith('[*]') ? o.node.slice(0, -3) : undefined;
+  if (across !== undefined) {
+    const extra = { [`${across}${ACROSS_SUFFIX}`]: acrossDeclaration(pipeline, across) };
+    pipeline = (await loadPipeline(pipelinePath, { overrides: o.set ?? [], types: nodeTypes, plugins: o.plugin ?? [], extraNodes: extra })).pipeline;
+    nodeId = `${across}${ACROSS_SUFFIX}`;
+  } else if (o.node) {
     if (!pipeline.nodes.has(o.node) || pipeline.nodes.get(o.node)!.nodeType.type !== REPORT_TYPE)
       throw new WsolError({
         file: pipeline.file,
@@ -78,10 +124,14 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
   } else if (declared.length > 1) {
     // Several reports (two declared, or a report under a matrix --set): building one of them silently would hide the others.
     const ids = declared.map((n) => n.id);
+    const bases = [...new Set(declared.map((n) => n.base))];
+    // Instances of one matrixed report (a sweep): one report across them is the likely wish.
+    const sameParams = declared.every((n) => JSON.stringify(n.params) === JSON.stringify(declared[0]!.params));
+    const gather = bases.length === 1 && sameParams ? `; or one report across them: --node ${shellWord(`${bases[0]}[*]`)}` : '';
     throw new WsolError({
       file: pipeline.file,
       message: `has ${ids.length} report/html nodes: ${ids.join(', ')}; which one?`,
-      hint: `name one: wsol-run report ${shellWord(pipelinePath)} ${ids.map((id) => `--node ${shellWord(id)}`).join(' | ')}`,
+      hint: `name one: wsol-run report ${shellWord(pipelinePath)} ${ids.map((id) => `--node ${shellWord(id)}`).join(' | ')}${gather}`,
     });
   } else if (declared.length === 1) {
     nodeId = declared[0]!.id;

@@ -61,6 +61,10 @@ test('report puts the configuration (params, overrides, backend, run id) on its 
   assert.ok(html.includes(runId), 'the run id');
   assert.ok(html.includes('params.seed=2'), 'the override');
   assert.match(html, /backend/);
+  // The report's own numbers: percentages with one decimal and their unit, as summary and show print them.
+  const results = /<table class="results sortable">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+  assert.match(results, />\d+\.\d%<\/td>/);
+  assert.doesNotMatch(html, />\d+\.\d\d<\/td>/, 'no two-decimal metric cells');
   if (!browserOrSkip(t)) return;
   await inspectPage(out, { viewport: { width: 1280, height: 800 } }, async (check) => {
     assert.deepEqual(pageProblems(check), []);

@@ -97,7 +97,10 @@ export function acrossDeclaration(p: ResolvedPipeline, base: string): NodeDeclar
     });
   const inputs: Record<string, string[]> = {};
   for (const n of nodes)
-    for (const [name, producers] of Object.entries(n.inputs)) for (const id of producers) if (!(inputs[name] ??= []).includes(id)) inputs[name]!.push(id);
+    for (const [name, producers] of Object.entries(n.inputs)) {
+      const list = inputs[name] ?? [];
+      inputs[name] = [...list, ...producers.filter((id) => !list.includes(id))];
+    }
   return { type: REPORT_TYPE, with: nodes[0]!.params, inputs };
 }
 

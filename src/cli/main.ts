@@ -242,7 +242,7 @@ export function buildProgram(): Command {
       .description("build the pipeline's HTML report from what is cached (its report/html node, or one over every evaluation) into a folder"),
   )
     .option('-o, --output <dir>', 'folder to write (default: <pipeline>-report here); an earlier report there is replaced, any other content refused')
-    .option('--node <id>', 'the report/html node to build, when the pipeline has several')
+    .option('--node <id>', "the report/html node to build, when the pipeline has several; 'x[*]': one report across the instances of a matrixed report node x")
     .action(action(async (pipeline: string, o) => (await import('./commands/report.js')).reportCommand(pipeline, o)));
 
   program

@@ -1,6 +1,7 @@
 import type { LockDrift, RunPipelineResult } from '../engine/run/run-pipeline.js';
 import { formatDuration, formatMetric, table } from './format.js';
 import { headlineColumns, metricLabel } from '../reports/headline.js';
+import { formatMetricValue } from '../reports/metric-format.js';
 import type { LockCheck } from '../engine/run/lock-check.js';
 import { short } from '../engine/keys.js';
 import { fitText } from './width.js';
@@ -29,7 +30,7 @@ export function formatSummary(r: RunPipelineResult): string {
       '',
       table(
         ['evaluation', ...columns.map(metricLabel)],
-        evaluations.map(([id, o]) => [id, ...columns.map((c) => (typeof o.metrics![c] === 'number' ? formatMetric(o.metrics![c]!) : ''))]),
+        evaluations.map(([id, o]) => [id, ...columns.map((c) => (typeof o.metrics![c] === 'number' ? formatMetricValue(c, o.metrics![c]!) : ''))]),
       ),
     );
     const others = r.outcomes.size - evaluations.length;
@@ -44,7 +45,7 @@ export function formatSummary(r: RunPipelineResult): string {
         '',
         table(
           ['node', ...shown],
-          withMetrics.map(([id, o]) => [id, ...shown.map((n) => (o.metrics![n] === undefined ? '' : formatMetric(o.metrics![n]!)))]),
+          withMetrics.map(([id, o]) => [id, ...shown.map((n) => (o.metrics![n] === undefined ? '' : formatMetricValue(n, o.metrics![n]!)))]),
         ),
       );
       if (names.length > shown.length) lines.push(`(${names.length - shown.length} more metrics: wsol-run show <pipeline> <node>)`);
@@ -53,6 +54,7 @@ export function formatSummary(r: RunPipelineResult): string {
   return `${fitText(lines.join('\n'))}\n`;
 }
 
+// Full precision here, not the display format: a metric that moved by less than its display digit must still show a difference.
 function shown(v: number | string | boolean | null | undefined): string {
   return v === undefined ? '-' : formatMetric(v);
 }

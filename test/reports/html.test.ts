@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { blendMap, GT_COLOUR, jet, overlay, PREDICTED_COLOUR } from '../../src/reports/html/overlay.js';
-import { boxAccChart, renderChart, stableSvgIds } from '../../src/reports/html/charts.js';
+import { boxAccChart, renderChart, stableSvgIds, trainingChart } from '../../src/reports/html/charts.js';
 import { escapeHtml, sortableTable } from '../../src/reports/html/page.js';
 import { commonSample, pickCases } from '../../src/nodes/report/run-html.js';
 import { headlineColumns, headlineMetrics } from '../../src/reports/headline.js';
@@ -121,4 +121,11 @@ test('headline metrics by kind; escaping and sortable cells', () => {
     sortableTable({ className: 'r', headers: ['m'], rows: [[{ text: '1 ± 0', sort: 1, title: 'from <n>' }]] }),
     /<td data-sort="1" title="from &lt;n&gt;">1 ± 0<\/td>/,
   );
+});
+
+test('a one-epoch training chart labels its epoch axis with whole numbers (no "1.000000")', async () => {
+  const svg = await renderChart(trainingChart({ title: 't', rows: [{ model: 'm', epoch: 1, loss: 0.5, valTop1: 40 }] }), 'x');
+  const labels = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+  assert.ok(labels.includes('1'), labels.join(' | '));
+  assert.ok(!labels.some((l) => /^\d+\.\d{3,}$/.test(l)), `no long decimals: ${labels.join(' | ')}`);
 });

@@ -61,7 +61,7 @@ export function shellWord(s: string): string {
 }
 
 /** The command-line flags that make this configuration, as a user would type them. */
-function configurationFlags(o: PipelineOptions): string[] {
+export function configurationFlags(o: PipelineOptions): string[] {
   return [
     ...(o.set ?? []).map((s) => `--set ${shellWord(s)}`),
     ...(o.plugin ?? []).map((p) => `--plugin ${shellWord(p)}`),

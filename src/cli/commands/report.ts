@@ -1,15 +1,17 @@
 import { checkReportFolder, clearReportFolder, markReportFolder } from '../report-folder.js';
-import { chmod, cp, readdir } from 'node:fs/promises';
+import { chmod, cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { WsolError } from '../../engine/diagnostics.js';
 import type { Executor } from '../../engine/executors/executor.js';
 import { loadPipeline } from '../../engine/load/load-pipeline.js';
 import type { NodeDeclaration, ResolvedPipeline } from '../../engine/pipeline.js';
 import { runCachedNode } from '../../engine/run/run-one.js';
+import { listRuns } from '../../engine/run-store.js';
+import { withConfiguration } from '../../reports/html/configuration.js';
 import { nodeTypes } from '../../nodes/registry.js';
 import { cacheDirOf, defaultJobs } from '../options.js';
 import { load, printJson, runEnvironment, type PipelineOptions } from './common.js';
-import { shellWord } from './locked-result.js';
+import { configurationFlags, shellWord } from './locked-result.js';
 
 export interface ReportOptions extends PipelineOptions {
   output?: string;
@@ -58,6 +60,50 @@ export function reportDeclaration(p: ResolvedPipeline): NodeDeclaration {
   return { type: REPORT_TYPE, with: { title: p.name }, inputs: Object.fromEntries(Object.entries(inputs).filter(([, v]) => v.length)) };
 }
 
+/** The id suffix of the report `--node 'x[*]'` builds across the instances of `x`. */
+export const ACROSS_SUFFIX = '-across';
+
+/**
+ * One report/html node over every instance of the matrixed report node
+ * `base` (a sweep): each input gathers what the instances had, in order, so
+ * the comparison has a row per instance and the side-by-side sample the
+ * same images for all. Instances that differ in their own params (a matrix
+ * on the report itself) have no one report: the user picks one.
+ */
+export function acrossDeclaration(p: ResolvedPipeline, base: string): NodeDeclaration {
+  const ids = p.instances.get(base) ?? [];
+  const nodes = ids.map((id) => p.nodes.get(id)!);
+  if (nodes.length === 0 || nodes[0]!.nodeType.type !== REPORT_TYPE)
+    throw new WsolError({
+      file: p.file,
+      message: `--node ${base}[*]: no report/html node '${base}'`,
+      hint: `report nodes: ${
+        [...p.nodes.values()]
+          .filter((n) => n.nodeType.type === REPORT_TYPE)
+          .map((n) => n.base)
+          .filter((b, i, all) => all.indexOf(b) === i)
+          .join(', ') || '(none)'
+      }`,
+    });
+  if (p.nodes.has(`${base}${ACROSS_SUFFIX}`))
+    throw new WsolError({ file: p.file, message: `--node ${base}[*]: a node is already called '${base}${ACROSS_SUFFIX}'`, hint: 'rename that node' });
+  const params = JSON.stringify(nodes[0]!.params);
+  const differing = nodes.find((n) => JSON.stringify(n.params) !== params);
+  if (differing)
+    throw new WsolError({
+      file: p.file,
+      message: `--node ${base}[*]: the instances of '${base}' differ in their own params (${nodes[0]!.id} and ${differing.id}), so no one report shows them all`,
+      hint: `pick one: --node ${shellWord(nodes[0]!.id)}`,
+    });
+  const inputs: Record<string, string[]> = {};
+  for (const n of nodes)
+    for (const [name, producers] of Object.entries(n.inputs)) {
+      const list = inputs[name] ?? [];
+      inputs[name] = [...list, ...producers.filter((id) => !list.includes(id))];
+    }
+  return { type: REPORT_TYPE, with: nodes[0]!.params, inputs };
+}
+
 export async function reportCommand(pipelinePath: string, o: ReportOptions): Promise<number> {
   const out = o.output ?? `${basename(pipelinePath).replace(/\.json$/i, '')}-report`;
   // Before any work: a folder that is not an earlier report is never replaced.
@@ -65,7 +111,12 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
   let { pipeline } = await load(pipelinePath, o);
   const declared = [...pipeline.nodes.values()].filter((n) => n.nodeType.type === REPORT_TYPE);
   let nodeId: string;
-  if (o.node) {
+  const across = o.node?.endsWith('[*]') ? o.node.slice(0, -3) : undefined;
+  if (across !== undefined) {
+    const extra = { [`${across}${ACROSS_SUFFIX}`]: acrossDeclaration(pipeline, across) };
+    pipeline = (await loadPipeline(pipelinePath, { overrides: o.set ?? [], types: nodeTypes, plugins: o.plugin ?? [], extraNodes: extra })).pipeline;
+    nodeId = `${across}${ACROSS_SUFFIX}`;
+  } else if (o.node) {
     if (!pipeline.nodes.has(o.node) || pipeline.nodes.get(o.node)!.nodeType.type !== REPORT_TYPE)
       throw new WsolError({
         file: pipeline.file,
@@ -73,7 +124,19 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
         hint: `report nodes: ${declared.map((n) => n.id).join(', ') || '(none)'}`,
       });
     nodeId = o.node;
-  } else if (declared.length) {
+  } else if (declared.length > 1) {
+    // Several reports (two declared, or a report under a matrix --set): building one of them silently would hide the others.
+    const ids = declared.map((n) => n.id);
+    const bases = [...new Set(declared.map((n) => n.base))];
+    // Instances of one matrixed report (a sweep): one report across them is the likely wish.
+    const sameParams = declared.every((n) => JSON.stringify(n.params) === JSON.stringify(declared[0]!.params));
+    const gather = bases.length === 1 && sameParams ? `; or one report across them: --node ${shellWord(`${bases[0]}[*]`)}` : '';
+    throw new WsolError({
+      file: pipeline.file,
+      message: `has ${ids.length} report/html nodes: ${ids.join(', ')}; which one?`,
+      hint: `name one: wsol-run report ${shellWord(pipelinePath)} ${ids.map((id) => `--node ${shellWord(id)}`).join(' | ')}${gather}`,
+    });
+  } else if (declared.length === 1) {
     nodeId = declared[0]!.id;
   } else {
     if (pipeline.nodes.has(GENERATED_REPORT))
@@ -87,10 +150,12 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
     nodeId = GENERATED_REPORT;
   }
   const cacheDir = cacheDirOf(o.cache);
-  const flags = [...(o.set ?? []).map((s) => `--set ${shellWord(s)}`)].join(' ');
+  // The command that makes what is missing: the user's own cache and configuration, as typed.
+  const flags = [...(o.cache !== undefined ? [`--cache ${shellWord(o.cache)}`] : []), ...configurationFlags(o)].join(' ');
+  const env = runEnvironment(pipeline, o).env;
   const result = await runCachedNode(pipeline, nodeId, {
     cacheDir,
-    env: runEnvironment(pipeline, o).env,
+    env,
     jobs: Math.min(2, defaultJobs()),
     createExecutor: async (cache): Promise<Executor> => new (await import('../../engine/executors/local-pool.js')).LocalPoolExecutor(cache, 1),
     emit: (e) => {
@@ -103,8 +168,32 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
   // Artifacts are read-only in the cache; the copy is the user's.
   const entries = await readdir(out, { recursive: true, withFileTypes: true });
   await Promise.all(entries.map((e) => chmod(join(e.parentPath ?? out, e.name), e.isDirectory() ? 0o755 : 0o644)));
+  await addConfiguration(join(out, 'index.html'), pipeline, nodeId, cacheDir, env);
   await markReportFolder(out);
   if (o.json) printJson({ event: 'report', node: nodeId, digest: result.digest, ran: result.ran, dir: out, index: join(out, 'index.html') });
   else process.stdout.write(`${result.ran ? 'built' : 'cached'} report of ${nodeId} (${result.digest.slice(0, 12)}): ${join(out, 'index.html')}\n`);
   return 0;
+}
+
+/**
+ * The user's copy gets the configuration header (params, --set, backend, run
+ * id) at view time: the cached report's bytes stay as the node wrote them.
+ * The run is the latest of this pipeline with the same --set, as typed.
+ */
+async function addConfiguration(index: string, p: ResolvedPipeline, nodeId: string, cacheDir: string, env: Record<string, string>): Promise<void> {
+  const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+  const runs = (await listRuns(cacheDir)).filter((r) => r.pipeline === p.file && same(r.options.overrides, p.overrides));
+  const run = runs.find((r) => r.status === 'succeeded') ?? runs[0];
+  const html = await readFile(index, 'utf8');
+  await writeFile(
+    index,
+    withConfiguration(html, {
+      pipeline: basename(p.file),
+      params: p.params,
+      overrides: p.overrides,
+      backend: run?.env.backend ?? env.backend ?? null,
+      run: run ? { id: run.id, status: run.status } : null,
+      node: nodeId,
+    }),
+  );
 }

@@ -1,7 +1,8 @@
 import { importThatAdded, readImports } from '../../engine/bundle/provenance.js';
 import { WsolError } from '../../engine/diagnostics.js';
 import { listRuns } from '../../engine/run-store.js';
-import { formatBytes, formatDuration, formatMetric, table } from '../format.js';
+import { formatBytes, formatDuration, table } from '../format.js';
+import { formatMetricValue } from '../../reports/metric-format.js';
 import { printJson, type PipelineOptions } from './common.js';
 import { configuredResult, hasConfiguration, lockedResult, shellWord } from './locked-result.js';
 
@@ -81,7 +82,7 @@ export async function showCommand(pipelinePath: string, nodeId: string, o: ShowO
       '',
       table(
         ['metric', 'value'],
-        Object.entries(locked.metrics).map(([k, v]) => [k, formatMetric(v)]),
+        Object.entries(locked.metrics).map(([k, v]) => [k, formatMetricValue(k, v)]),
       ),
     );
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -16,6 +16,7 @@ import type { DatasetView, SplitName } from '../../datasets/types.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
 import { headlineColumns, metricLabel } from '../../reports/headline.js';
 import { compareResults } from '../../reports/compare.js';
+import { formatMetricValue } from '../../reports/metric-format.js';
 import { boxAccChart, layerBarsChart, precisionRecallChart, renderChart, trainingChart, type ChartSpec } from '../../reports/html/charts.js';
 import { escapeHtml, figureGrid, page, sortableTable, type Cell, type Figure } from '../../reports/html/page.js';
 
@@ -229,7 +230,7 @@ export async function buildHtmlReport(ctx: NodeContext<HtmlReportParams>): Promi
               const mean = g.mean[c];
               if (mean === undefined) return { text: '' };
               return {
-                text: g.runs > 1 ? `${mean.toFixed(2)} ± ${g.std[c]!.toFixed(2)}` : mean.toFixed(2),
+                text: g.runs > 1 ? `${formatMetricValue(c, mean)} ± ${formatMetricValue(c, g.std[c]!)}` : formatMetricValue(c, mean),
                 sort: mean,
                 title: `${metricLabel(c)} from ${provenance}`,
               };
@@ -257,7 +258,7 @@ export async function buildHtmlReport(ctx: NodeContext<HtmlReportParams>): Promi
           .filter((x): x is [string, number] => typeof x[1] === 'number')
           .map(([k, v]) => [
             { text: metricLabel(k) },
-            { text: Number.isInteger(v) ? String(v) : v.toFixed(2), sort: v, title: `${e.input.node}, key ${e.input.key}, digest ${e.input.digest}` },
+            { text: formatMetricValue(k, v), sort: v, title: `${e.input.node}, key ${e.input.key}, digest ${e.input.digest}` },
           ]),
       }),
     ];

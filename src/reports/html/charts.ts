@@ -103,7 +103,8 @@ export function trainingChart(o: { title: string; rows: readonly { model: string
       height: 160,
       mark: { type: 'line', point: true, strokeWidth: 1.5 },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+        // Whole epochs: without a format a one-epoch domain [1, 1] labels its tick '1.000000'.
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'value', type: 'quantitative', title: null },
         color: { field: 'model', type: 'nominal', title: null },
       },

@@ -122,7 +122,7 @@ test('a bundle that would replace a result the cache holds under the same key is
   );
   const shown = await runCli(['show', 'victim.json', 'note'], fresh);
   assert.match(shown.stdout, /imported\s+from bundle .*crafted\.tar\.gz .*recompute with: wsol-run verify victim\.json --recompute note/);
-  const check = await runCli(['verify', 'victim.json', '--recompute', 'note'], fresh);
+  const check = await runCli(['verify', 'victim.json', '--recompute', 'note', '--wide'], fresh);
   assert.equal(check.code, 3, check.stdout + check.stderr);
   assert.match(check.stdout, /note\s+differs\s.*recomputed: other bytes than the lock \(the lock's result came from bundle .*crafted\.tar\.gz/);
   const honest = await runCli(['verify', 'victim.json', '--recompute', 'note'], v.home);
@@ -141,7 +141,7 @@ test('run that finds the lock key with other bytes warns and leaves the lock as 
   edited.nodes.note!.digest = 'f'.repeat(64);
   const editedText = `${JSON.stringify(edited, null, 2)}\n`;
   writeFileSync(lockFile, editedText);
-  const r = await runCli(['victim.json'], v.home);
+  const r = await runCli(['victim.json', '--wide'], v.home);
   assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /note: same key [0-9a-f]{12} as the lock, other bytes \(the cache holds [0-9a-f]{12}, the lock says ffffffffffff\)/);
   assert.match(r.stdout, /victim\.lock\.json was NOT rewritten/);

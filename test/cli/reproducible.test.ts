@@ -68,7 +68,7 @@ test('a retrained model has the same digest, its dependents stay cached, and ver
   assert.equal(readFileSync(lockPath, 'utf8'), lockText);
   assert.equal(statSync(lockPath).mtimeMs, lockMtime, 'an unchanged lock is not rewritten');
 
-  const verify = await runCli(['verify', file, '--cache', join(dir, 'cache-a')], dir);
+  const verify = await runCli(['verify', file, '--cache', join(dir, 'cache-a'), '--wide'], dir);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   assert.match(verify.stdout, /reproduced: all 4 nodes have the lock's digests/);
 });
@@ -82,7 +82,7 @@ test('verify exits 3 and names the node and the metrics when a result differs fr
   lock.nodes.eval!.metrics![metric] = -1;
   writeFileSync(lockPath, JSON.stringify(lock, null, 2));
   try {
-    const verify = await runCli(['verify', file, '--cache', join(dir, 'cache-a')], dir);
+    const verify = await runCli(['verify', file, '--cache', join(dir, 'cache-a'), '--wide'], dir);
     assert.equal(verify.code, 3, verify.stdout + verify.stderr);
     assert.match(verify.stdout, new RegExp(`eval\\s+differs\\s+ffffffffffff\\s+[0-9a-f]{12}\\s+same key, other bytes.*${metric} -1 ->`));
     assert.match(verify.stdout, /NOT reproduced: 1 of 4 nodes differ from the lock/);

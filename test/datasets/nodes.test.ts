@@ -54,21 +54,23 @@ test('dataset nodes in a pipeline: embedded cluttered MNIST and shapes, a CUB di
   assert.equal(again.events.filter((e) => e.event === 'node-cached').length, 5, 'everything is cached on the second run');
 });
 
-test('a dataset node with a missing root fails with the reason and where the data comes from, no stack trace', async () => {
+test('a dataset node with a missing root stops the run before anything runs, with the reason and where the data comes from, no stack trace', async () => {
   const dir = tempDir();
   const file = writePipeline(dir, {
     name: 'missing',
     nodes: { birds: { type: 'dataset/cub', with: { root: '/nonexistent/CUB_200_2011' } }, glands: { type: 'dataset/glas', with: { root: 'glas' } } },
   });
+  // The declared-path check (plan and run) reports both roots at once, before any node starts.
   const r = await runCli([file, '--json', '--keep-going'], dir);
-  assert.equal(r.code, 1);
-  const failed = Object.fromEntries(r.events.filter((e) => e.event === 'node-failed').map((e) => [e.node, e.error])) as Record<
-    string,
-    { message: string; hint?: string }
-  >;
-  assert.match(failed.birds!.message, /CUB-200-2011 root \/nonexistent\/CUB_200_2011 does not exist/);
-  assert.match(failed.birds!.hint ?? '', /CUB_200_2011\.tgz/);
-  assert.match(failed.glands!.message, new RegExp(`GlaS root ${join(dir, 'glas').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} does not exist`));
+  assert.equal(r.code, 2, r.stderr);
+  assert.ok(!r.events.some((e) => e.event === 'node-start'), 'nothing ran');
+  const error = r.events.find((e) => e.event === 'error') as { diagnostics: { node: string; message: string; hint?: string }[] } | undefined;
+  assert.ok(error, r.stdout);
+  const byNode = Object.fromEntries(error.diagnostics.map((d) => [d.node, d]));
+  assert.match(byNode.birds!.message, /CUB-200-2011.*\/nonexistent\/CUB_200_2011 does not exist/);
+  assert.match(byNode.birds!.hint ?? '', /CUB_200_2011\.tgz.*vision\.caltech\.edu.*--set birds\.root=/);
+  assert.match(byNode.glands!.message, /GlaS .*glas does not exist/);
+  assert.match(byNode.glands!.hint ?? '', /warwick\.ac\.uk.*--set glands\.root=/);
   const plain = await runCli([file, '--no-progress', '--keep-going'], dir);
   assert.doesNotMatch(plain.stdout + plain.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace');
   assert.match(plain.stdout + plain.stderr, /CUB_200_2011\.tgz/);

@@ -7,6 +7,7 @@ import { cacheDirOf } from '../options.js';
 import { loadPipeline } from '../../engine/load/load-pipeline.js';
 import { nodeTypes } from '../../nodes/registry.js';
 import { load, printJson, type PipelineOptions } from './common.js';
+import { configurationFlags, shellWord } from './locked-result.js';
 
 export interface ExportOptions extends PipelineOptions {
   output?: string;
@@ -68,7 +69,9 @@ export async function importCommand(bundle: string, o: ImportOptions): Promise<n
   });
   if (o.json) printJson({ event: 'imported', ...r });
   else {
-    const shown = relative(process.cwd(), r.pipelineFile) || r.pipelineFile;
+    const file = relative(process.cwd(), r.pipelineFile) || r.pipelineFile;
+    // The command that reuses what was imported: this cache, and the configuration the bundle's results are of.
+    const shown = [file, ...(o.cache ? [`--cache ${shellWord(o.cache)}`] : []), ...configurationFlags({ set: r.overrides, plugin: o.plugin ?? [] })].join(' ');
     process.stdout.write(
       `imported ${shown} and its lock; ${r.imported} result(s) added to the cache (${formatBytes(r.bytes)}), ${r.present} already there\n` +
         r.keptLocal

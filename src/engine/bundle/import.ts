@@ -78,6 +78,8 @@ export interface ImportResult {
   keptLocal: { node: string; key: string; bundle: string; local: string }[];
   /** The plugin files the bundle carries (paths relative to pipelineDir): written, already there identical, or not written (no writePlugins). */
   plugins: { path: string; status: 'written' | 'present' | 'not-written' }[];
+  /** The `--set` overrides the bundle's lock was made with: its results are that configuration's, so the next command needs them. */
+  overrides: string[];
 }
 
 const DIGEST = /^[0-9a-f]{64}$/;
@@ -512,7 +514,17 @@ export async function importBundle(bundle: string, o: ImportOptions): Promise<Im
         results,
       });
       const kept = results.filter((r) => r.status === 'kept-local').map((r) => ({ node: r.node, key: r.key, bundle: r.digest, local: r.local! }));
-      return { pipelineFile, lockFile, imported, present, actions: index.actions.length, bytes, keptLocal: kept, plugins: pluginResults };
+      return {
+        pipelineFile,
+        lockFile,
+        imported,
+        present,
+        actions: index.actions.length,
+        bytes,
+        keptLocal: kept,
+        plugins: pluginResults,
+        overrides: [...lock.overrides],
+      };
     } catch (e) {
       if (!committed) for (const c of created.reverse()) await (c.folder ? rmdir(c.path) : rm(c.path, { force: true })).catch(() => undefined);
       throw e;

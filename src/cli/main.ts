@@ -85,7 +85,8 @@ function withPipelineOptions(cmd: Command): Command {
       'load a plugin (an ES module adding node types, heads or map methods) besides the pipeline\'s own "plugins" (repeatable)',
       collect,
       [],
-    );
+    )
+    .option('--run <id>', "that run's configuration: its --set overrides, --plugin modules and backend (an id or a prefix; `wsol-run exp show` lists them)");
 }
 
 /** What `run` and `verify` both take. */

@@ -12,9 +12,14 @@ export interface PipelineOptions {
   verbose?: boolean;
   backend?: string;
   plugin?: string[];
+  /** A run's id (or prefix): its overrides, plugins and backend (run-configuration.ts). */
+  run?: string;
 }
 
-export function load(path: string, o: PipelineOptions): Promise<LoadedPipeline> {
+export async function load(path: string, o: PipelineOptions): Promise<LoadedPipeline> {
+  // --run ID: that run's configuration. Written into the options, because what reads them after loading
+  // (the backend choice, hints that repeat the flags) must mean the same configuration.
+  if (o.run !== undefined) Object.assign(o, await (await import('./run-configuration.js')).runConfiguration(path, { ...o, run: o.run }));
   return loadPipeline(path, { overrides: o.set ?? [], types: nodeTypes, plugins: o.plugin ?? [] });
 }
 

@@ -52,7 +52,7 @@ export async function lockedResult(pipelinePath: string, nodeId: string, cache: 
 
 /** Whether the options describe a configuration of their own (then the lock file, the committed configuration's record, does not apply). */
 export function hasConfiguration(o: PipelineOptions): boolean {
-  return (o.set?.length ?? 0) > 0 || (o.plugin?.length ?? 0) > 0 || o.backend !== undefined;
+  return (o.set?.length ?? 0) > 0 || (o.plugin?.length ?? 0) > 0 || o.backend !== undefined || o.run !== undefined;
 }
 
 /** A word as a POSIX shell reads it back (hints print commands to paste). */

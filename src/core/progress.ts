@@ -7,6 +7,8 @@ export interface ProgressUpdate {
   step?: number;
   steps?: number;
   loss?: number;
+  /** Training throughput over the epoch so far (images per second of wall time): a timing, so it goes to events, never into an artifact. */
+  imagesPerSecond?: number;
   /** Free text shown next to the bar. */
   message?: string;
 }

@@ -116,6 +116,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
       let lossSum = 0;
       const partSums: Record<string, number> = {};
       let steps = 0;
+      let images = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
         o.signal.throwIfAborted();
         const indices = order.slice(s * o.batchSize, (s + 1) * o.batchSize);
@@ -143,6 +144,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         lossSum += lossValue;
         for (const [k, v] of Object.entries(partValues)) partSums[k] = (partSums[k] ?? 0) + v;
         steps++;
+        images += indices.length;
         const now = performance.now();
         if (now - lastReport > 500 || s === stepsPerEpoch - 1) {
           lastReport = now;
@@ -153,6 +155,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
             step: s + 1,
             steps: stepsPerEpoch,
             loss: lossValue,
+            ...(now > started ? { imagesPerSecond: (images * 1000) / (now - started) } : {}),
           });
         }
         // Let the worker see a cancel message between steps.

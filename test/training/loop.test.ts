@@ -146,3 +146,36 @@ test('a training stopped after a checkpoint resumes to the very weights of an un
     assert.deepEqual(resumed.weights, uninterrupted.weights, `${kind}: resumed weights equal the uninterrupted ones bit for bit`);
   }
 });
+
+test('the training loop reports its throughput (images per second) with each progress update', async () => {
+  const tf = await initTensorBackend('wasm');
+  const { view } = await tinyDataset({ perSplit: { train: 16 } });
+  const train = view.split('train');
+  const net = buildNetwork(tf, tinyNetwork(false), 3);
+  const updates: import('../../src/core/progress.js').ProgressUpdate[] = [];
+  await trainLoop({
+    tf,
+    epochs: 1,
+    batchSize: 8,
+    count: train.count,
+    seed: 1,
+    optimizer,
+    groups: [{ variables: net.trainable(), lrMultiplier: 1 }],
+    decayed: [],
+    step: (indices) => {
+      const x = batchTensor(tf, train, indices, { height: 16, width: 16 }, 3);
+      const y = oneHot(
+        tf,
+        indices.map((i) => train.labels[i]!),
+        2,
+      );
+      return { loss: crossEntropy(tf, net.forward(x, true).logits!, y) as TfCore.Scalar };
+    },
+    ...hooks,
+    progress: (u) => updates.push(u),
+  });
+  net.dispose();
+  const last = updates.at(-1)!;
+  assert.equal(last.step, 2);
+  assert.ok(last.imagesPerSecond !== undefined && last.imagesPerSecond > 0 && Number.isFinite(last.imagesPerSecond), JSON.stringify(last));
+});

@@ -25,6 +25,8 @@ export function parseOverride(raw: string): Override {
   try {
     value = JSON.parse(rawValue) as JsonValue;
   } catch {
+    const bare = path[1] === 'inputs' ? bareReferenceList(rawValue) : undefined;
+    if (bare) return { raw, path, value: bare, rawValue };
     if (/^\s*[[{]/.test(rawValue)) {
       throw new WsolError({
         message: `--set ${raw}: the value looks like a JSON list or object but does not parse`,
@@ -34,6 +36,30 @@ export function parseOverride(raw: string): Override {
     value = rawValue; // not JSON: a plain string (paths, names)
   }
   return { raw, path, value, rawValue };
+}
+
+/**
+ * `[a,loc[alpha=0.2],eval[variant=1,seed=0]]`: node references in brackets without JSON's quotes, split at the
+ * commas outside an instance's own brackets (undefined when the text is not such a list).
+ */
+function bareReferenceList(text: string): string[] | undefined {
+  const t = text.trim();
+  if (!t.startsWith('[') || !t.endsWith(']')) return undefined;
+  const out: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of t.slice(1, -1)) {
+    if (ch === '[') depth++;
+    else if (ch === ']') depth--;
+    if (depth < 0 || ch === '"') return undefined;
+    if (ch === ',' && depth === 0) {
+      out.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  if (depth !== 0) return undefined;
+  out.push(current.trim());
+  return out.every((r) => r !== '') ? out : undefined;
 }
 
 function setPath(target: JsonObject, path: string[], value: JsonValue): void {
@@ -85,6 +111,10 @@ export function applyOverrides(pipeline: PipelineFile, overrides: readonly Overr
       setPath(decl.resources as JsonObject, sub, o.value);
       continue;
     }
+    if (key === 'inputs') {
+      applyInputOverride(o, head, decl, sub, types);
+      continue;
+    }
     const nodeType = types.get(decl.type);
     if (nodeType) {
       const props = schemaProperties(nodeType);
@@ -113,4 +143,31 @@ export function applyOverrides(pipeline: PipelineFile, overrides: readonly Overr
     decl.with ??= {};
     setPath(decl.with, [key, ...sub], o.value);
   }
+}
+
+/** `--set NODE.inputs.PORT=REF` or `=[REF,…]`: rewires one input port (references are resolved, and checked, as the file's are). */
+function applyInputOverride(
+  o: Override,
+  head: string,
+  decl: PipelineFile['nodes'][string],
+  sub: readonly string[],
+  types: ReadonlyMap<string, RegisteredNodeType>,
+): void {
+  if (sub.length !== 1) throw new WsolError({ node: head, message: `--set ${o.raw}: expected ${head}.inputs.PORT=NODE or ${head}.inputs.PORT=[NODE,…]` });
+  const port = sub[0]!;
+  const nodeType = types.get(decl.type);
+  // '*' declares that any port name is accepted (e.g. util/concat).
+  if (nodeType && !(port in nodeType.inputs) && !('*' in nodeType.inputs)) {
+    const ports = Object.keys(nodeType.inputs);
+    throw new WsolError({
+      node: head,
+      message: `--set ${o.raw}: node type ${decl.type} has no input '${port}'.${didYouMean(port, ports)}`,
+      hint: `its inputs: ${ports.join(', ') || '(none)'}`,
+    });
+  }
+  const value = o.value;
+  if (!(typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'))))
+    throw new WsolError({ node: head, message: `--set ${o.raw}: an input is a node id or a list of them`, hint: `e.g. --set ${head}.inputs.${port}=[a,b]` });
+  decl.inputs ??= {};
+  decl.inputs[port] = value as string | string[];
 }

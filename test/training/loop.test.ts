@@ -23,6 +23,23 @@ function tinyNetwork(batchNorm: boolean): NetworkConfig {
 
 const optimizer = { optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 1e-3, schedule: 'constant', lrStep: 30, lrDecay: 0.1, headLrMultiplier: 1 } as const;
 
+/** The plain classification step on the tiny dataset: cross-entropy of the network's logits. */
+function crossEntropyStep(
+  tf: Awaited<ReturnType<typeof initTensorBackend>>,
+  net: ReturnType<typeof buildNetwork>,
+  train: Awaited<ReturnType<typeof tinyDataset>>['view'] extends { split(name: string): infer S } ? S : never,
+): TrainStep {
+  return (indices) => {
+    const x = batchTensor(tf, train, indices, { height: 16, width: 16 }, 3);
+    const y = oneHot(
+      tf,
+      indices.map((i) => train.labels[i]!),
+      2,
+    );
+    return { loss: crossEntropy(tf, net.forward(x, true).logits!, y) as TfCore.Scalar };
+  };
+}
+
 test('a gradient step that accumulates two half-batches trains exactly like the loss step of the whole batch', async () => {
   const tf = await initTensorBackend('wasm');
   const { view } = await tinyDataset({ perSplit: { train: 16 } });
@@ -104,15 +121,7 @@ test('a training stopped after a checkpoint resumes to the very weights of an un
           optimizer: { ...optimizer, optimizer: kind, lr: kind === 'adam' ? 0.01 : 0.1 },
           groups: [{ variables: net.trainable(), lrMultiplier: 1 }],
           decayed: [],
-          step: (indices) => {
-            const x = batchTensor(tf, train, indices, { height: 16, width: 16 }, 3);
-            const y = oneHot(
-              tf,
-              indices.map((i) => train.labels[i]!),
-              2,
-            );
-            return { loss: crossEntropy(tf, net.forward(x, true).logits!, y) };
-          },
+          step: crossEntropyStep(tf, net, train),
           ...hooks,
           signal: controller.signal,
           // Stops the loop at the first step after this epoch (its checkpoint is written first).
@@ -162,15 +171,7 @@ test('the training loop reports its throughput (images per second) with each pro
     optimizer,
     groups: [{ variables: net.trainable(), lrMultiplier: 1 }],
     decayed: [],
-    step: (indices) => {
-      const x = batchTensor(tf, train, indices, { height: 16, width: 16 }, 3);
-      const y = oneHot(
-        tf,
-        indices.map((i) => train.labels[i]!),
-        2,
-      );
-      return { loss: crossEntropy(tf, net.forward(x, true).logits!, y) as TfCore.Scalar };
-    },
+    step: crossEntropyStep(tf, net, train),
     ...hooks,
     progress: (u) => updates.push(u),
   });

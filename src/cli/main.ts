@@ -6,7 +6,7 @@
 import { Command, Option, type CommanderError } from 'commander';
 import { isUserError } from '../core/errors.js';
 import { existsSync } from 'node:fs';
-import { WsolError, editDistance, formatDiagnostic } from '../engine/diagnostics.js';
+import { WsolError, closest, formatDiagnostic } from '../engine/diagnostics.js';
 import { WSOL_RUN_VERSION } from '../version.js';
 import { setWide } from './width.js';
 import { collect, parseNonNegativeInt, parsePositiveInt, parseSeconds } from './options.js';
@@ -59,12 +59,7 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number>) {
 function refuseMisspeltVerb(word: string, program: Command): void {
   if (/[./\\]/.test(word) || existsSync(word)) return;
   const verbs = program.commands.map((c) => c.name());
-  let best: string | undefined;
-  let distance = 3;
-  for (const v of verbs) {
-    const d = editDistance(word.toLowerCase(), v);
-    if (d < distance) [best, distance] = [v, d];
-  }
+  const best = closest(word, verbs, 2);
   if (best)
     throw new WsolError({ message: `unknown command '${word}': did you mean ${best}?`, hint: `wsol-run ${best} --help; the commands: ${verbs.join(', ')}` });
 }

@@ -67,6 +67,7 @@ function refuseMisspeltVerb(word: string, program: Command): void {
 function withPipelineOptions(cmd: Command): Command {
   return cmd
     .option('--set <path=value>', 'override a value: node.param=value, node.matrix.param=[..], params.name=value (repeatable)', collect, [])
+    .option('--preset <name>', 'the pipeline\'s preset of that name (its "presets", e.g. smoke: tiny sizes, one epoch), applied as --set params.x=v before --set')
     .option('--cache <dir>', 'cache directory (default: ./cache or $WSOL_RUN_CACHE)')
     .option('--json', 'machine-readable output: one JSON object per line')
     .option('--verbose', 'show stack traces and cached nodes')
@@ -191,6 +192,10 @@ export function buildProgram(): Command {
       "check without running anything that each pipeline's lock is current: the keys today's code computes from the file, the lock's upstream digests and backend equal the lock's; exit 3 if not",
     )
     .option('--require-lock', 'a pipeline without a lock file is a failure too')
+    .option(
+      '--refresh',
+      "where a lock's only problem is an edit of the file that leaves every node key as it was (a value made a param, a preset, a description), record the edited file's hash and params in the lock; nothing runs",
+    )
     .option('--cache <dir>', 'cache directory (only its table of file hashes is read)')
     .option('--plugin <module>', 'load a plugin the pipelines need (repeatable)', collect, [])
     .option('--json', 'one JSON object per pipeline')

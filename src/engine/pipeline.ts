@@ -25,6 +25,8 @@ export interface PipelineFile {
   name: string;
   description?: string;
   params?: JsonObject;
+  /** Preset name -> param values, applied with --preset NAME as `--set params.x=v` each. */
+  presets?: Record<string, JsonObject>;
   plugins?: string[];
   nodes: Record<string, NodeDeclaration>;
 }
@@ -50,7 +52,7 @@ export interface ResolvedPipeline {
   name: string;
   /** Pipeline params after --set. */
   params: JsonObject;
-  /** --set arguments as given. */
+  /** The overrides: a --preset's entries (as params.x=v), then the --set arguments as given. */
   overrides: string[];
   /** Nodes in a topological order (declaration order where free). */
   nodes: Map<string, ResolvedNode>;

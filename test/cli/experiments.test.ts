@@ -42,6 +42,30 @@ test('a --set run leaves the committed lock byte-identical and is recorded as an
   assert.deepEqual((JSON.parse(read(lockOf(file))) as { overrides: string[] }).overrides, ['a.text=z']);
 });
 
+test('a --preset run is an experiment: the lock stays byte-identical, the run records the preset as its overrides and --run replays it', async () => {
+  const dir = tempDir('wsol-exp-');
+  const file = writePipeline(dir, {
+    ...chain,
+    params: { text: 'a' },
+    presets: { tiny: { text: 't' } },
+    nodes: { ...chain.nodes, a: { type: 'util/concat', with: { text: '${params.text}' } } },
+  });
+  assert.equal((await runCli([file], dir)).code, 0);
+  const committed = read(lockOf(file));
+  const exp = await runCli([file, '--preset', 'tiny'], dir);
+  assert.equal(exp.code, 0, exp.stderr);
+  assert.equal(read(lockOf(file)), committed);
+  assert.match(exp.stdout, /experiment \(--set params\.text="t"\): lock left as committed/);
+  const [row] = (await runCli(['exp', 'show', file, '--json'], dir)).events as { id: string; overrides: string[] }[];
+  assert.deepEqual(row?.overrides, ['params.text="t"']);
+  const replay = await runCli(['plan', file, '--run', row!.id], dir);
+  assert.equal(replay.code, 0, replay.stderr);
+  assert.match(replay.stdout, /0 to run/);
+  const unknown = await runCli([file, '--preset', 'tiny2'], dir);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /--preset tiny2: no such preset in this pipeline\. Did you mean 'tiny'\?/);
+});
+
 test('a --plugin run is an experiment too: the lock stays as committed', async () => {
   const dir = tempDir('wsol-exp-');
   const file = writePipeline(dir, chain);

@@ -76,6 +76,39 @@ test('locks: a param edit, a node-version-like key change, a trial lock and a mi
   assert.match(required.stdout, /no lock file .*other\.lock\.json/);
 });
 
+test('locks --refresh: an edit that keeps every key (a value made a param, a preset) is recorded without running; any other edit is refused', async () => {
+  const dir = tempDir();
+  const file = writePipeline(dir, pipeline);
+  assert.equal((await runCli([file], dir)).code, 0);
+  const lockFile = join(dir, 'pipeline.lock.json');
+  const before = JSON.parse(readFileSync(lockFile, 'utf8')) as { pipeline: { sha256: string }; params: object; nodes: object };
+  const parametrised = {
+    ...pipeline,
+    params: { text: 'S' },
+    presets: { smoke: { text: 'x' } },
+    nodes: { ...pipeline.nodes, src: { type: 'util/concat', with: { text: '${params.text}' } } },
+  };
+  writePipeline(dir, parametrised);
+  const stale = await runCli(['locks', file], dir);
+  assert.equal(stale.code, 3);
+  assert.match(stale.stdout, /3 reproduced, 1 problem/);
+  assert.match(stale.stdout, /wsol-run locks --refresh/);
+  const refreshed = await runCli(['locks', '--refresh', file], dir);
+  assert.equal(refreshed.code, 0, refreshed.stdout + refreshed.stderr);
+  assert.match(refreshed.stdout, /refreshed .*pipeline\.json \(3 node keys reproduced/);
+  const after = JSON.parse(readFileSync(lockFile, 'utf8')) as typeof before;
+  assert.notEqual(after.pipeline.sha256, before.pipeline.sha256);
+  assert.deepEqual(after.params, { text: 'S' });
+  assert.deepEqual(after.nodes, before.nodes, 'the node records are untouched');
+  assert.equal((await runCli(['locks', file], dir)).code, 0);
+  // A value edit changes a key: refresh leaves the lock as it is and the verdict stays stale.
+  writePipeline(dir, { ...parametrised, params: { text: 'T' } });
+  const refused = await runCli(['locks', '--refresh', file], dir);
+  assert.equal(refused.code, 3);
+  assert.match(refused.stdout, /STALE .*src: key \w+, the lock has \w+: param text changed from "S" to "T"/s);
+  assert.deepEqual(JSON.parse(readFileSync(lockFile, 'utf8')), after);
+});
+
 test('results: tables rendered from a lock, --check passes on the rendered document and fails naming a table edited by hand', async () => {
   const dir = tempDir();
   const file = writePipeline(dir, {

@@ -7,6 +7,8 @@ import { BACKENDS, isBackendName, planBackend, type BackendName } from '../../te
 /** Options every verb that reads a pipeline accepts. */
 export interface PipelineOptions {
   set?: string[];
+  /** The pipeline's preset of that name (its "presets"), applied before --set. */
+  preset?: string;
   cache?: string;
   json?: boolean;
   verbose?: boolean;
@@ -20,7 +22,7 @@ export async function load(path: string, o: PipelineOptions): Promise<LoadedPipe
   // --run ID: that run's configuration. Written into the options, because what reads them after loading
   // (the backend choice, hints that repeat the flags) must mean the same configuration.
   if (o.run !== undefined) Object.assign(o, await (await import('./run-configuration.js')).runConfiguration(path, { ...o, run: o.run }));
-  return loadPipeline(path, { overrides: o.set ?? [], types: nodeTypes, plugins: o.plugin ?? [] });
+  return loadPipeline(path, { overrides: o.set ?? [], preset: o.preset, types: nodeTypes, plugins: o.plugin ?? [] });
 }
 
 /**

@@ -52,7 +52,7 @@ export async function lockedResult(pipelinePath: string, nodeId: string, cache: 
 
 /** Whether the options describe a configuration of their own (then the lock file, the committed configuration's record, does not apply). */
 export function hasConfiguration(o: PipelineOptions): boolean {
-  return (o.set?.length ?? 0) > 0 || (o.plugin?.length ?? 0) > 0 || o.backend !== undefined || o.run !== undefined;
+  return (o.set?.length ?? 0) > 0 || o.preset !== undefined || (o.plugin?.length ?? 0) > 0 || o.backend !== undefined || o.run !== undefined;
 }
 
 /** A word as a POSIX shell reads it back (hints print commands to paste). */
@@ -63,6 +63,7 @@ export function shellWord(s: string): string {
 /** The command-line flags that make this configuration, as a user would type them. */
 export function configurationFlags(o: PipelineOptions): string[] {
   return [
+    ...(o.preset !== undefined ? [`--preset ${shellWord(o.preset)}`] : []),
     ...(o.set ?? []).map((s) => `--set ${shellWord(s)}`),
     ...(o.plugin ?? []).map((p) => `--plugin ${shellWord(p)}`),
     ...(o.backend !== undefined ? [`--backend ${shellWord(o.backend)}`] : []),

@@ -5,8 +5,8 @@
  * a param edit fails until the lock is regenerated.
  */
 import { WsolError } from '../../engine/diagnostics.js';
-import { lockPathFor, readLock } from '../../engine/lockfile.js';
-import { checkLockCurrent, type LockProblem } from '../../engine/run/lock-current.js';
+import { lockPathFor, readLock, writeLock } from '../../engine/lockfile.js';
+import { checkLockCurrent, refreshedLock, type LockProblem } from '../../engine/run/lock-current.js';
 import { planBackend } from '../../tensor/backends/select.js';
 import { cacheDirOf } from '../options.js';
 import { load, printJson } from './common.js';
@@ -17,15 +17,19 @@ export interface LocksOptions {
   plugin?: string[];
   /** Pipelines without a lock are fine (not shipped with results) unless this is set. */
   requireLock?: boolean;
+  /** Rewrite the file's record (hash, params) in locks whose only problem is an edit that leaves every key as it was. */
+  refresh?: boolean;
 }
 
 const EXIT_STALE = 3;
 
 interface Verdict {
   pipeline: string;
-  status: 'current' | 'stale' | 'no-lock';
+  status: 'current' | 'stale' | 'no-lock' | 'refreshed';
   matched: number;
   problems: LockProblem[];
+  /** Stale only in the file's record: `--refresh` would bring it up to date without running. */
+  refreshable?: boolean;
 }
 
 export async function locksCommand(pipelines: string[], o: LocksOptions): Promise<number> {
@@ -46,7 +50,13 @@ export async function locksCommand(pipelines: string[], o: LocksOptions): Promis
       continue;
     }
     const c = await checkLockCurrent(pipeline, lock, { cacheDir: cacheDirOf(o.cache), pipelineSha256: fileDigest, backendFacts });
-    verdicts.push({ pipeline: path, status: c.current ? 'current' : 'stale', matched: c.matched, problems: c.problems });
+    const refreshed = refreshedLock(pipeline, lock, c, fileDigest);
+    if (refreshed && o.refresh) {
+      await writeLock(pipeline.file, refreshed);
+      verdicts.push({ pipeline: path, status: 'refreshed', matched: c.matched, problems: [] });
+      continue;
+    }
+    verdicts.push({ pipeline: path, status: c.current ? 'current' : 'stale', matched: c.matched, problems: c.problems, refreshable: refreshed !== undefined });
   }
   const bad = verdicts.filter((v) => v.status === 'stale' || v.problems.length > 0);
   if (o.json) for (const v of verdicts) printJson({ event: 'lock', ...v });
@@ -55,6 +65,8 @@ export async function locksCommand(pipelines: string[], o: LocksOptions): Promis
       const head =
         v.status === 'current'
           ? `current  ${v.pipeline} (${v.matched} node keys reproduced)`
+          : v.status === 'refreshed'
+            ? `refreshed ${v.pipeline} (${v.matched} node keys reproduced; the lock now records the edited file's hash and params)`
           : v.status === 'no-lock'
             ? `no lock  ${v.pipeline}`
             : `STALE    ${v.pipeline} (${v.matched} reproduced, ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'})`;
@@ -65,7 +77,11 @@ export async function locksCommand(pipelines: string[], o: LocksOptions): Promis
     }
     if (bad.length)
       process.stdout.write(
-        `\n${bad.length} stale: re-run ${bad.length === 1 ? 'that pipeline' : 'those pipelines'} to regenerate the lock (wsol-run <pipeline>), then commit it\n`,
+        `\n${bad.length} stale: re-run ${bad.length === 1 ? 'that pipeline' : 'those pipelines'} to regenerate the lock (wsol-run <pipeline>), then commit it${
+          bad.some((v) => v.refreshable)
+            ? '; where the only problem is the edit (every key reproduced), `wsol-run locks --refresh` records the file without running'
+            : ''
+        }\n`,
       );
   }
   return bad.length ? EXIT_STALE : 0;

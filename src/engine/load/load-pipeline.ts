@@ -11,6 +11,7 @@ import type { NodeDeclaration, PipelineFile, ResolvedNode, ResolvedPipeline } fr
 import { parseJsonSource, type JsonSource } from './json-source.js';
 import { interpolate } from './interpolate.js';
 import { applyOverrides, parseOverride } from './overrides.js';
+import { presetOverrides, presetProblems } from './presets.js';
 import { coordinatePairs, instanceId, normalizeReference, parseReference, selectorPairs, type Reference } from './references.js';
 import { getPipelineSchema, prepareValidators, validateAgainst } from './schema-validation.js';
 import { PIPELINE_SCHEMA_ID, nodeSchemaId } from './schema-ids.js';
@@ -21,6 +22,8 @@ const MATRIX_REF = /^\$\{matrix\.([A-Za-z_][A-Za-z0-9_-]*)\}$/;
 export interface LoadOptions {
   /** `--set path=value` strings, applied in order. */
   overrides?: readonly string[];
+  /** `--preset NAME`: the file's preset of that name, applied as `--set params.x=v` before `overrides`. */
+  preset?: string;
   types: ReadonlyMap<string, RegisteredNodeType>;
   /** --plugin paths (relative to the working directory), loaded after the file's own. */
   plugins?: readonly string[];
@@ -128,7 +131,12 @@ function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<
   const { types } = options;
   const raw = structuredClone(source.value) as unknown as PipelineFile;
   if (options.extraNodes) raw.nodes = { ...raw.nodes, ...structuredClone(options.extraNodes) };
-  const overrides = (options.overrides ?? []).map(parseOverride);
+  const presetErrors = presetProblems(raw);
+  if (presetErrors.length) fail(source, presetErrors);
+  const preset = presetOverrides(raw, options.preset);
+  if (preset.problem) fail(source, [preset.problem]);
+  const given = [...preset.overrides, ...(options.overrides ?? [])];
+  const overrides = given.map(parseOverride);
   if (overrides.length) {
     applyOverrides(raw, overrides, types);
     checkFileSchema(source, raw, true);
@@ -235,7 +243,7 @@ function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<
     }
   }
   if (problems.length) fail(source, problems);
-  return { name: raw.name, params, overrides: options.overrides ? [...options.overrides] : [], nodes, instances };
+  return { name: raw.name, params, overrides: given, nodes, instances };
 }
 
 function specFor(nodeType: RegisteredNodeType, inputName: string): InputSpec | undefined {

@@ -25,6 +25,8 @@ export interface LockCurrency {
   /** Nodes whose key the lock records and today's code reproduces. */
   matched: number;
   problems: LockProblem[];
+  /** Whether one of the problems is only that the file's bytes differ from the ones the lock recorded. */
+  fileEdited: boolean;
 }
 
 export async function checkLockCurrent(
@@ -49,7 +51,8 @@ export async function checkLockCurrent(
     problems.push({ message: `backend ${backend}: today's code on that backend is ${today}, so a run recomputes every tensor node` });
   if (lock.overrides.length)
     problems.push({ message: `written by a run with overrides (${lock.overrides.join(' ')}): a shipped lock records the file as it is` });
-  if (lock.pipeline.sha256 !== o.pipelineSha256) problems.push({ message: 'the pipeline file was edited after the lock was written' });
+  const fileEdited = lock.pipeline.sha256 !== o.pipelineSha256;
+  if (fileEdited) problems.push({ message: FILE_EDITED });
   const data = await fingerprintPipeline(p, { cacheDir: o.cacheDir, lock, save: false });
   // Upstream digests as the lock recorded them: each node is checked against its own record, so one stale
   // node is reported once, not again in everything below it.
@@ -84,5 +87,19 @@ export async function checkLockCurrent(
     problems.push({ node: node.id, message: `key ${short(key)}, the lock has ${short(locked.key)}: ${why}` });
   }
   for (const id of Object.keys(lock.nodes)) if (!p.nodes.has(id)) problems.push({ node: id, message: 'in the lock but not in the pipeline' });
-  return { current: problems.length === 0, matched, problems };
+  return { current: problems.length === 0, matched, problems, fileEdited };
+}
+
+const FILE_EDITED = 'the pipeline file was edited after the lock was written';
+
+/**
+ * The lock with the file's record brought up to date (its hash and params), when the file's only change is
+ * one that leaves every node key as it was: a new param with the value the node had (a size or epoch count
+ * made a param), a preset, a description. Undefined when anything else is stale (then only a run can
+ * regenerate it). Nothing in the nodes' records changes: their keys, digests and metrics are what was
+ * computed, since today's code computes the same keys.
+ */
+export function refreshedLock(p: ResolvedPipeline, lock: LockFile, currency: LockCurrency, pipelineSha256: string): LockFile | undefined {
+  if (!currency.fileEdited || currency.problems.length !== 1) return undefined;
+  return { ...lock, pipeline: { ...lock.pipeline, sha256: pipelineSha256 }, params: p.params };
 }

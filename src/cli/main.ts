@@ -67,7 +67,10 @@ function refuseMisspeltVerb(word: string, program: Command): void {
 function withPipelineOptions(cmd: Command): Command {
   return cmd
     .option('--set <path=value>', 'override a value: node.param=value, node.matrix.param=[..], params.name=value (repeatable)', collect, [])
-    .option('--preset <name>', 'the pipeline\'s preset of that name (its "presets", e.g. smoke: tiny sizes, one epoch), applied as --set params.x=v before --set')
+    .option(
+      '--preset <name>',
+      'the pipeline\'s preset of that name (its "presets", e.g. smoke: tiny sizes, one epoch), applied as --set params.x=v before --set',
+    )
     .option('--cache <dir>', 'cache directory (default: ./cache or $WSOL_RUN_CACHE)')
     .option('--json', 'machine-readable output: one JSON object per line')
     .option('--verbose', 'show stack traces and cached nodes')

@@ -67,9 +67,9 @@ export async function locksCommand(pipelines: string[], o: LocksOptions): Promis
           ? `current  ${v.pipeline} (${v.matched} node keys reproduced)`
           : v.status === 'refreshed'
             ? `refreshed ${v.pipeline} (${v.matched} node keys reproduced; the lock now records the edited file's hash and params)`
-          : v.status === 'no-lock'
-            ? `no lock  ${v.pipeline}`
-            : `STALE    ${v.pipeline} (${v.matched} reproduced, ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'})`;
+            : v.status === 'no-lock'
+              ? `no lock  ${v.pipeline}`
+              : `STALE    ${v.pipeline} (${v.matched} reproduced, ${v.problems.length} problem${v.problems.length === 1 ? '' : 's'})`;
       process.stdout.write(`${head}\n`);
       const shown = v.problems.slice(0, 8);
       for (const p of shown) process.stdout.write(`  ${p.node ? `${p.node}: ` : ''}${p.message}\n`);

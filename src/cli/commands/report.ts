@@ -114,7 +114,8 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
   const across = o.node?.endsWith('[*]') ? o.node.slice(0, -3) : undefined;
   if (across !== undefined) {
     const extra = { [`${across}${ACROSS_SUFFIX}`]: acrossDeclaration(pipeline, across) };
-    pipeline = (await loadPipeline(pipelinePath, { overrides: o.set ?? [], preset: o.preset, types: nodeTypes, plugins: o.plugin ?? [], extraNodes: extra })).pipeline;
+    pipeline = (await loadPipeline(pipelinePath, { overrides: o.set ?? [], preset: o.preset, types: nodeTypes, plugins: o.plugin ?? [], extraNodes: extra }))
+      .pipeline;
     nodeId = `${across}${ACROSS_SUFFIX}`;
   } else if (o.node) {
     if (!pipeline.nodes.has(o.node) || pipeline.nodes.get(o.node)!.nodeType.type !== REPORT_TYPE)
@@ -146,7 +147,8 @@ export async function reportCommand(pipelinePath: string, o: ReportOptions): Pro
         hint: 'name a report node with --node',
       });
     const extra = { [GENERATED_REPORT]: reportDeclaration(pipeline) };
-    pipeline = (await loadPipeline(pipelinePath, { overrides: o.set ?? [], preset: o.preset, types: nodeTypes, plugins: o.plugin ?? [], extraNodes: extra })).pipeline;
+    pipeline = (await loadPipeline(pipelinePath, { overrides: o.set ?? [], preset: o.preset, types: nodeTypes, plugins: o.plugin ?? [], extraNodes: extra }))
+      .pipeline;
     nodeId = GENERATED_REPORT;
   }
   const cacheDir = cacheDirOf(o.cache);

@@ -49,6 +49,10 @@ if (await webgpuOrSkip()) {
     assert.deepEqual(nodesWith(a, 'node-done'), ['cls', 'data', 'eval', 'maps']);
     const lock = readFileSync(join(dir, 'pipeline.lock.json'), 'utf8');
     assert.match(lock, /webgpu@4\.22\.0\+nn\d+\+dawn\d+\.\d+\.\d+\+[a-z0-9.-]+/, 'the fact names tfjs, our network code, Dawn and the adapter');
+    // Dawn's driver warnings stay out of the output: in the cache's native log instead.
+    assert.doesNotMatch(a.stderr, /^(Warning: |vkCreateInstance)/m, a.stderr);
+    const nativeLog = join(dir, 'cache-a', 'runs', 'native-stderr.log');
+    if (existsSync(nativeLog)) assert.match(readFileSync(nativeLog, 'utf8'), /^--- .*--backend webgpu/m);
     const b = await runCli([file, '--json', '--backend', 'webgpu', '--cache', join(dir, 'cache-b')], dir, probeEnv);
     assert.equal(b.code, 0, b.stderr);
     assert.deepEqual(nodesWith(b, 'node-done'), ['cls', 'data', 'eval', 'maps'], 'a fresh cache computes everything again');
@@ -119,6 +123,26 @@ if (await webgpuOrSkip()) {
       first.fingerprint,
       'another driver setting is another fingerprint',
     );
+  });
+
+  test('Ctrl-C during a webgpu run reaches the computing process once: cancelled (exit 130), not quit', async () => {
+    const long = writePipeline(
+      dir,
+      { ...pipeline, nodes: { data: pipeline.nodes.data, cls: { ...pipeline.nodes.cls, with: { ...pipeline.nodes.cls.with, epochs: 60 } } } },
+      'long.json',
+    );
+    const run = startCli([long, '--json', '--backend', 'webgpu', '--cache', join(dir, 'cache-long')], dir, probeEnv);
+    let sent = false;
+    run.onStdoutLine((line) => {
+      if (sent || !line.includes('"node-progress"') || !line.includes('"cls"')) return;
+      sent = true;
+      run.child.kill('SIGINT');
+    });
+    const r = await run.done;
+    assert.equal(r.code, 130, r.stdout.slice(-2000) + r.stderr);
+    assert.match(r.stderr, /cancelling: stopping running nodes/);
+    assert.doesNotMatch(r.stderr, /quit at once\)\n[\s\S]*quit/);
+    assert.ok(!existsSync(join(dir, 'long.lock.json')), 'a cancelled run writes no lock');
   });
 
   test('--backend webgpu with no adapter is a clear error naming the backends Dawn tried', async () => {

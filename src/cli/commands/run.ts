@@ -9,6 +9,7 @@ import { JsonReporter } from '../reporters/json.js';
 import { DEFAULT_PROGRESS_EVERY_S, PlainReporter } from '../reporters/plain.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { distributedEnvironment, load, runEnvironment } from './common.js';
+import { runWithNativeStderrCaptured, shouldCaptureNativeStderr } from '../native-stderr.js';
 import { WsolError } from '../../engine/diagnostics.js';
 import { forcedNodes, planCommand, selectedPipeline, type PlanOptions } from './plan.js';
 import { resolveForced } from '../../engine/run/force.js';
@@ -86,6 +87,9 @@ export async function runCommand(pipelinePath: string, o: RunOptions, targets: r
   if (distributed) (await import('../../engine/executors/bullmq/registry.js')).checkRedisUrl(redis!);
   // From the whole pipeline: the lock records one environment for every node, targeted or not (keys take only the facts a node declares).
   const { env, backendReason } = distributed ? await distributedEnvironment(whole, o, redis!) : runEnvironment(whole, o);
+  // Dawn writes driver warnings to fd 2 itself: compute in a child whose stderr is filtered (native-stderr.ts).
+  if (!distributed && shouldCaptureNativeStderr(env.backend))
+    return runWithNativeStderrCaptured({ cacheDir: cacheDirOf(o.cache), verbose: o.verbose ?? false });
   const reporter = await chooseReporter(o);
   if (capped.warning) reporter.onEvent({ event: 'warning', message: capped.warning });
   if (env.backend) reporter.onEvent({ event: 'info', message: `backend ${env.backend} (${backendReason})` });

@@ -3,6 +3,7 @@ import { startWorkerHost } from '../../engine/executors/bullmq/worker-host.js';
 import { planBackend } from '../../tensor/backends/select.js';
 import { cacheDirOf, capWorkerThreads, defaultJobs, detectGpus } from '../options.js';
 import { requestedBackend } from './common.js';
+import { runWithNativeStderrCaptured, shouldCaptureNativeStderr } from '../native-stderr.js';
 
 export interface WorkerOptions {
   redis?: string;
@@ -23,6 +24,7 @@ export async function workerCommand(o: WorkerOptions): Promise<number> {
   } catch (e) {
     throw new WsolError({ message: e instanceof Error ? e.message : String(e), hint: 'run `wsol-run doctor` to see which backends work here' });
   }
+  if (shouldCaptureNativeStderr(backend)) return runWithNativeStderrCaptured({ cacheDir: cacheDirOf(o.cache), verbose: false });
   const concurrency = capWorkerThreads('--concurrency', o.concurrency ?? defaultJobs());
   if (concurrency.warning) process.stderr.write(`warning: ${concurrency.warning}\n`);
   const host = await startWorkerHost({

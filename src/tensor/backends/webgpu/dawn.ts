@@ -61,11 +61,15 @@ export interface FoundAdapter {
 }
 
 /** Every adapter Dawn finds on this platform, in the order wsol-run prefers them (backend order; the high-performance one of each). */
-export async function findAdapters(platform: NodeJS.Platform = process.platform): Promise<{ found: FoundAdapter[]; problems: string[] }> {
+export async function findAdapters(
+  platform: NodeJS.Platform = process.platform,
+  only?: (backendType: DawnBackendType) => boolean,
+): Promise<{ found: FoundAdapter[]; problems: string[] }> {
   const mod = await loadDawn();
   const found: FoundAdapter[] = [];
   const problems: string[] = [];
   for (const { backendType, featureLevel } of dawnBackendsFor(platform)) {
+    if (only && !only(backendType)) continue;
     try {
       const gpu = gpuFor(mod, backendType);
       const adapter = await gpu.requestAdapter({ featureLevel, powerPreference: 'high-performance' });
@@ -96,7 +100,9 @@ export async function findAdapters(platform: NodeJS.Platform = process.platform)
 
 /** The adapter whose fact slug is `slug` (what the node's key names), or undefined. */
 export async function adapterBySlug(slug: string): Promise<FoundAdapter | undefined> {
-  const { found } = await findAdapters();
+  // Only the Dawn backend the slug names: starting the others costs time and prints their drivers' complaints
+  // (no Vulkan loader on a machine whose adapter is OpenGL's).
+  const { found } = await findAdapters(process.platform, (backendType) => slug.startsWith(`${backendType}.`));
   return found.find((a) => adapterSlug(a.description) === slug);
 }
 

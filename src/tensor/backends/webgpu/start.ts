@@ -59,8 +59,11 @@ export function runningAdapter(): AdapterDescription | undefined {
 }
 
 export async function startWebgpu(tf: Tf, wantedSlug: string | undefined): Promise<AdapterDescription> {
-  const { found, problems } = await findAdapters();
+  // With a slug, only the Dawn backend it names is started (the others' drivers would print their complaints);
+  // every backend is looked at only to say what is here when it is not found.
+  let { found, problems } = await findAdapters(process.platform, wantedSlug ? (type) => wantedSlug.startsWith(`${type}.`) : undefined);
   const pick = wantedSlug ? found.find((a) => adapterSlug(a.description) === wantedSlug) : (found.find((a) => !a.description.software) ?? found[0]);
+  if (!pick && wantedSlug) ({ found, problems } = await findAdapters());
   if (!pick) {
     const here = found.map((a) => adapterSlug(a.description)).join(', ') || `none (${problems.join('; ')})`;
     throw new Error(

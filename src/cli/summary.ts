@@ -1,7 +1,7 @@
 import type { LockDrift, RunPipelineResult } from '../engine/run/run-pipeline.js';
 import { formatDuration, formatMetric, table } from './format.js';
 import { headlineColumns, metricLabel } from '../reports/headline.js';
-import { formatMetricValue } from '../reports/metric-format.js';
+import { formatMetricValue } from '../evaluation/metric-format.js';
 import type { LockCheck } from '../engine/run/lock-check.js';
 import { short } from '../engine/keys.js';
 import { fitText } from './width.js';

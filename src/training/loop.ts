@@ -12,6 +12,7 @@ import { l2Penalty, learningRate, makeOptimizer, type Optimizer, type OptimizerP
 import { permutation, rng } from '../core/random.js';
 import { UserError } from '../core/errors.js';
 import { restoreCheckpoint, saveCheckpoint, type CheckpointTarget } from './checkpoint.js';
+import { formatMetricValue } from '../evaluation/metric-format.js';
 
 /** Checkpointing of a training: where, how often, and the network state beyond the optimisers' (every parameter by name). */
 export interface TrainCheckpointing extends CheckpointTarget {
@@ -176,7 +177,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<EpochRecord[]> {
         `epoch ${record.epoch}/${o.epochs}: loss ${record.loss.toFixed(4)}${Object.entries(record.parts)
           .map(([k, v]) => ` ${k} ${v.toFixed(4)}`)
           .join('')}${Object.entries(evalResult)
-          .map(([k, v]) => ` ${k} ${v.toFixed(4)}`)
+          .map(([k, v]) => ` ${k} ${formatMetricValue(k, v)}`)
           .join('')} (${seconds.toFixed(1)} s)`,
       );
       const cp = o.checkpoint;

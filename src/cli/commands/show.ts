@@ -2,7 +2,7 @@ import { importThatAdded, readImports } from '../../engine/bundle/provenance.js'
 import { WsolError } from '../../engine/diagnostics.js';
 import { listRuns } from '../../engine/run-store.js';
 import { formatBytes, formatDuration, table } from '../format.js';
-import { formatMetricValue } from '../../reports/metric-format.js';
+import { formatMetricValue } from '../../evaluation/metric-format.js';
 import { printJson, type PipelineOptions } from './common.js';
 import { configuredResult, hasConfiguration, lockedResult, shellWord } from './locked-result.js';
 

@@ -37,7 +37,7 @@ export type HtmlReportParams = FromSchema<typeof params>;
  */
 export const htmlReportNode = defineNode<HtmlReportParams>({
   type: 'report/html',
-  // 2: metrics with their unit and one precision per kind (reports/metric-format), whole-epoch axes.
+  // 2: metrics with their unit and one precision per kind (evaluation/metric-format), whole-epoch axes.
   version: 2,
   description:
     'A self-contained HTML report: sortable comparison table (mean ± std), overlays of maps and boxes (best, median, worst and a common sample per method), BoxAcc(τ) and precision-recall curves, training curves, DGL layer bars; each number linked to its node, key and digest.',

@@ -16,7 +16,7 @@ import type { DatasetView, SplitName } from '../../datasets/types.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
 import { headlineColumns, metricLabel } from '../../reports/headline.js';
 import { compareResults } from '../../reports/compare.js';
-import { formatMetricValue } from '../../reports/metric-format.js';
+import { formatMetricValue } from '../../evaluation/metric-format.js';
 import { boxAccChart, layerBarsChart, precisionRecallChart, renderChart, trainingChart, type ChartSpec } from '../../reports/html/charts.js';
 import { escapeHtml, figureGrid, page, sortableTable, type Cell, type Figure } from '../../reports/html/page.js';
 

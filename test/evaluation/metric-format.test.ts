@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatMetricValue, metricKind, metricUnit } from '../../src/reports/metric-format.js';
+import { formatMetricValue, metricKind, metricUnit } from '../../src/evaluation/metric-format.js';
 
 test('percentages (Loc, MaxBoxAcc, PxAP, top-1, F1, per-layer variants) print with one decimal and a % sign', () => {
   assert.equal(metricKind('maxBoxAccV2'), 'percent');

@@ -38,7 +38,10 @@ export class NativeLineFilter {
 
   /** Whether `line` (without its newline) is a native library's. */
   isNative(line: string): boolean {
-    if (NATIVE_LINE.some((r) => r.test(line))) return (this.inNative = true);
+    if (NATIVE_LINE.some((r) => r.test(line))) {
+      this.inNative = true;
+      return true;
+    }
     if (this.inNative && (NATIVE_CONTINUATION.test(line) || line.trim() === '')) return true;
     this.inNative = false;
     return false;

@@ -33,6 +33,38 @@ export function range(start: number, end: number): number[] {
   return Array.from({ length: end - start }, (_, i) => start + i);
 }
 
+/**
+ * Memory an inference batch may take (activations of every network run on it), in MiB: a quarter of the
+ * 4 GiB wasm heap, as `sweep/dgl-layers`' default `memoryMB`, so a worker's weights and dataset fit beside it.
+ */
+export const INFERENCE_MEMORY_MB = 1024;
+
+/**
+ * Peak bytes of a forward pass per byte of the backbone's stage outputs, measured with tf.profile on the
+ * wasm backend at batch 1 and 4 (2026-12-07): the quickstart's and NUM40's small networks at 64 px 1.2-1.5x,
+ * VGG16 at 224 px 1.0x (59 MB an image), ResNet50 at 224 px 4.1-4.4x (89-96 MB an image: a bottleneck holds
+ * its three convolutions' outputs and the shortcut at once). Rounded up, so the bound errs towards smaller batches.
+ */
+const PEAK_PER_STAGE_FLOAT: Record<string, number> = { small: 2, vgg16: 2, resnet50: 5 };
+
+/**
+ * The batch an inference node uses: the one asked for, lowered so that the
+ * forward passes of `nets` (the model and, where one is run on the same
+ * images, the classifier) fit INFERENCE_MEMORY_MB. A fixed default such as
+ * 64 would overflow the heap for ResNet50 at 224 px (64 x ~96 MB); for the
+ * small networks it changes nothing (a bound in the hundreds). Depends only
+ * on the networks' configs, which are in the node's key, so the same key
+ * batches the same way.
+ */
+export function inferenceBatchSize(requested: number, nets: readonly Network[]): number {
+  const bytesPerImage = nets.reduce((sum, net) => {
+    const floats = net.backbone.stageShapes(net.config.inputSize).reduce((a, s) => a + s.shape[0] * s.shape[1] * s.shape[2], 0);
+    return sum + 4 * floats * (PEAK_PER_STAGE_FLOAT[net.config.backbone.kind] ?? 5);
+  }, 0);
+  const fits = Math.max(1, Math.floor((INFERENCE_MEMORY_MB * 2 ** 20) / bytesPerImage));
+  return Math.max(1, Math.min(requested, fits));
+}
+
 /** Top-1 accuracy (%) of `logitsOf` over a split, in batches. */
 export async function splitAccuracy(
   tf: Tf,

@@ -8,7 +8,7 @@ import type { Tf } from '../tensor/backends/init.js';
 import type { Network } from '../tensor/models/network.js';
 import type { SplitView } from '../datasets/types.js';
 import type { MapsSplit } from '../artifacts/maps.js';
-import { batches, batchTensor } from './inference.js';
+import { batches, batchTensor, inferenceBatchSize } from './inference.js';
 import type { MapMethod, MapOptions } from './maps/map-method.js';
 import { readFloats, tidyAsync } from '../tensor/read.js';
 
@@ -32,7 +32,8 @@ export async function makeSplitMaps(
   const scoreChunks: Float32Array[] = [];
   let mapH = 0;
   let mapW = 0;
-  const batch = Math.min(batchSize, method.maxBatch?.(net, o) ?? batchSize);
+  // A method with a bound of its own (DGL's backward passes) uses it; every other is a forward pass.
+  const batch = method.maxBatch ? Math.min(batchSize, method.maxBatch(net, o)) : inferenceBatchSize(batchSize, classifier ? [net, classifier] : [net]);
   for (const indices of batches(split.count, batch)) {
     signal.throwIfAborted();
     const result = await tidyAsync(tf, async () => {

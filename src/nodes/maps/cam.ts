@@ -29,7 +29,12 @@ const sharedProperties = {
     default: ['train', 'val', 'test'],
     description: 'Splits to map (train is needed for pseudo boxes).',
   },
-  batchSize: { type: 'integer', minimum: 1, default: 64 },
+  batchSize: {
+    type: 'integer',
+    minimum: 1,
+    default: 64,
+    description: "Most images per batch; lowered so the forward passes fit 1 GiB (methods/inference.ts), or to DGL's memoryMB.",
+  },
 } as const;
 
 /** The params: the shared ones, `method` over every registered map method, and the params those methods add. */

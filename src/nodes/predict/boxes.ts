@@ -10,7 +10,12 @@ const params = {
   type: 'object',
   properties: {
     splits: { type: 'array', items: { enum: [...SPLIT_NAMES] }, minItems: 1, uniqueItems: true, default: ['val', 'test'] },
-    batchSize: { type: 'integer', minimum: 1, default: 64 },
+    batchSize: {
+      type: 'integer',
+      minimum: 1,
+      default: 64,
+      description: 'Most images per batch; lowered so the forward passes fit 1 GiB (methods/inference.ts).',
+    },
   },
   additionalProperties: false,
 } as const;
@@ -37,7 +42,7 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
   async run(ctx) {
     const { tensorsFor } = await import('../../tensor/backends/for-node.js');
     const { writeBoxesArtifact } = await import('../../artifacts/boxes.js');
-    const { batches, batchTensor, predictBoxes } = await import('../../methods/inference.js');
+    const { batches, batchTensor, inferenceBatchSize, predictBoxes } = await import('../../methods/inference.js');
     const { tidyAsync } = await import('../../tensor/read.js');
     const tf = await tensorsFor(ctx.env);
     const data = await inputDataset(ctx);
@@ -52,11 +57,12 @@ export const predictBoxesNode = defineNode<PredictBoxesParams>({
       if (classifier) checkSameClasses(classifier, data);
       const { width, height } = data.info.imageSize;
       const out: Partial<Record<SplitName, BoxesSplit>> = {};
+      const batch = inferenceBatchSize(ctx.params.batchSize, classifier ? [model.net, classifier.net] : [model.net]);
       for (const name of ctx.params.splits) {
         const split = data.split(name);
         const boxes: Box[][] = [];
         const scores: number[][] = [];
-        for (const indices of batches(split.count, ctx.params.batchSize)) {
+        for (const indices of batches(split.count, batch)) {
           ctx.signal.throwIfAborted();
           await tidyAsync(tf, async () => {
             const x = batchTensor(tf, split, indices, data.info.imageSize, data.info.channels);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { crafted, type Index, sha, snapshot } from '../helpers/bundle.js';
+import { crafted, type Index, packWithIndex, sha, snapshot } from '../helpers/bundle.js';
 import { runCli, tempDir, writePipeline } from '../helpers/cli.js';
 
 const PLUGIN_PATH = 'lib/shout-plugin.mjs';
@@ -125,18 +125,6 @@ test('import without --plugins writes no code file and says how to take them', a
   assert.ok(!listed.some((p) => p.startsWith('plugins/')), listed.join(', '));
 });
 
-/** Repacks an unpacked bundle with these members, index first (paths exactly as given, `..` kept). */
-async function packRaw(root: string, index: Index, paths: string[], listed: string[]): Promise<string> {
-  index.members = listed.map((p) => {
-    const bytes = readFileSync(join(root, p));
-    return { path: p, size: bytes.length, sha256: sha(bytes) };
-  });
-  writeFileSync(join(root, 'wsol-bundle.json'), JSON.stringify(index));
-  const out = join(tempDir('wsol-plugins-raw-'), 'raw.tar.gz');
-  await tar.c({ gzip: true, file: out, cwd: root, portable: true }, ['wsol-bundle.json', ...paths]);
-  return out;
-}
-
 test('a plugin member named ../evil.js or .bashrc, one not in the index, or one the pipeline does not name is refused and nothing is written', async () => {
   const e = await exported();
   const bad: [string, string, RegExp][] = [];
@@ -148,7 +136,7 @@ test('a plugin member named ../evil.js or .bashrc, one not in the index, or one 
     renameSync(join(root, PLUGIN_MEMBER), join(root, 'evil.js'));
     const rest = files(root).filter((p) => p !== 'wsol-bundle.json' && p !== 'evil.js');
     const paths = [...rest, 'plugins/../evil.js'];
-    bad.push(['../evil.js', await packRaw(root, index, paths, paths), /refused: .*plugins\/\.\.\/evil\.js/]);
+    bad.push(['../evil.js', await packWithIndex(root, index, paths, paths, 'plugins-raw'), /refused: .*plugins\/\.\.\/evil\.js/]);
   }
   // plugins/.bashrc.
   bad.push([

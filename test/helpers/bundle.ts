@@ -38,15 +38,20 @@ export async function crafted(bundle: string, alter: (root: string, index: Index
   const index = JSON.parse(readFileSync(join(root, 'wsol-bundle.json'), 'utf8')) as Index;
   alter(root, index);
   const files = (readdirSync(root, { recursive: true }) as string[]).filter((p) => statSync(join(root, p)).isFile() && p !== 'wsol-bundle.json');
-  index.members = files
-    .filter((p) => !o.unlisted?.includes(p))
-    .sort()
-    .map((p) => {
-      const bytes = readFileSync(join(root, p));
-      return { path: p, size: bytes.length, sha256: sha(bytes) };
-    });
+  return packWithIndex(root, index, files, files.filter((p) => !o.unlisted?.includes(p)).sort(), 'crafted');
+}
+
+/**
+ * Packs `paths` of an unpacked bundle under `root`, index first (paths exactly as given, `..` kept), with the
+ * index's members brought up to date for `listed` (their sizes and hashes, as an attacker would).
+ */
+export async function packWithIndex(root: string, index: Index, paths: string[], listed: string[], name: string): Promise<string> {
+  index.members = listed.map((p) => {
+    const bytes = readFileSync(join(root, p));
+    return { path: p, size: bytes.length, sha256: sha(bytes) };
+  });
   writeFileSync(join(root, 'wsol-bundle.json'), JSON.stringify(index));
-  const out = join(tempDir('wsol-crafted-'), 'crafted.tar.gz');
-  await tar.c({ gzip: true, file: out, cwd: root, portable: true }, ['wsol-bundle.json', ...files]);
+  const out = join(tempDir(`wsol-${name}-`), `${name}.tar.gz`);
+  await tar.c({ gzip: true, file: out, cwd: root, portable: true }, ['wsol-bundle.json', ...paths]);
   return out;
 }

@@ -15,6 +15,11 @@ import { runningAdapter, takeGpuErrors } from '../../src/tensor/backends/webgpu/
 import { describeAdapter } from '../../src/tensor/backends/webgpu/adapters.js';
 import { trainingBatchNorm } from '../../src/tensor/nn/batch-norm.js';
 import { wildcatPool } from '../../src/tensor/nn/wildcat.js';
+import { engine, getKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+
+/** tfjs's own BatchMatMul on wasm, taken before the backend starts and wsol-run's kernels replace it. */
+const shippedBatchMatMul: KernelFunc = getKernel('BatchMatMul', 'wasm')!.kernelFunc;
 
 let tf: typeof TfCore;
 /** The backend under test. */
@@ -422,6 +427,64 @@ export function gradientSuite(config: KernelConfig): void {
       ],
       5,
     );
+  });
+
+  /** [m, k, n]: tfjs's block of 48 and its edges, tiles of 4 rows and panels of 8 columns with remainders, a dense layer's size. */
+  const PRODUCTS: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 48, 8],
+    [5, 49, 9],
+    [7, 97, 13],
+    [64, 100, 65],
+    [130, 3, 17],
+    [2, 1000, 10],
+    [32, 2048, 64],
+  ];
+
+  test('matrix products: gradients of dense layers, every transpose, batches, odd sizes', async () => {
+    for (const [m, k, n] of small ? PRODUCTS.slice(0, 4) : PRODUCTS) {
+      await check(`matMul ${m}x${k}x${n}`, (a, b) => tf.matMul(a as TfCore.Tensor2D, b as TfCore.Tensor2D), [
+        [m, k],
+        [k, n],
+      ]);
+      await check(`matMul^T ${m}x${k}x${n}`, (a, b) => tf.matMul(a as TfCore.Tensor2D, b as TfCore.Tensor2D, true, true), [
+        [k, m],
+        [n, k],
+      ]);
+      await check(`batched matMul ${m}x${k}x${n}`, (a, b) => tf.matMul(a as TfCore.Tensor3D, b as TfCore.Tensor3D), [
+        [3, m, k],
+        [3, k, n],
+      ]);
+    }
+  });
+
+  test("matrix products have the bits of tfjs's own BatchMatMul (XNNPACK's and its blocked loops')", async (t) => {
+    if (config === 'previous' || config === 'webgpu') return t.skip('no kernel module');
+    await tf.setBackend('wasm');
+    const be = engine().backend;
+    for (const [m, k, n] of PRODUCTS)
+      for (const [transposeA, transposeB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const)
+        for (const batch of [0, 2]) {
+          const lead = batch ? [batch] : [];
+          const a = tf.tensor(values(m * k * (batch || 1), m + k), [...lead, ...(transposeA ? [k, m] : [m, k])]);
+          // Zeros among b's values: sums of -0 products, whose sign tfjs's bias-free "+ 0" decides.
+          const b = tf.tensor(values(k * n * (batch || 1), n + 7, true), [...lead, ...(transposeB ? [n, k] : [k, n])]);
+          const ours = tf.matMul(a as TfCore.Tensor3D, b as TfCore.Tensor3D, transposeA, transposeB);
+          const theirs = engine().makeTensorFromTensorInfo(
+            shippedBatchMatMul({ inputs: { a, b }, attrs: { transposeA, transposeB }, backend: be } as never) as TensorInfo,
+          );
+          const [x, y] = [new Uint32Array((await ours.data()).buffer), new Uint32Array((await theirs.data()).buffer)];
+          assert.deepEqual(ours.shape, theirs.shape);
+          const differ = x.findIndex((v, i) => v !== y[i]);
+          assert.equal(differ, -1, `${m}x${k}x${n} transposeA=${transposeA} transposeB=${transposeB} batch=${batch}: element ${differ} differs`);
+          for (const z of [a, b, ours, theirs]) z.dispose();
+        }
   });
 
   test('pooling, dense, batch norm, activations, losses, gather and resize gradients', async () => {

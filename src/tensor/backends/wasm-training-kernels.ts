@@ -445,6 +445,7 @@ export function registerWasmTrainingKernels(mod?: KernelModule): void {
   if (mod) {
     const byName = new Map(kernels);
     const nativeFused = nativeKernel('FusedConv2D');
+    const shippedMatMul = nativeKernel('BatchMatMul');
     const fastKernels: [string, FastKernel, (args: KernelArgs) => TensorInfo][] = [
       ['Conv2D', fast.conv2d(mod), (a) => call(native.conv2d, a.inputs, a.attrs, a.backend)],
       ['FusedConv2D', fast.conv2d(mod), (a) => call(nativeFused, a.inputs, a.attrs, a.backend)],
@@ -452,6 +453,7 @@ export function registerWasmTrainingKernels(mod?: KernelModule): void {
       ['Conv2DBackpropFilter', fast.conv2dBackpropFilter(mod), byName.get('Conv2DBackpropFilter')!],
       ['MaxPoolGrad', fast.maxPoolGrad(mod), maxPoolGrad],
       ['Sum', fast.sumLeadingAxes(mod), byName.get('Sum')!],
+      ['BatchMatMul', fast.batchMatMul(mod), (a) => call(shippedMatMul, a.inputs, a.attrs, a.backend)],
     ];
     for (const [name, f, fallback] of fastKernels) byName.set(name, preferFast(f, fallback, mod));
     kernels.splice(0, kernels.length, ...byName);

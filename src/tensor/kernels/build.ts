@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { packagePath } from '../../paths.js';
 
 /** The C sources, compiled and linked together (kernels_common.h is included by both). */
-export const KERNEL_SOURCES = ['wsol_kernels.c', 'winograd.c', 'batch_norm.c'].map((f) => packagePath(`src/tensor/kernels/${f}`));
+export const KERNEL_SOURCES = ['wsol_kernels.c', 'winograd.c', 'batch_norm.c', 'matmul.c'].map((f) => packagePath(`src/tensor/kernels/${f}`));
 export const KERNEL_MODULES = {
   plain: packagePath('src/tensor/kernels/wsol_kernels.wasm'),
   fma: packagePath('src/tensor/kernels/wsol_kernels_fma.wasm'),

@@ -27,7 +27,7 @@ enum {
   J_COUNT
 };
 enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4, OP_WINOGRAD = 5, OP_WINOGRAD_FILTER_GRAD = 6, OP_WINOGRAD4 = 7, OP_WINOGRAD4_FILTER_GRAD = 8,
-       OP_CENTERED_SQUARES = 9, OP_CHANNEL_AFFINE = 10, OP_BN_GRAD_SUMS = 11, OP_BN_GRAD_APPLY = 12 };
+       OP_CENTERED_SQUARES = 9, OP_CHANNEL_AFFINE = 10, OP_BN_GRAD_SUMS = 11, OP_BN_GRAD_APPLY = 12, OP_MATMUL = 13 };
 
 /* Pixels per chunk of the filter gradient, tiles of 4 pixels per chunk of the convolution. */
 #define DW_CHUNK 128
@@ -43,6 +43,9 @@ enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS
 #define WGF_TILES 32
 #define WG4_TILES 4
 #define WG4F_TILES 16
+/* Matrix products (matmul.c): rows per work unit, and tfjs's block of the shared dimension (its kBlockSize). */
+#define MM_ROWS 64
+#define MM_BLOCK 48
 /* Rows (pixels) per work unit of the batch-norm jobs that are not reductions. */
 #define BN_ROWS 64
 /*
@@ -107,5 +110,8 @@ void centered_squares(const int32_t* j);
 void channel_affine(const int32_t* j);
 void bn_grad_sums(const int32_t* j);
 void bn_grad_apply(const int32_t* j);
+
+/* Matrix products with tfjs's bits (matmul.c). */
+void matmul(const int32_t* j, int tid);
 
 #endif

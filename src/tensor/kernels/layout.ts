@@ -50,7 +50,12 @@ export const OP = {
   channelAffine: 10,
   bnGradSums: 11,
   bnGradApply: 12,
+  matmul: 13,
 } as const;
+
+/** Rows per matrix-product work unit, and tfjs's block of the shared dimension (MM_ROWS, MM_BLOCK in C; matmul.c). */
+export const MM_ROWS = 64;
+export const MM_BLOCK = 48;
 
 /** Rows per work unit of the batch-norm jobs that are not reductions (BN_ROWS in C). */
 export const BN_ROWS = 64;
@@ -86,6 +91,7 @@ export interface KernelExports {
   sum_blocks(parts: number, blocks: number, floats: number): void;
   unpack_filter_grad(part: number, taps: number, c: number, k: number, out: number): void;
   unpack_winograd_filter_grad(part: number, c: number, k: number, out: number): void;
+  pack_matmul_b(src: number, out: number, batch: number, k: number, n: number, sK: number, sCol: number, sBatch: number): void;
   __heap_base: WebAssembly.Global;
 }
 

@@ -283,6 +283,7 @@ void EXPORT(run)(const int32_t* job, int tid) {
     case OP_CHANNEL_AFFINE: channel_affine(job); break;
     case OP_BN_GRAD_SUMS: bn_grad_sums(job); break;
     case OP_BN_GRAD_APPLY: bn_grad_apply(job); break;
+    case OP_MATMUL: matmul(job, tid); break;
     default: break;
   }
 }

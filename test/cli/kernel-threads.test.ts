@@ -41,11 +41,12 @@ test('a lone trainer keeps every core whatever --jobs', async () => {
 });
 
 test('resources.cpu sizes the share, and a worker thread only gets nodes of its module thread count', async () => {
-  // `big` holds both slots, so `small` runs after it, possibly on the same piscina
-  // thread index: it must not inherit big's module (a pool per thread count).
-  assert.deepEqual(await kernelThreads({ big: speed(3, 2), small: speed(4) }, ['--jobs', '2']), {
+  // `big` holds both slots, so the two small ones run beside each other but not beside it, possibly
+  // on the same piscina thread index: they must not inherit big's module (a pool per thread count).
+  assert.deepEqual(await kernelThreads({ big: speed(3, 2), small: speed(4), small2: speed(7) }, ['--jobs', '2']), {
     big: moduleThreads(2, 2),
     small: moduleThreads(1, 2),
+    small2: moduleThreads(1, 2),
   });
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { computeThreads } from '../../src/engine/executors/executor.js';
 import { graphOf } from '../../src/engine/graph.js';
-import { peakCpu } from '../../src/engine/run/parallelism.js';
+import { peakCpu, phaseShare } from '../../src/engine/run/parallelism.js';
 
 const one = (): number => 1;
 
@@ -64,6 +64,43 @@ test('the peak is --jobs, or less when the pipeline cannot run that many nodes a
     peakCpu(pair, () => 5, 3),
     3,
   );
+});
+
+test('a compute node counts the phase it starts in: its own slots and those of unfinished unrelated compute nodes', () => {
+  const quickstart = graphOf(
+    ['data', 'localizer', 'classifier', 'maps', 'pseudo', 'regressor', 'boxes', 'evalMaps', 'eval'],
+    [
+      ['data', 'localizer'],
+      ['data', 'classifier'],
+      ['localizer', 'maps'],
+      ['classifier', 'maps'],
+      ['maps', 'pseudo'],
+      ['pseudo', 'regressor'],
+      ['localizer', 'regressor'],
+      ['regressor', 'boxes'],
+      ['classifier', 'boxes'],
+      ['maps', 'evalMaps'],
+      ['boxes', 'eval'],
+    ],
+  );
+  const computes = (id: string): boolean => ['localizer', 'classifier', 'maps', 'regressor', 'boxes'].includes(id);
+  const share = (id: string, finished: string[], peak = 2): number =>
+    phaseShare(quickstart, id, { cpuOf: one, computes, finished: (x) => finished.includes(x), jobs: 2, peak });
+  assert.equal(share('localizer', ['data']), 2, 'the classifier trains beside it');
+  assert.equal(share('classifier', ['data']), 2);
+  // Everything it could run beside is done, or a descendant, or does not compute (the maps' evaluation).
+  assert.equal(share('regressor', ['data', 'localizer', 'classifier', 'maps', 'pseudo']), 1, 'the regressor trains alone: every core');
+  assert.equal(share('maps', ['data', 'localizer', 'classifier']), 1);
+  // Never more than the run's peak (here --jobs 1).
+  assert.equal(share('localizer', ['data'], 1), 1);
+  // Three unrelated trainers, none finished: the peak (--jobs 2); once one is done, the other two still share.
+  const three = graphOf(['a', 'b', 'c'], []);
+  const all = (): boolean => true;
+  assert.equal(phaseShare(three, 'c', { cpuOf: one, computes: all, finished: () => false, jobs: 2, peak: 2 }), 2);
+  assert.equal(phaseShare(three, 'c', { cpuOf: one, computes: all, finished: (x) => x === 'a', jobs: 2, peak: 2 }), 2);
+  assert.equal(phaseShare(three, 'c', { cpuOf: one, computes: all, finished: (x) => x !== 'c', jobs: 2, peak: 2 }), 1);
+  // resources.cpu weighs as in the peak, capped at --jobs.
+  assert.equal(phaseShare(three, 'c', { cpuOf: (x) => (x === 'a' ? 5 : 1), computes: all, finished: (x) => x === 'b', jobs: 2, peak: 2 }), 2);
 });
 
 /** The heaviest set of pairwise unrelated nodes, by trying every subset. */

@@ -46,8 +46,9 @@ export interface CpuShare {
  * max(1, floor(cores * cpu / of)). The nodes running at once hold at most
  * `of` slots in all, so their threads add up to at most the cores (when
  * there are fewer cores than slots each node gets one thread, its own, and
- * starts no helper). `of` is fixed for a run, so nodes of equal `cpu` get the
- * same count. The kernel module caps it at 8.
+ * starts no helper). `of` is the run's peak, or for a compute node the
+ * phase it starts in (phaseShare() in engine/run/parallelism.ts). The kernel
+ * module caps it at 8.
  */
 export function computeThreads(share: CpuShare, cores = availableParallelism(), env: NodeJS.ProcessEnv = process.env): number {
   const forced = Number(env.WSOL_RUN_KERNEL_THREADS);

@@ -11,7 +11,7 @@
  * cores): a chain of trainers, or a lone one, keeps all the cores instead of
  * one each.
  */
-import { topologicalOrder, type Dag } from '../graph.js';
+import { ancestorsOf, descendantsOf, topologicalOrder, type Dag } from '../graph.js';
 
 /** min(jobs, the largest total weight of nodes that can run at the same time); at least 1. */
 export function peakCpu(graph: Dag, cpuOf: (id: string) => number, jobs: number): number {
@@ -106,4 +106,33 @@ export function peakCpu(graph: Dag, cpuOf: (id: string) => number, jobs: number)
     if (augment(left)) matched++;
   }
   return Math.max(1, Math.min(jobs, copies - matched));
+}
+
+/** Past this many nodes the share stays the run's peak: the phase costs a walk of the graph per compute node started. */
+const PHASE_LIMIT = 5_000;
+
+/**
+ * The `of` of a compute node's share when it starts: the slots that can be
+ * busy beside it from now on, i.e. its own plus those of the compute nodes
+ * that are neither its ancestors nor its descendants and have not finished,
+ * at most the run's peak. A node that will run alone (the quickstart's
+ * regressor, after the localizer and classifier that ran side by side) gets
+ * every core, where the run's peak gave it one. Nodes that do not compute
+ * (no backend in their key) are not counted: their threads start no kernel
+ * helpers. Thread counts never change results (the kernels' sums do not
+ * depend on them), only speed.
+ */
+export function phaseShare(
+  graph: Dag,
+  id: string,
+  o: { cpuOf: (id: string) => number; computes: (id: string) => boolean; finished: (id: string) => boolean; jobs: number; peak: number },
+): number {
+  if (graph.order > PHASE_LIMIT) return o.peak;
+  const related = descendantsOf(graph, [id]);
+  for (const a of ancestorsOf(graph, [id])) related.add(a);
+  let busy = Math.min(o.cpuOf(id), o.jobs);
+  graph.forEachNode((other) => {
+    if (other !== id && !related.has(other) && o.computes(other) && !o.finished(other)) busy += Math.min(o.cpuOf(other), o.jobs);
+  });
+  return Math.max(1, Math.min(o.peak, busy));
 }

@@ -15,7 +15,7 @@ import type { ResolvedNode, ResolvedPipeline } from '../pipeline.js';
 import { explainMiss } from './reasons.js';
 import type { PluginRef } from '../../nodes/plugins.js';
 import { keyMaterial } from './node-keys.js';
-import { peakCpu } from './parallelism.js';
+import { peakCpu, phaseShare } from './parallelism.js';
 import type { PipelineData } from '../data/pipeline-data.js';
 
 export interface SchedulerOptions {
@@ -85,7 +85,12 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
   }
   let cpuFree = o.jobs;
   // Each node's share of the cores: its slots of the most that can be busy at once (parallelism.ts).
-  const peak = peakCpu(graph, (id) => p.nodes.get(id)!.resources.cpu, o.jobs);
+  const cpuOf = (id: string): number => p.nodes.get(id)!.resources.cpu;
+  const peak = peakCpu(graph, cpuOf, o.jobs);
+  // Compute nodes (the backend in their key) size their threads by the phase they start in; the others by the peak.
+  const computes = (id: string): boolean => p.nodes.get(id)!.nodeType.env?.includes('backend') === true;
+  const shareOf = (id: string): number =>
+    computes(id) ? phaseShare(graph, id, { cpuOf, computes, finished: (other) => outcomes.has(other), jobs: o.jobs, peak }) : peak;
   let gpuFree = gpuCapacity;
   let stopping = false;
   let firstFailure: string | undefined;
@@ -235,7 +240,7 @@ export async function schedule(p: ResolvedPipeline, o: SchedulerOptions): Promis
           inputs: inputsOf(node),
           env: material.env,
           plugins: [...o.plugins],
-          share: { cpu, of: peak },
+          share: { cpu, of: shareOf(node.id) },
           gpu: node.resources.gpu,
           checkpointEvery: o.checkpointEvery,
         },

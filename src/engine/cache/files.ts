@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import { readdir, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { hostname } from 'node:os';
@@ -20,7 +20,10 @@ export async function hashFile(path: string, size?: number): Promise<string> {
 
 /** Relative '/'-separated paths of every regular file under `root`. Other entry types are an error. */
 export async function listFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { withFileTypes: true, recursive: true });
+  return filePaths(root, await readdir(root, { withFileTypes: true, recursive: true }));
+}
+
+function filePaths(root: string, entries: Dirent[]): string[] {
   const out: string[] = [];
   for (const e of entries) {
     const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
@@ -31,12 +34,41 @@ export async function listFiles(root: string): Promise<string[]> {
 }
 
 export async function describeFiles(root: string): Promise<ManifestFile[]> {
-  const paths = await listFiles(root);
+  return (await describeFilesWithTimes(root)).map(({ mtimeMs: _, ...f }) => f);
+}
+
+/** listFiles with sync calls, folder by folder (Node 20's recursive readdirSync costs ~50 us even for a folder of one file). */
+function listFilesSync(root: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(join(root, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isFile()) out.push(rel);
+    else if (e.isDirectory()) out.push(...listFilesSync(root, rel));
+    else throw new Error(`output '${rel}' is not a regular file (symlinks and devices are not allowed in artifacts)`);
+  }
+  return out;
+}
+
+/** Below this total, a result's files are listed, stat'ed and hashed with sync calls: a node's commit then costs no thread-pool round trips. */
+const SYNC_BYTES = 1024 * 1024;
+
+/**
+ * Every file under `root` with its size, hash and modification time. Small
+ * results (most nodes: metrics, boxes, texts) are read with sync calls,
+ * which cost a few microseconds each where each fs/promises call costs a
+ * thread-pool round trip (measured: a 2,002-node fan-out committed at about
+ * 3.5 ms a node); large ones are hashed asynchronously, streamed.
+ */
+export async function describeFilesWithTimes(root: string): Promise<(ManifestFile & { mtimeMs: number })[]> {
+  const paths = listFilesSync(root).sort();
+  const stats = paths.map((p) => statSync(join(root, p)));
+  const small = stats.reduce((a, s) => a + s.size, 0) < SYNC_BYTES;
   return Promise.all(
-    paths.map(async (p) => {
+    paths.map(async (p, i) => {
       const full = join(root, p);
-      const { size } = await stat(full);
-      return { path: p, size, sha256: await hashFile(full, size) };
+      const { size, mtimeMs } = stats[i]!;
+      const sha256 = small ? createHash('sha256').update(readFileSync(full)).digest('hex') : await hashFile(full, size);
+      return { path: p, size, sha256, mtimeMs };
     }),
   );
 }
@@ -50,6 +82,18 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** writeFileAtomic with sync calls, for the small records a commit writes (manifests, action records). */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.${process.pid}.${Date.now()}.${counter++}.tmp`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
     throw e;
   }
 }

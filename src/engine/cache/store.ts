@@ -14,13 +14,13 @@
  * exist. Several processes may share a root: renames are atomic, identical
  * digests are deduplicated, and nothing is ever modified in place.
  */
-import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { chmod, link, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, type Stats } from 'node:fs';
+import { link, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactDigest, type ManifestFile } from '../keys.js';
 import { WsolError } from '../diagnostics.js';
 import type { Artifact, ArtifactCheck, CacheStore, Lookup, PendingArtifact, Producer, Verification } from './cache.js';
-import { describeFiles, hashFile, isErrno, processAlive, workDirOwner, workDirPrefix, writeFileAtomic } from './files.js';
+import { describeFiles, describeFilesWithTimes, hashFile, isErrno, processAlive, workDirOwner, workDirPrefix, writeFileAtomicSync } from './files.js';
 
 export interface Manifest {
   scheme: 1;
@@ -76,6 +76,9 @@ export class LocalCacheStore implements CacheStore {
   /** A read-only store (plan, show) reports bad entries but moves nothing. */
   private readonly readOnly: boolean;
 
+  /** Folders this process has made (the 256 prefixes of actions/ and artifacts/): nothing removes them, so each is made once. */
+  private readonly made = new Set<string>();
+
   constructor(root: string, options: { readOnly?: boolean } = {}) {
     this.root = root;
     this.readOnly = options.readOnly ?? false;
@@ -125,7 +128,14 @@ export class LocalCacheStore implements CacheStore {
   }
 
   async removeCheckpoint(key: string): Promise<void> {
-    if (!this.readOnly) await rm(this.checkpointDir(key), { recursive: true, force: true });
+    // Most nodes never checkpoint: a sync existence check spares them a thread-pool round trip.
+    if (!this.readOnly && existsSync(this.checkpointDir(key))) await rm(this.checkpointDir(key), { recursive: true, force: true });
+  }
+
+  private ensureDir(dir: string): void {
+    if (this.made.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.made.add(dir);
   }
 
   manifestPath(digest: string): string {
@@ -258,7 +268,7 @@ export class LocalCacheStore implements CacheStore {
   /** A fresh, private, empty directory for a node to write its output into. */
   async createWorkDir(): Promise<string> {
     const dir = join(this.root, 'tmp', `${workDirPrefix()}${Date.now().toString(36)}-${workDirCounter++}`);
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     return dir;
   }
 
@@ -279,41 +289,49 @@ export class LocalCacheStore implements CacheStore {
    * artifacts. With `expected`, a directory whose files have another digest is refused.
    */
   async adopt(workDir: string, producer: Producer, expected?: string): Promise<Artifact> {
-    const files = await describeFiles(workDir);
+    const described = await describeFilesWithTimes(workDir);
+    const files: ManifestFile[] = described.map(({ mtimeMs: _, ...f }) => f);
     const digest = artifactDigest(files);
     if (expected !== undefined && digest !== expected) throw new Error(`its files have digest ${digest.slice(0, 12)}, not ${expected.slice(0, 12)}`);
     const dir = this.artifactDir(digest);
-    await mkdir(join(this.root, 'artifacts', digest.slice(0, 2)), { recursive: true });
-    await Promise.all(files.map((f) => chmod(join(workDir, f.path), 0o444)));
-    let existing: ArtifactCheck = await this.artifact(digest, 'fast');
-    if (!existing.ok) {
-      try {
-        await rename(workDir, dir);
-      } catch (e) {
-        if (!isErrno(e, 'ENOTEMPTY', 'EEXIST')) throw e;
-        // Another process committed the same content first (and maybe has not
-        // written the manifest yet): its files must equal ours byte for byte.
-        const theirs = await describeFiles(dir).catch(() => [] as ManifestFile[]);
-        if (artifactDigest(theirs) !== digest) {
-          await this.quarantine(digest);
-          await rename(workDir, dir);
-        }
-      }
-      await this.writeManifest(digest, files, producer);
-      existing = await this.artifact(digest, 'fast');
-      if (!existing.ok) throw new Error(`cache commit failed: ${existing.reason}`);
+    this.ensureDir(join(this.root, 'artifacts', digest.slice(0, 2)));
+    for (const f of files) chmodSync(join(workDir, f.path), 0o444);
+    const existing: ArtifactCheck = await this.artifact(digest, 'fast');
+    if (existing.ok) {
+      await rm(workDir, { recursive: true, force: true });
+      await this.touch(digest);
+      this.verified.set(digest, 'full');
+      return existing.artifact;
     }
-    await rm(workDir, { recursive: true, force: true });
-    await this.touch(digest);
+    try {
+      renameSync(workDir, dir);
+    } catch (e) {
+      if (!isErrno(e, 'ENOTEMPTY', 'EEXIST')) throw e;
+      // Another process committed the same content first (and maybe has not
+      // written the manifest yet): its files must equal ours byte for byte.
+      const theirs = await describeFiles(dir).catch(() => [] as ManifestFile[]);
+      if (artifactDigest(theirs) !== digest) {
+        await this.quarantine(digest);
+        await rename(workDir, dir);
+      } else await rm(workDir, { recursive: true, force: true });
+      // The files in place may be theirs: their times, read again, go into the manifest.
+      await this.writeManifest(digest, files, producer);
+      const check = await this.artifact(digest, 'fast');
+      if (!check.ok) throw new Error(`cache commit failed: ${check.reason}`);
+      this.verified.set(digest, 'full');
+      return check.artifact;
+    }
+    // Ours moved in whole: a rename keeps modification times, so those read before it are the manifest's.
+    const manifest = this.writeManifestSync(digest, files, Object.fromEntries(described.map((f) => [f.path, f.mtimeMs])), producer);
     this.verified.set(digest, 'full');
-    return existing.artifact;
+    return { digest, dir, manifest };
   }
 
   /** Records that action `key` produced artifact `digest` (written last: the key then resolves). */
   async recordAction(key: string, digest: string, type: string): Promise<void> {
     const record: ActionRecord = { key, digest, type, createdAt: new Date().toISOString() };
-    await mkdir(join(this.root, 'actions', key.slice(0, 2)), { recursive: true });
-    await writeFileAtomic(this.actionPath(key), JSON.stringify(record));
+    this.ensureDir(join(this.root, 'actions', key.slice(0, 2)));
+    writeFileAtomicSync(this.actionPath(key), JSON.stringify(record));
   }
 
   /** The digest an action key is recorded to, or undefined (no record, or one too damaged to name a digest). */
@@ -357,7 +375,12 @@ export class LocalCacheStore implements CacheStore {
     const dir = this.artifactDir(digest);
     const mtimes: Record<string, number> = {};
     await Promise.all(files.map(async (f) => (mtimes[f.path] = (await stat(join(dir, f.path))).mtimeMs)));
+    this.writeManifestSync(digest, files, mtimes, producer);
+  }
+
+  private writeManifestSync(digest: string, files: ManifestFile[], mtimes: Record<string, number>, producer: Producer): Manifest {
     const manifest: Manifest = { scheme: 1, digest, files, mtimes, createdAt: new Date().toISOString(), producer };
-    await writeFileAtomic(this.manifestPath(digest), JSON.stringify(manifest));
+    writeFileAtomicSync(this.manifestPath(digest), JSON.stringify(manifest));
+    return manifest;
   }
 }

@@ -46,4 +46,8 @@ test('the fast duplicate pre-check agrees with a full parse on random JSON', () 
     return false;
   };
   fc.assert(fc.property(value, (v) => mayHaveDuplicateKeys(write(v)) === hasDuplicates(v)));
+  // The same key spelt with an escape, and keys compared only within their own object.
+  assert.equal(mayHaveDuplicateKeys('{"a": 1, "\\u0061": 2}'), true);
+  assert.equal(mayHaveDuplicateKeys('{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}'), false);
+  assert.equal(mayHaveDuplicateKeys('{"a": 1, "b": {"c": 2}, "a"\n\t :3}'), true);
 });

@@ -14,8 +14,8 @@
  * exist. Several processes may share a root: renames are atomic, identical
  * digests are deduplicated, and nothing is ever modified in place.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, type Stats } from 'node:fs';
-import { link, mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, type Stats } from 'node:fs';
+import { link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { artifactDigest, type ManifestFile } from '../keys.js';
 import { WsolError } from '../diagnostics.js';
@@ -212,7 +212,12 @@ export class LocalCacheStore implements CacheStore {
   private async touch(digest: string): Promise<void> {
     if (this.readOnly) return;
     const now = new Date();
-    await utimes(this.manifestPath(digest), now, now).catch(() => undefined);
+    // Sync: a no-op run touches every result, and one utimes costs less than a thread-pool round trip.
+    try {
+      utimesSync(this.manifestPath(digest), now, now);
+    } catch {
+      // A manifest gone meanwhile (gc) only loses the mark.
+    }
   }
 
   private async findProblem(manifest: Manifest, dir: string, verification: Verification): Promise<string | undefined> {

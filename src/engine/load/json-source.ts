@@ -65,23 +65,38 @@ function describeParseError(e: ParseError): string {
  * when it says yes does findDuplicateKeys run to locate the duplicates.
  */
 export function mayHaveDuplicateKeys(text: string): boolean {
-  const stack: (Set<string> | null)[] = [];
+  // One frame per open object or array: undefined for an array; for an object, its keys so far
+  // (made at its second key: most objects of a pipeline or lock have one or two).
+  const stack: (Set<string> | string | null | undefined)[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 123 /* { */) stack.push(new Set());
-    else if (c === 91 /* [ */) stack.push(null);
+    if (c === 123 /* { */) stack.push(null);
+    else if (c === 91 /* [ */) stack.push(undefined);
     else if (c === 125 /* } */ || c === 93 /* ] */) stack.pop();
     else if (c === 34 /* " */) {
       const start = i;
-      for (i++; text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \\ */) i++;
-      const keys = stack[stack.length - 1];
-      if (!keys) continue;
+      let escaped = false;
+      for (i++; text.charCodeAt(i) !== 34; i++)
+        if (text.charCodeAt(i) === 92 /* \\ */) {
+          escaped = true;
+          i++;
+        }
+      const top = stack.length - 1;
+      const keys = stack[top];
+      if (keys === undefined) continue;
       let j = i + 1;
-      while (j < text.length && /\s/.test(text[j]!)) j++;
+      for (let w = text.charCodeAt(j); w === 32 || w === 10 || w === 13 || w === 9; w = text.charCodeAt(++j));
       if (text.charCodeAt(j) !== 58 /* : */) continue;
-      const key = JSON.parse(text.slice(start, i + 1)) as string;
-      if (keys.has(key)) return true;
-      keys.add(key);
+      // Only an escaped key needs decoding to compare ("\u0061" is "a").
+      const key = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+      if (keys === null) stack[top] = key;
+      else if (typeof keys === 'string') {
+        if (keys === key) return true;
+        stack[top] = new Set([keys, key]);
+      } else {
+        if (keys.has(key)) return true;
+        keys.add(key);
+      }
     }
   }
   return false;

@@ -14,8 +14,10 @@
  * (3 at the largest size), and a cold run, no-op re-runs and plans on a warm
  * cache at the two smaller sizes, beside the figures measured before that
  * step; its own section, engine-plan-scale. --plan-only skips the 202-node runs.
+ * Between them, a 2,002-node fan-out cold and no-op (Step 18's targets: at
+ * most 2 s and 0.5 s), section engine-fan-2002; --no-plan skips the plan scaling.
  *
- *   npm run bench:engine [-- --runs 5 --jobs 2 --plan-runs 5 --plan-only]
+ *   npm run bench:engine [-- --runs 5 --jobs 2 --plan-runs 5 --plan-only | --no-plan]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -293,12 +295,13 @@ function overheadBench(): void {
     noop: 'no-op re-run (0 nodes run)',
     edit: 're-run after editing one middle node (2 nodes run)',
   };
-  const targets: Record<Scenario, number> = { cold: 2, noop: 0.3, edit: 0.5 };
+  // Step 18: at least 3x ahead of Snakemake in each scenario (wsol-run's time at most a third of Snakemake's).
+  const AHEAD = 3;
   const rows = SCENARIOS.map((s) => [
     labels[s],
     fmt(med('wsol-run', s)!),
-    `≤ ${targets[s]} s`,
-    med('wsol-run', s)! <= targets[s] ? 'met' : 'MISSED',
+    `≥ ${AHEAD}x ahead of Snakemake`,
+    med('snakemake', s) === undefined ? 'not measured' : med('snakemake', s)! / med('wsol-run', s)! >= AHEAD ? `met (${(med('snakemake', s)! / med('wsol-run', s)!).toFixed(1)}x)` : `MISSED (${(med('snakemake', s)! / med('wsol-run', s)!).toFixed(1)}x)`,
     cell('snakemake', s),
     cell('make', s),
     ratio('snakemake', s),
@@ -337,6 +340,53 @@ ${table}
 Same shape in every tool: 1 source -> ${MIDDLE} middle -> 1 aggregate, each middle output the source's text plus its own line, the aggregate all ${MIDDLE} in order plus \`end\`. Snakemake: a Snakefile of \`shell:\` rules (\`source\`, one wildcard rule \`work\` for the ${MIDDLE} middle jobs with its text a \`params\` entry, \`gather\`); the edit changes one job's param, which Snakemake 7's default \`--rerun-triggers\` (mtime, params, input, software-env, code) picks up. make: a Makefile with a pattern rule for the middle targets, each reading its text from a prerequisite file \`p<i>.txt\`; the edit rewrites one of those files. Cold runs start from an empty directory (no cache, no \`.snakemake\`, no outputs); the ratio columns are wsol-run's median over the other tool's (below 1: wsol-run is faster). Every run is checked: wsol-run must report 202 / 0 / 2 nodes run, and Snakemake and make must rewrite all 202 / none / exactly the edited middle output and the aggregate, with the expected text.
 
 All runs (s): ${allRuns}.`,
+  );
+}
+
+// --- 2,002 nodes: cold and no-op (Step 18's targets) ----------------------------------
+
+const BIG_MIDDLE = 2_000;
+const BIG_TARGETS = { cold: 2, noop: 0.5 };
+
+/** The fan-out/fan-in at 2,002 nodes: RUNS cold runs (each in a fresh directory), each followed by a no-op re-run; writes engine-fan-2002. */
+function bigFanBench(): void {
+  const loadBefore = loadavg()[0]!;
+  const bin = packagePath('bin/wsol-run.js');
+  const cold: number[] = [];
+  const noop: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const dir = join(root, `fan-2002-${r}`);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'fan.json');
+    writeFileSync(file, JSON.stringify(bigFanOut(BIG_MIDDLE), null, 2));
+    const run = (expect: number): number => {
+      const { s, stdout } = timed(process.execPath, [bin, file, '--jobs', String(JOBS), '--no-progress'], dir);
+      const ran = /done: (\d+) ran/.exec(stdout)?.[1];
+      if (Number(ran) !== expect) throw new Error(`2,002 nodes: expected ${expect} nodes run, got ${ran ?? '?'}: ${stdout.slice(-300)}`);
+      return s;
+    };
+    cold.push(run(BIG_MIDDLE + 2));
+    noop.push(run(0));
+  }
+  const loadAfter = loadavg()[0]!;
+  const verdict = (m: number, target: number): string => (m <= target ? 'met' : 'MISSED');
+  const table = markdownTable(
+    ['scenario', `wsol-run (median of ${RUNS})`, 'target', '', 'runs (s)'],
+    [
+      ['cold run (2,002 nodes run)', fmt(median(cold)), `≤ ${BIG_TARGETS.cold} s`, verdict(median(cold), BIG_TARGETS.cold), cold.map((x) => x.toFixed(3)).join(', ')],
+      ['no-op re-run (0 nodes run)', fmt(median(noop)), `≤ ${BIG_TARGETS.noop} s`, verdict(median(noop), BIG_TARGETS.noop), noop.map((x) => x.toFixed(3)).join(', ')],
+    ],
+  );
+  process.stdout.write(`\n${table}\n`);
+  updateBenchmarks(
+    'engine-fan-2002',
+    `## Engine overhead: 2,002-node fan-out/fan-in (util/concat)
+
+Machine: ${machine()}. Command: \`npm run bench:engine -- --runs ${RUNS} --jobs ${JOBS}\` (measured ${new Date().toISOString().slice(0, 10)}; 1-minute load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after). Whole-process wall time of \`wsol-run fan.json --jobs ${JOBS} --no-progress\` on 1 source -> 2,000 middle -> 1 gather of all 2,000 (\`bigFanOut()\` below), each cold run in a fresh directory of the system's temporary folder, each followed by a no-op re-run; checked to run 2,002 nodes, then none. Targets: Step 18's.
+
+${table}
+
+On this machine's ext4 a cold run right after a large deletion (another run's cache removed) pays for the file system's inode allocator skipping recently freed inodes (\`recently_deleted\`, the kernel's top symbol in \`perf\`): the same cold run took 5-8 s there and 3.4-3.8 s in a folder with no deletion nearby. What a cold run costs per node: a work folder, the node's file, a manifest and an action record created (each a new inode), two thread hops (scheduler to worker and back) and the commit's file calls, about 1.7 ms of CPU a node on 2 cores.`,
   );
 }
 
@@ -458,10 +508,15 @@ Runs (s): ${runRuns}.`,
 }
 
 const PLAN_ONLY = process.argv.includes('--plan-only');
+/** --no-plan: the 202- and 2,002-node runs only (the plan scaling takes minutes). */
+const NO_PLAN = process.argv.includes('--no-plan');
 const fmt = (s: number): string => `${s.toFixed(3)} s`;
 try {
-  if (!PLAN_ONLY) overheadBench();
-  planBench();
+  if (!PLAN_ONLY) {
+    overheadBench();
+    bigFanBench();
+  }
+  if (!NO_PLAN) planBench();
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

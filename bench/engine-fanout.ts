@@ -301,7 +301,11 @@ function overheadBench(): void {
     labels[s],
     fmt(med('wsol-run', s)!),
     `≥ ${AHEAD}x ahead of Snakemake`,
-    med('snakemake', s) === undefined ? 'not measured' : med('snakemake', s)! / med('wsol-run', s)! >= AHEAD ? `met (${(med('snakemake', s)! / med('wsol-run', s)!).toFixed(1)}x)` : `MISSED (${(med('snakemake', s)! / med('wsol-run', s)!).toFixed(1)}x)`,
+    med('snakemake', s) === undefined
+      ? 'not measured'
+      : med('snakemake', s)! / med('wsol-run', s)! >= AHEAD
+        ? `met (${(med('snakemake', s)! / med('wsol-run', s)!).toFixed(1)}x)`
+        : `MISSED (${(med('snakemake', s)! / med('wsol-run', s)!).toFixed(1)}x)`,
     cell('snakemake', s),
     cell('make', s),
     ratio('snakemake', s),
@@ -373,8 +377,20 @@ function bigFanBench(): void {
   const table = markdownTable(
     ['scenario', `wsol-run (median of ${RUNS})`, 'target', '', 'runs (s)'],
     [
-      ['cold run (2,002 nodes run)', fmt(median(cold)), `≤ ${BIG_TARGETS.cold} s`, verdict(median(cold), BIG_TARGETS.cold), cold.map((x) => x.toFixed(3)).join(', ')],
-      ['no-op re-run (0 nodes run)', fmt(median(noop)), `≤ ${BIG_TARGETS.noop} s`, verdict(median(noop), BIG_TARGETS.noop), noop.map((x) => x.toFixed(3)).join(', ')],
+      [
+        'cold run (2,002 nodes run)',
+        fmt(median(cold)),
+        `≤ ${BIG_TARGETS.cold} s`,
+        verdict(median(cold), BIG_TARGETS.cold),
+        cold.map((x) => x.toFixed(3)).join(', '),
+      ],
+      [
+        'no-op re-run (0 nodes run)',
+        fmt(median(noop)),
+        `≤ ${BIG_TARGETS.noop} s`,
+        verdict(median(noop), BIG_TARGETS.noop),
+        noop.map((x) => x.toFixed(3)).join(', '),
+      ],
     ],
   );
   process.stdout.write(`\n${table}\n`);

@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import type { JsonObject, Metrics } from '../nodes/contract.js';
 import type { KeyMaterial } from './keys.js';
 import { WsolError } from './diagnostics.js';
-import { writeFileAtomic, isErrno } from './cache/files.js';
+import { writeFileAtomic, isErrno } from '../core/files.js';
 import { parseJsonSource } from './load/json-source.js';
 import { prepareValidators, validateAgainst } from './load/schema-validation.js';
 import { LOCK_SCHEMA_ID, lockSchema } from './lock-schema.js';

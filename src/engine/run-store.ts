@@ -12,7 +12,7 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { JsonObject, Metrics } from '../nodes/contract.js';
 import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from './events.js';
-import { isErrno, processAlive } from './cache/files.js';
+import { isErrno, processAlive } from '../core/files.js';
 
 export type NodeStatus = 'pending' | 'running' | 'done' | 'cached' | 'failed' | 'skipped' | 'cancelled';
 

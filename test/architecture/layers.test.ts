@@ -45,11 +45,34 @@ function entryOf(file: string): string {
   return first.replace(/\.[jt]s$/, '');
 }
 
-/** Relative specifiers of every import form: static, type-only, re-export and dynamic import(). */
+/**
+ * Relative specifiers of every import form: static, type-only, re-export,
+ * dynamic import(), and the module URLs threads and child processes start
+ * from (`new URL('./worker.js', import.meta.url)`): a worker entry is an
+ * import too.
+ */
 function importsOf(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)'(\.{1,2}\/[^']+)'/g)) out.push(m[1]!);
+  for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\bnew\s+URL\s*\(\s*)'(\.{1,2}\/[^']+)'/g)) out.push(m[1]!);
   return out;
+}
+
+/**
+ * Files allowed a computed import(), which no layer check can follow; each
+ * with its reason. Everywhere else an import names its module literally.
+ */
+const COMPUTED_IMPORTS: Record<string, string> = {
+  'nodes/plugins.ts': 'the plugin loader: user modules named by the pipeline or --plugin',
+  'tensor/backends/init.ts': 'the optional native tfjs packages (tfjs-node, tfjs-node-gpu), not installed by default, so no literal import can type-check',
+  'engine/load/schema-validation.ts': 'the validators compiled at build time into dist/generated/, outside src/',
+};
+
+/** Lines with an import() whose argument is not a string literal (comments skipped; formatted code writes `import(` with no space, prose "import (" does). */
+function computedImports(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line) && /\bimport\(\s*[^'\s)]/.test(line))
+    .map((line) => line.trim());
 }
 
 test('src/ folders import only downward (library folders never import nodes, engine or cli)', () => {
@@ -78,6 +101,20 @@ test('src/ folders import only downward (library folders never import nodes, eng
 
 test('the import scanner sees every import form', () => {
   const text =
-    "import a from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('../../d.js');\nimport './e.js';";
-  assert.deepEqual(importsOf(text), ['./a.js', '../b.js', './c.js', '../../d.js', './e.js']);
+    "import a from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('../../d.js');\nimport './e.js';\nnew Worker(new URL('./f.js', import.meta.url));";
+  assert.deepEqual(importsOf(text), ['./a.js', '../b.js', './c.js', '../../d.js', './e.js', './f.js']);
+});
+
+test('computed import() only where listed (the plugin loader and two named exceptions)', () => {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const file of sources(SRC)) {
+    const rel = relative(SRC, file).split(sep).join('/');
+    const found = computedImports(readFileSync(file, 'utf8'));
+    if (found.length && !(rel in COMPUTED_IMPORTS)) problems.push(`${rel}: ${found.join(' | ')} (name the module literally, or give the reason here)`);
+    if (found.length) seen.add(rel);
+  }
+  for (const rel of Object.keys(COMPUTED_IMPORTS)) if (!seen.has(rel)) problems.push(`${rel} no longer has a computed import: take it off COMPUTED_IMPORTS`);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(computedImports("await import(url);\nawait import('./x.js');\n// import(y)\nawait import(\n"), ['await import(url);']);
 });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { writeFileAtomic } from '../../engine/cache/files.js';
+import { writeFileAtomic } from '../../core/files.js';
 import { findBlocks, renderResults, type LockedMetrics, type LockReader } from '../../reports/results.js';
 
 export interface ResultsOptions {

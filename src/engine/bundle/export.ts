@@ -12,7 +12,7 @@ import { sha256 } from '../keys.js';
 import { lockPathFor, readLock } from '../lockfile.js';
 import type { ResolvedPipeline } from '../pipeline.js';
 import { LocalCacheStore } from '../cache/store.js';
-import { isErrno } from '../cache/files.js';
+import { isErrno } from '../../core/files.js';
 import { pluginHash } from '../../nodes/plugins.js';
 import { unfollowedKeys } from './bundle-keys.js';
 import { WSOL_RUN_VERSION } from '../../version.js';

@@ -37,7 +37,7 @@ import { WsolError } from '../diagnostics.js';
 import { artifactDigest, sha256, short } from '../keys.js';
 import type { LockFile } from '../lockfile.js';
 import { LocalCacheStore } from '../cache/store.js';
-import { hashFile, listFiles, writeFileAtomic } from '../cache/files.js';
+import { hashFile, listFiles, writeFileAtomic } from '../../core/files.js';
 import type { LoadedPipeline } from '../load/load-pipeline.js';
 import { excessiveNesting, MAX_JSON_DEPTH } from '../load/json-source.js';
 import {

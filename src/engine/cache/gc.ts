@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { readLock } from '../lockfile.js';
 import { listRuns } from '../run-store.js';
-import { isErrno, processAlive, workDirOwner } from './files.js';
+import { isErrno, processAlive } from '../../core/files.js';
+import { workDirOwner } from './files.js';
 import type { ActionRecord, Manifest } from './store.js';
 
 export interface GcOptions {

@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { artifactDigest, type ManifestFile } from '../keys.js';
 import { WsolError } from '../diagnostics.js';
 import type { Artifact, ArtifactCheck, CacheStore, Lookup, PendingArtifact, Producer, Verification } from './cache.js';
-import { describeFiles, describeFilesWithTimes, hashFile, isErrno, processAlive, workDirOwner, workDirPrefix, writeFileAtomicSync } from './files.js';
+import { hashFile, isErrno, processAlive, writeFileAtomicSync } from '../../core/files.js';
+import { describeFiles, describeFilesWithTimes, workDirOwner, workDirPrefix } from './files.js';
 
 export interface Manifest {
   scheme: 1;

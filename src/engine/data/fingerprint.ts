@@ -17,7 +17,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { DataFiles } from '../../nodes/contract.js';
 import { artifactDigest, type ManifestFile } from '../keys.js';
-import { hashFile, writeFileAtomic } from '../cache/files.js';
+import { hashFile, writeFileAtomic } from '../../core/files.js';
 
 /** What a fingerprint covers: one param's files. */
 export interface DataListing {

@@ -226,7 +226,7 @@ function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<
     const decl = raw.nodes[base]!;
     // An upstream node that failed to expand has its problem recorded already.
     if ([...refs.get(base)!.values()].some((list) => list.some((r) => !instances.has(r.base)))) continue;
-    for (const node of expandNode(base, decl, refs.get(base)!, params, nodes, instances, types.get(decl.type)!, problems)) {
+    for (const node of expandNode({ base, decl, inputRefs: refs.get(base)!, params, done: nodes, instances, nodeType: types.get(decl.type)!, problems })) {
       if (nodes.has(node.id)) {
         problems.push({
           pointer: `/nodes/${base}/matrix`,
@@ -302,16 +302,24 @@ function consistent(a: JsonObject, b: JsonObject): boolean {
   return true;
 }
 
-function expandNode(
-  base: string,
-  decl: NodeDeclaration,
-  inputRefs: Map<string, Reference[]>,
-  params: JsonObject,
-  done: Map<string, ResolvedNode>,
-  instances: Map<string, string[]>,
-  nodeType: RegisteredNodeType,
-  problems: Omit<Diagnostic, 'file'>[],
-): ResolvedNode[] {
+/** What expandNode needs: one declared node, what is resolved so far, and where its problems go. */
+interface Expansion {
+  /** The declared node id (its instances get matrix coordinates appended). */
+  base: string;
+  decl: NodeDeclaration;
+  /** Its parsed input references, by input name. */
+  inputRefs: Map<string, Reference[]>;
+  /** The pipeline's params (after overrides), for `${params.x}`. */
+  params: JsonObject;
+  /** Nodes resolved so far (every upstream node is, in topological order). */
+  done: Map<string, ResolvedNode>;
+  /** Declared id -> its instances' ids, so far. */
+  instances: Map<string, string[]>;
+  nodeType: RegisteredNodeType;
+  problems: Omit<Diagnostic, 'file'>[];
+}
+
+function expandNode({ base, decl, inputRefs, params, done, instances, nodeType, problems }: Expansion): ResolvedNode[] {
   const start = problems.length;
   const withValues = interpolate(decl.with ?? {}, params, ['nodes', base, 'with'], problems) as JsonObject;
 

@@ -1,9 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { UserError, defineNode } from '../contract.js';
 
-/** Maps written by maps/npy-import, or by a score-map method (Min-Max Entropy's M+), carry this method prefix: they are score maps already. */
-export { SCOREMAP_LABEL_PREFIX as SCOREMAP_METHOD_PREFIX } from '../../methods/maps/map-method.js';
-
 const params = {
   type: 'object',
   properties: {

@@ -5,14 +5,14 @@
  */
 import { mapAt, type MapsManifest, type MapsSplit } from '../../artifacts/maps.js';
 import type { MapSet } from '../../evaluation/localization.js';
-import { SCOREMAP_METHOD_PREFIX } from './localization.js';
+import { SCOREMAP_LABEL_PREFIX } from '../../methods/maps/map-method.js';
 
 export type Preprocess = 'resize-normalize' | 'none';
 
 /** `auto`: maps imported from .npy are score maps already (as the tool reads them); others are raw. */
 export function resolvePreprocess(param: Preprocess | 'auto', manifest: Pick<MapsManifest, 'method'> | null): Preprocess {
   if (param !== 'auto') return param;
-  return manifest?.method.startsWith(SCOREMAP_METHOD_PREFIX) ? 'none' : 'resize-normalize';
+  return manifest?.method.startsWith(SCOREMAP_LABEL_PREFIX) ? 'none' : 'resize-normalize';
 }
 
 export function mapSetOf(stored: MapsSplit, target: MapsManifest['target']): MapSet {

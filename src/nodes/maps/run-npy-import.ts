@@ -6,7 +6,7 @@ import { openDataset } from '../../datasets/store.js';
 import type { SplitName } from '../../datasets/types.js';
 import { writeMapsArtifact, type MapsSplit } from '../../artifacts/maps.js';
 import { decodeNpy } from '../../evaluation/npy.js';
-import { SCOREMAP_METHOD_PREFIX } from '../evaluate/localization.js';
+import { SCOREMAP_LABEL_PREFIX } from '../../methods/maps/map-method.js';
 import type { NpyImportParams } from './npy-import.js';
 import { choiceSplitAdvice, presentSplits, splitsItHas } from '../absent-splits.js';
 
@@ -94,6 +94,6 @@ export async function importNpyMaps(ctx: NodeContext<NpyImportParams>): Promise<
     }
     splits[name] = { entry: { count: view.count, height, width, ids: [...view.ids], classes: 0 }, maps: maps!, scores: null };
   }
-  await writeMapsArtifact(ctx.outDir, { target: p.target, method: `${SCOREMAP_METHOD_PREFIX}${p.name}` }, splits);
+  await writeMapsArtifact(ctx.outDir, { target: p.target, method: `${SCOREMAP_LABEL_PREFIX}${p.name}` }, splits);
   return { metrics: { maps: done } };
 }

@@ -54,3 +54,31 @@ test('in inference a batch norm after a convolution folds into it: same output a
     assert.ok(d <= 1e-5 * s, `${activation}: max difference ${d} (scale ${s})`);
   }
 });
+
+test("the layer reading the network input trains with tfjs's exact gradients and computes no input gradient", async () => {
+  const tf = await initTensorBackend('wasm');
+  const store = new ParamStore(tf, 5);
+  const x = tf.randomNormal([2, 13, 11, 3], 0, 1, 'float32', 10);
+  const weights = tf.randomNormal([2, 7, 6, 8], 0, 1, 'float32', 11);
+  for (const bias of [false, true]) {
+    const conv = new Conv2d(tf, store, `stem${bias}`, { inChannels: 3, filters: 8, kernel: 3, stride: 2, bias });
+    const bn = new BatchNorm(tf, store, `stem${bias}_bn`, 8, 0.9, 1e-3);
+    const vars = [conv.kernel, ...(conv.bias ? [conv.bias] : []), bn.gamma, bn.beta];
+    const step = async (readsInput: boolean): Promise<{ grads: Uint32Array[]; kernels: string[] }> => {
+      let grads: Uint32Array[] = [];
+      const profile = await tf.profile(() => {
+        const { value, grads: g } = tf.variableGrads(() => tf.sum(tf.mul(bn.afterConv(conv, x, true, 'relu', readsInput), weights)) as TfCore.Scalar, vars);
+        grads = vars.map((v) => new Uint32Array((g[v.name]!.dataSync() as Float32Array).slice().buffer));
+        value.dispose();
+        for (const t of Object.values(g)) t.dispose();
+      });
+      return { grads, kernels: profile.kernelNames };
+    };
+    const plain = await step(false);
+    const input = await step(true);
+    plain.grads.forEach((g, i) => assert.deepEqual(input.grads[i], g, `bias ${bias}: gradient ${i} has other bits`));
+    const count = (ks: string[]): number => ks.filter((k) => k === 'Conv2DBackpropInput').length;
+    assert.equal(count(plain.kernels), 1, 'the fused convolution computes its input gradient');
+    assert.equal(count(input.kernels), 0, 'the input layer does not');
+  }
+});

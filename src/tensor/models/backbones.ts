@@ -192,7 +192,8 @@ function smallStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig, 
       channels: filters,
       stride,
       conv: true,
-      apply: (x, training) => (bn ? bn.afterConv(conv, x, training, 'relu') : conv.apply(x, 'relu')),
+      // The first layer reads the image: no training step needs its input gradient.
+      apply: (x, training) => (bn ? bn.afterConv(conv, x, training, 'relu', i === 0) : conv.apply(x, 'relu')),
     });
     c = filters;
     if (config.poolAfter.includes(i)) {
@@ -260,7 +261,7 @@ function resnetStages(tf: Tf, store: ParamStore, config: Extract<BackboneConfig,
       stride: 4,
       conv: false,
       outSide: (v) => windowed(windowed(v, 7, 2, 3), 3, 2, 1),
-      apply: (x, training) => maxPool(tf, pad(stemBn.afterConv(stem, pad(x, 3), training, 'relu'), 1), 3, 2),
+      apply: (x, training) => maxPool(tf, pad(stemBn.afterConv(stem, pad(x, 3), training, 'relu', true), 1), 3, 2),
     },
   ];
   let c = 64;

@@ -114,9 +114,10 @@ export class BatchNorm {
    * conv → batch norm → activation. In inference the batch norm folds into
    * the convolution (filter · γ/σ per output channel, bias (b − μ)·γ/σ + β):
    * one fused convolution instead of a convolution and a batch norm.
+   * `readsInput`: the convolution reads the network's input (Conv2d.applyToInput).
    */
-  afterConv(conv: Conv2d, x: Tensor, training: boolean, activation: Activation = 'linear'): T4 {
-    if (training || !BatchNorm.foldAtInference) return this.apply(conv.apply(x), training, activation);
+  afterConv(conv: Conv2d, x: Tensor, training: boolean, activation: Activation = 'linear', readsInput = false): T4 {
+    if (training || !BatchNorm.foldAtInference) return this.apply(readsInput ? conv.applyToInput(x, 'linear', training) : conv.apply(x), training, activation);
     const tf = this.tf;
     return tf.tidy(() => {
       const scale = tf.mul(tf.rsqrt(tf.add(this.movingVariance, this.epsilon)), this.gamma);

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { J, OP, REDUCTION_BLOCKS } from '../../src/tensor/kernels/layout.js';
+import { J, OP, REDUCTION_BLOCKS, WG_TRANSFORM_FLOATS } from '../../src/tensor/kernels/layout.js';
 import { ArenaFull, KernelModule, type InputSpec } from '../../src/tensor/kernels/module.js';
 import { buildKernelModules, findClang, KERNEL_MODULES } from '../../src/tensor/kernels/build.js';
 import { startKernelModule } from '../../src/tensor/backends/init.js';
@@ -63,6 +63,70 @@ test('jobs run on two threads, match plain JS, and give the same bits as one thr
   }
   // Many repetitions: the helper joins some jobs and not others, takes different blocks; the bits never change.
   for (let r = 0; r < 200; r++) assert.deepEqual(columnSums(mod, src, rows, k), reference, `repetition ${r}`);
+});
+
+test("filter transforms and block sums as jobs on two threads have the single-thread exports' bits", () => {
+  const values = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * (1 + ((i * 7) % 5)));
+  // c and k not multiples of the unit (4 channels) or of a panel (8); the input-gradient orientation too.
+  for (const [c, k, transposed] of [
+    [13, 21, false],
+    [21, 13, true],
+    [64, 40, false],
+  ] as const) {
+    const w = values(9 * c * k, c + k);
+    const k8 = Math.ceil(k / 8) * 8;
+    const c4 = Math.ceil(c / 4) * 4;
+    for (const [op, planes, exported] of [
+      [OP.packWinograd, 16, 'pack_filter_winograd'],
+      [OP.packWinograd4, 36, 'pack_filter_winograd4'],
+    ] as const) {
+      const floats = planes * k8 * c;
+      const [src] = mod.startCall([{ key: {}, floats: w.length, fill: (d) => d.set(w) }]);
+      const byExport = mod.alloc(floats * 4);
+      mod.exports[exported](src!, byExport, c, k, transposed ? 1 : 0);
+      const expected = mod.f32(byExport, floats).slice();
+      const byJob = mod.alloc(floats * 4);
+      mod.f32(byJob, floats).fill(Number.NaN); // every element must be written (zeros past k included)
+      const { at, fields } = mod.job();
+      const stride = Math.ceil((WG_TRANSFORM_FLOATS * 4 + 64) / 64) * 64;
+      fields[J.SCRATCH] = mod.alloc(stride * mod.threads);
+      fields[J.SCRATCH_BYTES] = stride;
+      Object.assign(fields, { [J.OP]: op, [J.X]: src!, [J.Y]: byJob, [J.C]: c, [J.K]: k, [J.ACT]: transposed ? 1 : 0 });
+      mod.runParallel(at);
+      assert.deepEqual(new Uint32Array(mod.f32(byJob, floats).slice().buffer), new Uint32Array(expected.buffer), `${exported} c=${c} k=${k}`);
+    }
+    for (const [op, planes, exported] of [
+      [OP.unpackWinograd, 16, 'unpack_winograd_filter_grad'],
+      [OP.unpackWinograd4, 36, 'unpack_winograd4_filter_grad'],
+    ] as const) {
+      const part = values(planes * c4 * k8, 3);
+      const [src] = mod.startCall([{ key: {}, floats: part.length, fill: (d) => d.set(part) }]);
+      const byExport = mod.alloc(9 * c * k * 4);
+      mod.exports[exported](src!, c, k, byExport);
+      const expected = mod.f32(byExport, 9 * c * k).slice();
+      const byJob = mod.alloc(9 * c * k * 4);
+      const { at, fields } = mod.job();
+      const stride = Math.ceil((WG_TRANSFORM_FLOATS * 4 + 64) / 64) * 64;
+      fields[J.SCRATCH] = mod.alloc(stride * mod.threads);
+      fields[J.SCRATCH_BYTES] = stride;
+      Object.assign(fields, { [J.OP]: op, [J.X]: src!, [J.Y]: byJob, [J.C]: c, [J.K]: k });
+      mod.runParallel(at);
+      assert.deepEqual(new Uint32Array(mod.f32(byJob, 9 * c * k).slice().buffer), new Uint32Array(expected.buffer), `${exported} c=${c} k=${k}`);
+    }
+  }
+  // Block sums: 8 parts of 10,000 floats (not a multiple of the unit), summed by the export and by the job.
+  const floats = 10_000;
+  const parts = values(REDUCTION_BLOCKS * floats, 9);
+  const sum = (job: boolean): Uint32Array => {
+    const [at] = mod.startCall([{ key: {}, floats: parts.length, fill: (d) => d.set(parts) }]);
+    if (job) {
+      const { at: j, fields } = mod.job();
+      Object.assign(fields, { [J.OP]: OP.sumBlocks, [J.Y]: at!, [J.N]: floats, [J.BLOCKS]: REDUCTION_BLOCKS });
+      mod.runParallel(j);
+    } else mod.exports.sum_blocks(at!, REDUCTION_BLOCKS, floats);
+    return new Uint32Array(mod.f32(at!, floats).slice().buffer);
+  };
+  assert.deepEqual(sum(true), sum(false));
 });
 
 test('large inputs stay resident between calls; small ones are copied every call', () => {

@@ -27,7 +27,8 @@ enum {
   J_COUNT
 };
 enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS = 4, OP_WINOGRAD = 5, OP_WINOGRAD_FILTER_GRAD = 6, OP_WINOGRAD4 = 7, OP_WINOGRAD4_FILTER_GRAD = 8,
-       OP_CENTERED_SQUARES = 9, OP_CHANNEL_AFFINE = 10, OP_BN_GRAD_SUMS = 11, OP_BN_GRAD_APPLY = 12, OP_MATMUL = 13 };
+       OP_CENTERED_SQUARES = 9, OP_CHANNEL_AFFINE = 10, OP_BN_GRAD_SUMS = 11, OP_BN_GRAD_APPLY = 12, OP_MATMUL = 13,
+       OP_SUM_BLOCKS = 14, OP_PACK_WINOGRAD = 15, OP_PACK_WINOGRAD4 = 16, OP_UNPACK_WINOGRAD = 17, OP_UNPACK_WINOGRAD4 = 18 };
 
 /* Pixels per chunk of the filter gradient, tiles of 4 pixels per chunk of the convolution. */
 #define DW_CHUNK 128
@@ -43,6 +44,11 @@ enum { OP_CONV = 1, OP_CONV_FILTER_GRAD = 2, OP_MAXPOOL_GRAD = 3, OP_COLUMN_SUMS
 #define WGF_TILES 32
 #define WG4_TILES 4
 #define WG4F_TILES 16
+/* Filter transforms as jobs (winograd.c): input channels per work unit, and the scratch floats one thread needs. */
+#define FILTER_CI_UNIT 4
+#define WG_TRANSFORM_FLOATS 40
+/* Partial sums added per work unit of OP_SUM_BLOCKS (a multiple of 4). */
+#define SUM_RANGE 4096
 /* Matrix products (matmul.c): rows per work unit, and tfjs's block of the shared dimension (its kBlockSize). */
 #define MM_ROWS 64
 #define MM_BLOCK 48
@@ -104,6 +110,7 @@ void winograd(const int32_t* j, int tid);
 void winograd_filter_grad(const int32_t* j, int tid);
 void winograd4(const int32_t* j, int tid);
 void winograd4_filter_grad(const int32_t* j, int tid);
+void filter_transform(const int32_t* j, int tid);
 
 /* Batch-norm jobs (batch_norm.c). */
 void centered_squares(const int32_t* j);

@@ -51,7 +51,15 @@ export const OP = {
   bnGradSums: 11,
   bnGradApply: 12,
   matmul: 13,
+  sumBlocks: 14,
+  packWinograd: 15,
+  packWinograd4: 16,
+  unpackWinograd: 17,
+  unpackWinograd4: 18,
 } as const;
+
+/** Scratch floats a thread needs for the filter-transform jobs (WG_TRANSFORM_FLOATS in C). */
+export const WG_TRANSFORM_FLOATS = 40;
 
 /** Rows per matrix-product work unit, and tfjs's block of the shared dimension (MM_ROWS, MM_BLOCK in C; matmul.c). */
 export const MM_ROWS = 64;

@@ -295,10 +295,12 @@ void winograd_filter_grad(const int32_t* j, int tid) {
  * `transposed`, g is the input-gradient filter: w flipped in both axes with
  * C and K swapped (then "c" counts w's K and "k" w's C).
  */
-void EXPORT(pack_filter_winograd)(cfp w, float* out, int c, int k, int transposed) {
+static void pack_winograd_range(cfp w, float* out, int c, int k, int transposed, int ci0, int ci1, float* u) {
   const int kblocks = (k + 7) / 8;
-  for (int i = 0; i < 16 * kblocks * c * 8; i++) out[i] = 0.f;
-  for (int ci = 0; ci < c; ci++)
+  for (int ci = ci0; ci < ci1; ci++)
+    for (int xi = 0; xi < 16 * kblocks; xi++)
+      for (int q = 0; q < 8; q++) out[(xi * c + ci) * 8 + q] = 0.f;
+  for (int ci = ci0; ci < ci1; ci++)
     for (int ki = 0; ki < k; ki++) {
       float g0, g1, g2, g3, g4, g5, g6, g7, g8;
 #define G(a, b) (transposed ? w[((2 - (a)) * 3 + (2 - (b))) * c * k + ki * c + ci] : w[((a) * 3 + (b)) * c * k + ci * k + ki])
@@ -312,23 +314,26 @@ void EXPORT(pack_filter_winograd)(cfp w, float* out, int c, int k, int transpose
       const float t20 = (g0 - g3 + g6) * 0.5f, t21 = (g1 - g4 + g7) * 0.5f, t22 = (g2 - g5 + g8) * 0.5f;
       const float t30 = g6, t31 = g7, t32 = g8;
       /* U = t G^T (4x4): columns c0, (c0+c1+c2)/2, (c0-c1+c2)/2, c2 */
-      const float u[16] = {
-        t00, (t00 + t01 + t02) * 0.5f, (t00 - t01 + t02) * 0.5f, t02,
-        t10, (t10 + t11 + t12) * 0.5f, (t10 - t11 + t12) * 0.5f, t12,
-        t20, (t20 + t21 + t22) * 0.5f, (t20 - t21 + t22) * 0.5f, t22,
-        t30, (t30 + t31 + t32) * 0.5f, (t30 - t31 + t32) * 0.5f, t32,
-      };
+      u[0] = t00; u[1] = (t00 + t01 + t02) * 0.5f; u[2] = (t00 - t01 + t02) * 0.5f; u[3] = t02;
+      u[4] = t10; u[5] = (t10 + t11 + t12) * 0.5f; u[6] = (t10 - t11 + t12) * 0.5f; u[7] = t12;
+      u[8] = t20; u[9] = (t20 + t21 + t22) * 0.5f; u[10] = (t20 - t21 + t22) * 0.5f; u[11] = t22;
+      u[12] = t30; u[13] = (t30 + t31 + t32) * 0.5f; u[14] = (t30 - t31 + t32) * 0.5f; u[15] = t32;
       for (int xi = 0; xi < 16; xi++) out[((xi * kblocks + ki / 8) * c + ci) * 8 + ki % 8] = u[xi];
     }
+}
+
+void EXPORT(pack_filter_winograd)(cfp w, float* out, int c, int k, int transposed) {
+  float u[16];
+  pack_winograd_range(w, out, c, k, transposed, 0, c, u);
 }
 
 /*
  * Maps the (summed) Winograd filter-gradient part P [16][C4][K8] back:
  * dW[a][b][c][k] = (G^T P G)[a][b], G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
  */
-void EXPORT(unpack_winograd_filter_grad)(cfp part, int c, int k, float* out) {
+static void unpack_winograd_range(cfp part, int c, int k, float* out, int ci0, int ci1) {
   const int c4 = round_up(c, 4), k8 = round_up(k, 8);
-  for (int ci = 0; ci < c; ci++)
+  for (int ci = ci0; ci < ci1; ci++)
     for (int ki = 0; ki < k; ki++) {
       float p0, p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12, p13, p14, p15;
 #define P(xi) part[((xi) * c4 + ci) * k8 + ki]
@@ -347,6 +352,8 @@ void EXPORT(unpack_winograd_filter_grad)(cfp part, int c, int k, float* out) {
 #undef OUT
     }
 }
+
+void EXPORT(unpack_winograd_filter_grad)(cfp part, int c, int k, float* out) { unpack_winograd_range(part, c, k, out, 0, c); }
 
 /* ---- F(4x4, 3x3) and its transpose F(3x3, 4x4): 6x6 patches, 36 points. ---- */
 
@@ -528,12 +535,14 @@ void winograd4_filter_grad(const int32_t* j, int tid) {
  * 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1], packed [36][K/8][C][8] (zero past K).
  * `transposed` as for pack_filter_winograd.
  */
-void EXPORT(pack_filter_winograd4)(cfp w, float* out, int c, int k, int transposed) {
+static void pack_winograd4_range(cfp w, float* out, int c, int k, int transposed, int ci0, int ci1, float* tmp) {
   const int kblocks = (k + 7) / 8;
-  for (int i = 0; i < 36 * kblocks * c * 8; i++) out[i] = 0.f;
-  for (int ci = 0; ci < c; ci++)
+  float *g = tmp, *t = tmp + 9, *u = tmp + 27;
+  for (int ci = ci0; ci < ci1; ci++)
+    for (int xi = 0; xi < 36 * kblocks; xi++)
+      for (int q = 0; q < 8; q++) out[(xi * c + ci) * 8 + q] = 0.f;
+  for (int ci = ci0; ci < ci1; ci++)
     for (int ki = 0; ki < k; ki++) {
-      float g[9], t[18];
       for (int a = 0; a < 3; a++)
         for (int b = 0; b < 3; b++)
           g[a * 3 + b] = transposed ? w[((2 - a) * 3 + (2 - b)) * c * k + ki * c + ci] : w[(a * 3 + b) * c * k + ci * k + ki];
@@ -549,10 +558,16 @@ void EXPORT(pack_filter_winograd4)(cfp w, float* out, int c, int k, int transpos
       }
       for (int a = 0; a < 6; a++) {
         const float g0 = t[a * 3], g1 = t[a * 3 + 1], g2 = t[a * 3 + 2];
-        const float u[6] = { g0 / 4.f, -(g0 + g1 + g2) / 6.f, -(g0 - g1 + g2) / 6.f, g0 / 24.f + g1 / 12.f + g2 / 6.f, g0 / 24.f - g1 / 12.f + g2 / 6.f, g2 };
+        u[0] = g0 / 4.f; u[1] = -(g0 + g1 + g2) / 6.f; u[2] = -(g0 - g1 + g2) / 6.f;
+        u[3] = g0 / 24.f + g1 / 12.f + g2 / 6.f; u[4] = g0 / 24.f - g1 / 12.f + g2 / 6.f; u[5] = g2;
         for (int b = 0; b < 6; b++) out[(((a * 6 + b) * kblocks + ki / 8) * c + ci) * 8 + ki % 8] = u[b];
       }
     }
+}
+
+void EXPORT(pack_filter_winograd4)(cfp w, float* out, int c, int k, int transposed) {
+  float tmp[WG_TRANSFORM_FLOATS];
+  pack_winograd4_range(w, out, c, k, transposed, 0, c, tmp);
 }
 
 /*
@@ -560,24 +575,53 @@ void EXPORT(pack_filter_winograd4)(cfp w, float* out, int c, int k, int transpos
  * dW = G^T P G, G^T = [1/4 -1/6 -1/6 1/24 1/24 0; 0 -1/6 1/6 1/12 -1/12 0;
  * 0 -1/6 -1/6 1/6 1/6 1].
  */
-void EXPORT(unpack_winograd4_filter_grad)(cfp part, int c, int k, float* out) {
+static void unpack_winograd4_range(cfp part, int c, int k, float* out, int ci0, int ci1, float* tmp) {
   const int c4 = round_up(c, 4), k8 = round_up(k, 8);
-  for (int ci = 0; ci < c; ci++)
+  float *t = tmp, *p = tmp + 18;
+  for (int ci = ci0; ci < ci1; ci++)
     for (int ki = 0; ki < k; ki++) {
-      float t[18];
       /* t = G^T P (3x6): along the first index. */
       for (int b = 0; b < 6; b++) {
-        float p[6];
         for (int a = 0; a < 6; a++) p[a] = part[((a * 6 + b) * c4 + ci) * k8 + ki];
         t[0 * 6 + b] = p[0] / 4.f - (p[1] + p[2]) / 6.f + (p[3] + p[4]) / 24.f;
         t[1 * 6 + b] = -(p[1] - p[2]) / 6.f + (p[3] - p[4]) / 12.f;
         t[2 * 6 + b] = -(p[1] + p[2]) / 6.f + (p[3] + p[4]) / 6.f + p[5];
       }
       for (int a = 0; a < 3; a++) {
-        const float* p = t + a * 6;
-        out[(a * 3 + 0) * c * k + ci * k + ki] = p[0] / 4.f - (p[1] + p[2]) / 6.f + (p[3] + p[4]) / 24.f;
-        out[(a * 3 + 1) * c * k + ci * k + ki] = -(p[1] - p[2]) / 6.f + (p[3] - p[4]) / 12.f;
-        out[(a * 3 + 2) * c * k + ci * k + ki] = -(p[1] + p[2]) / 6.f + (p[3] + p[4]) / 6.f + p[5];
+        const float* r = t + a * 6;
+        out[(a * 3 + 0) * c * k + ci * k + ki] = r[0] / 4.f - (r[1] + r[2]) / 6.f + (r[3] + r[4]) / 24.f;
+        out[(a * 3 + 1) * c * k + ci * k + ki] = -(r[1] - r[2]) / 6.f + (r[3] - r[4]) / 12.f;
+        out[(a * 3 + 2) * c * k + ci * k + ki] = -(r[1] + r[2]) / 6.f + (r[3] + r[4]) / 6.f + r[5];
       }
     }
+}
+
+void EXPORT(unpack_winograd4_filter_grad)(cfp part, int c, int k, float* out) {
+  float tmp[WG_TRANSFORM_FLOATS];
+  unpack_winograd4_range(part, c, k, out, 0, c, tmp);
+}
+
+/*
+ * The filter transforms above as jobs, on every thread: work units are
+ * FILTER_CI_UNIT input channels each; every (c, k) is computed alone, as in
+ * the single-thread exports, so the bits are the same whoever computes it.
+ * Temporaries live in the thread's scratch (run() may not use the stack).
+ * J_X: the source, J_Y: the output, J_C / J_K: c and k as the exports take
+ * them, J_ACT: transposed (packing).
+ */
+void filter_transform(const int32_t* j, int tid) {
+  const int c = j[J_C], k = j[J_K], units = (c + FILTER_CI_UNIT - 1) / FILTER_CI_UNIT;
+  float* tmp = (float*)(j[J_SCRATCH] + tid * j[J_SCRATCH_BYTES]);
+  cfp src = (cfp)j[J_X];
+  float* out = (float*)j[J_Y];
+  for (int u = next_unit(j, units); u >= 0; u = next_unit(j, units)) {
+    const int ci0 = u * FILTER_CI_UNIT, ci1 = imin(ci0 + FILTER_CI_UNIT, c);
+    switch (j[J_OP]) {
+      case OP_PACK_WINOGRAD: pack_winograd_range(src, out, c, k, j[J_ACT], ci0, ci1, tmp); break;
+      case OP_PACK_WINOGRAD4: pack_winograd4_range(src, out, c, k, j[J_ACT], ci0, ci1, tmp); break;
+      case OP_UNPACK_WINOGRAD: unpack_winograd_range(src, c, k, out, ci0, ci1); break;
+      case OP_UNPACK_WINOGRAD4: unpack_winograd4_range(src, c, k, out, ci0, ci1, tmp); break;
+      default: break;
+    }
+  }
 }

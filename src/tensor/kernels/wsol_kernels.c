@@ -268,6 +268,19 @@ static void column_sums(const int32_t* j) {
   }
 }
 
+/* sum_blocks as a job: each unit adds SUM_RANGE floats of every part into part 0, in block order (the bits of sum_blocks). */
+static void sum_blocks_job(const int32_t* j) {
+  float* parts = (float*)j[J_Y];
+  const int blocks = j[J_BLOCKS], floats = j[J_N], units = (floats + SUM_RANGE - 1) / SUM_RANGE;
+  for (int u = next_unit(j, units); u >= 0; u = next_unit(j, units)) {
+    const int lo = u * SUM_RANGE, hi = imin(lo + SUM_RANGE, floats);
+    for (int b = 1; b < blocks; b++) {
+      cfp src = parts + b * floats;
+      for (int i = lo; i < hi; i += 4) wasm_v128_store(parts + i, wasm_f32x4_add(wasm_v128_load(parts + i), wasm_v128_load(src + i)));
+    }
+  }
+}
+
 /* This thread's share of the job at `job` (thread `tid` picks its scratch). */
 void EXPORT(run)(const int32_t* job, int tid) {
   switch (job[J_OP]) {
@@ -284,6 +297,11 @@ void EXPORT(run)(const int32_t* job, int tid) {
     case OP_BN_GRAD_SUMS: bn_grad_sums(job); break;
     case OP_BN_GRAD_APPLY: bn_grad_apply(job); break;
     case OP_MATMUL: matmul(job, tid); break;
+    case OP_SUM_BLOCKS: sum_blocks_job(job); break;
+    case OP_PACK_WINOGRAD:
+    case OP_PACK_WINOGRAD4:
+    case OP_UNPACK_WINOGRAD:
+    case OP_UNPACK_WINOGRAD4: filter_transform(job, tid); break;
     default: break;
   }
 }

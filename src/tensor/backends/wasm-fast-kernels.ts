@@ -55,6 +55,30 @@ function threadScratch(mod: KernelModule, fields: Int32Array, bytes: number): vo
   fields[J.SCRATCH_BYTES] = stride;
 }
 
+/** A tfjs output [n, h, w, c] of +0 except pixel (y·sh, x·sw) = grid[y][x] for the grid [n, gh, gw, c] at `at`. */
+function scatterOnGrid(
+  mod: KernelModule,
+  backend: WasmBackendLike,
+  at: number,
+  [n, gh, gw, c]: Shape4,
+  [h, w]: [number, number],
+  [sh, sw]: [number, number],
+): TensorInfo {
+  const t = performance.now();
+  const out = backend.makeOutput([n, h, w, c], 'float32');
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  dst.fill(0);
+  const src = mod.f32(at, n * gh * gw * c);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < gh; y++)
+      for (let x = 0; x < gw; x++) {
+        const from = ((b * gh + y) * gw + x) * c;
+        dst.set(src.subarray(from, from + c), ((b * h + y * sh) * w + x * sw) * c);
+      }
+  mod.time.copyOut += performance.now() - t;
+  return out;
+}
+
 /** Zero row for padding taps and per-thread scratch, common to every convolution job. */
 function convCommon(mod: KernelModule, fields: Int32Array, rowFloats: number, scratchBytes: number): void {
   const zero = mod.alloc(rowFloats * 4 + 16);
@@ -285,6 +309,21 @@ export function conv2dBackpropInput(mod: KernelModule): FastKernel {
     const method = convMethod('gradient', kh, kw, info.strideHeight, info.strideWidth, 1, 1, h, w);
     const packed = mod.alloc(roundUp(c, 8) * (PLANES[method] || taps) * k * 4);
     packFilter(mod, method, wAt, packed, kh, kw, c, k, true);
+    // A strided 1x1 convolution (ResNet-50's downsampling) reaches only the input pixels on its stride's grid:
+    // the others read nothing but the zero row, and their sums are exactly +0. Those on the grid are a 1x1
+    // convolution of dy, whose sums are the same operations in the same order, so it is computed there
+    // and scattered into zeros: the same bits with a quarter of the work at stride 2.
+    if (kh === 1 && kw === 1 && (info.strideHeight > 1 || info.strideWidth > 1) && info.padInfo.top === 0 && info.padInfo.left === 0) {
+      const grid = mod.alloc(n * oh * ow * c * 4);
+      convCommon(mod, fields, k, convScratch(1));
+      setGeometry(fields, { n, h: oh, w: ow, c: k, k: c, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, ih: 1, iw: 1, pt: 0, pl: 0, oh, ow });
+      fields[J.OP] = OP.conv;
+      fields[J.X] = dyAt;
+      fields[J.WP] = packed;
+      fields[J.Y] = grid;
+      mod.runParallel(job);
+      return scatterOnGrid(mod, backend, grid, [n, oh, ow, c], [h, w], [info.strideHeight, info.strideWidth]);
+    }
     const dx = mod.alloc(n * h * w * c * 4);
     convCommon(mod, fields, k, method === 'direct' ? convScratch(taps) : winogradScratch(method, method === 'winograd2' ? WG_TILES : WG4_TILES, k, c));
     // dx[q] = sum over taps t' of D[q - P + t'] * w[kh-1-t'], D = dy dilated by the stride, P = kh-1-top.

@@ -202,7 +202,8 @@ function workerTraining(): string {
     const r = spawnSync(process.execPath, [packagePath('bin/wsol-run.js'), file, '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 2 ** 26 });
     const seconds = ((performance.now() - t) / 1000).toFixed(1);
     const done = r.stdout.split('\n').find((l) => l.includes('"node-done"') && l.includes('"classifier"'));
-    if (r.status !== 0 || !done) return `\`train/classifier\` (resnet50, batch ${BATCH}, 128 px, 48 images, 1 epoch) FAILED (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').at(-1)}`;
+    if (r.status !== 0 || !done)
+      return `\`train/classifier\` (resnet50, batch ${BATCH}, 128 px, 48 images, 1 epoch) FAILED (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').at(-1)}`;
     return `\`train/classifier\` (resnet50, batch ${BATCH}, 128 px, 48 images, 1 epoch, one worker) ran to the end, ${seconds} s for the whole CLI run.`;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -30,7 +30,7 @@ const ALLOWED = new Set<string>([
   'engine/run/run-pipeline.ts:runPipeline',
   'engine/run/scheduler.ts:schedule',
   'nodes/report/run-html.ts:buildHtmlReport',
-  'nodes/sweep/run-dgl-sweep.ts:runDglSweep',
+  'nodes/sweep/run-dgl-layers.ts:runDglSweep',
 ]);
 
 const SRC = packagePath('src');

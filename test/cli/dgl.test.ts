@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir, writePipeline } from '../helpers/cli.js';
-import { chooseLayer } from '../../src/nodes/sweep/run-dgl-sweep.js';
+import { chooseLayer } from '../../src/nodes/sweep/run-dgl-layers.js';
 
 const nodes = {
   data: { type: 'dataset/cluttered-mnist', with: { train: 40, val: 20, test: 20, size: 32 } },

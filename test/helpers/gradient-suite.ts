@@ -490,14 +490,46 @@ export function gradientSuite(config: KernelConfig): void {
   test('slices of every rank, whole and partial axes, float32 and int32, are exact; and the gradient of a pad', async () => {
     const cases: [number[], number[], number[]][] = [
       [[7], [2], [3]],
-      [[5, 6], [1, 0], [3, 6]],
-      [[5, 6], [0, 2], [5, 3]],
-      [[3, 4, 5], [1, 1, 1], [2, -1, 3]],
-      [[2, 6, 6, 4], [0, 1, 1, 0], [2, 4, 4, 4]],
-      [[2, 6, 6, 4], [1, 0, 0, 0], [1, 6, 6, 4]],
-      [[2, 6, 6, 4], [0, 0, 0, 1], [2, 6, 6, 2]],
-      [[2, 3, 4, 5], [0, 0, 0, 0], [2, 3, 4, 5]],
-      [[2, 3, 4, 5], [1, 2, 3, 4], [0, 1, 1, 1]],
+      [
+        [5, 6],
+        [1, 0],
+        [3, 6],
+      ],
+      [
+        [5, 6],
+        [0, 2],
+        [5, 3],
+      ],
+      [
+        [3, 4, 5],
+        [1, 1, 1],
+        [2, -1, 3],
+      ],
+      [
+        [2, 6, 6, 4],
+        [0, 1, 1, 0],
+        [2, 4, 4, 4],
+      ],
+      [
+        [2, 6, 6, 4],
+        [1, 0, 0, 0],
+        [1, 6, 6, 4],
+      ],
+      [
+        [2, 6, 6, 4],
+        [0, 0, 0, 1],
+        [2, 6, 6, 2],
+      ],
+      [
+        [2, 3, 4, 5],
+        [0, 0, 0, 0],
+        [2, 3, 4, 5],
+      ],
+      [
+        [2, 3, 4, 5],
+        [1, 2, 3, 4],
+        [0, 1, 1, 1],
+      ],
     ];
     for (const [shape, begin, size] of cases) {
       for (const dtype of ['float32', 'int32'] as const) {
@@ -505,13 +537,33 @@ export function gradientSuite(config: KernelConfig): void {
         const got: number[][] = [];
         for (const on of [backend, 'cpu']) {
           await tf.setBackend(on);
-          const [v] = await read(() => [tf.slice(tf.tensor(Array.from({ length: n }, (_, i) => i * 3 - 7), shape, dtype), begin, size)]);
+          const [v] = await read(() => [
+            tf.slice(
+              tf.tensor(
+                Array.from({ length: n }, (_, i) => i * 3 - 7),
+                shape,
+                dtype,
+              ),
+              begin,
+              size,
+            ),
+          ]);
           got.push(Array.from(v!));
         }
         assert.deepEqual(got[0], got[1], `slice ${shape} from ${begin} size ${size} (${dtype})`);
       }
     }
-    await check('pad', (x) => tf.pad(x, [[0, 0], [1, 2], [2, 1], [0, 0]]), [[2, 5, 4, 3]]);
+    await check(
+      'pad',
+      (x) =>
+        tf.pad(x, [
+          [0, 0],
+          [1, 2],
+          [2, 1],
+          [0, 0],
+        ]),
+      [[2, 5, 4, 3]],
+    );
   });
 
   test('pooling, dense, batch norm, activations, losses, gather and resize gradients', async () => {

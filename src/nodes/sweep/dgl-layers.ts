@@ -71,7 +71,7 @@ export const dglSweepNode = defineNode<DglSweepParams>({
   output: 'metrics',
   env: ['backend'],
   async run(ctx) {
-    const { runDglSweep } = await import('./run-dgl-sweep.js');
+    const { runDglSweep } = await import('./run-dgl-layers.js');
     return runDglSweep(ctx);
   },
 });

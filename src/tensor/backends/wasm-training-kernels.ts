@@ -409,7 +409,7 @@ function fastSlice(shipped: KernelFunc) {
     const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
     const outer = size.slice(0, axis);
     const index = new Array<number>(axis).fill(0);
-    for (let o = 0, at = 0; at < dst.length; o++, at += run) {
+    for (let at = 0; at < dst.length; at += run) {
       let from = begin[axis]! * strides[axis]!;
       for (let i = 0; i < axis; i++) from += (begin[i]! + index[i]!) * strides[i]!;
       dst.set(src.subarray(from, from + run), at);

@@ -23,7 +23,6 @@ const ALLOWED = new Set<string>([
   'cli/main.ts:buildProgram',
   'engine/bundle/export.ts:exportBundle',
   'engine/bundle/import.ts:importBundle',
-  'engine/cache/gc.ts:collectGarbage',
   'engine/executors/bullmq/worker-host.ts:startWorkerHost',
   'engine/load/load-pipeline.ts:resolveCheckedPipeline',
   'engine/load/load-pipeline.ts:expandNode',

@@ -42,8 +42,8 @@ async function listDir(path: string): Promise<string[]> {
   }
 }
 
-export async function collectGarbage(root: string, o: GcOptions): Promise<GcResult> {
-  const now = Date.now();
+/** What the collection keeps: results of recent and running runs and of the lock files, and the keys still training. */
+async function liveSet(root: string, o: GcOptions, now: number): Promise<{ live: Set<string>; training: Set<string>; lockFilesRead: number }> {
   const runs = await listRuns(root);
   const live = new Set<string>();
   const training = new Set<string>();
@@ -63,16 +63,11 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
     lockFilesRead++;
     for (const n of Object.values(lock.nodes)) live.add(n.digest);
   }
+  return { live, training, lockFilesRead };
+}
 
-  const result: GcResult = {
-    removedArtifacts: 0,
-    freedBytes: 0,
-    removedActions: 0,
-    removedWorkDirs: 0,
-    removedCheckpoints: 0,
-    keptArtifacts: 0,
-    lockFilesRead,
-  };
+/** Removes the artifacts not live and older than the grace period; the digests removed. */
+async function collectArtifacts(root: string, o: GcOptions, now: number, live: Set<string>, result: GcResult): Promise<Set<string>> {
   const removed = new Set<string>();
   const artifactsRoot = join(root, 'artifacts');
   for (const shard of await listDir(artifactsRoot)) {
@@ -106,6 +101,12 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
       }
     }
   }
+  return removed;
+}
+
+/** Removes action records that name no artifact any more (removed now, or gone before). */
+async function collectActions(root: string, o: GcOptions, removed: Set<string>, result: GcResult): Promise<void> {
+  const artifactsRoot = join(root, 'artifacts');
   const actionsRoot = join(root, 'actions');
   for (const shard of await listDir(actionsRoot)) {
     for (const name of await listDir(join(actionsRoot, shard))) {
@@ -124,6 +125,10 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
       }
     }
   }
+}
+
+/** Removes checkpoints of keys not training whose newest file is past both the keep period and the grace period. */
+async function collectCheckpoints(root: string, o: GcOptions, now: number, training: Set<string>, result: GcResult): Promise<void> {
   const checkpointsRoot = join(root, 'checkpoints');
   for (const shard of await listDir(checkpointsRoot)) {
     for (const key of await listDir(join(checkpointsRoot, shard))) {
@@ -138,6 +143,23 @@ export async function collectGarbage(root: string, o: GcOptions): Promise<GcResu
       if (!o.dryRun) await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+export async function collectGarbage(root: string, o: GcOptions): Promise<GcResult> {
+  const now = Date.now();
+  const { live, training, lockFilesRead } = await liveSet(root, o, now);
+  const result: GcResult = {
+    removedArtifacts: 0,
+    freedBytes: 0,
+    removedActions: 0,
+    removedWorkDirs: 0,
+    removedCheckpoints: 0,
+    keptArtifacts: 0,
+    lockFilesRead,
+  };
+  const removed = await collectArtifacts(root, o, now, live, result);
+  await collectActions(root, o, removed, result);
+  await collectCheckpoints(root, o, now, training, result);
   for (const name of await listDir(join(root, 'tmp'))) {
     const owner = workDirOwner(name);
     if (!owner || processAlive(owner.pid)) continue; // running here, or another host's

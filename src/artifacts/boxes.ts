@@ -11,6 +11,7 @@ import type { Box, SplitName } from '../datasets/types.js';
  */
 export const BOXES_FILE = 'boxes.json';
 
+/** One split of a boxes artifact: image ids and, per image, its predicted boxes and optionally its class scores. */
 export interface BoxesSplit {
   ids: string[];
   /** Boxes of each image, best first (single-box methods give one). */
@@ -19,6 +20,7 @@ export interface BoxesSplit {
   scores?: number[][];
 }
 
+/** The contents of boxes.json (version 1), written by the pseudo-box and box-prediction nodes and read by evaluation and the regressor's training. */
 export interface BoxesArtifact {
   format: 'wsol-run-boxes';
   version: 1;

@@ -18,6 +18,7 @@ import type { SplitName } from '../datasets/types.js';
  */
 export const MAPS_MANIFEST = 'maps.json';
 
+/** One split's entry in maps.json: the shape and dtype of its `<split>.maps.*` file, the image ids, and the width of its scores file. */
 export interface MapsSplitEntry {
   count: number;
   height: number;
@@ -33,6 +34,7 @@ export interface MapsSplitEntry {
 /** A split's map values: float32, or float64 for imported float64 score maps. */
 export type MapValues = Float32Array | Float64Array;
 
+/** The contents of maps.json (version 1): whose class the maps are, how they were made, and an entry per split stored. */
 export interface MapsManifest {
   format: 'wsol-run-maps';
   version: 1;
@@ -47,6 +49,7 @@ export interface MapsManifest {
   splits: Partial<Record<SplitName, MapsSplitEntry>>;
 }
 
+/** One split of a maps artifact read into memory: its manifest entry, the map values and the class scores. */
 export interface MapsSplit {
   entry: MapsSplitEntry;
   /** count * height * width values. */

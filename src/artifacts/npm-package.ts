@@ -22,6 +22,11 @@ import { UserError } from '../core/errors.js';
 
 const run = promisify(execFile);
 
+/**
+ * Where a package's files come from, as parsePackageSource reads a `source`
+ * parameter: npm name and exact version, a .tgz file, or an unpacked
+ * directory.
+ */
 export type PackageSource =
   | { kind: 'npm'; name: string; version: string; spec: string }
   | { kind: 'tarball'; path: string }

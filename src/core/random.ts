@@ -11,6 +11,7 @@
  * initializers take an integer seed: streamSeed gives one per named stream.
  */
 
+/** One named random stream (sfc32), as rng(seed, ...labels) returns it: draws that depend only on the seed and the stream's name. */
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;

@@ -5,6 +5,7 @@
  */
 import { rng } from '../core/random.js';
 
+/** How many images of each class carveValidation moves from the official training split to `val`: a count per class or a fraction. */
 export interface ValidationCarve {
   /** Images per class moved to `val` (used when `fraction` is not given). */
   perClass?: number;
@@ -12,6 +13,7 @@ export interface ValidationCarve {
   fraction?: number;
 }
 
+/** The result of carveValidation: which images of the official training split stay in `train` and which go to `val`. */
 export interface CarvedSplit {
   /** Indices into the input, ascending. */
   train: number[];

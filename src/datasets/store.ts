@@ -60,10 +60,12 @@ export interface DatasetSample {
   ignoreMask?: Uint8Array | null;
 }
 
+/** A sample with the split it goes to, as generators and loaders stream them into the dataset writer. */
 export interface SplitSample extends DatasetSample {
   split: SplitName;
 }
 
+/** One split's entry in dataset.json: how many images and boxes it holds, and whether its mask and ignore-mask files exist. */
 export interface SplitEntry {
   count: number;
   masks: boolean;
@@ -72,6 +74,7 @@ export interface SplitEntry {
   boxes: number;
 }
 
+/** The contents of dataset.json, written last by the dataset writer: format and version, the dataset's info and an entry per split. */
 export interface DatasetManifest {
   format: typeof DATASET_FORMAT;
   version: typeof DATASET_FORMAT_VERSION;
@@ -260,6 +263,7 @@ export async function writeDatasetArtifact(
 
 // ---------------------------------------------------------------- reading
 
+/** How openDataset reads image and mask files: whole into memory up to a size, else image by image. */
 export interface OpenOptions {
   /**
    * Image and mask files up to this size are read into memory once; larger

@@ -16,6 +16,11 @@ export type SplitName = (typeof SPLIT_NAMES)[number];
 import type { Box, ImageSize } from '../core/geometry.js';
 export type { Box, ImageSize } from '../core/geometry.js';
 
+/**
+ * What a dataset artifact says about itself (dataset.json's `info`): classes,
+ * stored image size and channels, augmentation facts, masks and images per
+ * split.
+ */
 export interface DatasetInfo {
   /** Loader name, e.g. `cluttered-mnist`, `cub`. */
   name: string;
@@ -39,6 +44,7 @@ export interface DatasetInfo {
   counts: Record<SplitName, number>;
 }
 
+/** One split of a stored dataset as trainers, map makers and the evaluator read it: ids, labels, boxes, images, masks and batches, by image index. */
 export interface SplitView {
   readonly name: SplitName;
   readonly count: number;
@@ -62,6 +68,7 @@ export interface SplitView {
   batch(indices: readonly number[]): Float32Array;
 }
 
+/** A stored dataset opened for reading: its info and a view of each split. */
 export interface DatasetView {
   readonly info: DatasetInfo;
   split(name: SplitName): SplitView;

@@ -4,6 +4,7 @@
  */
 import type { Metrics, ProgressUpdate } from '../nodes/contract.js';
 
+/** A node's failure as it travels in events and the run store: message and hint for the user, the stack for --verbose. */
 export interface NodeErrorInfo {
   message: string;
   hint?: string;
@@ -11,6 +12,7 @@ export interface NodeErrorInfo {
   stack?: string;
 }
 
+/** One event of a run's stream, as the TTY view, the plain log, `--json` and the run store receive it. */
 export type RunEvent =
   | { event: 'run-start'; runId: string; pipeline: string; name: string; nodes: number; jobs: number; cache: string; time: string }
   | { event: 'node-start'; node: string; type: string; key: string; reason: string }
@@ -38,8 +40,10 @@ export type RunEvent =
   | { event: 'info'; message: string }
   | { event: 'run-done'; runId: string; status: RunStatus; durationMs: number; counts: RunCounts };
 
+/** How a finished run ended: every node done or cached, some node failed, or cancelled (Ctrl-C, a signal). */
 export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
 
+/** How many nodes of a run ran, came from the cache, failed, were skipped below a failure, or were cancelled. */
 export interface RunCounts {
   ran: number;
   cancelled: number;
@@ -48,4 +52,5 @@ export interface RunCounts {
   skipped: number;
 }
 
+/** A consumer of a run's events (reporter, run store, JSON writer), called synchronously for each one. */
 export type EventListener = (e: RunEvent) => void;

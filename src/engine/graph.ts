@@ -2,6 +2,7 @@ import graphology from 'graphology';
 import type { ResolvedPipeline } from './pipeline.js';
 
 const { DirectedGraph } = graphology;
+/** A graphology directed graph over node ids with an edge producer -> consumer for each dependency (pipelineGraph, graphOf). */
 export type Dag = InstanceType<typeof DirectedGraph>;
 
 /** A directed graph over `ids` with an edge producer -> consumer for each dependency. */

@@ -36,6 +36,7 @@ import type { JsonObject } from '../nodes/contract.js';
 export const KEY_SCHEME = 1;
 export const DIGEST_SCHEME = 1;
 
+/** Everything a node's action key hashes (with KEY_SCHEME): type, version, params, input digests, environment facts, data fingerprints. */
 export interface KeyMaterial {
   type: string;
   version: number;
@@ -48,12 +49,14 @@ export interface KeyMaterial {
   inputNames?: Record<string, InputName[]>;
 }
 
+/** An input's producer as a node that reads input names sees it (readsInputNames): its id, matrix coordinates and action key. */
 export interface InputName {
   node: string;
   coords: JsonObject;
   key: string;
 }
 
+/** One file of an artifact: path relative to its root ('/'-separated), size in bytes and sha256; the artifact digest hashes the sorted list. */
 export interface ManifestFile {
   path: string;
   size: number;

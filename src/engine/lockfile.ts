@@ -21,11 +21,13 @@ export const LOCK_VERSION = 2;
 /** Version 1 also recorded the run (id, time, Node.js); those fields are ignored. */
 const READABLE_LOCK_VERSIONS: readonly number[] = [1, LOCK_VERSION];
 
+/** One input of a locked node: the producer node's id and the digest it gave. */
 export interface LockedInput {
   node: string;
   digest: string;
 }
 
+/** What a lock records for one node: everything its key was computed from, the key, the digest of its result and its headline metrics. */
 export interface LockedNode {
   type: string;
   version: number;
@@ -41,6 +43,7 @@ export interface LockedNode {
   metrics?: Metrics;
 }
 
+/** The contents of `<pipeline>.lock.json`: the pipeline file and its sha256, overrides, params, environment facts and every node's record. */
 export interface LockFile {
   lockVersion: number;
   pipeline: { name: string; file: string; sha256: string };

@@ -7,6 +7,7 @@ import type { JsonObject, JsonValue, Resources } from '../nodes/contract.js';
 import type { RegisteredNodeType } from '../nodes/registry.js';
 import type { PluginRef } from '../nodes/plugins.js';
 
+/** A node as the user declares it in a pipeline file: its type, `with` params, inputs, matrix and resources. */
 export interface NodeDeclaration {
   type: string;
   description?: string;
@@ -20,6 +21,7 @@ export interface NodeDeclaration {
   resources?: Resources;
 }
 
+/** A pipeline file as the user writes it (JSON with comments), before matrix expansion and validation. */
 export interface PipelineFile {
   $schema?: string;
   name: string;
@@ -31,6 +33,7 @@ export interface PipelineFile {
   nodes: Record<string, NodeDeclaration>;
 }
 
+/** One node instance of a resolved pipeline: matrix expanded, params validated with defaults, inputs wired to producer ids. */
 export interface ResolvedNode {
   /** Unique id, e.g. `localizer[alpha=0.2,topK=10]`. */
   id: string;
@@ -46,6 +49,7 @@ export interface ResolvedNode {
   resources: Required<Resources>;
 }
 
+/** A pipeline as the engine runs it: overrides applied, every matrix expanded, nodes in topological order, plugins loaded. */
 export interface ResolvedPipeline {
   /** Absolute path of the pipeline file. */
   file: string;

@@ -14,8 +14,10 @@ import type { JsonObject, Metrics } from '../nodes/contract.js';
 import type { NodeErrorInfo, RunCounts, RunEvent, RunStatus } from './events.js';
 import { isErrno, processAlive } from '../core/files.js';
 
+/** A node's state in a run record: pending and running while the run goes on, then how it ended. */
 export type NodeStatus = 'pending' | 'running' | 'done' | 'cached' | 'failed' | 'skipped' | 'cancelled';
 
+/** One node of a run record: its status, key and digest, why it ran, its error, timing, metrics and effective params. */
 export interface NodeRecord {
   type: string;
   status: NodeStatus;
@@ -47,6 +49,10 @@ export type LockDecision =
   | 'checked'
   | 'write-failed';
 
+/**
+ * One run as the run store keeps it under <cache>/runs/: pipeline, process and
+ * host, times, status, options, environment facts, lock decision and nodes.
+ */
 export interface RunRecord {
   id: string;
   pipeline: string;

@@ -3,6 +3,8 @@
  * BoxAcc(τ, δ) = 100 * #(best IoU >= δ/100) / N, MaxBoxAcc(δ) = its maximum
  * over τ (the first maximising τ is reported), MaxBoxAccV2 = mean over δ.
  */
+
+/** MaxBoxAcc at one IoU threshold δ: the best box accuracy over τ in percent, and the first τ (and its index) that reaches it. */
 export interface MaxBoxAcc {
   delta: number;
   /** Percent. */

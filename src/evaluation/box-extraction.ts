@@ -7,6 +7,11 @@ import type { Box } from './iou.js';
 import { ContourTracer, type ContourSummary } from './contours.js';
 import { checkScoremap, maxOf, quantizeScoremap, quantizedLevel, type ScoreValues } from './scoremap.js';
 
+/**
+ * Which boxes a thresholded map gives: `single`, the box of the largest
+ * contour (MaxBoxAcc v1, GT-known), or `multi`, one box per contour
+ * (MaxBoxAccV2).
+ */
 export type BoxMode = 'single' | 'multi';
 
 /** The box given when there is no contour at all. */

@@ -82,6 +82,7 @@ export function averagePrecision(scores: ArrayLike<number>, hits: ArrayLike<bool
   return ap * 100;
 }
 
+/** The metrics of a two-class task (GlaS), each in percent: accuracy, ROC AUC, and the average precision of each class. */
 export interface BinaryMetrics {
   acc: number;
   auc: number;

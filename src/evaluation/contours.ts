@@ -21,6 +21,7 @@ const DX = [1, 1, 0, -1, -1, -1, 0, 1];
 const DY = [0, -1, -1, -1, 0, 1, 1, 1];
 const MAX_SIZE = 16;
 
+/** One contour as OpenCV's findContours returns it: its simplified polygon, whether it borders a hole, and its parent in the hierarchy. */
 export interface Contour {
   /** Vertices x0, y0, x1, y1, ... in image coordinates. */
   points: Int32Array;
@@ -29,6 +30,7 @@ export interface Contour {
   parent: number;
 }
 
+/** What box extraction needs of a contour: its doubled polygon area (single-box picks the largest) and its bounding rectangle in pixels. */
 export interface ContourSummary {
   /** |shoelace area| of the simplified polygon, doubled (an integer). */
   area2: number;

@@ -23,6 +23,7 @@ import { MapInputError } from '../core/errors.js';
 /** The ground truth of one split, as a DatasetView split provides it. */
 export type GroundTruth = Pick<SplitView, 'count' | 'ids' | 'labels' | 'boxes' | 'mask' | 'ignoreMask'>;
 
+/** A method's maps of one split as the evaluator reads them: size, the raw map of each image, and whose class the maps are. */
 export interface MapSet {
   width: number;
   height: number;
@@ -42,6 +43,7 @@ export interface Scores {
   values: Float32Array;
 }
 
+/** How evaluateLocalization evaluates: evaluation size, threshold step, IoU deltas, map preprocessing, NaN handling, which metric families. */
 export interface LocalizationOptions {
   /** The evaluation size (the dataset's stored image size). */
   imageSize: ImageSize;
@@ -160,6 +162,7 @@ function accuracyOf(rows: readonly Float64Array[], thresholds: number[], deltas:
   return acc;
 }
 
+/** One image's line in per-image.json: its class and prediction, and the IoU and box each metric family found for it. */
 export interface PerImageResult {
   id: string;
   label: number;
@@ -178,6 +181,7 @@ export interface PerImageResult {
   stlFound?: boolean;
 }
 
+/** What evaluateLocalization returns: headline metrics in percent, the full detail, the curves over thresholds, per-image results and notes. */
 export interface LocalizationReport {
   /** Headline metrics (percent), only those that apply. */
   headline: Record<string, number>;
@@ -194,6 +198,7 @@ export interface LocalizationReport {
   notes: string[];
 }
 
+/** One split to evaluate: its ground truth, the method's maps, boxes and class scores, and the split thresholds are chosen on. */
 export interface LocalizationInput {
   split: string;
   gt: GroundTruth;

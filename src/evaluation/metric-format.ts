@@ -7,6 +7,7 @@
  * Library level: no CLI imports.
  */
 
+/** The kind of a metric, told by its name (metricKind): it fixes the unit and the one precision every view prints it with. */
 export type MetricKind = 'percent' | 'loss' | 'threshold' | 'count' | 'number';
 
 type MetricValue = number | string | boolean | null;

@@ -8,6 +8,7 @@
  */
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
+/** The contents of a .npy file: shape, values in row-major order, and the dtype as stored. */
 export interface NpyArray {
   shape: number[];
   /** Values in C (row-major) order: Float64Array for `f8` files, Float32Array otherwise. */

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { Box } from './iou.js';
 import { PixelAccumulator } from './pixel-metrics.js';
 
+/** The multi-box sweep and PxAP work of a split, handed to sweepInParallel: the score maps, boxes and masks in shared memory, and the thresholds. */
 export interface SweepJob {
   width: number;
   height: number;
@@ -22,6 +23,7 @@ export interface SweepJob {
   thresholds: number[];
 }
 
+/** What sweepInParallel returns: each image's best IoU at each threshold, and the split's pixel histograms (null without masks). */
 export interface SweepResult {
   /** Row i: best IoU of image i at each threshold (multi-box). */
   bestIou: Float64Array;

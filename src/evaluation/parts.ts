@@ -6,6 +6,7 @@
 import type { Box } from '../core/geometry.js';
 import { boxArea, intersectionArea } from './iou.js';
 
+/** Where a missed box went (classifyMiss): onto one part of the object only, onto a distractor, or elsewhere. */
 export type MissKind = 'one-part' | 'distractor' | 'other';
 
 /** How a predicted box that missed the object relates to the object's parts and the distractors. */
@@ -21,6 +22,7 @@ export function classifyMiss(predicted: Box, parts: readonly Box[], distractors:
   return 'other';
 }
 
+/** How a split's misses divide among the miss kinds, in percent of the misses, with the image and miss counts. */
 export interface MissShares {
   images: number;
   misses: number;

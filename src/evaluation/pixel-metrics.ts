@@ -9,6 +9,7 @@
 import { numpySum } from './numpy-sum.js';
 import type { ScoreValues } from './scoremap.js';
 
+/** The pixel precision-recall curve of a split, one point per threshold bin (precision is null where no pixel is predicted). */
 export interface PixelCurve {
   /** Threshold (bin left edge) of each point, highest first. */
   thresholds: number[];

@@ -22,6 +22,7 @@ export function float32Of(values: ScoreValues): Float32Array {
   return values instanceof Float32Array ? values : Float32Array.from(values);
 }
 
+/** A float32 score map with its size: width * height values in [0, 1], row-major. */
 export interface Scoremap {
   width: number;
   height: number;

@@ -29,6 +29,7 @@ export function nearRegion(x: number, y: number, tolerance: number, boxes: reado
   return false;
 }
 
+/** One image for STL's localization AP: its positive-class score, whether it is positive, and whether its map's maximum found the object. */
 export interface StlImage {
   /** Evidence for the positive class (any monotone score). */
   score: number;

@@ -9,6 +9,7 @@
  * refused with a clear error. Write: 24-bit and 8-bit palette (for fixtures).
  */
 
+/** A decoded BMP file: its size, RGB pixels, and palette indices for palette images. */
 export interface BmpImage {
   width: number;
   height: number;

@@ -17,12 +17,14 @@ const sharp = sharpModule;
 // Each file is read once; libvips's operation cache would only hold memory.
 sharp.cache(false);
 
+/** An image file decoded and resized to the requested size, as RGB bytes, with its size before resizing. */
 export interface ResizedImage {
   originalSize: ImageSize;
   /** size.height x size.width x 3, RGB. */
   rgb: Uint8Array;
 }
 
+/** A mask or annotation file decoded at its original size: one grey level or palette index per pixel. */
 export interface LabelImage {
   width: number;
   height: number;

@@ -2,6 +2,7 @@
 import { createRaster, type Raster } from './raster.js';
 import type { Box } from '../core/geometry.js';
 
+/** An RGB colour, each channel 0..255, for preview tints and box outlines. */
 export type Colour = readonly [number, number, number];
 
 /** Blends `colour` into the pixels where `mask` is non-zero (same width x height), with opacity `alpha`. */

@@ -1,5 +1,6 @@
 /** Plain pixel buffers (row-major, interleaved channels) and the resampling the loaders need. */
 
+/** A pixel buffer, row-major with interleaved channels: uint8 for images and masks, float32 for the generators' bilinear resampling. */
 export interface Raster<T extends Uint8Array | Float32Array = Uint8Array> {
   width: number;
   height: number;

@@ -24,6 +24,7 @@ export const augmentSchema = {
   description: 'Training augmentation (train split only; the val accuracy is measured on plain images).',
 } as const;
 
+/** A trainer's `augment` param as its schema gives it: the largest shift in pixels and whether to flip. */
 export type AugmentParams = FromSchema<typeof augmentSchema>;
 
 /** Whether an augmentation does anything on a dataset (the batch is passed through untouched otherwise, with no draws). */

@@ -14,6 +14,7 @@ import { concatFloats } from './make-maps.js';
 import { dglBatchLimit, dglLayerMaps, type DglOptions } from './maps/dgl.js';
 import { readFloats, tidyAsync } from '../tensor/read.js';
 
+/** How DGL's layer sweep computes one split's maps: DGL's options, whose class, and the batch bound in images and in MB of tensor memory. */
 export interface SweepMapsOptions extends DglOptions {
   target: 'gt' | 'predicted';
   /** Upper bound of images per batch; the memory bound may lower it. */

@@ -26,6 +26,7 @@ export interface TrainedModel {
   valTop1: number;
 }
 
+/** What a trainer gets from its node: the cancel signal, where progress, log lines and timings go, and where to checkpoint. */
 export interface Hooks {
   signal: AbortSignal;
   progress(update: ProgressUpdate): void;

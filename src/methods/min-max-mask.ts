@@ -16,6 +16,7 @@ import type { Tf } from '../tensor/backends/init.js';
 
 type T4 = TfCore.Tensor4D;
 
+/** The params of Min-Max Entropy's mask M+ = sigmoid(ω·(T − σ')), and what T is normalised over. */
 export interface MaskParams {
   omega: number;
   sigmaPrime: number;

@@ -51,7 +51,9 @@ export const trainingProperties = {
   ...optimizerProperties,
 } as const;
 
+/** The backbone params every trainer shares (architecture, small-backbone layout, pretrained weights), as their JSON Schema gives them. */
 export type BackboneParams = FromSchema<{ type: 'object'; properties: typeof backboneProperties; additionalProperties: false }>;
+/** The params every trainer shares: the backbone's, epochs, batch size, seed and the optimiser's, as their JSON Schema gives them. */
 export type TrainingParams = FromSchema<{ type: 'object'; properties: typeof trainingProperties; additionalProperties: false }>;
 
 /** The properties with some defaults replaced (e.g. a trainer's own learning rate); the type is unchanged. */

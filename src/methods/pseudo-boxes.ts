@@ -14,6 +14,7 @@ import { BoxAccuracy } from '../evaluation/box-accuracy.js';
 import { BoxSweeper } from '../evaluation/box-sweep.js';
 import { ContourTracer } from '../evaluation/contours.js';
 
+/** The pixel grid pseudo boxes are made in: the dataset's stored image size, which the maps are resized to. */
 export interface ImageGrid {
   width: number;
   height: number;
@@ -25,6 +26,7 @@ function quantised(maps: MapsSplit, i: number, grid: ImageGrid): Uint8Array {
   return quantizeScoremap(prepareScoremap(float32Of(mapAt(maps, i)), width, height, grid.width, grid.height));
 }
 
+/** The τ chooseThreshold found on the val split, its GT-known box accuracy (%), and the accuracy at every τ tried. */
 export interface ThresholdChoice {
   tau: number;
   /** GT-known box accuracy (IoU >= 0.5, %) at tau on the split it was chosen on. */

@@ -35,8 +35,10 @@ export const vstStimuliSchema = {
   description: 'Transforms of the VST loss: flip, scales (input side multipliers), colour jitter amounts.',
 } as const;
 
+/** The visual-stimuli params of SLT-Net's tolerance loss as their schema gives them: flip, input scales and colour jitter amounts. */
 export type VstParams = FromSchema<typeof vstStimuliSchema>;
 
+/** One batch's draw of visual stimuli (drawVst): the flip, the scaled input size, and each example's colour jitter factors. */
 export interface VstDraw {
   flip: boolean;
   /** Scaled input side (height, width). */

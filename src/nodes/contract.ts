@@ -12,8 +12,10 @@ export type { ProgressUpdate } from '../core/progress.js';
 
 /** The kinds of artifact a node can produce or consume. Wiring checks them. */
 export const ARTIFACT_KINDS = ['text', 'dataset', 'model', 'maps', 'boxes', 'metrics', 'report'] as const;
+/** The kind of an artifact: what a node type outputs and what each of its inputs accepts; wiring checks they match. */
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
+/** One declared input of a node type: the artifact kinds it accepts, and whether it takes a list or may stay unwired. */
 export interface InputSpec {
   /** Accepted artifact kind(s). */
   kind: ArtifactKind | readonly ArtifactKind[];
@@ -53,8 +55,14 @@ export interface InputArtifact {
 /** Headline metrics a node returns are stored in its artifact under this name. */
 export const METRICS_FILE = 'metrics.json';
 
+/** A node's headline metrics by name (percentages stored 0–100), as metrics.json, the lock file, the run store and the reports hold them. */
 export type Metrics = { [name: string]: number | string | boolean | null };
 
+/**
+ * Everything a node's run() receives: its id and type, validated params, input
+ * artifacts, output directory, signal, environment facts, threads and
+ * reporting hooks.
+ */
 export interface NodeContext<P> {
   nodeId: string;
   /** The node's type, e.g. `train/stl` (what an artifact may record as its maker; the id may not: it is not in the key). */
@@ -97,6 +105,11 @@ export interface NodeResult {
   metrics?: Metrics;
 }
 
+/**
+ * A node type, as one module exports it and the registry (or a plugin)
+ * registers it: its schema, inputs, output kind, resources, the files it
+ * reads, and run().
+ */
 export interface NodeType<P = JsonObject> {
   /** e.g. `util/concat`, `train/stl`. */
   type: string;

@@ -49,6 +49,7 @@ export async function inputModel(tf: Tf, ctx: NodeContext<unknown>, name: string
   }
 }
 
+/** A model input opened by inputModel: the network, its model description, and the id of the node that made it. */
 export type LoadedModel = Awaited<ReturnType<typeof inputModel>>;
 
 /**

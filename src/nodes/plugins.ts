@@ -27,6 +27,7 @@ import { headKinds, registerHead } from '../tensor/models/heads/registry.js';
 import type { NodeType } from './contract.js';
 import { nodeTypes, registerNodeType } from './registry.js';
 
+/** What a plugin module's default export declares (definePlugin): its name and the node types, heads and map methods it adds. */
 export interface WsolRunPlugin {
   /** Shown in errors about what the plugin adds. */
   name: string;

@@ -5,12 +5,14 @@
  */
 import type { JsonValue } from '../core/json.js';
 
+/** One node instance's results for a comparison table: its matrix coordinates and its numeric metrics. */
 export interface ResultRow {
   /** Instance coordinates, e.g. {variant: 'vst', seed: 1}. */
   coords: Record<string, JsonValue>;
   metrics: Record<string, number>;
 }
 
+/** One row of a comparison table: the coordinates the group shares, how many instances it holds, and each metric's mean and sample std. */
 export interface ComparisonRow {
   group: Record<string, JsonValue>;
   runs: number;

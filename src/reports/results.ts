@@ -39,18 +39,21 @@ export interface Selection {
   metric?: string;
 }
 
+/** One column of a `metrics` table: the metric it shows, its header label, and its decimals (the table's otherwise). */
 export interface Column {
   metric: string;
   label?: string;
   digits?: number;
 }
 
+/** One row of a `metrics` table: the nodes it averages, its label, and the metric names its nodes record a column under. */
 export interface MetricsRow extends Selection {
   label: string;
   /** Column metric -> the metric this row's nodes record it under (a floor's map `gtKnownLoc` in a column of boxes' `boxGtKnownLoc`). */
   as?: Record<string, string>;
 }
 
+/** The spec of a `metrics` table: one row per node selection, one column per metric, each cell the mean ± sample std over the nodes. */
 export interface MetricsTable {
   kind: 'metrics';
   lock?: string;
@@ -61,6 +64,7 @@ export interface MetricsTable {
   rows: MetricsRow[];
 }
 
+/** One row of a `verdicts` table: a claim that one side beats the other on a metric in a regime, and the gate it rests on. */
 export interface Claim {
   claim: string;
   regime: string;
@@ -78,6 +82,7 @@ export interface Gate extends Selection {
   min: number;
 }
 
+/** The spec of a `verdicts` table: its claims, each given an effect, a bar of twice the pooled std, and a verdict. */
 export interface VerdictsTable {
   kind: 'verdicts';
   lock?: string;
@@ -85,10 +90,12 @@ export interface VerdictsTable {
   claims: Claim[];
 }
 
+/** One row of a `gate` table: a labelled go/no-go condition. */
 export interface GateRow extends Gate {
   label: string;
 }
 
+/** The spec of a `gate` table: one row per go/no-go condition "metric ≥ min on every matched node". */
 export interface GateTable {
   kind: 'gate';
   lock?: string;
@@ -96,8 +103,10 @@ export interface GateTable {
   rows: GateRow[];
 }
 
+/** The JSON spec in a results block's opening marker, one of the three table kinds. */
 export type TableSpec = MetricsTable | VerdictsTable | GateTable;
 
+/** A claim's verdict: the effect exceeds the bar in the claimed direction, is within it, or exceeds it the other way. */
 export type Verdict = 'reproduced' | 'not reproduced' | 'inverted';
 
 /** Reads a lock by the path a spec names (relative to the document). */
@@ -106,6 +115,7 @@ export type LockReader = (path: string) => LockedMetrics;
 const OPEN = '<!-- results';
 const CLOSE = '<!-- /results -->';
 
+/** A results block found in a document (findBlocks): its parsed spec, the offsets of the body renderResults replaces, and its line. */
 export interface Block {
   spec: TableSpec;
   /** Offsets of the body (between the opening marker's line end and the closing marker). */
@@ -226,6 +236,7 @@ export function sampleStd(values: readonly number[]): number {
   return Math.sqrt(values.reduce((s, v) => s + (v - m) ** 2, 0) / (values.length - 1));
 }
 
+/** What verdictOf computes for a claim: the effect (mean of the better side minus the worse), the bar 2 × pooled std, and the verdict. */
 export interface VerdictFigures {
   effect: number;
   /** 2 × √((s_A² + s_B²) / 2). */

@@ -5,6 +5,7 @@
 import type { Tf } from './backends/init.js';
 import { referenceModel } from './models/reference.js';
 
+/** What timeTrainingSteps measured: each timed step's wall time in ms and its loss, and the batch size. */
 export interface StepTiming {
   /** Wall time of each timed step, ms. */
   stepMs: number[];

@@ -46,6 +46,7 @@ interface CheckpointIndex {
   specs: TfCore.io.WeightsManifestEntry[];
 }
 
+/** A checkpoint restored into the network and optimisers: the epochs it completed and their log records. */
 export interface RestoredCheckpoint {
   epochsDone: number;
   records: EpochRecord[];

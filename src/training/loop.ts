@@ -20,6 +20,7 @@ export interface TrainCheckpointing extends CheckpointTarget {
   restore(values: TfCore.NamedTensorMap): void;
 }
 
+/** Variables trained with one optimiser at the schedule's learning rate times `lrMultiplier` (the head can learn faster than the backbone). */
 export interface ParamGroup {
   variables: TfCore.Variable[];
   lrMultiplier: number;
@@ -34,6 +35,7 @@ export interface StepInfo {
   random: () => number;
 }
 
+/** What a trainer's step returns, inside the gradient tape: the loss to minimise and named parts to log. */
 export interface StepLosses {
   /** The loss to minimise (weight decay is added by the loop). */
   loss: TfCore.Scalar;
@@ -64,6 +66,7 @@ export type GradientStep = (
 /** What a trainer supplies per step: a loss (the usual case), or its own gradients. */
 export type TrainStep = ((indices: readonly number[], info: StepInfo) => StepLosses) | { gradients: GradientStep };
 
+/** One epoch of a training log (saved with the model and in checkpoints): its learning rate, mean losses, and what onEpochEnd measured. */
 export interface EpochRecord {
   epoch: number;
   lr: number;
@@ -75,6 +78,7 @@ export interface EpochRecord {
   eval: Record<string, number>;
 }
 
+/** Everything trainLoop needs: epochs, batches and seed, the optimiser settings and parameter groups, the step, hooks and checkpointing. */
 export interface TrainLoopOptions {
   tf: Tf;
   epochs: number;

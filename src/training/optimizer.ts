@@ -27,6 +27,10 @@ export const optimizerProperties = {
   },
 } as const;
 
+/**
+ * The optimiser settings every trainer takes, as their JSON Schema gives them:
+ * algorithm, learning rate and schedule, momentum, decay, head multiplier.
+ */
 export type OptimizerParams = FromSchema<{ type: 'object'; properties: typeof optimizerProperties; additionalProperties: false }>;
 
 export function learningRate(p: OptimizerParams, epoch: number, epochs: number, fraction = 0): number {
@@ -40,6 +44,7 @@ export function learningRate(p: OptimizerParams, epoch: number, epochs: number, 
   }
 }
 
+/** A tfjs optimiser as makeOptimizer returns it: the momentum optimisers have setLearningRate, Adam does not (the loop sets its field instead). */
 export type Optimizer = TfCore.Optimizer & { setLearningRate(lr: number): void };
 
 export function makeOptimizer(tf: Tf, p: OptimizerParams, lr: number): Optimizer {

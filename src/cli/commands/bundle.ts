@@ -9,6 +9,7 @@ import { nodeTypes } from '../../nodes/registry.js';
 import { load, printJson, type PipelineOptions } from './common.js';
 import { configurationFlags, shellWord } from './locked-result.js';
 
+/** Options of `wsol-run export`, as commander parses them: the bundle file, which cached results to pack, and whether to pack plugin files. */
 export interface ExportOptions extends PipelineOptions {
   output?: string;
   results?: string[];
@@ -45,6 +46,10 @@ export async function exportCommand(pipelinePath: string, o: ExportOptions): Pro
   return 0;
 }
 
+/**
+ * Options of `wsol-run import`, as commander parses them: where pipeline and
+ * lock go, what may be replaced, plugins, and the size limits on a bundle.
+ */
 export interface ImportOptions {
   cache?: string;
   into?: string;

@@ -19,6 +19,7 @@ import { detectGpus } from '../options.js';
 import { fitText } from '../width.js';
 import { printJson, requestedBackend } from './common.js';
 
+/** Options of `wsol-run doctor`, as commander parses them: the training-speed probe's length in seconds (0 skips it) and the backend to probe. */
 export interface DoctorOptions {
   json?: boolean;
   /** Also print what the native libraries said while they were probed. */
@@ -71,6 +72,7 @@ const NOT_INSTALLED: Record<BackendName, string> = {
   cpu: 'not installed: it ships with wsol-run; run `npm ci`',
 };
 
+/** The WebGPU part of doctor's report: Dawn's installed version, each adapter found with why it is or is not used, and what failed. */
 export interface WebgpuReport {
   /** Dawn's binding (npm package webgpu), or null when not installed. */
   dawn: string | null;

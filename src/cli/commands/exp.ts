@@ -14,6 +14,7 @@ import { formatMetric, table } from '../format.js';
 import { cacheDirOf } from '../options.js';
 import { printJson } from './common.js';
 
+/** Options of `wsol-run exp show`, as commander parses them: JSON or CSV output, and a filter on run status and count. */
 export interface ExpShowOptions {
   cache?: string;
   json?: boolean;
@@ -22,6 +23,10 @@ export interface ExpShowOptions {
   limit?: number;
 }
 
+/**
+ * Options of `wsol-run exp diff`, as commander parses them: `pipeline` names
+ * the pipeline whose lock and newest run the sides `lock` and HEAD mean.
+ */
 export interface ExpDiffOptions {
   cache?: string;
   json?: boolean;

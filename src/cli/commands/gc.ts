@@ -3,6 +3,11 @@ import { formatBytes } from '../format.js';
 import { cacheDirOf } from '../options.js';
 import { printJson } from './common.js';
 
+/**
+ * Options of `wsol-run gc`, as commander parses them: keep the results of runs
+ * from the last `keepDays` days, and never remove any younger than `grace`
+ * seconds.
+ */
 export interface GcCommandOptions {
   cache?: string;
   keepDays: number;

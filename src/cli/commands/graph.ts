@@ -2,6 +2,7 @@ import { pipelineGraph } from '../../engine/graph.js';
 import type { ResolvedPipeline } from '../../engine/pipeline.js';
 import { load, type PipelineOptions } from './common.js';
 
+/** The text formats `wsol-run graph` can print the expanded DAG in: Graphviz dot or Mermaid. */
 export type GraphFormat = 'dot' | 'mermaid';
 
 function label(p: ResolvedPipeline, id: string): string {

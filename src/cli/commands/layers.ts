@@ -11,6 +11,7 @@ import { table } from '../format.js';
 import { printJson } from './common.js';
 import { lockedResult } from './locked-result.js';
 
+/** Options of `wsol-run layers`, as commander parses them: the cache to read the model from, and JSON output. */
 export interface LayersOptions {
   cache?: string;
   json?: boolean;

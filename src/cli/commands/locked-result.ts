@@ -21,6 +21,7 @@ export interface ResultRef {
   overrides: string[];
 }
 
+/** A node's result as the pipeline's lock file records it (lockedResult), with the lock file itself. */
 export interface LockedResult extends ResultRef {
   lock: LockFile;
 }

@@ -11,6 +11,7 @@ import { planBackend } from '../../tensor/backends/select.js';
 import { cacheDirOf } from '../options.js';
 import { load, printJson } from './common.js';
 
+/** Options of `wsol-run locks`, as commander parses them: what counts as a problem, and whether to refresh locks whose keys are unchanged. */
 export interface LocksOptions {
   cache?: string;
   json?: boolean;

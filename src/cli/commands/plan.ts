@@ -6,6 +6,7 @@ import { cacheDirOf } from '../options.js';
 import type { ResolvedPipeline } from '../../engine/pipeline.js';
 import { load, printJson, runEnvironment, type PipelineOptions } from './common.js';
 
+/** Options of `wsol-run plan` (and the base of `run`'s): the pipeline options plus which nodes to force and whether to verify cached results. */
 export interface PlanOptions extends PipelineOptions {
   force?: string[];
   verify?: boolean;

@@ -13,6 +13,7 @@ import { cacheDirOf, defaultJobs } from '../options.js';
 import { load, printJson, runEnvironment, type PipelineOptions } from './common.js';
 import { configurationFlags, shellWord } from './locked-result.js';
 
+/** Options of `wsol-run report`, as commander parses them: the output folder and which report/html node to build. */
 export interface ReportOptions extends PipelineOptions {
   output?: string;
   node?: string;

@@ -11,6 +11,7 @@ import { UserError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/files.js';
 import { findBlocks, renderResults, type LockedMetrics, type LockReader } from '../../reports/results.js';
 
+/** Options of `wsol-run results`: with `check`, compare the document's tables with their locks and write nothing. */
 export interface ResultsOptions {
   check?: boolean;
 }

@@ -11,6 +11,7 @@ import { findRun } from '../../engine/experiments/select.js';
 import { listRuns } from '../../engine/run-store.js';
 import { cacheDirOf } from '../options.js';
 
+/** The command-line options `--run ID` reads and extends: the run to take the configuration of, and the flags typed beside it. */
 export interface RunConfigurationOptions {
   run?: string;
   set?: string[];

@@ -18,6 +18,7 @@ import type { LockCheck } from '../../engine/run/lock-check.js';
 import { importThatAdded, readImports } from '../../engine/bundle/provenance.js';
 import { formatLockDrift } from '../summary.js';
 
+/** Options of `wsol-run run` and `verify`, as commander parses them: plan's options plus parallelism, executor, progress and lock handling. */
 export interface RunOptions extends PlanOptions {
   jobs?: number;
   gpus?: number;

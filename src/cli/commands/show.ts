@@ -6,6 +6,7 @@ import { formatMetricValue } from '../../evaluation/metric-format.js';
 import { printJson, type PipelineOptions } from './common.js';
 import { configuredResult, hasConfiguration, lockedResult, shellWord } from './locked-result.js';
 
+/** Options of `wsol-run show`, as commander parses them: with `path`, print only the artifact directory. */
 export interface ShowOptions extends PipelineOptions {
   path?: boolean;
 }

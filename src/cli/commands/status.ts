@@ -6,6 +6,7 @@ import { cacheDirOf } from '../options.js';
 import { fitText } from '../width.js';
 import { printJson } from './common.js';
 
+/** Options of `wsol-run status`, as commander parses them: which runs to list, or which run to show node by node. */
 export interface StatusOptions {
   cache?: string;
   json?: boolean;

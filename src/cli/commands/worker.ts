@@ -5,6 +5,7 @@ import { cacheDirOf, capWorkerThreads, defaultJobs, detectGpus } from '../option
 import { requestedBackend } from './common.js';
 import { runWithNativeStderrCaptured, shouldCaptureNativeStderr } from '../native-stderr.js';
 
+/** Options of `wsol-run worker`, as commander parses them: the Redis and shared cache, the GPUs and cores offered, and the lease in seconds. */
 export interface WorkerOptions {
   redis?: string;
   cache?: string;

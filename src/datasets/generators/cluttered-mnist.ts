@@ -13,6 +13,7 @@ import type { SplitSample } from '../store.js';
 import type { SplitName } from '../types.js';
 import { cutFragment, DIGIT_SIDE, mnistPools, type SourceDigit } from './mnist-source.js';
 
+/** The parameters of a cluttered MNIST dataset as the dataset/cluttered-mnist node passes them: canvas, split counts, digit scale, clutter, seed. */
 export interface ClutteredMnistOptions {
   /** Canvas side in pixels. */
   size: number;

@@ -12,6 +12,7 @@ import type { Rng } from '../../core/random.js';
 export const DIGIT_SIDE = 28;
 export const TEST_POOL_FRACTION = 0.2;
 
+/** One handwritten digit of the `mnist` package, as the generators draw it from a training or test pool. */
 export interface SourceDigit {
   /** Position in the package: all 0s first, then all 1s… (stable across runs). */
   sourceIndex: number;

@@ -13,9 +13,16 @@ import type { Box, SplitName } from '../types.js';
 
 export const SHAPES = ['circle', 'square', 'triangle', 'cross', 'ring', 'star'] as const;
 export const TEXTURES = ['solid', 'stripes', 'checker', 'dots'] as const;
+/** A shape the synthetic-shapes generator can draw; with a texture it makes one class. */
 export type Shape = (typeof SHAPES)[number];
+/** A fill pattern the synthetic-shapes generator can give a shape; with the shape it makes one class. */
 export type Texture = (typeof TEXTURES)[number];
 
+/**
+ * The parameters of a synthetic-shapes dataset: image side in pixels, images
+ * per split, the shapes and textures that make the classes, instances, scale,
+ * noise and seed.
+ */
 export interface SyntheticShapesOptions {
   size: number;
   counts: Record<SplitName, number>;

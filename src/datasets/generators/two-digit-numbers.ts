@@ -27,6 +27,7 @@ import type { Box, SplitName } from '../types.js';
 import { partitionPools } from './cluttered-mnist.js';
 import { cutFragment, DIGIT_SIDE, type SourceDigit } from './mnist-source.js';
 
+/** The parameters of a two-digit-numbers dataset: canvas, images per split, digit scale and gap, distractors, clutter, labelling and seed. */
 export interface TwoDigitNumbersOptions {
   /** Canvas side in pixels. */
   size: number;
@@ -56,6 +57,7 @@ export interface TwoDigitNumbersOptions {
   seed: number;
 }
 
+/** How two-digit-numbers labels an image: by its whole number (100 classes) or by one of its two digit places (20 classes). */
 export type TwoDigitLabels = 'number' | 'place';
 
 /** Which source digits (package indices) an image used. */
@@ -74,6 +76,7 @@ export interface TwoDigitParts {
   distractors: Box[];
 }
 
+/** A generated two-digit-numbers image for the store, with the source digits it used and the boxes of its digits and distractors. */
 export interface TwoDigitSample extends SplitSample {
   provenance: TwoDigitProvenance;
   parts: TwoDigitParts;

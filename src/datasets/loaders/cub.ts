@@ -16,6 +16,11 @@ import type { DatasetInfo, SplitName } from '../types.js';
 import { indexRows, intField, numberField, readTable, type Row } from './text-table.js';
 import { writeFileDataset, type ImageRecord } from './file-dataset.js';
 
+/**
+ * The parameters of building a CUB-200-2011 dataset from its folder: root,
+ * stored side in pixels, class subset, whether to use segmentations, and the
+ * val carve.
+ */
 export interface CubOptions {
   root: string;
   imageSize: number;

@@ -18,12 +18,14 @@ export interface Source {
   line: number;
 }
 
+/** Which mask pixel values count as foreground when a loader's mask files are read. */
 export type ForegroundRule =
   /** Grey levels 0..255, foreground above 127.5 (the evaluation spec; CUB's averaged annotations). */
   | 'grey-half'
   /** Any non-zero value (GlaS: glands numbered 1..n). */
   | 'non-zero';
 
+/** One image as an on-disk loader read it from the annotation files: its split, id, label, image and mask files, and boxes in original pixels. */
 export interface ImageRecord {
   split: SplitName;
   id: string;
@@ -42,6 +44,7 @@ export interface ImageRecord {
   boxesFromMaskInstances?: boolean;
 }
 
+/** How writeFileDataset reads a loader's records: the foreground rule for masks, whether to write ignore masks, concurrency and progress. */
 export interface FileDatasetOptions {
   foreground: ForegroundRule;
   /** Whether ignore masks are written for splits with masks (wsolevaluation masks: yes). */

@@ -18,6 +18,7 @@ import { writeFileDataset, type ImageRecord } from './file-dataset.js';
 
 export const GLAS_CLASSES = ['benign', 'malignant'] as const;
 
+/** The parameters of building the GlaS dataset from its Warwick_QU_Dataset folder: root, stored side in pixels, and the val carve. */
 export interface GlasOptions {
   root: string;
   imageSize: number;

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { DatasetInputError, at } from '../../core/errors.js';
 
+/** One non-empty line of an annotation file, split into fields, with where it came from for error messages. */
 export interface Row {
   file: string;
   /** 1-based line number. */
@@ -13,6 +14,7 @@ export interface Row {
   fields: string[];
 }
 
+/** What readTable expects of an annotation file: how fields are separated and how many a line may have. */
 export interface TableFormat {
   separator: 'whitespace' | 'comma';
   /** Allowed field counts. */

@@ -17,6 +17,11 @@ import { SPLIT_NAMES, type DatasetInfo, type SplitName } from '../types.js';
 import { indexRows, intField, numberField, readTable, type Row } from './text-table.js';
 import { writeFileDataset, type ImageRecord } from './file-dataset.js';
 
+/**
+ * Where a dataset in wsolevaluation's metadata layout lives and how to store
+ * it: metadata and image folders, split folders, class names, stored side in
+ * pixels.
+ */
 export interface WsolMetadataOptions {
   /** metadata/<DATASET>: the folder holding one folder per split. */
   metadata: string;

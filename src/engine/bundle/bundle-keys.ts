@@ -20,6 +20,7 @@ import type { ResolvedPipeline } from '../pipeline.js';
 import { keyMaterial } from '../run/node-keys.js';
 import type { BundledAction } from './format.js';
 
+/** A result a bundle claims under a key that its own pipeline does not give: the node, and why. */
 export interface UnfollowedKey {
   node: string;
   message: string;

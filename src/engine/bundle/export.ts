@@ -34,6 +34,7 @@ import {
 /** Which results travel: every node's, none, or these nodes' with everything they depend on. */
 export type ResultSelection = 'all' | 'none' | readonly string[];
 
+/** What exportBundle did, for the CLI's summary: the bundle file and its size, the artifacts and nodes packed, and which plugins travel or not. */
 export interface ExportResult {
   file: string;
   bytes: number;

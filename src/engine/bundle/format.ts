@@ -49,18 +49,21 @@ export function pluginPathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** One file of the bundle's tar as the index lists it: its path in the tar, size in bytes and sha256; the importer checks every member against it. */
 export interface BundleMember {
   path: string;
   size: number;
   sha256: string;
 }
 
+/** An artifact a bundle carries under cache/artifacts/<digest>/, with the producer its manifest records. */
 export interface BundledArtifact {
   digest: string;
   /** The node type (and version) that made it, as its manifest says. */
   producer: { type: string; version: number };
 }
 
+/** An action key -> digest record the bundle brings for one node; the importer writes it only after the key checks pass. */
 export interface BundledAction {
   node: string;
   key: string;
@@ -68,6 +71,10 @@ export interface BundledAction {
   type: string;
 }
 
+/**
+ * The bundle's index, wsol-bundle.json: format and version, the wsol-run that
+ * wrote it, the pipeline and lock names, every member, artifact and action.
+ */
 export interface BundleIndex {
   format: typeof BUNDLE_FORMAT;
   version: typeof BUNDLE_VERSION;

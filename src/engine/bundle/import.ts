@@ -57,6 +57,7 @@ import { unfollowedKeys } from './bundle-keys.js';
 import { recordImport, type ImportedResult } from './provenance.js';
 import { safeEntryPath } from '../../artifacts/npm-package.js';
 
+/** The most a bundle may unpack to before importBundle stops reading it (`import --max-size`, `--max-entries`). */
 export interface ImportLimits {
   /** Total bytes the bundle may unpack to. */
   maxBytes: number;
@@ -66,6 +67,7 @@ export interface ImportLimits {
 
 export const DEFAULT_IMPORT_LIMITS: ImportLimits = { maxBytes: 64 * 1024 ** 3, maxEntries: 1_000_000 };
 
+/** What importBundle did, for the CLI's summary: the files written, artifacts moved in or already there, keys kept local and plugin files. */
 export interface ImportResult {
   pipelineFile: string;
   lockFile: string;
@@ -318,6 +320,7 @@ async function verify(
   return { lock, pipelineText, lockText, plugins };
 }
 
+/** How importBundle imports: into which cache and folder, what it may overwrite or keep, the limits, and how to load the bundle's pipeline. */
 export interface ImportOptions {
   cacheDir: string;
   /** Where the pipeline and lock files go (created if absent; a file there is an error). */

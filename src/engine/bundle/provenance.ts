@@ -8,8 +8,10 @@ import { readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** What an import did with one result: the key now maps to it, the cache had it already, or the cache's own result for the key stayed. */
 export type ImportedStatus = 'added' | 'present' | 'kept-local';
 
+/** One result of an import record: the node, its action key and bundle digest, and what became of it. */
 export interface ImportedResult {
   node: string;
   key: string;
@@ -21,6 +23,7 @@ export interface ImportedResult {
   local?: string;
 }
 
+/** One line of `<cache>/runs/imports.jsonl`: which bundle (path and sha256), when, for which pipeline, and every result it brought. */
 export interface ImportRecord {
   bundle: string;
   bundleSha256: string;

@@ -11,8 +11,10 @@
  */
 import type { Manifest } from './store.js';
 
+/** How hard a cache checks an artifact: `fast` checks sizes and re-hashes only files whose mtime changed, `full` re-hashes every file. */
 export type Verification = 'fast' | 'full';
 
+/** A committed, verified artifact: its content digest, the directory its files are read from, and its manifest. */
 export interface Artifact {
   digest: string;
   /** Where its files are readable on this machine. */
@@ -20,8 +22,10 @@ export interface Artifact {
   manifest: Manifest;
 }
 
+/** The answer of CacheStore.lookup for an action key: a verified artifact, nothing recorded, or a bad entry (removed) with the reason. */
 export type Lookup = { status: 'hit'; artifact: Artifact } | { status: 'miss' } | { status: 'invalid'; reason: string };
 
+/** The answer of CacheStore.artifact for a digest: the verified artifact, or why it is missing or damaged. */
 export type ArtifactCheck = { ok: true; artifact: Artifact } | { ok: false; reason: string };
 
 /** Who made an artifact (recorded in its manifest). */
@@ -39,6 +43,7 @@ export interface PendingArtifact {
   discard(): Promise<void>;
 }
 
+/** What the scheduler and executors need of a cache, whatever stores it; LocalCacheStore is the filesystem implementation. */
 export interface CacheStore {
   /** The artifact an action key maps to, verified; a bad entry is reported as invalid and removed. */
   lookup(key: string, verification?: Verification): Promise<Lookup>;

@@ -15,6 +15,10 @@ import { isErrno, processAlive } from '../../core/files.js';
 import { workDirOwner } from './files.js';
 import type { ActionRecord, Manifest } from './store.js';
 
+/**
+ * What collectGarbage keeps (runs of the last keepDays days, results younger
+ * than graceSeconds, extra pipelines' locks) and whether it only reports.
+ */
 export interface GcOptions {
   keepDays: number;
   graceSeconds: number;
@@ -23,6 +27,7 @@ export interface GcOptions {
   pipelines: string[];
 }
 
+/** What collectGarbage removed and kept, and how many bytes it freed, for `wsol-run gc`'s summary. */
 export interface GcResult {
   removedArtifacts: number;
   freedBytes: number;

@@ -23,6 +23,11 @@ import type { Artifact, ArtifactCheck, CacheStore, Lookup, PendingArtifact, Prod
 import { hashFile, isErrno, processAlive, writeFileAtomicSync } from '../../core/files.js';
 import { describeFiles, describeFilesWithTimes, workDirOwner, workDirPrefix } from './files.js';
 
+/**
+ * An artifact's manifest, `<digest>.json` beside its folder and written last:
+ * its files with sizes and hashes, their mtimes at commit, and who produced
+ * it.
+ */
 export interface Manifest {
   scheme: 1;
   digest: string;
@@ -33,6 +38,7 @@ export interface Manifest {
   producer: { type: string; version: number };
 }
 
+/** An action record, actions/<key>.json: the action key maps to this artifact digest, made by a node of this type. */
 export interface ActionRecord {
   key: string;
   digest: string;

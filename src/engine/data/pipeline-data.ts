@@ -9,6 +9,7 @@ import type { ResolvedPipeline } from '../pipeline.js';
 import { WsolError } from '../diagnostics.js';
 import { describeListingChange, FileHashes, fingerprint, MISSING, readListing, saveListing, type DataListing } from './fingerprint.js';
 
+/** The data fingerprints of a pipeline's file-reading nodes, computed once in the CLI before any key, with what changed since the lock. */
 export interface PipelineData {
   /** Node id -> param -> fingerprint (only nodes that read files). */
   facts: ReadonlyMap<string, Record<string, string>>;

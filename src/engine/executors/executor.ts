@@ -79,14 +79,17 @@ export function maxWorkerThreads(cores = availableParallelism(), memory = totalm
 /** Named durations in seconds a node recorded (NodeContext.timing): for the run store, never the artifact. */
 export type Timings = Record<string, number>;
 
+/** How one node task ended on an executor: committed with its digest, metrics and timings, or failed (or cancelled) with the error. */
 export type TaskOutcome = { ok: true; digest: string; metrics?: Metrics; timings?: Timings } | { ok: false; error: NodeErrorInfo; cancelled?: boolean };
 
+/** What the scheduler gives an executor with each task: the cancel signal, and where the node's progress and log lines go. */
 export interface TaskHooks {
   signal: AbortSignal;
   onProgress(update: ProgressUpdate): void;
   onLog(message: string): void;
 }
 
+/** Where nodes run (the local worker-thread pool, the BullMQ queue): each task the scheduler hands over is run and its result committed. */
 export interface Executor {
   run(task: NodeTask, hooks: TaskHooks): Promise<TaskOutcome>;
   close(): Promise<void>;

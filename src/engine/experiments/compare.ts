@@ -6,6 +6,7 @@ import type { JsonValue, Metrics } from '../../nodes/contract.js';
 import { canonicalJson } from '../keys.js';
 import type { Snapshot } from './snapshot.js';
 
+/** A param whose value differs between the two snapshots `exp diff` compares. */
 export interface ParamChange {
   node: string;
   param: string;
@@ -14,6 +15,7 @@ export interface ParamChange {
   b: JsonValue | null;
 }
 
+/** One metric of one node on both sides of `exp diff`, with the change where both are numbers. */
 export interface MetricRow {
   node: string;
   metric: string;
@@ -23,6 +25,7 @@ export interface MetricRow {
   change: number | null;
 }
 
+/** What `exp diff` prints: each side's label, overrides and backend, the params that differ and every metric. */
 export interface SnapshotDiff {
   a: { label: string; overrides: string[]; backend: string | null };
   b: { label: string; overrides: string[]; backend: string | null };

@@ -7,6 +7,7 @@ import { WsolError } from '../diagnostics.js';
 import type { RunRecord } from '../run-store.js';
 import { snapshotOfLock, snapshotOfRun, type Snapshot } from './snapshot.js';
 
+/** Which runs `exp show` lists: of one pipeline file, with one status, at most `limit` of them. */
 export interface RunFilter {
   pipeline?: string;
   status?: string;

@@ -8,6 +8,7 @@ import { WsolError } from '../diagnostics.js';
 import { lockPathFor, readLock } from '../lockfile.js';
 import type { RunRecord } from '../run-store.js';
 
+/** One node of a snapshot: its type, params, key, digest and metrics, where the record has them. */
 export interface SnapshotNode {
   type?: string;
   params?: JsonObject;
@@ -16,6 +17,7 @@ export interface SnapshotNode {
   metrics?: Metrics;
 }
 
+/** One configuration's results, from a run record or the committed lock, as `exp show` lists and `exp diff` compares them. */
 export interface Snapshot {
   /** The run id, or `lock`. */
   label: string;

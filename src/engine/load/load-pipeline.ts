@@ -19,6 +19,7 @@ import { PIPELINE_SCHEMA_ID, nodeSchemaId } from './schema-ids.js';
 /** A whole param value `${matrix.axis}`: the instance's coordinate on that axis. */
 const MATRIX_REF = /^\$\{matrix\.([A-Za-z_][A-Za-z0-9_-]*)\}$/;
 
+/** How a pipeline file is loaded: overrides and preset, the node types known, extra plugins and nodes, and where its plugins resolve. */
 export interface LoadOptions {
   /** `--set path=value` strings, applied in order. */
   overrides?: readonly string[];
@@ -36,6 +37,7 @@ export interface LoadOptions {
   pluginBase?: string;
 }
 
+/** A pipeline file loaded and resolved, with the sha256 of its bytes for the lock. */
 export interface LoadedPipeline {
   pipeline: ResolvedPipeline;
   /** sha256 of the file's bytes, recorded in the lock file. */

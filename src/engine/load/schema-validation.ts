@@ -22,6 +22,7 @@ export interface SchemaViolation {
 /** ajv options shared by build-time and run-time compilation. */
 export const AJV_OPTIONS = { allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true } as const;
 
+/** A compiled ajv validator (standalone code built by compile-schemas, or compiled at run time): true when valid, else the errors. */
 export interface ValidateFn {
   (data: unknown): boolean;
   errors?: ErrorObject[] | null;

@@ -6,6 +6,7 @@
  */
 import type { LockFile } from '../lockfile.js';
 
+/** What experimentReasons compares a run with: its overrides, --plugin modules and environment facts, and the committed lock. */
 export interface ExperimentFacts {
   overrides: readonly string[];
   /** --plugin modules (the file's own "plugins" are part of the committed configuration). */

@@ -10,14 +10,20 @@ import type { ResolvedPipeline } from '../pipeline.js';
 import type { NodeOutcome } from './scheduler.js';
 import { explainMiss } from './reasons.js';
 
+/**
+ * A node's result against the committed lock: same digest, another digest, not
+ * in the lock, no result this run, or locked but no longer in the pipeline.
+ */
 export type LockCheckStatus = 'same' | 'differs' | 'new' | 'not-run' | 'removed';
 
+/** A metric whose value differs between the lock and this run (undefined where one side lacks it). */
 export interface MetricChange {
   name: string;
   locked: number | string | boolean | null | undefined;
   now: number | string | boolean | null | undefined;
 }
 
+/** One node's line in `verify`'s report: its status against the lock, both digests, and why and which metrics moved. */
 export interface LockCheckEntry {
   node: string;
   status: LockCheckStatus;
@@ -28,6 +34,7 @@ export interface LockCheckEntry {
   metrics: MetricChange[];
 }
 
+/** The result of checkAgainstLock: one entry per node, and whether the run reproduced the lock. */
 export interface LockCheck {
   entries: LockCheckEntry[];
   /** True when every node of the pipeline reproduced the lock's digest. */

@@ -14,12 +14,14 @@ import { fingerprintPipeline } from '../data/pipeline-data.js';
 import { keyMaterial } from './node-keys.js';
 import { explainMiss } from './reasons.js';
 
+/** A reason a committed lock is not what today's code would compute, for one node or the whole lock. */
 export interface LockProblem {
   /** The node, or undefined for a problem of the whole lock. */
   node?: string;
   message: string;
 }
 
+/** Whether a committed lock is current (checkLockCurrent, `wsol-run locks`): the nodes whose keys match, and the problems found. */
 export interface LockCurrency {
   current: boolean;
   /** Nodes whose key the lock records and today's code reproduces. */

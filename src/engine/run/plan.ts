@@ -12,6 +12,7 @@ import { keyMaterial } from './node-keys.js';
 import { explainMiss } from './reasons.js';
 import { fingerprintPipeline, type PipelineData } from '../data/pipeline-data.js';
 
+/** One node's line in `wsol-run plan`: cached or to-run, why, and its key and digest where known. */
 export interface PlanEntry {
   node: string;
   type: string;

@@ -19,6 +19,11 @@ import { WsolError } from '../diagnostics.js';
 import { checkAgainstLock, type LockCheck } from './lock-check.js';
 import { fingerprintPipeline } from '../data/pipeline-data.js';
 
+/**
+ * Everything runPipeline needs beyond the resolved pipeline: cache,
+ * parallelism, forcing, lock handling, environment facts, executor and
+ * listeners.
+ */
 export interface RunPipelineOptions {
   cacheDir: string;
   jobs: number;
@@ -47,6 +52,7 @@ export interface RunPipelineOptions {
   listeners: EventListener[];
 }
 
+/** What one run did: the scheduler's outcomes plus the run id, duration, the check against the lock, drift, and what became of the lock file. */
 export interface RunPipelineResult extends SchedulerResult {
   runId: string;
   durationMs: number;
@@ -62,6 +68,7 @@ export interface RunPipelineResult extends SchedulerResult {
   experiment: string[];
 }
 
+/** A node whose result has the key the lock records but another digest: a trace of non-determinism or of a tampered cache. */
 export interface LockDrift {
   node: string;
   key: string;

@@ -18,6 +18,10 @@ import { keyMaterial } from './node-keys.js';
 import { peakCpu, phaseShare } from './parallelism.js';
 import type { PipelineData } from '../data/pipeline-data.js';
 
+/**
+ * What the scheduler needs to run a resolved pipeline: the cache to look up,
+ * the executor, resource limits, forcing, environment facts, the lock, events.
+ */
 export interface SchedulerOptions {
   /** Looked up only: executors write and commit results. */
   cache: CacheStore;
@@ -40,8 +44,10 @@ export interface SchedulerOptions {
   emit(e: RunEvent): void;
 }
 
+/** How a node ended in the scheduler: ran, cached, failed, skipped below a failure, or cancelled. */
 export type OutcomeStatus = 'done' | 'cached' | 'failed' | 'skipped' | 'cancelled';
 
+/** The scheduler's record of one node after a run: its status, key material, key, digest, metrics, error and duration in ms. */
 export interface NodeOutcome {
   status: OutcomeStatus;
   material?: KeyMaterial;
@@ -52,6 +58,7 @@ export interface NodeOutcome {
   durationMs?: number;
 }
 
+/** What the scheduler returns: how the run ended, the counts, and every node's outcome by id. */
 export interface SchedulerResult {
   status: RunStatus;
   counts: RunCounts;

@@ -28,6 +28,7 @@ import { defineMapMethod, layerOf, unknownLayer, type MapOptions } from './map-m
 type T4 = TfCore.Tensor4D;
 type T3 = TfCore.Tensor3D;
 
+/** DGL's params: the enhanced activation or plain S, pixel-level or Grad-CAM-style class selection, and α, the scale of E. */
 export interface DglOptions {
   enhanced: boolean;
   selection: 'pixel' | 'gradcam';
@@ -87,6 +88,7 @@ export function dglFromGradients(tf: Tf, s: T4, g: T4, e: T4, o: DglOptions): T3
   return minMaxNormalise(tf, tf.sum(tf.mul(selection, a), 3) as T3);
 }
 
+/** What DGL needs at one layer, from one forward and two backward passes (dglGradients): the activation and its two gradients. */
 export interface LayerGradients {
   /** The activation S [N, h, w, K]. */
   s: T4;

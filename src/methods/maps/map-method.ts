@@ -21,6 +21,7 @@ export interface MapOptions extends JsonObject {
   target: 'gt' | 'predicted';
 }
 
+/** What a map method's compute gets for one batch: the network, the images, its forward pass, the class per image and the options. */
 export interface MapRequest {
   tf: Tf;
   net: Network;
@@ -33,6 +34,10 @@ export interface MapRequest {
   options: MapOptions;
 }
 
+/**
+ * A localization-map method (CAM, Grad-CAM, DGL, ACAM…) as maps/cam runs it:
+ * its params, what it needs of the head, its label, and how it computes maps.
+ */
 export interface MapMethod {
   name: string;
   description: string;

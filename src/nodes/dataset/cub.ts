@@ -28,6 +28,10 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of a dataset/cub node, as its schema gives them: the CUB-200-2011
+ * folder, stored side, class subset, segmentations, and the seeded val carve.
+ */
 export type CubParams = FromSchema<typeof params>;
 
 export const cubNode = defineNode<CubParams>({

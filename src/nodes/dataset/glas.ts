@@ -15,6 +15,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a dataset/glas node, as its schema gives them: the Warwick_QU_Dataset folder, stored side, and the seeded val carve. */
 export type GlasParams = FromSchema<typeof params>;
 
 export const glasNode = defineNode<GlasParams>({

@@ -28,6 +28,10 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of a dataset/preview node, as its schema gives them: which split
+ * and images, the sheet's layout, what to draw, and the seed of the pick.
+ */
 export type PreviewParams = FromSchema<typeof params>;
 
 export const previewNode = defineNode<PreviewParams>({

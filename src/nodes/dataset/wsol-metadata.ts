@@ -36,6 +36,11 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of a dataset/wsol-metadata node, as its schema gives them: the
+ * metadata, image and mask folders, split folders, class names, stored side,
+ * name.
+ */
 export type WsolMetadataParams = FromSchema<typeof params>;
 
 export const wsolMetadataNode = defineNode<WsolMetadataParams>({

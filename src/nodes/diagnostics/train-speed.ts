@@ -13,6 +13,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a diagnostics/train-speed node, as its schema gives them: timed and warm-up steps, batch, image side and seed. */
 export type TrainSpeedParams = FromSchema<typeof params>;
 
 /**

@@ -57,6 +57,11 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of an evaluate/localization node, as its schema gives them: the
+ * split evaluated and the one τ is chosen on, thresholds, deltas,
+ * preprocessing.
+ */
 export type LocalizationParams = FromSchema<typeof params>;
 
 /**

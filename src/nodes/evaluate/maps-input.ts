@@ -7,6 +7,7 @@ import { mapAt, type MapsManifest, type MapsSplit } from '../../artifacts/maps.j
 import type { MapSet } from '../../evaluation/localization.js';
 import { SCOREMAP_LABEL_PREFIX } from '../../methods/maps/map-method.js';
 
+/** How the evaluator takes a split's maps: raw maps resized and min-max normalised, or score maps used as they are (what `auto` resolves to). */
 export type Preprocess = 'resize-normalize' | 'none';
 
 /** `auto`: maps imported from .npy are score maps already (as the tool reads them); others are raw. */

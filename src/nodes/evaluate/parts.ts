@@ -16,6 +16,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of an evaluate/parts node: the share of a part's area a box must hold to cover it. */
 export type PartsParams = FromSchema<typeof params>;
 
 /**

@@ -38,6 +38,11 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of an export/wsolevaluation node, as its schema gives them:
+ * splits and their folders, the dataset name, what is evaluated,
+ * preprocessing.
+ */
 export type WsolevaluationExportParams = FromSchema<typeof params>;
 
 /**

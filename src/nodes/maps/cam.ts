@@ -6,6 +6,7 @@ import { mapMethod, mapMethodNames, mapMethodParams } from '../../methods/maps/r
 import { headType } from '../../tensor/models/heads/registry.js';
 import { inputDataset, inputModels, registrySchema } from '../method-io.js';
 
+/** The params of a maps/cam node: the options every map method gets, the method's own, the method name, the splits and the batch size. */
 export interface CamMapsParams extends MapOptions {
   /** A registered map method, or `auto`: the one the model's trainer declared. */
   method: string;

@@ -4,6 +4,7 @@ import { baselineSplitsParam, cellParam, writeBaselineMaps } from './baseline-ma
 
 const params = { type: 'object', properties: { splits: baselineSplitsParam, cell: cellParam }, additionalProperties: false } as const;
 
+/** The params of a maps/intensity node: the splits to make maps for and the cell side in pixels they are pooled to. */
 export type IntensityMapsParams = FromSchema<typeof params>;
 
 /**

@@ -25,6 +25,11 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of a maps/npy-import node, as its schema gives them: the
+ * score-map folder, the splits, whose class the maps are, and the method's
+ * name.
+ */
 export type NpyImportParams = FromSchema<typeof params>;
 
 /**

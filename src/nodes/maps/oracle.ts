@@ -17,6 +17,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a maps/oracle node, as its schema gives them: the splits, the cell side in pixels, and which region of the object fills the map. */
 export type OracleMapsParams = FromSchema<typeof params>;
 
 /**

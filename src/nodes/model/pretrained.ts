@@ -39,6 +39,10 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of a model/pretrained node, as its schema gives them: the package
+ * source, its architecture, model and labels paths, last stride, input size.
+ */
 export type PretrainedParams = FromSchema<typeof params>;
 
 /**

@@ -20,6 +20,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a predict/boxes node: the splits to predict boxes for and the batch size. */
 export type PredictBoxesParams = FromSchema<typeof params>;
 
 /**

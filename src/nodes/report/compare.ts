@@ -11,6 +11,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a report/compare node, as its schema gives them: which metrics, the replicate axes averaged over, and the digits printed. */
 export type CompareParams = FromSchema<typeof params>;
 
 /**

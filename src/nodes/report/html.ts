@@ -26,6 +26,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a report/html node, as its schema gives them: title, replicate axes, the overlay cases and sample, image side and map opacity. */
 export type HtmlReportParams = FromSchema<typeof params>;
 
 /**

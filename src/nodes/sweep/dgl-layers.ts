@@ -48,6 +48,10 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/**
+ * The params of a sweep/dgl-layers node, as its schema gives them: the layers,
+ * DGL's options, splits and choice, thresholds, and batch and memory bounds.
+ */
 export type DglSweepParams = FromSchema<typeof params>;
 
 /**

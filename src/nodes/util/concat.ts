@@ -8,6 +8,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a util/concat node: the text written after the inputs' texts. */
 export type ConcatParams = FromSchema<typeof params>;
 
 /** Concatenates its text inputs and a string: the engine's test and benchmark workhorse. */

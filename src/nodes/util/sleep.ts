@@ -14,6 +14,7 @@ const params = {
   additionalProperties: false,
 } as const;
 
+/** The params of a util/sleep node (for exercising the engine): how long to sleep in ms, the text appended, and a message to fail with. */
 export type SleepParams = FromSchema<typeof params>;
 
 /** Waits `ms` (reporting progress, honouring cancel), then behaves as util/concat. */

@@ -8,6 +8,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 
+/** A Vega-Lite specification of one report chart, rendered to SVG at build time by renderChart. */
 export type ChartSpec = TopLevelSpec;
 
 /** Rewrites every id="x" and its references (#x) to chart-local names in order of first appearance. */

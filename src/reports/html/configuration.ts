@@ -11,6 +11,7 @@ import { escapeHtml } from './page.js';
 
 type JsonLike = string | number | boolean | null | JsonLike[] | { [k: string]: JsonLike };
 
+/** What the configuration header of a report copy names: the pipeline, its params and --set overrides, the backend, the latest run and the node. */
 export interface ReportConfiguration {
   pipeline: string;
   params: Readonly<Record<string, JsonLike>>;

@@ -35,6 +35,7 @@ export function sortableTable(o: { className: string; headers: readonly string[]
   return `<table class="${escapeHtml(o.className)} sortable"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
+/** One image of a report's figure grid: its path relative to the report, alt text, caption and display size in pixels. */
 export interface Figure {
   src: string;
   alt: string;

@@ -7,6 +7,10 @@ import type { KernelModule } from '../kernels/module.js';
 import { backendFact, backendPackage, DAWN_PACKAGE, installedVersion, type BackendName } from './select.js';
 import { adapterSlug } from './webgpu/adapters.js';
 
+/**
+ * The tfjs-core namespace as a worker initialised it (tensorflow, webgpu, wasm
+ * or cpu backend); passed explicitly so nothing imports tfjs at top level.
+ */
 export type Tf = typeof TfCore;
 
 let ready: Promise<Tf> | undefined;
@@ -57,6 +61,10 @@ export function activeKernelModule(): KernelModuleInfo | undefined {
   );
 }
 
+/**
+ * The state of this thread's kernel module (activeKernelModule): build
+ * variant, threads, checks, failover, and cumulative copy and job times in ms.
+ */
 export interface KernelModuleInfo {
   variant: 'fma' | 'plain';
   threads: number;

@@ -9,6 +9,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendName } from './select.js';
 
+/**
+ * What doctor asks a probe to do: start one backend and, for probeSeconds > 0,
+ * time training steps of the reference model at this batch and image side.
+ */
 export interface ProbeRequest {
   backend: BackendName;
   probeSeconds: number;
@@ -16,6 +20,7 @@ export interface ProbeRequest {
   size: number;
 }
 
+/** A probe's answer: whether the backend started (else the error), what tfjs activated, the kernel module, and the timed steps. */
 export interface ProbeResult {
   backend: BackendName;
   ok: boolean;

@@ -18,6 +18,7 @@ import { adapterSlug, chooseAdapter, describeAdapter } from './webgpu/adapters.j
 import { webgpuAdapters } from './webgpu/probe-cache.js';
 
 export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/** A tensor backend wsol-run can run on, in BACKENDS' order of preference. */
 export type BackendName = (typeof BACKENDS)[number];
 
 /** How the kernel module's build is named in doctor and the benchmark. */
@@ -55,6 +56,7 @@ export function installedVersion(pkg: string): string | undefined {
 /** Dawn's Node binding, which gives tfjs's webgpu backend a `navigator.gpu`. */
 export const DAWN_PACKAGE = 'webgpu';
 
+/** The backend the CLI chose for a run without loading tfjs: its name, the fact that enters cache keys, and why it was chosen. */
 export interface BackendPlan {
   name: BackendName;
   /**

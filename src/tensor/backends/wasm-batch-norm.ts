@@ -27,6 +27,7 @@ export const BATCH_NORM_KERNELS = {
   backward: 'WsolBatchNormBackward',
 } as const;
 
+/** What tfjs passes one of wsol-run's batch-norm kernels on the wasm backend: the input tensors by name, the backend, and the attributes. */
 export interface BatchNormKernelArgs {
   inputs: Record<string, TensorInfo | undefined>;
   backend: WasmBackendLike;

@@ -17,11 +17,13 @@ import type { WasmBackendLike } from './wasm-training-kernels.js';
 type Pad = 'same' | 'valid' | number | backend_util.ExplicitPadding;
 type Shape4 = [number, number, number, number];
 
+/** What tfjs passes a kernel backed by the kernel module on the wasm backend: the input tensors by name, the backend, and the attributes. */
 export interface FastKernelArgs {
   inputs: Record<string, TensorInfo | undefined>;
   backend: WasmBackendLike;
   attrs: NamedAttrMap;
 }
+/** A wasm kernel backed by the kernel module: its output, or undefined when it does not handle the case and the previous kernel runs. */
 export type FastKernel = (args: FastKernelArgs) => TensorInfo | undefined;
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

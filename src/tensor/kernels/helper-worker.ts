@@ -7,6 +7,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CLOSED, CTL, type KernelExports } from './layout.js';
 
+/**
+ * What a helper thread of the kernel module receives as workerData: the
+ * compiled module, the shared memory, the control block's offset, its index
+ * and the count.
+ */
 export interface HelperData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;

@@ -35,6 +35,7 @@ export const J = {
   BLOCKS: 27,
 } as const;
 export const JOB_FIELDS = 28;
+/** The name of a field of the job descriptor (a key of J), whose value is its int32 index. */
 export type JobField = keyof typeof J;
 
 export const OP = {

@@ -37,6 +37,7 @@ export class ArenaFull extends Error {
   override name = 'ArenaFull';
 }
 
+/** How KernelModule.start starts the kernel module: how many threads, and whether to use the fused multiply-add build. */
 export interface KernelModuleOptions {
   /** Threads in all, the calling one included (default: WSOL_RUN_KERNEL_THREADS, else the machine's cores, at most 8). */
   threads?: number;

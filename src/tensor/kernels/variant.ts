@@ -9,6 +9,10 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { KERNEL_MODULES } from './build.js';
 
+/**
+ * A build of the kernel module: `fma` (relaxed SIMD's fused multiply-add) or
+ * `plain`; they round differently, so the variant enters the backend fact.
+ */
 export type Variant = 'fma' | 'plain';
 
 /** What computes the hot kernels: one of the module's builds, or 'off' (tfjs's kernels with wsol-run's slower training kernels). */

@@ -11,6 +11,7 @@ import { BatchNorm } from '../nn/batch-norm.js';
 import { Conv2d, maxPool } from '../nn/layers.js';
 import type { ParamStore, Tensor } from '../nn/params.js';
 
+/** A backbone as a NetworkConfig (and so a model artifact) records it: the small CNN's layout, VGG16 with an optional extra conv, or ResNet-50. */
 export type BackboneConfig =
   | {
       kind: 'small';
@@ -34,6 +35,7 @@ export type BackboneConfig =
       bnEpsilon?: number;
     };
 
+/** One named stage of a backbone: a point where the network can be cut, with its channels, total stride, and whether DGL may sweep it. */
 export interface Stage {
   name: string;
   /** Channels of this stage's output. */

@@ -26,12 +26,14 @@ import type { Tf } from '../backends/init.js';
 import { loadPretrainedWeights, MODEL_FILE } from './model-io.js';
 import { buildNetwork, type Network, type NetworkConfig } from './network.js';
 
+/** A layer of a Keras model.json's model topology, as read to recognise Keras 2.2's ResNet50 and its settings. */
 export interface KerasLayer {
   class_name: string;
   name?: string;
   config: Record<string, unknown> & { name: string };
 }
 
+/** What a Keras 2.2 ResNet50 model.json says about the network to build for its weights (kerasResnet50Settings). */
 export interface KerasResnet50Settings {
   /** The batch norms' epsilon (one value for all of them). */
   bnEpsilon: number;

@@ -18,6 +18,11 @@ import type { JsonObject } from '../../core/json.js';
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
+/**
+ * The contents of a model artifact's model.json (version 1): the network
+ * config, class names, the trainer, its log, its map, and the weights
+ * manifest.
+ */
 export interface ModelDescription {
   format: 'wsol-run-model';
   version: 1;
@@ -78,6 +83,7 @@ export async function loadModel(tf: Tf, dir: string): Promise<{ net: Network; de
   return { net, description };
 }
 
+/** What loadPretrainedWeights did: the parameters assigned, the file's weights left unused, and the parameters it did not provide. */
 export interface PretrainedReport {
   assigned: string[];
   /** Weights in the file with no parameter of that name (e.g. a classifier's fc layers). */

@@ -14,6 +14,7 @@ type T4 = TfCore.Tensor4D;
 
 export type { HeadConfig } from './heads/head.js';
 
+/** Everything a network is rebuilt from (stored in the model artifact): input size and channels, classes, backbone, head and input preprocessing. */
 export interface NetworkConfig {
   /** Input height and width the network was trained at. */
   inputSize: { height: number; width: number };
@@ -30,6 +31,7 @@ export interface NetworkConfig {
   preprocess: 'centered' | 'caffe';
 }
 
+/** A network's forward pass: the head's outputs and the last backbone activation they came from. */
 export interface NetworkOutput extends HeadOutput {
   /** Last backbone activation [N, h, w, K]. */
   features: T4;

@@ -15,6 +15,7 @@ import type { Conv2d } from './layers.js';
 import type { ParamStore, Tensor, Variable } from './params.js';
 
 type T4 = TfCore.Tensor4D;
+/** The activation that follows a batch norm (fused into the wasm kernels): none, or ReLU. */
 export type Activation = 'linear' | 'relu';
 
 /** Kernel names of src/tensor/backends/wasm-batch-norm.ts (not imported: nn sits below the backends' registration code). */
@@ -36,6 +37,7 @@ export function normalise(tf: Tf, x: Tensor, mean: Tensor, variance: Tensor, gam
   return tf.add(tf.mul(tf.sub(x, mean), scale), beta) as T4;
 }
 
+/** A batch norm in training (trainingBatchNorm): the output, and the batch's mean and population variance per channel for the running moments. */
 export interface TrainingBatchNorm {
   y: T4;
   mean: TfCore.Tensor1D;

@@ -11,8 +11,10 @@ import type * as TfCore from '@tensorflow/tfjs-core';
 type T4 = TfCore.Tensor4D;
 type T2 = TfCore.Tensor2D;
 
+/** A convolution's or pool's padding, as tfjs names it. */
 export type Padding = 'same' | 'valid';
 
+/** The shape of a 2-D convolution layer: input channels, filters, square kernel side, stride, padding, and whether it has a bias. */
 export interface ConvOptions {
   inChannels: number;
   filters: number;

@@ -8,9 +8,12 @@ import type { Tf } from '../backends/init.js';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import { streamSeed } from '../../core/random.js';
 
+/** A tfjs variable: how a ParamStore holds each named weight (trainable or not, e.g. batch-norm moving statistics). */
 export type Variable = TfCore.Variable;
+/** Any tfjs tensor, as the layers take and return them. */
 export type Tensor = TfCore.Tensor;
 
+/** How ParamStore.create initialises a weight: constants, He normal, Glorot uniform, or a normal of a given std, drawn from a seeded stream. */
 export type Initializer =
   | { kind: 'zeros' }
   | { kind: 'ones' }

@@ -19,6 +19,7 @@ export function selectedCells(k: number, n: number, atLeastOne: boolean): number
   return Math.min(n, Math.max(atLeastOne ? 1 : 0, count));
 }
 
+/** WILDCAT pooling's params: k_max and k_min (fractions below 1 of the cells, else counts), α on the bottom term, and optional dropout. */
 export interface WildcatOptions {
   kmax: number;
   kmin: number;

@@ -22,6 +22,7 @@ const answersKey = (token: string): string => `${PREFIX}:proof:${token}`;
 /** Proofs and answers outlive a submitter that died without cleaning up by at most this long. */
 const PROOF_TTL_S = 24 * 3600;
 
+/** A submitter's published proof: the file under its cache (relative path) that holds a random nonce, and its cache path and host for messages. */
 export interface CacheProof {
   token: string;
   /** The file, relative to the cache root. */
@@ -32,6 +33,7 @@ export interface CacheProof {
   host: string;
 }
 
+/** A worker's answer to a cache proof: whether it read the same nonce under its own cache, and if not, why. */
 export interface ProofAnswer {
   worker: string;
   host: string;

@@ -19,12 +19,14 @@ export const CANCEL_CHANNEL = `${PREFIX}:cancel`;
 export const HEARTBEAT_MS = 5_000;
 export const WORKER_STALE_MS = 20_000;
 
+/** What a node needs of a worker, and so which queue it goes to: the backend fact its key names and whether it needs a GPU. */
 export interface Capability {
   /** The backend fact, or '' for nodes that declare none. */
   backend: string;
   gpu: boolean;
 }
 
+/** A live worker as it registers itself in Redis with each heartbeat: where it runs, its backend, GPUs, concurrency and cache. */
 export interface WorkerInfo {
   id: string;
   host: string;

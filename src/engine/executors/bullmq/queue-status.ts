@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { PREFIX, serves, type Capability, type WorkerInfo } from './capabilities.js';
 import { connect, liveWorkers } from './registry.js';
 
+/** One wsol-run queue as `wsol-run status --redis` shows it: its capability, waiting and active jobs, and whether any live worker serves it. */
 export interface QueueStatus {
   queue: string;
   capability: Capability;

@@ -49,6 +49,7 @@ interface Pending {
   resolve(outcome: TaskOutcome): void;
 }
 
+/** How the BullMQ executor reaches Redis and the shared cache, where its warnings go, and its watch and timeout intervals in ms. */
 export interface BullmqExecutorOptions {
   url: string;
   /** The submitter's cache: the workers must prove they share it. */

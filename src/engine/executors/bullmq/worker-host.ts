@@ -20,6 +20,7 @@ import { answerProof, checkProof, describeMismatch, MISMATCH_HINT, PROOF_CHANNEL
 import type { JobData, JobMessage } from './submitter.js';
 import { blockingConnection, commandConnection, connect, within } from './registry.js';
 
+/** What `wsol-run worker` offers and where: Redis, this machine's mount of the cache, backend fact, GPUs, concurrency and lease in ms. */
 export interface WorkerHostOptions {
   url: string;
   cacheDir: string;
@@ -33,6 +34,7 @@ export interface WorkerHostOptions {
   log(line: string): void;
 }
 
+/** A running worker host, as startWorkerHost returns it: its registration and a way to stop it cleanly. */
 export interface WorkerHost {
   info: WorkerInfo;
   /** Stops taking jobs, waits for running ones, deregisters. */

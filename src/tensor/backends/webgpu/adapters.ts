@@ -7,6 +7,7 @@
 /** The Dawn backend an adapter was found through (Dawn's `backend=` option). */
 export type DawnBackendType = 'vulkan' | 'opengl' | 'opengles' | 'metal' | 'd3d12';
 
+/** A WebGPU adapter as Dawn describes it through one backend, in plain data for the probe cache, doctor and the backend fact. */
 export interface AdapterDescription {
   backendType: DawnBackendType;
   /** 'core' is full WebGPU; 'compatibility' the subset Dawn offers over OpenGL (ES). */

@@ -14,6 +14,7 @@ export interface GpuAdapterLike {
   limits: Record<string, number>;
   requestDevice(descriptor?: { requiredFeatures?: string[]; requiredLimits?: Record<string, number> }): Promise<unknown>;
 }
+/** The part of `navigator.gpu` used here: what Dawn's create() gives for one backend type. */
 export interface GpuLike {
   requestAdapter(options?: { featureLevel?: string; powerPreference?: string }): Promise<GpuAdapterLike | null>;
 }
@@ -54,6 +55,7 @@ function gpuFor(mod: DawnModule, backendType: DawnBackendType): GpuLike {
   return gpu;
 }
 
+/** An adapter found through Dawn: its description, the adapter, and the GPU instance of the backend it was found through. */
 export interface FoundAdapter {
   description: AdapterDescription;
   adapter: GpuAdapterLike;

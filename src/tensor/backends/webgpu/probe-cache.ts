@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareHeadlessEgl, type AdapterDescription } from './adapters.js';
 
+/** What the probe child found (and the probe cache keeps): whether Dawn loaded, its adapters, and the backends that gave none. */
 export interface WebgpuProbe {
   /** The webgpu package loaded (else `problems` says why). */
   ok: boolean;

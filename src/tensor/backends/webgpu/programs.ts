@@ -19,6 +19,7 @@ export function replaceKernel(name: string, kernelFunc: unknown): void {
   registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: kernelFunc as KernelFunc });
 }
 
+/** A WGSL program in the shape tfjs's webgpu program runner expects (flatProgram makes one invocation per output element). */
 export interface Program {
   variableNames: string[];
   uniforms: string;
@@ -31,6 +32,7 @@ export interface Program {
   getUserCode(): string;
 }
 
+/** The part of tfjs's webgpu backend wsol-run's kernels use: running a program and freeing a tensor's data. */
 export interface WebgpuBackendLike {
   runWebGPUProgram(program: Program, inputs: TensorInfo[], dtype: string, uniforms: { type: string; data: number[] }[]): TensorInfo;
   disposeData(dataId: object): boolean;

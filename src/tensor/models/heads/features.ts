@@ -11,6 +11,7 @@ import type { Tf } from '../../backends/init.js';
 import { globalAveragePool } from '../../nn/layers.js';
 import type { HeadInput } from './head.js';
 
+/** How an FC head reads the backbone's last activation: flattened, or globally average-pooled. */
 export type FeatureReadout = 'flatten' | 'gap';
 
 /** The schema of a readout param (the papers' flattened features by default). */

@@ -21,6 +21,7 @@ export type HeadConfig = { kind: string } & JsonObject;
 /** What a head's outputs may include; trainers accept the heads that provide what they need. */
 export type HeadCapability = 'logits' | 'classMaps' | 'boxes';
 
+/** What a head's forward pass gives, depending on the head: class scores, a second branch's scores, class maps, boxes. */
 export interface HeadOutput {
   /** Class scores the method reports [N, C] (the localizer's, for STL). */
   logits?: T2;
@@ -45,12 +46,14 @@ export interface HeadInput {
   classes: number;
 }
 
+/** A head built on a backbone (HeadType.build): its forward pass, and its class maps where it has them. */
 export interface Head {
   apply(features: T4, training: boolean): HeadOutput;
   /** Class maps [N, h, w, C] of a forward output, at the features' resolution; absent for heads without class maps. */
   classMaps?(features: T4, out: HeadOutput): T4;
 }
 
+/** A head kind, as one module exports it and the head registry (or a plugin) registers it: its params, capabilities, and how to build it. */
 export interface HeadType<C extends HeadConfig = HeadConfig> {
   kind: C['kind'];
   description: string;

@@ -35,6 +35,7 @@ export const minMaxEntropyHeadParams = {
   },
 } as const;
 
+/** The config of a `min-max-entropy` head, as a NetworkConfig records it: its kind and its params. */
 export type MinMaxEntropyHeadConfig = HeadConfigOf<'min-max-entropy', typeof minMaxEntropyHeadParams>;
 
 /** One WILDCAT branch: class maps and their scores. */
@@ -69,6 +70,7 @@ class WildcatBranch {
   }
 }
 
+/** Min-Max Entropy's built head: the localizer M as the network's outputs, plus the classifier C for the masked images. */
 export interface MinMaxEntropyHead extends Head {
   /** C's class scores [N, C] for backbone features (of masked images). */
   classify(features: T4, training: boolean): T2;

@@ -21,6 +21,7 @@ export const stlHeadParams = {
   branchFeatures: readoutParam("What the classifier branch's FC layers read: the trunk output flattened (the paper) or average-pooled."),
 } as const;
 
+/** The config of an `stl` head, as a NetworkConfig records it: its kind and its params. */
 export type StlHeadConfig = HeadConfigOf<'stl', typeof stlHeadParams>;
 
 export const stlHead = defineHead<StlHeadConfig>({

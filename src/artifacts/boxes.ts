@@ -7,7 +7,7 @@ import type { Box, SplitName } from '../datasets/types.js';
  * the pixel grid of the dataset's stored `imageSize` (inclusive corners),
  * plus optionally class scores per image.
  *
- *   boxes.json   BoxesManifest (one file: boxes are small)
+ *   boxes.json   BoxesArtifact (one file: boxes are small)
  */
 export const BOXES_FILE = 'boxes.json';
 

@@ -42,7 +42,7 @@ export interface InputArtifact {
   /** Id of the node that produced it, e.g. `eval[variant=cam,seed=0]`. */
   node: string;
   kind: ArtifactKind;
-  /** Content digest of the artifact (SHA-256 of its manifest). */
+  /** Content digest of the artifact: SHA-256 of its sorted file list (path, size, SHA-256 of each file; docs/hashing.md). */
   digest: string;
   /** Action key of the producing node's run (what the cache filed it under). */
   key: string;

@@ -1,6 +1,6 @@
 import type { EventListener } from '../../engine/events.js';
 import type { Executor } from '../../engine/executors/executor.js';
-import { runPipeline } from '../../engine/run/run-pipeline.js';
+import { runPipeline, type RunPipelineResult } from '../../engine/run/run-pipeline.js';
 import { formatLockCheck, formatSummary } from '../summary.js';
 import { printJson } from './common.js';
 import { cacheDirOf, capWorkerThreads, defaultJobs, detectGpus } from '../options.js';
@@ -8,6 +8,7 @@ import { stuckThreads } from '../../engine/executors/stuck-threads.js';
 import { JsonReporter } from '../reporters/json.js';
 import { DEFAULT_PROGRESS_EVERY_S, PlainReporter } from '../reporters/plain.js';
 import type { Reporter } from '../reporters/reporter.js';
+import { LocalCacheStore } from '../../engine/cache/store.js';
 import { distributedEnvironment, load, runEnvironment } from './common.js';
 import { runWithNativeStderrCaptured, shouldCaptureNativeStderr } from '../native-stderr.js';
 import { WsolError } from '../../engine/diagnostics.js';
@@ -113,7 +114,8 @@ export async function runCommand(pipelinePath: string, o: RunOptions, targets: r
   const listeners: EventListener[] = [(e) => reporter.onEvent(e)];
   try {
     const result = await runPipeline(pipeline, {
-      cacheDir: cacheDirOf(o.cache),
+      // The store is chosen here, as the executor is: a local content-addressed cache at --cache.
+      cache: new LocalCacheStore(cacheDirOf(o.cache)),
       jobs,
       gpus,
       force: [...forcedNodes(pipeline, o), ...recomputed],
@@ -140,27 +142,7 @@ export async function runCommand(pipelinePath: string, o: RunOptions, targets: r
       listeners,
     });
     reporter.stop();
-    if (!o.json) process.stdout.write(formatSummary(result));
-    if (result.lock === 'experiment') {
-      // Said plainly: a run that leaves the lock alone must not pass for the committed configuration's.
-      if (o.json) printJson({ event: 'lock-experiment', lock: lockPathFor(pipeline.file), experiment: result.experiment });
-      else process.stdout.write(`experiment (${result.experiment.join('; ')}): lock left as committed; --update-lock to record it\n`);
-    }
-    if (result.lockCheck && recomputed.size) describeRecomputed(result.lockCheck, recomputed, cacheDirOf(o.cache));
-    if (result.lockKept) {
-      if (o.json) printJson({ event: 'lock-kept', drift: result.lockDrift });
-      else process.stdout.write(formatLockDrift(result.lockDrift, lockPathFor(pipeline.file), pipelinePath));
-    }
-    if (result.lockCheck) {
-      if (o.json) {
-        for (const e of result.lockCheck.entries) printJson({ event: 'lock-check', ...e });
-        printJson({ event: 'lock-check-done', reproduced: result.lockCheck.reproduced });
-      } else {
-        process.stdout.write(formatLockCheck(result.lockCheck));
-      }
-    }
-    if (result.status !== 'succeeded') return result.status === 'cancelled' ? 130 : 1;
-    return (result.lockCheck && !result.lockCheck.reproduced) || result.lockKept ? EXIT_NOT_REPRODUCED : 0;
+    return reportRun(result, o, pipeline.file, pipelinePath, recomputed);
   } finally {
     reporter.stop();
     process.off('SIGINT', onSigint);
@@ -181,6 +163,31 @@ export async function runCommand(pipelinePath: string, o: RunOptions, targets: r
  * blocked in a system call would keep a process that exits normally alive
  * for ever; death by the signal ends all threads at once (stuck-threads.ts).
  */
+/** Prints what the run did after the node lines (summary, experiment, lock drift, lock check) and returns the exit code. */
+function reportRun(result: RunPipelineResult, o: RunOptions, pipelineFile: string, pipelinePath: string, recomputed: ReadonlySet<string>): number {
+  if (!o.json) process.stdout.write(formatSummary(result));
+  if (result.lock === 'experiment') {
+    // Said plainly: a run that leaves the lock alone must not pass for the committed configuration's.
+    if (o.json) printJson({ event: 'lock-experiment', lock: lockPathFor(pipelineFile), experiment: result.experiment });
+    else process.stdout.write(`experiment (${result.experiment.join('; ')}): lock left as committed; --update-lock to record it\n`);
+  }
+  if (result.lockCheck && recomputed.size) describeRecomputed(result.lockCheck, recomputed, cacheDirOf(o.cache));
+  if (result.lockKept) {
+    if (o.json) printJson({ event: 'lock-kept', drift: result.lockDrift });
+    else process.stdout.write(formatLockDrift(result.lockDrift, lockPathFor(pipelineFile), pipelinePath));
+  }
+  if (result.lockCheck) {
+    if (o.json) {
+      for (const e of result.lockCheck.entries) printJson({ event: 'lock-check', ...e });
+      printJson({ event: 'lock-check-done', reproduced: result.lockCheck.reproduced });
+    } else {
+      process.stdout.write(formatLockCheck(result.lockCheck));
+    }
+  }
+  if (result.status !== 'succeeded') return result.status === 'cancelled' ? 130 : 1;
+  return (result.lockCheck && !result.lockCheck.reproduced) || result.lockKept ? EXIT_NOT_REPRODUCED : 0;
+}
+
 function endBySignal(signal: NodeJS.Signals): void {
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import { LocalCacheStore } from '../cache/store.js';
+import type { LocalCacheStore } from '../cache/store.js';
 import type { CacheStore, Verification } from '../cache/cache.js';
 import type { EventListener, RunEvent } from '../events.js';
 import type { Executor } from '../executors/executor.js';
@@ -25,7 +25,12 @@ import { fingerprintPipeline } from '../data/pipeline-data.js';
  * listeners.
  */
 export interface RunPipelineOptions {
-  cacheDir: string;
+  /**
+   * The cache the run reads and commits into, chosen by the caller as the
+   * executor is (the CLI: a local store at --cache). Its folder also holds
+   * the run store and the data fingerprints.
+   */
+  cache: LocalCacheStore;
   jobs: number;
   gpus: number;
   /** Epochs between training checkpoints (0: none; default 1). */
@@ -94,7 +99,8 @@ function findLockDrift(p: ResolvedPipeline, r: SchedulerResult, previous: LockFi
 export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): Promise<RunPipelineResult> {
   const started = Date.now();
   const forced = resolveForced(p, o.force);
-  const cache = new LocalCacheStore(o.cacheDir);
+  const cache = o.cache;
+  const cacheDir = cache.root;
   await cache.open();
   const listeners = [...o.listeners];
   const emit = (e: RunEvent): void => {
@@ -103,29 +109,16 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
 
   // A check against the lock re-hashes what it reuses: a rotted byte with its mtime intact must not "reproduce".
   let verification: Verification = o.verify || o.checkLock ? 'full' : 'fast';
-  const crashed = await recoverInterruptedRuns(o.cacheDir);
+  const crashed = await recoverInterruptedRuns(cacheDir);
   if (crashed.length) {
     verification = 'full';
     emit({ event: 'warning', message: `run ${crashed.map((r) => r.id).join(', ')} was interrupted; verifying every reused cache entry in full` });
   }
-  // The lock file only explains changes; a damaged one must not block a run (but must block a check against it).
-  const previous = o.checkLock
-    ? await readLock(p.file)
-    : await readLock(p.file).catch((e: unknown) => {
-        emit({ event: 'warning', message: `ignoring ${lockPathFor(p.file)}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
-        return undefined;
-      });
-  if (o.checkLock && !previous) {
-    throw new WsolError({
-      file: lockPathFor(p.file),
-      message: 'no lock file to check against',
-      hint: 'run the pipeline once without --check-lock to write it (and commit it next to the pipeline)',
-    });
-  }
-  const data = await fingerprintPipeline(p, { cacheDir: o.cacheDir, lock: previous, save: true });
+  const previous = await previousLock(p, o, emit);
+  const data = await fingerprintPipeline(p, { cacheDir, lock: previous, save: true });
   const runId = newRunId();
   const experiment = experimentReasons({ overrides: p.overrides, plugins: o.plugins ?? [], env: o.env, previous });
-  const recorder = await RunRecorder.start(o.cacheDir, {
+  const recorder = await RunRecorder.start(cacheDir, {
     id: runId,
     pipeline: p.file,
     name: p.name,
@@ -144,7 +137,7 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
     name: p.name,
     nodes: p.nodes.size,
     jobs: o.jobs,
-    cache: o.cacheDir,
+    cache: cacheDir,
     time: new Date(started).toISOString(),
   });
 
@@ -191,24 +184,54 @@ export async function runPipeline(p: ResolvedPipeline, o: RunPipelineOptions): P
       message: `${d.node}: same key ${d.key.slice(0, 12)} as the lock, other bytes (${d.cached ? 'the cache holds' : 'this run computed'} ${d.digest.slice(0, 12)}, the lock says ${d.locked.slice(0, 12)}): the node is not deterministic here, or the cache or the lock was tampered with`,
     });
   const lockKept = !o.checkLock && lockDrift.length > 0 && !o.updateLock;
-  let lock: LockDecision = lockDecision(o, result, lockKept, experiment);
-  try {
-    // A check leaves the lock as committed (lockDecision): it is the reference, whatever this machine got.
-    if (lock === 'written') lock = (await writeLock(p.file, buildLock(o.whole ?? p, result, previous, o))) ? 'written' : 'unchanged';
-  } catch (e) {
-    lock = 'write-failed';
-    // The results are cached and recorded; only the lock file is missing.
-    emit({
-      event: 'warning',
-      message: `could not write ${lockPathFor(p.file)}: ${e instanceof Error ? e.message : String(e)} (results are cached; \`plan\` cannot explain changes until a later run writes it)`,
-    });
-  }
+  const lock = await settleLock(p, o, result, previous, lockDecision(o, result, lockKept, experiment), emit);
   recordOutcomes(recorder, p, result);
   recorder.record.lock = lock;
   const durationMs = Date.now() - started;
   emit({ event: 'run-done', runId, status: result.status, durationMs, counts: result.counts });
   await recorder.close();
   return { ...result, runId, durationMs, ...(lockCheck ? { lockCheck } : {}), lockDrift, lockKept, lock, experiment };
+}
+
+/** The committed lock, which only explains changes: a damaged one must not block a run (but must block a check against it). */
+async function previousLock(p: ResolvedPipeline, o: RunPipelineOptions, emit: (e: RunEvent) => void): Promise<LockFile | undefined> {
+  const previous = o.checkLock
+    ? await readLock(p.file)
+    : await readLock(p.file).catch((e: unknown) => {
+        emit({ event: 'warning', message: `ignoring ${lockPathFor(p.file)}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` });
+        return undefined;
+      });
+  if (o.checkLock && !previous) {
+    throw new WsolError({
+      file: lockPathFor(p.file),
+      message: 'no lock file to check against',
+      hint: 'run the pipeline once without --check-lock to write it (and commit it next to the pipeline)',
+    });
+  }
+  return previous;
+}
+
+/** Writes the lock where the decision allows it ('written' / 'unchanged'); a failed write is a warning, never lost results. */
+async function settleLock(
+  p: ResolvedPipeline,
+  o: RunPipelineOptions,
+  result: SchedulerResult,
+  previous: LockFile | undefined,
+  decision: LockDecision,
+  emit: (e: RunEvent) => void,
+): Promise<LockDecision> {
+  // A check leaves the lock as committed (lockDecision): it is the reference, whatever this machine got.
+  if (decision !== 'written') return decision;
+  try {
+    return (await writeLock(p.file, buildLock(o.whole ?? p, result, previous, o))) ? 'written' : 'unchanged';
+  } catch (e) {
+    // The results are cached and recorded; only the lock file is missing.
+    emit({
+      event: 'warning',
+      message: `could not write ${lockPathFor(p.file)}: ${e instanceof Error ? e.message : String(e)} (results are cached; \`plan\` cannot explain changes until a later run writes it)`,
+    });
+    return 'write-failed';
+  }
 }
 
 /** Whether this run may write the lock ('written': yes), or why not. */

@@ -6,20 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import ts from 'typescript';
 import { packagePath } from '../../src/paths.js';
+import { typeScriptSources } from '../helpers/sources.js';
 
 const SRC = packagePath('src');
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) return sources(full);
-    return name.endsWith('.ts') ? [full] : [];
-  });
-}
 
 function exported(node: ts.Node): boolean {
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
@@ -43,7 +36,7 @@ function undocumentedTypes(file: string, text: string): string[] {
 }
 
 test('every exported interface and type alias under src/ has a JSDoc comment directly above it', () => {
-  const missing = sources(SRC).flatMap((file) => {
+  const missing = typeScriptSources(SRC).flatMap((file) => {
     const rel = relative(SRC, file).split(sep).join('/');
     return undocumentedTypes(file, readFileSync(file, 'utf8')).map((name) => `${rel}:${name}`);
   });

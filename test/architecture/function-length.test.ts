@@ -9,10 +9,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative, sep } from 'node:path';
 import ts from 'typescript';
 import { packagePath } from '../../src/paths.js';
+import { typeScriptSources } from '../helpers/sources.js';
 
 const MAX_LINES = 100;
 
@@ -31,14 +32,6 @@ const ALLOWED = new Set<string>([
 ]);
 
 const SRC = packagePath('src');
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) return sources(full);
-    return name.endsWith('.ts') && !name.endsWith('.d.ts') ? [full] : [];
-  });
-}
 
 /** A readable name: the declared name, or the variable / property / call the function is assigned or passed to. */
 function nameOf(node: ts.Node): string {
@@ -70,7 +63,7 @@ function functionLengths(file: string, text: string): { name: string; lines: num
 
 test(`no function under src/ is longer than ${MAX_LINES} lines (beyond a list that only shrinks)`, () => {
   const long = new Map<string, number>();
-  for (const file of sources(SRC)) {
+  for (const file of typeScriptSources(SRC)) {
     const rel = relative(SRC, file).split(sep).join('/');
     for (const f of functionLengths(file, readFileSync(file, 'utf8'))) if (f.lines > MAX_LINES) long.set(`${rel}:${f.name}`, f.lines);
   }

@@ -6,9 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { packagePath } from '../../src/paths.js';
+import { typeScriptSources } from '../helpers/sources.js';
 
 /** Layer of each top-level entry of src/ (a folder, or a file without its extension). Equal layers may not import each other. */
 const LAYERS: Record<string, number> = {
@@ -30,14 +31,6 @@ const LAYERS: Record<string, number> = {
 };
 
 const SRC = packagePath('src');
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) return sources(full);
-    return name.endsWith('.ts') ? [full] : [];
-  });
-}
 
 /** The src/ entry a path belongs to: `tensor` for src/tensor/models/network.ts, `paths` for src/paths.ts. */
 function entryOf(file: string): string {
@@ -77,7 +70,7 @@ function computedImports(text: string): string[] {
 
 test('src/ folders import only downward (library folders never import nodes, engine or cli)', () => {
   const problems: string[] = [];
-  const files = sources(SRC);
+  const files = typeScriptSources(SRC);
   assert.ok(files.length > 50, `found ${files.length} sources`);
   for (const file of files) {
     const from = entryOf(file);
@@ -108,7 +101,7 @@ test('the import scanner sees every import form', () => {
 test('computed import() only where listed (the plugin loader and two named exceptions)', () => {
   const problems: string[] = [];
   const seen = new Set<string>();
-  for (const file of sources(SRC)) {
+  for (const file of typeScriptSources(SRC)) {
     const rel = relative(SRC, file).split(sep).join('/');
     const found = computedImports(readFileSync(file, 'utf8'));
     if (found.length && !(rel in COMPUTED_IMPORTS)) problems.push(`${rel}: ${found.join(' | ')} (name the module literally, or give the reason here)`);

@@ -7,6 +7,26 @@ import { peakCpu, phaseShare } from '../../src/engine/run/parallelism.js';
 
 const one = (): number => 1;
 
+/** The quickstart pipeline's shape: localizer and classifier side by side, then at most two again. */
+function quickstartGraph(): ReturnType<typeof graphOf> {
+  return graphOf(
+    ['data', 'localizer', 'classifier', 'maps', 'pseudo', 'regressor', 'boxes', 'evalMaps', 'eval'],
+    [
+      ['data', 'localizer'],
+      ['data', 'classifier'],
+      ['localizer', 'maps'],
+      ['classifier', 'maps'],
+      ['maps', 'pseudo'],
+      ['pseudo', 'regressor'],
+      ['localizer', 'regressor'],
+      ['regressor', 'boxes'],
+      ['classifier', 'boxes'],
+      ['maps', 'evalMaps'],
+      ['boxes', 'eval'],
+    ],
+  );
+}
+
 test('the peak is --jobs, or less when the pipeline cannot run that many nodes at once', () => {
   assert.equal(peakCpu(graphOf(['a'], []), one, 2), 1, 'a lone node');
   assert.equal(
@@ -37,23 +57,7 @@ test('the peak is --jobs, or less when the pipeline cannot run that many nodes a
   );
   assert.equal(peakCpu(fan, one, 2), 2);
   assert.equal(peakCpu(fan, one, 8), 3);
-  // The quickstart pipeline: localizer and classifier side by side, then at most two again.
-  const quickstart = graphOf(
-    ['data', 'localizer', 'classifier', 'maps', 'pseudo', 'regressor', 'boxes', 'evalMaps', 'eval'],
-    [
-      ['data', 'localizer'],
-      ['data', 'classifier'],
-      ['localizer', 'maps'],
-      ['classifier', 'maps'],
-      ['maps', 'pseudo'],
-      ['pseudo', 'regressor'],
-      ['localizer', 'regressor'],
-      ['regressor', 'boxes'],
-      ['classifier', 'boxes'],
-      ['maps', 'evalMaps'],
-      ['boxes', 'eval'],
-    ],
-  );
+  const quickstart = quickstartGraph();
   assert.equal(peakCpu(quickstart, one, 16), 2);
   // Weights are resources.cpu, each capped at --jobs as the scheduler caps them.
   const pair = graphOf(['big', 'small'], []);
@@ -67,22 +71,7 @@ test('the peak is --jobs, or less when the pipeline cannot run that many nodes a
 });
 
 test('a compute node counts the phase it starts in: its own slots and those of unfinished unrelated compute nodes', () => {
-  const quickstart = graphOf(
-    ['data', 'localizer', 'classifier', 'maps', 'pseudo', 'regressor', 'boxes', 'evalMaps', 'eval'],
-    [
-      ['data', 'localizer'],
-      ['data', 'classifier'],
-      ['localizer', 'maps'],
-      ['classifier', 'maps'],
-      ['maps', 'pseudo'],
-      ['pseudo', 'regressor'],
-      ['localizer', 'regressor'],
-      ['regressor', 'boxes'],
-      ['classifier', 'boxes'],
-      ['maps', 'evalMaps'],
-      ['boxes', 'eval'],
-    ],
-  );
+  const quickstart = quickstartGraph();
   const computes = (id: string): boolean => ['localizer', 'classifier', 'maps', 'regressor', 'boxes'].includes(id);
   const share = (id: string, finished: string[], peak = 2): number =>
     phaseShare(quickstart, id, { cpuOf: one, computes, finished: (x) => finished.includes(x), jobs: 2, peak });

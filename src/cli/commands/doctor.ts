@@ -108,20 +108,18 @@ function webgpuReport(): WebgpuReport {
 }
 
 /** Which backends are installed and usable (and why not), the machine, and a training-speed probe. */
-export async function doctorCommand(o: DoctorOptions): Promise<number> {
-  // A misspelt --backend is bad input, as it is for `run`, before any probing.
-  const requested = requestedBackend(o.backend);
-  const gpus = detectGpus();
-  const machine = {
-    cores: availableParallelism(),
-    cpu: cpus()[0]?.model.trim() ?? 'unknown',
-    memoryTotal: totalmem(),
-    memoryFree: freemem(),
-    node: process.version,
-    gpus,
-  };
-  const backends: { name: BackendName; package: string; version: string | null; usable: boolean; detail: string }[] = [];
-  const webgpu = webgpuReport();
+/** One row of doctor's backend table. */
+interface BackendRow {
+  name: BackendName;
+  package: string;
+  version: string | null;
+  usable: boolean;
+  detail: string;
+}
+
+/** Every backend: installed or not, and whether a tiny training probe starts on it (in a child process each). */
+async function probeBackends(webgpu: ReturnType<typeof webgpuReport>): Promise<BackendRow[]> {
+  const backends: BackendRow[] = [];
   for (const name of BACKENDS) {
     const v = installedVersion(backendPackage(name));
     if (!v) {
@@ -146,6 +144,23 @@ export async function doctorCommand(o: DoctorOptions): Promise<number> {
       : r.error!;
     backends.push({ name, package: backendPackage(name), version: v, usable: r.ok, detail });
   }
+  return backends;
+}
+
+export async function doctorCommand(o: DoctorOptions): Promise<number> {
+  // A misspelt --backend is bad input, as it is for `run`, before any probing.
+  const requested = requestedBackend(o.backend);
+  const gpus = detectGpus();
+  const machine = {
+    cores: availableParallelism(),
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    memoryTotal: totalmem(),
+    memoryFree: freemem(),
+    node: process.version,
+    gpus,
+  };
+  const webgpu = webgpuReport();
+  const backends = await probeBackends(webgpu);
   let selected: { name: string; reason: string } | null = null;
   let selectionError: string | null = null;
   try {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { WsolError } from '../diagnostics.js';
 import { ancestorsOf, pipelineGraph } from '../graph.js';
 import { sha256 } from '../keys.js';
-import { lockPathFor, readLock } from '../lockfile.js';
+import { lockPathFor, readLock, type LockFile } from '../lockfile.js';
 import type { ResolvedPipeline } from '../pipeline.js';
 import { LocalCacheStore } from '../cache/store.js';
 import { isErrno } from '../../core/files.js';
@@ -130,24 +130,44 @@ async function place(from: string, to: string): Promise<void> {
   }
 }
 
-export async function exportBundle(
-  p: ResolvedPipeline,
-  o: { cacheDir: string; out: string; results: ResultSelection; fileDigest: string; withPlugins?: boolean },
-): Promise<ExportResult> {
+/** The pipeline's lock, which must exist and be the lock of the file as it is now. */
+async function lockOfThisVersion(p: ResolvedPipeline, fileDigest: string): Promise<LockFile> {
   const lock = await readLock(p.file);
-  const lockFile = lockPathFor(p.file);
   if (!lock)
     throw new WsolError({
-      file: lockFile,
+      file: lockPathFor(p.file),
       message: 'no lock file: nothing says which results belong to this pipeline',
       hint: `run it first: wsol-run ${p.file}`,
     });
-  if (lock.pipeline.sha256 !== o.fileDigest)
+  if (lock.pipeline.sha256 !== fileDigest)
     throw new WsolError({
       file: p.file,
       message: 'the pipeline was edited after its lock was written: the bundle would pair it with results of another version',
       hint: `run it again to bring the lock up to date: wsol-run ${p.file}`,
     });
+  return lock;
+}
+
+/** The index then every member of the staging folder into a gzipped tar at `out`, reproducibly (epoch times, portable headers), written whole or not at all. */
+async function packStaging(staging: string, members: readonly BundleMember[], out: string): Promise<void> {
+  const tar = await import('tar');
+  await mkdir(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  try {
+    await tar.c({ gzip: true, file: tmp, cwd: staging, portable: true, mtime: new Date(0), noDirRecurse: true }, [BUNDLE_INDEX, ...members.map((m) => m.path)]);
+    await rename(tmp, out);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export async function exportBundle(
+  p: ResolvedPipeline,
+  o: { cacheDir: string; out: string; results: ResultSelection; fileDigest: string; withPlugins?: boolean },
+): Promise<ExportResult> {
+  const lock = await lockOfThisVersion(p, o.fileDigest);
+  const lockFile = lockPathFor(p.file);
   const plugins = o.withPlugins ? await packablePlugins(p) : [];
   const cache = new LocalCacheStore(o.cacheDir);
   await cache.open();
@@ -213,19 +233,7 @@ export async function exportBundle(
       actions,
     };
     await writeFile(join(staging, BUNDLE_INDEX), `${JSON.stringify(index, null, 1)}\n`);
-    const tar = await import('tar');
-    await mkdir(dirname(o.out), { recursive: true });
-    const tmp = `${o.out}.${process.pid}.tmp`;
-    try {
-      await tar.c({ gzip: true, file: tmp, cwd: staging, portable: true, mtime: new Date(0), noDirRecurse: true }, [
-        BUNDLE_INDEX,
-        ...members.map((m) => m.path),
-      ]);
-      await rename(tmp, o.out);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    await packStaging(staging, members, o.out);
     const packedUrls = new Set(await Promise.all(plugins.map(async (x) => pathToFileURL(await realpath(x.file)).href)));
     return {
       file: o.out,

@@ -21,7 +21,6 @@ const MAX_LINES = 100;
 const ALLOWED = new Set<string>([
   'cli/main.ts:buildProgram',
   'engine/bundle/import.ts:importBundle',
-  'engine/executors/bullmq/worker-host.ts:startWorkerHost',
   'engine/load/load-pipeline.ts:resolveCheckedPipeline',
   'engine/load/load-pipeline.ts:expandNode',
   'engine/run/scheduler.ts:schedule',

@@ -52,8 +52,12 @@ export const partsNode = defineNode<PartsParams>({
       'parts.json',
       "wire a dataset that records its objects' parts (dataset/two-digit-numbers)",
     );
-    const detail = await read<{ split?: string }>(evaluation.dir, 'evaluation.json', 'wire an evaluate/localization node');
-    const perImage = await read<{ id: string; gtKnown?: { hit: boolean; box: Box } }[]>(evaluation.dir, 'per-image.json', 'wire an evaluate/localization node');
+    const { readEvaluationArtifact, EVALUATION_FILES } = await import('../../artifacts/evaluation.js');
+    const artifact = await readEvaluationArtifact(evaluation.dir);
+    const unreadable = !artifact ? EVALUATION_FILES.document : !artifact.perImage ? EVALUATION_FILES.perImage : undefined;
+    if (unreadable) throw new UserError(`${join(evaluation.dir, unreadable)} cannot be read`, 'wire an evaluate/localization node');
+    const detail = artifact!.document;
+    const perImage = artifact!.perImage!;
     const split = detail.split ?? 'test';
     const known = parts[split];
     if (!known) throw new UserError(`the dataset of node ${dataset.node} records no parts for split ${split}`, 'evaluate a split the dataset generated');

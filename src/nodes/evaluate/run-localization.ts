@@ -1,15 +1,15 @@
 /**
  * evaluate/localization's work, loaded only inside run(): reads the
  * artifacts, checks that they match the dataset, calls the evaluation
- * library and writes evaluation.json, curves.json and per-image.json.
+ * library and writes evaluation.json, curves.json and per-image.json
+ * (artifacts/evaluation.ts).
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UserError, type Metrics, type NodeContext, type NodeResult } from '../contract.js';
 import { openDataset } from '../../datasets/store.js';
 import type { Box, DatasetView, SplitName } from '../../datasets/types.js';
 import { readMapsManifest, readMapsSplit, type MapsManifest } from '../../artifacts/maps.js';
 import { readBoxesArtifact, type BoxesSplit } from '../../artifacts/boxes.js';
+import { writeEvaluationArtifact, type EvaluationSources } from '../../artifacts/evaluation.js';
 import { evaluateLocalization, type LocalizationOptions, type MapSet, type Scores } from '../../evaluation/localization.js';
 import type { LocalizationParams } from './localization.js';
 import { mapSetOf, resolvePreprocess } from './maps-input.js';
@@ -143,7 +143,7 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
     throw e;
   }
   for (const note of report.notes) ctx.log(note);
-  const sources = {
+  const sources: EvaluationSources = {
     // The digests of what was evaluated: how a report finds the dataset and maps behind each number.
     digests: { dataset: ctx.inputs.dataset![0]!.digest, maps: ctx.inputs.maps?.[0]?.digest ?? null, boxes: ctx.inputs.boxes?.[0]?.digest ?? null },
     split: p.split,
@@ -151,12 +151,7 @@ export async function runLocalization(ctx: NodeContext<LocalizationParams>, p: L
     maps: manifest ? { method: manifest.method, target: manifest.target, preprocess } : null,
     boxes: boxesArtifact ? { method: boxesArtifact.method } : null,
   };
-  await writeFile(
-    join(ctx.outDir, 'evaluation.json'),
-    JSON.stringify({ headline: report.headline, ...report.detail, sources, notes: report.notes, worst: worstCases(report.perImage) }, null, 1),
-  );
-  await writeFile(join(ctx.outDir, 'curves.json'), JSON.stringify(report.curves));
-  await writeFile(join(ctx.outDir, 'per-image.json'), JSON.stringify(report.perImage));
+  await writeEvaluationArtifact(ctx.outDir, report, sources, worstCases(report.perImage));
   const metrics: Metrics = { ...report.headline };
   return { metrics };
 }

@@ -14,12 +14,15 @@ import type { HtmlReportParams } from './html.js';
 import type { Box } from '../../core/geometry.js';
 import type { DatasetView, SplitName } from '../../datasets/types.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
+import { readEvaluationArtifact, type EvaluationCurves, type EvaluationDocument } from '../../artifacts/evaluation.js';
+import type { PerImageResult } from '../../evaluation/localization.js';
 import { headlineColumns, metricLabel } from '../../reports/headline.js';
 import { compareResults } from '../../reports/compare.js';
 import { formatMetricValue } from '../../evaluation/metric-format.js';
 import { boxAccChart, layerBarsChart, precisionRecallChart, renderChart, trainingChart, type ChartSpec } from '../../reports/html/charts.js';
 import { escapeHtml, figureGrid, page, sortableTable, type Cell, type Figure } from '../../reports/html/page.js';
 
+/** What the report reads of an image's per-image result (a PerImageResult; the case picking is tested on just this). */
 interface PerImage {
   id: string;
   gtKnown?: { iou: number; box: Box };
@@ -27,31 +30,15 @@ interface PerImage {
   boxes?: { iou: number; box: Box | null };
 }
 
-interface EvaluationFile {
-  sources?: {
-    digests?: { dataset?: string; maps?: string | null };
-    split?: SplitName;
-    maps?: { method?: string; preprocess?: string } | null;
-    boxes?: { method?: string } | null;
-  };
-  tauChoice?: { tau: number };
-}
-
-interface Curves {
-  thresholds: number[];
-  boxAccMulti?: Record<string, number[]>;
-  boxAccSingle?: Record<string, number[]>;
-  pixel?: { precision: (number | null)[]; recall: number[] };
-}
-
+/** One evaluation input of the report, as read (artifacts/evaluation.ts) and named on the page. */
 interface Evaluation {
   input: InputArtifact;
   anchor: string;
   method: string;
   metrics: Metrics;
-  file: EvaluationFile;
-  curves: Curves | null;
-  perImage: PerImage[];
+  file: EvaluationDocument;
+  curves: EvaluationCurves | null;
+  perImage: PerImageResult[];
 }
 
 async function readJson<T>(path: string): Promise<T | null> {
@@ -122,9 +109,9 @@ export async function buildHtmlReport(ctx: NodeContext<HtmlReportParams>): Promi
 
   const evaluations: Evaluation[] = [];
   for (const [i, input] of (ctx.inputs.evaluations ?? []).entries()) {
-    const file = await readJson<EvaluationFile>(join(input.dir, 'evaluation.json'));
+    const read = await readEvaluationArtifact(input.dir);
     const metrics = await readJson<Metrics>(join(input.dir, METRICS_FILE));
-    if (!file || !metrics)
+    if (!read || !metrics)
       throw new UserError(
         `the input ${input.node} is not an evaluation (no evaluation.json and metrics.json)`,
         'wire evaluate/localization nodes as "evaluations"; DGL sweeps go to "sweeps"',
@@ -132,11 +119,11 @@ export async function buildHtmlReport(ctx: NodeContext<HtmlReportParams>): Promi
     evaluations.push({
       input,
       anchor: `e${i + 1}`,
-      method: file.sources?.maps?.method ?? file.sources?.boxes?.method ?? input.node,
+      method: read.document.sources?.maps?.method ?? read.document.sources?.boxes?.method ?? input.node,
       metrics,
-      file,
-      curves: await readJson<Curves>(join(input.dir, 'curves.json')),
-      perImage: (await readJson<PerImage[]>(join(input.dir, 'per-image.json'))) ?? [],
+      file: read.document,
+      curves: read.curves,
+      perImage: read.perImage ?? [],
     });
   }
   const datasets = new Map<string, Promise<DatasetView>>();

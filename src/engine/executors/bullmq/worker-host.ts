@@ -41,11 +41,8 @@ export interface WorkerHost {
   close(): Promise<void>;
 }
 
-export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost> {
-  const redis = await connect(o.url);
-  const cache = new LocalCacheStore(o.cacheDir);
-  await cache.open();
-  const pool = new LocalPoolExecutor(cache, o.concurrency);
+/** This worker's record in Redis (what `status` lists and submitters route by), written now and refreshed every HEARTBEAT_MS. */
+async function announce(redis: Redis, o: WorkerHostOptions): Promise<{ info: WorkerInfo; heartbeat: NodeJS.Timeout }> {
   const info: WorkerInfo = {
     id: `${hostname()}-${process.pid}`,
     host: hostname(),
@@ -61,7 +58,28 @@ export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost>
     await redis.hset(WORKERS_KEY, info.id, JSON.stringify(info)).catch(() => undefined);
   };
   await beat();
-  const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
+  return { info, heartbeat: setInterval(() => void beat(), HEARTBEAT_MS) };
+}
+
+/** Whether a submitter's cache is this worker's, each submitter's proof read once (its nonce file does not change while it runs). */
+function proofChecker(cacheDir: string): (proof: CacheProof) => ReturnType<typeof checkProof> {
+  const proofs = new Map<string, ReturnType<typeof checkProof>>();
+  return (proof) => {
+    let checked = proofs.get(proof.token);
+    if (!checked) {
+      checked = checkProof(cacheDir, proof);
+      proofs.set(proof.token, checked);
+    }
+    return checked;
+  };
+}
+
+export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost> {
+  const redis = await connect(o.url);
+  const cache = new LocalCacheStore(o.cacheDir);
+  await cache.open();
+  const pool = new LocalPoolExecutor(cache, o.concurrency);
+  const { info, heartbeat } = await announce(redis, o);
 
   const running = new Map<string, AbortController>();
   const subscriber = commandConnection(redis);
@@ -70,16 +88,7 @@ export async function startWorkerHost(o: WorkerHostOptions): Promise<WorkerHost>
     if (channel === CANCEL_CHANNEL) running.get(message)?.abort();
     else if (channel === PROOF_CHANNEL) void answerProof(redis, info, o.cacheDir, message).catch(() => undefined);
   });
-  // Each submitter's proof is read once: its nonce file does not change while it runs.
-  const proofs = new Map<string, ReturnType<typeof checkProof>>();
-  const sharesCache = (proof: CacheProof): ReturnType<typeof checkProof> => {
-    let checked = proofs.get(proof.token);
-    if (!checked) {
-      checked = checkProof(o.cacheDir, proof);
-      proofs.set(proof.token, checked);
-    }
-    return checked;
-  };
+  const sharesCache = proofChecker(o.cacheDir);
 
   const runJob = async (job: Job<JobData>): Promise<TaskOutcome> => {
     const { proof, ...task } = job.data;

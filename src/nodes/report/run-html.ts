@@ -15,6 +15,7 @@ import type { Box } from '../../core/geometry.js';
 import type { DatasetView, SplitName } from '../../datasets/types.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
 import { readEvaluationArtifact, type EvaluationCurves, type EvaluationDocument } from '../../artifacts/evaluation.js';
+import { readSweepArtifact } from '../../artifacts/dgl-sweep.js';
 import type { PerImageResult } from '../../evaluation/localization.js';
 import { headlineColumns, metricLabel } from '../../reports/headline.js';
 import { compareResults } from '../../reports/compare.js';
@@ -325,12 +326,8 @@ export async function buildHtmlReport(ctx: NodeContext<HtmlReportParams>): Promi
   // DGL sweeps: a bar per layer of the metric the layer was chosen by.
   const sweepFigures: Figure[] = [];
   for (const [i, s] of (ctx.inputs.sweeps ?? []).entries()) {
-    const sweep = await readJson<{
-      method?: string;
-      chooseBy?: string | null;
-      layers?: { layer: string; chosen: boolean; reported: Record<string, number | null> }[];
-    }>(join(s.dir, 'sweep.json'));
-    if (!sweep?.layers) throw new UserError(`the input ${s.node} is not a DGL sweep (no sweep.json)`, 'wire sweep/dgl-layers nodes as "sweeps"');
+    const sweep = await readSweepArtifact(s.dir);
+    if (!sweep) throw new UserError(`the input ${s.node} is not a DGL sweep (no sweep.json)`, 'wire sweep/dgl-layers nodes as "sweeps"');
     const metric = sweep.chooseBy ?? 'gtKnownLoc';
     sweepFigures.push(
       await chart(

@@ -3,10 +3,9 @@
  * reported splits at every layer, then each layer evaluated (τ chosen on
  * the choice split), the layer chosen on the choice split by `chooseBy`.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UserError, type Metrics, type NodeContext, type NodeResult } from '../contract.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
+import { writeSweepArtifact, type SweepLayerRow } from '../../artifacts/dgl-sweep.js';
 import type { SplitName } from '../../datasets/types.js';
 import { evaluateLocalization, type LocalizationOptions, type LocalizationReport } from '../../evaluation/localization.js';
 import { inputDataset, inputModels } from '../method-io.js';
@@ -110,13 +109,7 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
     });
     const target = p.target;
     const classes = data.info.classNames.length;
-    const rows: {
-      layer: string;
-      paperName: string | null;
-      mapSize: string;
-      choice: Record<string, number | null> | null;
-      reported: Record<string, number | null>;
-    }[] = [];
+    const rows: SweepLayerRow[] = [];
     const reports = new Map<string, LocalizationReport>();
     layers.forEach((layer, i) => {
       ctx.progress({ fraction: 0.8 + (0.2 * i) / layers.length, message: `evaluating ${layer}` });
@@ -163,32 +156,21 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
     });
     const chosen = canChoose ? chooseLayer(rows, p.chooseBy) : null;
     const method = dglLabel(p);
-    await writeFile(
-      join(ctx.outDir, 'sweep.json'),
-      JSON.stringify(
-        {
-          method,
-          target,
-          reportedSplit: p.split,
-          chooseSplit: canChoose ? p.chooseSplit : null,
-          chooseBy: canChoose ? p.chooseBy : null,
-          fixedTau: canChoose ? null : p.tau,
-          chosen: chosen?.layer ?? null,
-          layers: rows.map((r) => ({ ...r, chosen: r.layer === chosen?.layer })),
-        },
-        null,
-        1,
-      ),
-    );
     const headlineLayer = chosen?.layer ?? layers.at(-1)!;
     const headline = reports.get(headlineLayer)!;
-    await writeFile(
-      join(ctx.outDir, 'evaluation.json'),
-      JSON.stringify(
-        { headline: headline.headline, ...headline.detail, sources: { dataset: data.info.name, maps: { method: `${method}@${headlineLayer}`, target } } },
-        null,
-        1,
-      ),
+    await writeSweepArtifact(
+      ctx.outDir,
+      {
+        method,
+        target,
+        reportedSplit: p.split,
+        chooseSplit: canChoose ? p.chooseSplit : null,
+        chooseBy: canChoose ? p.chooseBy : null,
+        fixedTau: canChoose ? null : p.tau,
+        chosen: chosen?.layer ?? null,
+        layers: rows,
+      },
+      { headline: headline.headline, ...headline.detail, sources: { dataset: data.info.name, maps: { method: `${method}@${headlineLayer}`, target } } },
     );
     const metrics: Metrics = { ...headline.headline, layer: headlineLayer, layerChosen: chosen !== null, layers: layers.length };
     // Every layer's test figures too, so report/compare can tabulate the sweep across seeds.

@@ -5,6 +5,7 @@
  * dynamically inside run() so that loading the registry stays cheap: the CLI
  * loads every node module to validate a pipeline, only workers run them.
  */
+import type { Metrics } from '../artifacts/metrics.js';
 import type { JsonObject, JsonSchema } from '../core/json.js';
 import type { ProgressUpdate } from '../core/progress.js';
 export type { JsonObject, JsonSchema, JsonValue } from '../core/json.js';
@@ -52,11 +53,7 @@ export interface InputArtifact {
   dir: string;
 }
 
-/** Headline metrics a node returns are stored in its artifact under this name. */
-export const METRICS_FILE = 'metrics.json';
-
-/** A node's headline metrics by name (percentages stored 0–100), as metrics.json, the lock file, the run store and the reports hold them. */
-export type Metrics = { [name: string]: number | string | boolean | null };
+export { METRICS_FILE, type Metrics } from '../artifacts/metrics.js';
 
 /**
  * Everything a node's run() receives: its id and type, validated params, input

@@ -24,7 +24,7 @@ const ALLOWED = new Set<string>([
   'engine/load/load-pipeline.ts:resolveCheckedPipeline',
   'engine/load/load-pipeline.ts:expandNode',
   'engine/run/scheduler.ts:schedule',
-  'nodes/report/run-html.ts:buildHtmlReport',
+  'reports/html/report.ts:buildHtmlReport',
   'nodes/sweep/run-dgl-layers.ts:runDglSweep',
 ]);
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { blendMap, GT_COLOUR, jet, overlay, PREDICTED_COLOUR } from '../../src/reports/html/overlay.js';
 import { boxAccChart, renderChart, stableSvgIds, trainingChart } from '../../src/reports/html/charts.js';
 import { escapeHtml, sortableTable } from '../../src/reports/html/page.js';
-import { commonSample, pickCases } from '../../src/nodes/report/run-html.js';
+import { commonSample, pickCases } from '../../src/reports/html/report.js';
 import { headlineColumns, headlineMetrics } from '../../src/reports/headline.js';
 import { createRaster } from '../../src/image/raster.js';
 

@@ -1,33 +1,7 @@
-import type { FromSchema } from 'json-schema-to-ts';
 import { defineNode, UserError } from '../contract.js';
+import { htmlReportParams, type HtmlReportParams } from '../../reports/html/params.js';
 
-const params = {
-  type: 'object',
-  properties: {
-    title: { type: 'string', minLength: 1, default: 'wsol-run report', description: 'Heading of the page.' },
-    replicates: { type: 'array', items: { type: 'string' }, default: ['seed'], description: 'Coordinates the comparison table averages over (mean ± std).' },
-    cases: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 8,
-      default: 2,
-      description: 'Overlays per method of each of the best, median and worst images by IoU (from per-image.json).',
-    },
-    sample: {
-      type: 'integer',
-      minimum: 0,
-      maximum: 16,
-      default: 6,
-      description: 'Images shown for every method side by side: the same ids across methods (the first by the SHA-256 of their id).',
-    },
-    side: { type: 'integer', minimum: 32, maximum: 256, default: 160, description: 'Longer side of an overlay, in pixels.' },
-    alpha: { type: 'number', minimum: 0, maximum: 1, default: 0.5, description: 'Opacity of the map over its image.' },
-  },
-  additionalProperties: false,
-} as const;
-
-/** The params of a report/html node, as its schema gives them: title, replicate axes, the overlay cases and sample, image side and map opacity. */
-export type HtmlReportParams = FromSchema<typeof params>;
+export type { HtmlReportParams } from '../../reports/html/params.js';
 
 /**
  * One self-contained folder (index.html, PNG overlays, SVG charts) that opens
@@ -42,7 +16,7 @@ export const htmlReportNode = defineNode<HtmlReportParams>({
   version: 2,
   description:
     'A self-contained HTML report: sortable comparison table (mean ± std), overlays of maps and boxes (best, median, worst and a common sample per method), BoxAcc(τ) and precision-recall curves, training curves, DGL layer bars; each number linked to its node, key and digest.',
-  params,
+  params: htmlReportParams,
   inputs: {
     evaluations: { kind: 'metrics', many: true, description: 'evaluate/localization results, e.g. "eval[*]" or a list of nodes.' },
     maps: { kind: 'maps', many: true, optional: true, description: 'The maps the evaluations scored (matched by digest): overlays show them.' },
@@ -54,7 +28,7 @@ export const htmlReportNode = defineNode<HtmlReportParams>({
   readsInputNames: true,
   async run(ctx) {
     if (!ctx.inputs.evaluations?.length) throw new UserError('report/html has no evaluations to show', 'wire e.g. "evaluations": "eval[*]"');
-    const { buildHtmlReport } = await import('./run-html.js');
-    return buildHtmlReport(ctx);
+    const { buildHtmlReport } = await import('../../reports/html/report.js');
+    return buildHtmlReport({ params: ctx.params, inputs: ctx.inputs, outDir: ctx.outDir, log: ctx.log });
   },
 });

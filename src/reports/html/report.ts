@@ -1,5 +1,5 @@
 /**
- * report/html's body: reads the evaluations (evaluation.json, curves.json,
+ * The HTML report page (the report/html node's run, src/nodes/report/html.ts): reads the evaluations (evaluation.json, curves.json,
  * per-image.json, metrics.json), the datasets and maps they name by digest,
  * the models' training logs and the DGL sweeps; draws the overlays (sharp
  * PNGs), renders the charts (Vega-Lite to SVG) and writes index.html.
@@ -9,19 +9,21 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { METRICS_FILE, UserError, type InputArtifact, type JsonValue, type Metrics, type NodeContext } from '../contract.js';
-import type { HtmlReportParams } from './html.js';
+import { UserError } from '../../core/errors.js';
+import type { JsonValue } from '../../core/json.js';
+import { METRICS_FILE, type Metrics } from '../../artifacts/metrics.js';
+import type { HtmlReportParams } from './params.js';
 import type { Box } from '../../core/geometry.js';
 import type { DatasetView, SplitName } from '../../datasets/types.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
 import { readEvaluationArtifact, type EvaluationCurves, type EvaluationDocument } from '../../artifacts/evaluation.js';
 import { readSweepArtifact } from '../../artifacts/dgl-sweep.js';
 import type { PerImageResult } from '../../evaluation/localization.js';
-import { headlineColumns, metricLabel } from '../../reports/headline.js';
-import { compareResults } from '../../reports/compare.js';
+import { headlineColumns, metricLabel } from '../headline.js';
+import { compareResults } from '../compare.js';
 import { formatMetricValue } from '../../evaluation/metric-format.js';
-import { boxAccChart, layerBarsChart, precisionRecallChart, renderChart, trainingChart, type ChartSpec } from '../../reports/html/charts.js';
-import { escapeHtml, figureGrid, page, sortableTable, type Cell, type Figure } from '../../reports/html/page.js';
+import { boxAccChart, layerBarsChart, precisionRecallChart, renderChart, trainingChart, type ChartSpec } from './charts.js';
+import { escapeHtml, figureGrid, page, sortableTable, type Cell, type Figure } from './page.js';
 
 /** What the report reads of an image's per-image result (a PerImageResult; the case picking is tested on just this). */
 interface PerImage {
@@ -31,9 +33,27 @@ interface PerImage {
   boxes?: { iou: number; box: Box | null };
 }
 
+/** An input artifact as the report reads it: the producing node, its artifact kind, matrix coordinates, key, digest and folder (a node's InputArtifact). */
+export interface ReportInput {
+  node: string;
+  kind: string;
+  coords: Record<string, JsonValue>;
+  key: string;
+  digest: string;
+  dir: string;
+}
+
+/** What the page is built from: the node's params, its inputs by name (evaluations, maps, datasets, models, sweeps), where to write, and a log line sink. */
+export interface HtmlReportInput {
+  params: HtmlReportParams;
+  inputs: Record<string, readonly ReportInput[]>;
+  outDir: string;
+  log(message: string): void;
+}
+
 /** One evaluation input of the report, as read (artifacts/evaluation.ts) and named on the page. */
 interface Evaluation {
-  input: InputArtifact;
+  input: ReportInput;
   anchor: string;
   method: string;
   metrics: Metrics;
@@ -97,7 +117,7 @@ export function commonSample(lists: readonly (readonly string[])[], n: number): 
   return shared.sort((a, b) => (hash(a) < hash(b) ? -1 : hash(a) > hash(b) ? 1 : 0)).slice(0, n);
 }
 
-export async function buildHtmlReport(ctx: NodeContext<HtmlReportParams>): Promise<{ metrics: Metrics }> {
+export async function buildHtmlReport(ctx: HtmlReportInput): Promise<{ metrics: Metrics }> {
   const p = ctx.params;
   const { openDataset } = await import('../../datasets/store.js');
   const { readMapsSplit } = await import('../../artifacts/maps.js');

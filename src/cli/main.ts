@@ -126,6 +126,15 @@ export function buildProgram(): Command {
       process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
     });
 
+  addRunVerbs(program);
+  addInspectionVerbs(program);
+  addSharingVerbs(program);
+  addMachineVerbs(program);
+  return program;
+}
+
+/** run (the default verb), verify, exp show / exp diff, plan. */
+function addRunVerbs(program: Command): void {
   withRunOptions(
     program
       .command('run <pipeline> [nodes...]', { isDefault: true })
@@ -188,7 +197,10 @@ export function buildProgram(): Command {
     .option('--force-all', 'plan as if every node were forced')
     .option('--verify', 're-hash cache entries while planning')
     .action(action(async (pipeline: string, nodes: string[], o) => (await import('./commands/plan.js')).planCommand(pipeline, o, nodes)));
+}
 
+/** locks, results, status, graph, show, layers, report: reading what runs left. */
+function addInspectionVerbs(program: Command): void {
   program
     .command('locks <pipelines...>')
     .description(
@@ -248,7 +260,10 @@ export function buildProgram(): Command {
     .option('-o, --output <dir>', 'folder to write (default: <pipeline>-report here); an earlier report there is replaced, any other content refused')
     .option('--node <id>', "the report/html node to build, when the pipeline has several; 'x[*]': one report across the instances of a matrixed report node x")
     .action(action(async (pipeline: string, o) => (await import('./commands/report.js')).reportCommand(pipeline, o)));
+}
 
+/** export, import, gc, worker: moving results between caches and machines. */
+function addSharingVerbs(program: Command): void {
   program
     .command('export <pipeline>')
     .description('pack the pipeline, its lock and (with --results) the cached results it names into one .tar.gz to share')
@@ -306,7 +321,10 @@ export function buildProgram(): Command {
         .default(30),
     )
     .action(action(async (o) => (await import('./commands/worker.js')).workerCommand(o)));
+}
 
+/** doctor, types: this machine's backends, and what node types, heads and map methods exist. */
+function addMachineVerbs(program: Command): void {
   program
     .command('doctor')
     .description('which tensor backends are installed and usable (and why not), the machine, and a training-speed probe')
@@ -326,8 +344,6 @@ export function buildProgram(): Command {
     .option('--json', 'JSON output')
     .option('--wide', WIDE)
     .action(action(async (type: string | undefined, o) => (await import('./commands/types.js')).typesCommand(type, o)));
-
-  return program;
 }
 
 /**

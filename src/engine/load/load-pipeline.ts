@@ -129,37 +129,8 @@ export function resolvePipeline(source: JsonSource, options: LoadOptions): Omit<
 }
 
 /** resolvePipeline for a source already checked against the pipeline schema (loadPipeline checks it before loading plugins). */
-function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<ResolvedPipeline, 'file' | 'plugins'> {
-  const { types } = options;
-  const raw = structuredClone(source.value) as unknown as PipelineFile;
-  if (options.extraNodes) raw.nodes = { ...raw.nodes, ...structuredClone(options.extraNodes) };
-  const presetErrors = presetProblems(raw);
-  if (presetErrors.length) fail(source, presetErrors);
-  const preset = presetOverrides(raw, options.preset);
-  if (preset.problem) fail(source, [preset.problem]);
-  const given = [...preset.overrides, ...(options.overrides ?? [])];
-  const overrides = given.map(parseOverride);
-  if (overrides.length) {
-    applyOverrides(raw, overrides, types);
-    checkFileSchema(source, raw, true);
-  }
-  const params = raw.params ?? {};
-  const problems: Omit<Diagnostic, 'file'>[] = [];
-
-  // 1. Node types exist.
-  for (const [id, decl] of Object.entries(raw.nodes)) {
-    if (!types.has(decl.type)) {
-      problems.push({
-        pointer: `/nodes/${id}/type`,
-        node: id,
-        message: `unknown node type '${decl.type}'.${didYouMean(decl.type, types.keys())}`,
-        hint: `known types: ${[...types.keys()].sort().join(', ')}`,
-      });
-    }
-  }
-  if (problems.length) fail(source, problems);
-
-  // 2. References point at declared nodes and inputs are declared by the type.
+/** Each node's input references by input name; references to unknown nodes or inputs, and missing required inputs, go to `problems`. */
+function parseReferences(raw: PipelineFile, types: LoadOptions['types'], problems: Omit<Diagnostic, 'file'>[]): Map<string, Map<string, Reference[]>> {
   const refs = new Map<string, Map<string, Reference[]>>();
   for (const [id, decl] of Object.entries(raw.nodes)) {
     const nodeType = types.get(decl.type)!;
@@ -203,6 +174,41 @@ function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<
     }
     refs.set(id, byInput);
   }
+  return refs;
+}
+
+function resolveCheckedPipeline(source: JsonSource, options: LoadOptions): Omit<ResolvedPipeline, 'file' | 'plugins'> {
+  const { types } = options;
+  const raw = structuredClone(source.value) as unknown as PipelineFile;
+  if (options.extraNodes) raw.nodes = { ...raw.nodes, ...structuredClone(options.extraNodes) };
+  const presetErrors = presetProblems(raw);
+  if (presetErrors.length) fail(source, presetErrors);
+  const preset = presetOverrides(raw, options.preset);
+  if (preset.problem) fail(source, [preset.problem]);
+  const given = [...preset.overrides, ...(options.overrides ?? [])];
+  const overrides = given.map(parseOverride);
+  if (overrides.length) {
+    applyOverrides(raw, overrides, types);
+    checkFileSchema(source, raw, true);
+  }
+  const params = raw.params ?? {};
+  const problems: Omit<Diagnostic, 'file'>[] = [];
+
+  // 1. Node types exist.
+  for (const [id, decl] of Object.entries(raw.nodes)) {
+    if (!types.has(decl.type)) {
+      problems.push({
+        pointer: `/nodes/${id}/type`,
+        node: id,
+        message: `unknown node type '${decl.type}'.${didYouMean(decl.type, types.keys())}`,
+        hint: `known types: ${[...types.keys()].sort().join(', ')}`,
+      });
+    }
+  }
+  if (problems.length) fail(source, problems);
+
+  // 2. References point at declared nodes and inputs are declared by the type.
+  const refs = parseReferences(raw, types, problems);
   if (problems.length) fail(source, problems);
 
   // 3. No cycles among the declared nodes.

@@ -23,7 +23,6 @@ const ALLOWED = new Set<string>([
   'engine/load/load-pipeline.ts:expandNode',
   'engine/run/scheduler.ts:schedule',
   'reports/html/report.ts:buildHtmlReport',
-  'nodes/sweep/run-dgl-layers.ts:runDglSweep',
 ]);
 
 const SRC = packagePath('src');

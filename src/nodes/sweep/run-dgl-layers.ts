@@ -6,7 +6,8 @@
 import { UserError, type Metrics, type NodeContext, type NodeResult } from '../contract.js';
 import type { MapsSplit } from '../../artifacts/maps.js';
 import { writeSweepArtifact, type SweepLayerRow } from '../../artifacts/dgl-sweep.js';
-import type { SplitName } from '../../datasets/types.js';
+import type { DatasetView, SplitName } from '../../datasets/types.js';
+import type { Network } from '../../tensor/models/network.js';
 import { evaluateLocalization, type LocalizationOptions, type LocalizationReport } from '../../evaluation/localization.js';
 import { inputDataset, inputModels } from '../method-io.js';
 import { mapSetOf } from '../evaluate/maps-input.js';
@@ -49,6 +50,72 @@ export function chooseLayer<R extends { layer: string; choice: Record<string, nu
   return best;
 }
 
+/** The layers to sweep (those asked for, or every conv layer), once the model is known to make logits and to have them. */
+function sweptLayers(net: Network, modelNode: string, requested: readonly string[]): string[] {
+  const head = net.config.head.kind;
+  if (!headType(head).provides.includes('logits'))
+    throw new UserError(
+      `DGL needs the logits of the model of node ${modelNode}, whose ${head} head does not make them`,
+      'sweep a classifier (a model with a gap-fc or other logits-making head)',
+    );
+  const stages = net.backbone.stageShapes(net.config.inputSize);
+  const unknown = requested.filter((l) => !stages.some((s) => s.name === l));
+  if (unknown.length)
+    throw new UserError(
+      `layer${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not in the backbone of node ${modelNode}`,
+      `layers: ${stages.map((s) => s.name).join(', ')} (wsol-run layers <pipeline> ${modelNode})`,
+    );
+  return requested.length ? [...requested] : stages.filter((s) => s.conv).map((s) => s.name);
+}
+
+/** How every layer's maps are evaluated: at a fixed τ, or (null) with τ chosen on the choice split. */
+function evaluationOptions(data: DatasetView, p: DglSweepParams, signal: AbortSignal): (fixedTau: number | null) => LocalizationOptions {
+  return (fixedTau) => ({
+    imageSize: data.info.imageSize,
+    thresholdStep: p.thresholdStep,
+    deltas: p.deltas,
+    preprocess: 'resize-normalize',
+    nanMaps: 'error',
+    singleBox: true,
+    stlTolerance: 16,
+    fixedTau,
+    signal,
+  });
+}
+
+/**
+ * Chooses the layer (on the choice split, when there is one), writes the sweep with the headline layer's
+ * evaluation, and returns the node's metrics: the headline layer's, and every layer's test figures, so
+ * report/compare can tabulate the sweep across seeds.
+ */
+async function writeSweep(
+  outDir: string,
+  p: DglSweepParams,
+  o: { rows: SweepLayerRow[]; reports: Map<string, LocalizationReport>; canChoose: boolean; method: string; dataset: string },
+): Promise<Metrics> {
+  const chosen = o.canChoose ? chooseLayer(o.rows, p.chooseBy) : null;
+  const headlineLayer = chosen?.layer ?? o.rows.at(-1)!.layer;
+  const headline = o.reports.get(headlineLayer)!;
+  const target = p.target;
+  await writeSweepArtifact(
+    outDir,
+    {
+      method: o.method,
+      target,
+      reportedSplit: p.split,
+      chooseSplit: o.canChoose ? p.chooseSplit : null,
+      chooseBy: o.canChoose ? p.chooseBy : null,
+      fixedTau: o.canChoose ? null : p.tau,
+      chosen: chosen?.layer ?? null,
+      layers: o.rows,
+    },
+    { headline: headline.headline, ...headline.detail, sources: { dataset: o.dataset, maps: { method: `${o.method}@${headlineLayer}`, target } } },
+  );
+  const metrics: Metrics = { ...headline.headline, layer: headlineLayer, layerChosen: chosen !== null, layers: o.rows.length };
+  for (const r of o.rows) for (const k of PER_LAYER_METRICS) metrics[`${k}@${r.layer}`] = r.reported[k] ?? null;
+  return metrics;
+}
+
 export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<NodeResult> {
   const p = ctx.params;
   const { tensorsFor } = await import('../../tensor/backends/for-node.js');
@@ -60,21 +127,7 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
   const { model, classifier, release } = await inputModels(tf, ctx, data);
   try {
     const net = model.net;
-    const head = net.config.head.kind;
-    if (!headType(head).provides.includes('logits'))
-      throw new UserError(
-        `DGL needs the logits of the model of node ${model.node}, whose ${head} head does not make them`,
-        'sweep a classifier (a model with a gap-fc or other logits-making head)',
-      );
-    const stages = net.backbone.stageShapes(net.config.inputSize);
-    const convLayers = stages.filter((s) => s.conv).map((s) => s.name);
-    const unknown = p.layers.filter((l) => !stages.some((s) => s.name === l));
-    if (unknown.length)
-      throw new UserError(
-        `layer${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not in the backbone of node ${model.node}`,
-        `layers: ${stages.map((s) => s.name).join(', ')} (wsol-run layers <pipeline> ${model.node})`,
-      );
-    const layers = p.layers.length ? p.layers : convLayers;
+    const layers = sweptLayers(net, model.node, p.layers);
     const reported = data.split(p.split as SplitName);
     if (reported.count === 0) throw new UserError(`split ${p.split} of the dataset is empty`, `report another split: --set ${ctx.nodeId}.split=val`);
     const chooseView = data.split(p.chooseSplit as SplitName);
@@ -96,17 +149,7 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
     const chooseMaps = canChoose ? await mapsOf(chooseView) : null;
     const reportedMaps = await mapsOf(reported);
 
-    const options = (fixedTau: number | null): LocalizationOptions => ({
-      imageSize: data.info.imageSize,
-      thresholdStep: p.thresholdStep,
-      deltas: p.deltas,
-      preprocess: 'resize-normalize',
-      nanMaps: 'error',
-      singleBox: true,
-      stlTolerance: 16,
-      fixedTau,
-      signal: ctx.signal,
-    });
+    const options = evaluationOptions(data, p, ctx.signal);
     const target = p.target;
     const classes = data.info.classNames.length;
     const rows: SweepLayerRow[] = [];
@@ -154,28 +197,7 @@ export async function runDglSweep(ctx: NodeContext<DglSweepParams>): Promise<Nod
         reported: tableRow(report),
       });
     });
-    const chosen = canChoose ? chooseLayer(rows, p.chooseBy) : null;
-    const method = dglLabel(p);
-    const headlineLayer = chosen?.layer ?? layers.at(-1)!;
-    const headline = reports.get(headlineLayer)!;
-    await writeSweepArtifact(
-      ctx.outDir,
-      {
-        method,
-        target,
-        reportedSplit: p.split,
-        chooseSplit: canChoose ? p.chooseSplit : null,
-        chooseBy: canChoose ? p.chooseBy : null,
-        fixedTau: canChoose ? null : p.tau,
-        chosen: chosen?.layer ?? null,
-        layers: rows,
-      },
-      { headline: headline.headline, ...headline.detail, sources: { dataset: data.info.name, maps: { method: `${method}@${headlineLayer}`, target } } },
-    );
-    const metrics: Metrics = { ...headline.headline, layer: headlineLayer, layerChosen: chosen !== null, layers: layers.length };
-    // Every layer's test figures too, so report/compare can tabulate the sweep across seeds.
-    for (const r of rows) for (const k of PER_LAYER_METRICS) metrics[`${k}@${r.layer}`] = r.reported[k] ?? null;
-    return { metrics };
+    return { metrics: await writeSweep(ctx.outDir, p, { rows, reports, canChoose, method: dglLabel(p), dataset: data.info.name }) };
   } finally {
     release();
   }

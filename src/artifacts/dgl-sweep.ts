@@ -1,4 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readJsonFile } from '../core/files.js';
+import { EVALUATION_FILES } from './evaluation.js';
 import { join } from 'node:path';
 import type { SplitName } from '../datasets/types.js';
 
@@ -42,15 +44,11 @@ export async function writeSweepArtifact(
 ): Promise<void> {
   const document: SweepDocument = { ...sweep, layers: sweep.layers.map((r) => ({ ...r, chosen: r.layer === sweep.chosen })) };
   await writeFile(join(dir, SWEEP_FILE), JSON.stringify(document, null, 1));
-  await writeFile(join(dir, 'evaluation.json'), JSON.stringify(evaluation, null, 1));
+  await writeFile(join(dir, EVALUATION_FILES.document), JSON.stringify(evaluation, null, 1));
 }
 
 /** The sweep in `dir`, or null when it has no readable sweep.json with layers: the input is not a DGL sweep. */
 export async function readSweepArtifact(dir: string): Promise<SweepDocument | null> {
-  try {
-    const document = JSON.parse(await readFile(join(dir, SWEEP_FILE), 'utf8')) as SweepDocument;
-    return Array.isArray(document?.layers) ? document : null;
-  } catch {
-    return null;
-  }
+  const document = await readJsonFile<SweepDocument>(join(dir, SWEEP_FILE));
+  return Array.isArray(document?.layers) ? document : null;
 }

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { readJsonFile } from '../core/files.js';
 import { join } from 'node:path';
 import type { LocalizationReport, PerImageResult } from '../evaluation/localization.js';
 import type { SplitName } from '../datasets/types.js';
@@ -60,21 +61,13 @@ export async function writeEvaluationArtifact(
   await writeFile(join(dir, EVALUATION_FILES.perImage), JSON.stringify(report.perImage));
 }
 
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
 /** The evaluation in `dir`, or null when it has no (readable) evaluation.json: the input is not an evaluation. */
 export async function readEvaluationArtifact(dir: string): Promise<EvaluationArtifact | null> {
-  const document = await readJson<EvaluationDocument>(join(dir, EVALUATION_FILES.document));
+  const document = await readJsonFile<EvaluationDocument>(join(dir, EVALUATION_FILES.document));
   if (!document) return null;
   return {
     document,
-    curves: await readJson<EvaluationCurves>(join(dir, EVALUATION_FILES.curves)),
-    perImage: await readJson<PerImageResult[]>(join(dir, EVALUATION_FILES.perImage)),
+    curves: await readJsonFile<EvaluationCurves>(join(dir, EVALUATION_FILES.curves)),
+    perImage: await readJsonFile<PerImageResult[]>(join(dir, EVALUATION_FILES.perImage)),
   };
 }

@@ -3,7 +3,7 @@
  * stored as metrics.json in its artifact (and copied into the lock file, the
  * run store and the reports).
  */
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../core/files.js';
 import { join } from 'node:path';
 
 /** Headline metrics a node returns are stored in its artifact under this name. */
@@ -13,10 +13,6 @@ export const METRICS_FILE = 'metrics.json';
 export type Metrics = { [name: string]: number | string | boolean | null };
 
 /** The metrics.json of the artifact in `dir`, or null when it has none (or it cannot be read). */
-export async function readMetrics(dir: string): Promise<Metrics | null> {
-  try {
-    return JSON.parse(await readFile(join(dir, METRICS_FILE), 'utf8')) as Metrics;
-  } catch {
-    return null;
-  }
+export function readMetrics(dir: string): Promise<Metrics | null> {
+  return readJsonFile<Metrics>(join(dir, METRICS_FILE));
 }

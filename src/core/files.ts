@@ -1,10 +1,10 @@
 /**
  * File helpers every layer may use: hashing, listing a folder's files,
- * atomic writes (a temp file beside the target, then a rename), errno tests
- * and whether a process is alive. Node built-ins only.
+ * reading an optional JSON file, atomic writes (a temp file beside the target,
+ * then a rename), errno tests and whether a process is alive. Node built-ins only.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, renameSync, rmSync, writeFileSync, type Dirent } from 'node:fs';
+import { createReadStream, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
@@ -23,10 +23,7 @@ export async function hashFile(path: string, size?: number): Promise<string> {
 
 /** Relative '/'-separated paths of every regular file under `root`. Other entry types are an error. */
 export async function listFiles(root: string): Promise<string[]> {
-  return filePaths(root, await readdir(root, { withFileTypes: true, recursive: true }));
-}
-
-function filePaths(root: string, entries: Dirent[]): string[] {
+  const entries = await readdir(root, { withFileTypes: true, recursive: true });
   const out: string[] = [];
   for (const e of entries) {
     const full = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
@@ -46,6 +43,15 @@ export function listFilesSync(root: string, prefix = ''): string[] {
     else throw new Error(`output '${rel}' is not a regular file (symlinks and devices are not allowed in artifacts)`);
   }
   return out;
+}
+
+/** The JSON value in the file at `path`, or null when the file is missing or is not JSON (for optional parts of an artifact). */
+export async function readJsonFile<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
 }
 
 let counter = 0;

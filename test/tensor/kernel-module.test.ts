@@ -65,6 +65,16 @@ test('jobs run on two threads, match plain JS, and give the same bits as one thr
   for (let r = 0; r < 200; r++) assert.deepEqual(columnSums(mod, src, rows, k), reference, `repetition ${r}`);
 });
 
+/** Runs filter-transform job `op` on every thread, each with the scratch a transform needs. */
+function transformJob(op: number, src: number, out: number, c: number, k: number, transposed: boolean): void {
+  const { at, fields } = mod.job();
+  const stride = Math.ceil((WG_TRANSFORM_FLOATS * 4 + 64) / 64) * 64;
+  fields[J.SCRATCH] = mod.alloc(stride * mod.threads);
+  fields[J.SCRATCH_BYTES] = stride;
+  Object.assign(fields, { [J.OP]: op, [J.X]: src, [J.Y]: out, [J.C]: c, [J.K]: k, [J.ACT]: transposed ? 1 : 0 });
+  mod.runParallel(at);
+}
+
 test("filter transforms and block sums as jobs on two threads have the single-thread exports' bits", () => {
   const values = (n: number, seed: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37 + seed) * (1 + ((i * 7) % 5)));
   // c and k not multiples of the unit (4 channels) or of a panel (8); the input-gradient orientation too.
@@ -87,12 +97,7 @@ test("filter transforms and block sums as jobs on two threads have the single-th
       const expected = mod.f32(byExport, floats).slice();
       const byJob = mod.alloc(floats * 4);
       mod.f32(byJob, floats).fill(Number.NaN); // every element must be written (zeros past k included)
-      const { at, fields } = mod.job();
-      const stride = Math.ceil((WG_TRANSFORM_FLOATS * 4 + 64) / 64) * 64;
-      fields[J.SCRATCH] = mod.alloc(stride * mod.threads);
-      fields[J.SCRATCH_BYTES] = stride;
-      Object.assign(fields, { [J.OP]: op, [J.X]: src!, [J.Y]: byJob, [J.C]: c, [J.K]: k, [J.ACT]: transposed ? 1 : 0 });
-      mod.runParallel(at);
+      transformJob(op, src!, byJob, c, k, transposed);
       assert.deepEqual(new Uint32Array(mod.f32(byJob, floats).slice().buffer), new Uint32Array(expected.buffer), `${exported} c=${c} k=${k}`);
     }
     for (const [op, planes, exported] of [
@@ -105,12 +110,7 @@ test("filter transforms and block sums as jobs on two threads have the single-th
       mod.exports[exported](src!, c, k, byExport);
       const expected = mod.f32(byExport, 9 * c * k).slice();
       const byJob = mod.alloc(9 * c * k * 4);
-      const { at, fields } = mod.job();
-      const stride = Math.ceil((WG_TRANSFORM_FLOATS * 4 + 64) / 64) * 64;
-      fields[J.SCRATCH] = mod.alloc(stride * mod.threads);
-      fields[J.SCRATCH_BYTES] = stride;
-      Object.assign(fields, { [J.OP]: op, [J.X]: src!, [J.Y]: byJob, [J.C]: c, [J.K]: k });
-      mod.runParallel(at);
+      transformJob(op, src!, byJob, c, k, false);
       assert.deepEqual(new Uint32Array(mod.f32(byJob, 9 * c * k).slice().buffer), new Uint32Array(expected.buffer), `${exported} c=${c} k=${k}`);
     }
   }

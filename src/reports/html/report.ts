@@ -7,11 +7,12 @@
  * timings, files named by position, charts with stable ids.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json.js';
-import { METRICS_FILE, type Metrics } from '../../artifacts/metrics.js';
+import { readMetrics, type Metrics } from '../../artifacts/metrics.js';
+import { readJsonFile } from '../../core/files.js';
 import type { HtmlReportParams } from './params.js';
 import type { Box } from '../../core/geometry.js';
 import type { DatasetView, SplitName } from '../../datasets/types.js';
@@ -60,14 +61,6 @@ interface Evaluation {
   file: EvaluationDocument;
   curves: EvaluationCurves | null;
   perImage: PerImageResult[];
-}
-
-async function readJson<T>(path: string): Promise<T | null> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return null;
-  }
 }
 
 function short(digest: string): string {
@@ -131,7 +124,7 @@ export async function buildHtmlReport(ctx: HtmlReportInput): Promise<{ metrics: 
   const evaluations: Evaluation[] = [];
   for (const [i, input] of (ctx.inputs.evaluations ?? []).entries()) {
     const read = await readEvaluationArtifact(input.dir);
-    const metrics = await readJson<Metrics>(join(input.dir, METRICS_FILE));
+    const metrics = await readMetrics(input.dir);
     if (!read || !metrics)
       throw new UserError(
         `the input ${input.node} is not an evaluation (no evaluation.json and metrics.json)`,
@@ -332,7 +325,7 @@ export async function buildHtmlReport(ctx: HtmlReportInput): Promise<{ metrics: 
   // Training curves of the wired models.
   const trainingRows: { model: string; epoch: number; loss: number; valTop1?: number }[] = [];
   for (const m of ctx.inputs.models ?? []) {
-    const model = await readJson<{ training?: { epochs?: { epoch: number; loss: number; eval?: Record<string, number> }[] } }>(join(m.dir, 'model.json'));
+    const model = await readJsonFile<{ training?: { epochs?: { epoch: number; loss: number; eval?: Record<string, number> }[] } }>(join(m.dir, 'model.json'));
     for (const r of model?.training?.epochs ?? [])
       trainingRows.push({ model: m.node, epoch: r.epoch, loss: r.loss, ...(r.eval?.valTop1 !== undefined ? { valTop1: r.eval.valTop1 } : {}) });
   }
